@@ -1,0 +1,50 @@
+# greenfi front door. `make demo` and `make test` set everything up on first use:
+# a virtualenv at .venv with the pinned Python packages, the npm dev tools, and the Solidity compiler.
+# A second run reinstalls nothing (stamp files track pyproject.toml, requirements.lock, package-lock.json).
+
+VENV      := .venv
+BIN       := $(VENV)/bin
+NETWORK   ?= development
+PYTHON    ?= $(shell command -v python3.11 || command -v python3)
+PY_STAMP  := $(VENV)/.greenfi-installed
+NPM_STAMP := node_modules/.greenfi-installed
+
+export PATH := $(CURDIR)/node_modules/.bin:$(CURDIR)/$(BIN):$(PATH)
+
+.PHONY: setup demo test test-fast compile lock clean help
+
+help:
+	@echo "make demo            run the end-to-end demo on an embedded local chain (NETWORK=$(NETWORK))"
+	@echo "make test            run the whole test suite (NETWORK=ganache for ganache)"
+	@echo "make setup           only install: .venv, npm dev tools, Solidity compiler"
+	@echo "make lock            re-pin requirements.lock from the current .venv"
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "greenfi needs Python 3.11; set PYTHON=/path/to/python3.11")'
+	$(PYTHON) -m venv $(VENV)
+
+$(PY_STAMP): pyproject.toml requirements.lock | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c requirements.lock -e .
+	@touch $@
+
+$(NPM_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+setup: $(PY_STAMP) $(NPM_STAMP)
+	@$(BIN)/greenfi toolchain
+
+compile: setup
+	$(BIN)/brownie compile
+
+test: setup
+	$(BIN)/brownie test --network $(NETWORK) $(ARGS)
+
+demo: setup
+	$(BIN)/greenfi demo --network $(NETWORK)
+
+lock: | $(BIN)/python
+	$(BIN)/python -m pip freeze --exclude-editable | grep -v '^greenfi' > requirements.lock
+
+clean:
+	rm -rf build reports/*/ .hypothesis

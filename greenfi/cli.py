@@ -1,0 +1,111 @@
+"""`greenfi`: the console entry point. Every subcommand has --help.
+
+Errors that greenfi raises on purpose end the command with one line on stderr and exit code 1.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+
+from greenfi import networks
+from greenfi.errors import GreenfiError
+from greenfi.paths import REPO_ROOT
+
+
+class GreenfiGroup(click.Group):
+    """A click group that prints GreenfiError as one actionable line instead of a traceback."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except GreenfiError as exc:
+            click.echo(f"error: {exc}", err=True)
+            ctx.exit(1)
+
+
+@click.group(cls=GreenfiGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="greenfi")
+def cli() -> None:
+    """greenfi: verified environmental data turned into green-finance assets on Ethereum."""
+    _load_dotenv()
+
+
+def _load_dotenv() -> None:
+    from dotenv import load_dotenv
+
+    load_dotenv(REPO_ROOT / ".env", override=False)
+
+
+@cli.command()
+def toolchain() -> None:
+    """Resolve the Solidity compiler and register greenfi's networks with Brownie."""
+    from greenfi.toolchain import brownie_networks, solc
+
+    resolved = solc.resolve_solc()
+    changed = brownie_networks.register()
+    click.echo(f"solc {resolved.version} ({resolved.kind}) at {resolved.path}")
+    if changed:
+        click.echo(f"brownie networks registered: {', '.join(changed)}")
+
+
+@cli.command("networks")
+def list_networks() -> None:
+    """List the networks greenfi can use."""
+    for name, net in networks.EMBEDDED.items():
+        click.echo(f"{name:12} embedded local chain (chain id {net.chain_id})")
+    for name, chain_id in networks.KNOWN_LIVE_CHAIN_IDS.items():
+        click.echo(f"{name:12} live, chain id {chain_id}, RPC URL from ${networks.rpc_env_var(name)}")
+    click.echo("any NAME     live, RPC URL from $NAME_RPC_URL")
+
+
+def compile_contracts() -> None:
+    """Bring build/ up to date with contracts/ (Brownie recompiles only what changed)."""
+    brownie = Path(sys.executable).with_name("brownie")
+    result = subprocess.run([str(brownie), "compile"], cwd=REPO_ROOT, capture_output=True, text=True)
+    if result.returncode != 0:
+        raise GreenfiError(f"compilation failed:\n{result.stdout[-4000:]}{result.stderr[-4000:]}")
+
+
+@cli.command()
+@click.option("--network", "network_name", required=True, help="development, ganache, sepolia, holesky or any NAME with $NAME_RPC_URL")
+@click.option("--yes", is_flag=True, help="Deploy without asking for confirmation.")
+@click.option("--settlement-token", metavar="ADDRESS", help="Use this existing ERC-20 as the cash leg instead of deploying one.")
+@click.option("--regulator", metavar="ADDRESS", help="Regulator account (default: the deployer).")
+@click.option("--bank", metavar="ADDRESS", help="Bank (settlement token minter; default: the deployer).")
+def deploy(network_name: str, yes: bool, settlement_token: str | None, regulator: str | None, bank: str | None) -> None:
+    """Deploy the suite, wire roles, and record addresses in deployments/<chainId>.json."""
+    from greenfi.deploy_command import run_deploy
+
+    run_deploy(networks.resolve(network_name), yes=yes, settlement_token=settlement_token,
+               regulator=regulator, bank=bank)
+
+
+@cli.command()
+@click.option("--network", "network_name", default="development", show_default=True,
+              help="An embedded chain (development = anvil, ganache).")
+def demo(network_name: str) -> None:
+    """Run the end-to-end demo on an embedded local chain."""
+    from greenfi import chain
+    from greenfi import demo as demo_module
+
+    network = networks.resolve(network_name)
+    if not network.embedded:
+        raise GreenfiError(f"the demo runs on an embedded chain; '{network_name}' is live (use development or ganache)")
+    compile_contracts()
+    with chain.connect(network) as conn:
+        result = demo_module.run(conn, log=click.echo)
+    click.echo(f"\ndeployed on chain {result.chain_id}:")
+    for name, address in result.addresses.items():
+        click.echo(f"  {name:24} {address}")
+
+
+def main() -> None:
+    cli()
+
+
+if __name__ == "__main__":
+    main()

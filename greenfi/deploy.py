@@ -1,0 +1,178 @@
+"""Deploy the greenfi suite to a chain, idempotently.
+
+The suite is an ordered list of contract specs. A contract is skipped when the chain's record holds
+it with the same fingerprint (bytecode and constructor arguments) and code is still at its address;
+a changed dependency changes its dependents' arguments, so they are redeployed too.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from eth_abi import encode
+from web3 import Web3
+
+from greenfi import artifacts
+from greenfi.deployments import Deployed, DeploymentRecord
+from greenfi.errors import DeploymentError
+from greenfi.signers import Signer
+
+def _stand_in(name: str) -> str:
+    """A deterministic address standing in, during a dry run, for a contract not yet deployed."""
+    return Web3.to_checksum_address("0x" + hashlib.sha256(name.encode()).hexdigest()[:40])
+
+
+@dataclass(frozen=True)
+class SuiteRoles:
+    """Who holds the suite's administrative roles."""
+
+    admin: str
+    regulator: str
+    bank: str
+
+
+@dataclass
+class DeployContext:
+    roles: SuiteRoles
+    addresses: dict[str, str] = field(default_factory=dict)
+
+    def address(self, name: str) -> str:
+        if name not in self.addresses:
+            raise DeploymentError(f"{name} is used before it is deployed: reorder the suite")
+        return self.addresses[name]
+
+
+@dataclass(frozen=True)
+class ContractSpec:
+    name: str
+    args: Callable[[DeployContext], list[Any]]
+    artifact: str | None = None  # defaults to `name`
+
+    @property
+    def artifact_name(self) -> str:
+        return self.artifact or self.name
+
+
+SUITE: list[ContractSpec] = [
+    ContractSpec("ParticipantRegistry", lambda c: [c.roles.admin, c.roles.regulator]),
+    ContractSpec(
+        "SettlementToken",
+        lambda c: ["Tokenized Deposit CNY", "tdCNY", c.address("ParticipantRegistry"), c.roles.admin, c.roles.bank],
+    ),
+]
+
+
+@dataclass(frozen=True)
+class Step:
+    spec: ContractSpec
+    action: str  # "deploy" or "skip" or "external"
+    gas: int | None = None
+
+
+def _constructor_types(abi: list[dict[str, Any]]) -> list[str]:
+    for item in abi:
+        if item.get("type") == "constructor":
+            return [_abi_type(i) for i in item["inputs"]]
+    return []
+
+
+def _abi_type(param: dict[str, Any]) -> str:
+    if param["type"].startswith("tuple"):
+        inner = ",".join(_abi_type(c) for c in param["components"])
+        return f"({inner}){param['type'][5:]}"
+    return param["type"]
+
+
+def fingerprint(artifact: artifacts.Artifact, args: list[Any]) -> str:
+    encoded = encode(_constructor_types(artifact.abi), args)
+    return "0x" + hashlib.sha256(bytes.fromhex(artifact.bytecode.removeprefix("0x")) + encoded).hexdigest()
+
+
+class SuiteDeployer:
+    def __init__(self, w3: Web3, signer: Signer, record: DeploymentRecord, roles: SuiteRoles,
+                 external: dict[str, str] | None = None, suite: list[ContractSpec] | None = None):
+        self.w3 = w3
+        self.signer = signer
+        self.record = record
+        self.roles = roles
+        self.external = external or {}
+        self.suite = suite or SUITE
+
+    def plan(self) -> list[Step]:
+        """What a run would do, with a gas estimate for each contract it would deploy. Sends nothing."""
+        return self._walk(execute=False)
+
+    def deploy(self, on_progress: Callable[[Step], None] = lambda step: None) -> dict[str, str]:
+        """Deploy what changed, record each contract as soon as it is mined, return all addresses."""
+        ctx = DeployContext(self.roles)
+        self._walk(execute=True, ctx=ctx, on_progress=on_progress)
+        return dict(ctx.addresses)
+
+    def _walk(self, execute: bool, ctx: DeployContext | None = None,
+              on_progress: Callable[[Step], None] = lambda step: None) -> list[Step]:
+        ctx = ctx or DeployContext(self.roles)
+        changed: set[str] = set()  # addresses (real or, in a dry run, stand-ins) of contracts deployed anew
+        steps = []
+        for spec in self.suite:
+            if spec.name in self.external:
+                address = self.external[spec.name]
+                if execute:
+                    self._record_external(spec.name, address)
+                step = Step(spec, "external")
+            else:
+                artifact = artifacts.load(spec.artifact_name)
+                args = spec.args(ctx)
+                current = self.record.get(spec.name)
+                if self._is_current(current, artifact, args) and not self._depends_on(args, changed):
+                    address, step = current.address, Step(spec, "skip")
+                elif execute:
+                    address, step = self._deploy_one(spec.name, artifact, args), Step(spec, "deploy")
+                else:
+                    address, step = _stand_in(spec.name), Step(spec, "deploy", self._estimate(artifact, args))
+                if step.action == "deploy":
+                    changed.add(address)
+            ctx.addresses[spec.name] = address
+            steps.append(step)
+            on_progress(step)
+        return steps
+
+    # ------------------------------------------------------------------ internals
+
+    def _is_current(self, current: Deployed | None, artifact: artifacts.Artifact, args: list[Any]) -> bool:
+        if current is None or current.external or current.fingerprint != fingerprint(artifact, args):
+            return False
+        return len(self.w3.eth.get_code(Web3.to_checksum_address(current.address))) > 0
+
+    @staticmethod
+    def _depends_on(args: list[Any], changed: set[str]) -> bool:
+        return any(isinstance(a, str) and a in changed for a in args)
+
+    def _estimate(self, artifact: artifacts.Artifact, args: list[Any]) -> int | None:
+        """Gas for deploying `artifact`; None when the constructor needs dependencies not yet deployed."""
+        data = self.w3.eth.contract(abi=artifact.abi, bytecode=artifact.bytecode).constructor(*args).data_in_transaction
+        try:
+            return self.w3.eth.estimate_gas({"from": self.signer.address, "data": data})
+        except Exception:  # a revert here only means a stand-in address was called
+            return None
+
+    def _deploy_one(self, name: str, artifact: artifacts.Artifact, args: list[Any]) -> str:
+        data = self.w3.eth.contract(abi=artifact.abi, bytecode=artifact.bytecode).constructor(*args).data_in_transaction
+        tx_hash = self.signer.send(self.w3, {"data": data})
+        receipt = self.w3.eth.wait_for_transaction_receipt(tx_hash, timeout=600)
+        if receipt["status"] != 1 or not receipt.get("contractAddress"):
+            raise DeploymentError(f"deployment of {name} failed in transaction {tx_hash.hex()}")
+        address = receipt["contractAddress"]
+        self.record.put(
+            name,
+            Deployed(address, "0x" + bytes(tx_hash).hex().removeprefix("0x"), receipt["blockNumber"],
+                     artifact.abi_hash, fingerprint(artifact, args)),
+        )
+        return address
+
+    def _record_external(self, name: str, address: str) -> None:
+        if len(self.w3.eth.get_code(Web3.to_checksum_address(address))) == 0:
+            raise DeploymentError(f"{name} is configured as {address}, but no contract is deployed there")
+        self.record.put(name, Deployed(address, None, None, "", "", external=True))

@@ -1,0 +1,54 @@
+"""`greenfi deploy`: plan, show the cost, confirm, deploy, record."""
+
+from __future__ import annotations
+
+import click
+from web3 import Web3
+
+from greenfi import chain
+from greenfi.deploy import SuiteDeployer, SuiteRoles
+from greenfi.deployments import DeploymentRecord
+from greenfi.errors import ConfigError
+from greenfi.networks import Network
+from greenfi.signers import Signer, UnlockedSigner, signer_from_env
+
+
+def _address(value: str | None, label: str) -> str | None:
+    if value is None:
+        return None
+    if not Web3.is_address(value):
+        raise ConfigError(f"--{label} is not an address: {value}")
+    return Web3.to_checksum_address(value)
+
+
+def run_deploy(network: Network, yes: bool, settlement_token: str | None = None,
+               regulator: str | None = None, bank: str | None = None) -> dict[str, str]:
+    external = {"SettlementToken": a} if (a := _address(settlement_token, "settlement-token")) else {}
+    regulator, bank = _address(regulator, "regulator"), _address(bank, "bank")
+    signer: Signer | None = None if network.embedded else signer_from_env()  # fail before connecting
+    with chain.connect(network) as conn:
+        signer = signer or UnlockedSigner(conn.w3.eth.accounts[0])
+        roles = SuiteRoles(admin=signer.address, regulator=regulator or signer.address, bank=bank or signer.address)
+        deployer = SuiteDeployer(conn.w3, signer, DeploymentRecord(conn.chain_id), roles, external=external)
+        steps = deployer.plan()
+        _show_plan(conn.w3, network, steps)
+        if not any(s.action == "deploy" for s in steps):
+            click.echo("nothing to deploy: every contract is deployed and unchanged")
+        elif not yes and not network.embedded and not click.confirm("deploy?", default=False):
+            raise click.Abort()
+        addresses = deployer.deploy(on_progress=lambda s: click.echo(f"  {s.action:8} {s.spec.name}"))
+    click.echo(f"recorded in deployments/{conn.chain_id}.json")
+    for name, address in addresses.items():
+        click.echo(f"  {name:24} {address}")
+    return addresses
+
+
+def _show_plan(w3: Web3, network: Network, steps) -> None:
+    gas_price = w3.eth.gas_price
+    total = sum(s.gas or 0 for s in steps)
+    click.echo(f"plan for {network.name} (chain {w3.eth.chain_id}):")
+    for s in steps:
+        gas = f"{s.gas:>10,} gas" if s.gas else ("" if s.action != "deploy" else "  (estimated after its dependencies)")
+        click.echo(f"  {s.action:8} {s.spec.name:24}{gas}")
+    click.echo(f"estimated: {total:,} gas × {Web3.from_wei(gas_price, 'gwei'):.2f} gwei = "
+               f"{Web3.from_wei(total * gas_price, 'ether'):.6f} ETH")
