@@ -4,79 +4,15 @@ Every test starts from the same chain state (fn_isolation); deployments are modu
 """
 
 import pytest
-from brownie import ParticipantRegistry, SettlementToken, accounts, chain, config
-from hypothesis import settings
-from hypothesis.stateful import run_state_machine_as_test
+from brownie import ParticipantRegistry, SettlementToken, accounts
+from helpers import kyc_expiry
 
 from greenfi.participants import Kind, jurisdiction
-
-ONE_YEAR = 365 * 24 * 3600
-UNIT = 10**6  # SettlementToken decimals
-
-
-def custom_error(name, *args):
-    """The revert message Brownie reports for custom error `name` with `args`.
-
-    Brownie decodes error arguments plainly: addresses in lower case, fixed bytes as Python bytes.
-    """
-    return f"{name}: {', '.join(_as_decoded(a) for a in args)}"
-
-
-def event(tx, name, index=0):
-    """The arguments of the `index`-th `name` event of `tx`, as plain Python values."""
-    return {k: _plain(v) for k, v in tx.events[name][index].items()}
-
-
-def _plain(value):
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, int):
-        return int(value)
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    return str(value)
-
-
-def _as_decoded(arg):
-    arg = getattr(arg, "address", arg)
-    if isinstance(arg, str) and arg.startswith("0x"):
-        raw = bytes.fromhex(arg[2:])
-        return arg.lower() if len(raw) == 20 else str(raw)
-    if isinstance(arg, (bytes, bytearray)):
-        return str(bytes(arg))
-    if isinstance(arg, bool):
-        return str(arg)
-    if isinstance(arg, int):
-        return str(int(arg))
-    return str(arg)
 
 
 @pytest.fixture(autouse=True)
 def isolation(fn_isolation):
     pass
-
-
-def run_stateful(machine, **context):
-    """Run a hypothesis RuleBasedStateMachine, each example from the same chain state.
-
-    `context` becomes class attributes of the machine (contracts, accounts). Example and step
-    counts come from brownie-config.yaml's `hypothesis` section.
-    (Brownie 1.22's own `state_machine` fixture cannot subclass its compiled base class.)
-    """
-    chain.snapshot()  # the state at test start, which fn_isolation also restores afterwards
-
-    def teardown(self):
-        chain.revert()
-
-    isolated = type(machine.__name__, (machine,), {**context, "teardown": teardown})
-    run_state_machine_as_test(
-        isolated,
-        settings=settings(
-            max_examples=config["hypothesis"]["max_examples"],
-            stateful_step_count=config["hypothesis"]["stateful_step_count"],
-            deadline=None,
-        ),
-    )
 
 
 @pytest.fixture(scope="session")
@@ -149,10 +85,6 @@ def cast(regulator, verifier, oracle_operator, developer, enterprise, supplier, 
         (investor, Kind.INVESTOR, "DE"),
         (auditor, Kind.AUDITOR, "CN"),
     ]
-
-
-def kyc_expiry(years=1):
-    return chain.time() + years * ONE_YEAR
 
 
 @pytest.fixture(scope="module")

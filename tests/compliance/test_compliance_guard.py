@@ -3,7 +3,7 @@
 import brownie
 import pytest
 from brownie import ComplianceGuardMock
-from conftest import custom_error
+from helpers import custom_error
 
 from greenfi.participants import Kind, Reason
 

@@ -3,7 +3,7 @@
 import brownie
 import pytest
 from brownie import chain
-from conftest import custom_error, event, kyc_expiry
+from helpers import custom_error, event, kyc_expiry
 
 from greenfi.participants import Kind, Reason, jurisdiction
 

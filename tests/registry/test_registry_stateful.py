@@ -1,7 +1,7 @@
 """Stateful: the registry's answers always match a plain-Python model of its rules."""
 
 from brownie import chain
-from conftest import run_stateful
+from helpers import run_stateful
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
