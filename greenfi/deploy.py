@@ -15,10 +15,11 @@ from typing import Any
 from eth_abi import encode
 from web3 import Web3
 
-from greenfi import artifacts
+from greenfi import artifacts, contracts
 from greenfi.deployments import Deployed, DeploymentRecord
 from greenfi.errors import DeploymentError
 from greenfi.signers import Signer
+from greenfi.transactions import transact
 
 def _stand_in(name: str) -> str:
     """A deterministic address standing in, during a dry run, for a contract not yet deployed."""
@@ -56,6 +57,15 @@ class ContractSpec:
         return self.artifact or self.name
 
 
+@dataclass(frozen=True)
+class RoleGrant:
+    """A role one suite contract must hold on another (or a configured account), granted after deployment."""
+
+    contract: str  # the contract whose AccessControl holds the role
+    role: str  # the name of its bytes32 constant, e.g. "ISSUER_ROLE"
+    account: Callable[[DeployContext], str]
+
+
 SUITE: list[ContractSpec] = [
     ContractSpec("ParticipantRegistry", lambda c: [c.roles.admin, c.roles.regulator]),
     ContractSpec(
@@ -63,6 +73,10 @@ SUITE: list[ContractSpec] = [
         lambda c: ["Tokenized Deposit CNY", "tdCNY", c.address("ParticipantRegistry"), c.roles.admin, c.roles.bank],
     ),
 ]
+
+
+# Grants the suite needs between its contracts; instruments append theirs as they land.
+GRANTS: list[RoleGrant] = []
 
 
 @dataclass(frozen=True)
@@ -93,13 +107,15 @@ def fingerprint(artifact: artifacts.Artifact, args: list[Any]) -> str:
 
 class SuiteDeployer:
     def __init__(self, w3: Web3, signer: Signer, record: DeploymentRecord, roles: SuiteRoles,
-                 external: dict[str, str] | None = None, suite: list[ContractSpec] | None = None):
+                 external: dict[str, str] | None = None, suite: list[ContractSpec] | None = None,
+                 grants: list[RoleGrant] | None = None):
         self.w3 = w3
         self.signer = signer
         self.record = record
         self.roles = roles
         self.external = external or {}
-        self.suite = suite or SUITE
+        self.suite = SUITE if suite is None else suite
+        self.grants = GRANTS if grants is None else grants
 
     def plan(self) -> list[Step]:
         """What a run would do, with a gas estimate for each contract it would deploy. Sends nothing."""
@@ -109,7 +125,26 @@ class SuiteDeployer:
         """Deploy what changed, record each contract as soon as it is mined, return all addresses."""
         ctx = DeployContext(self.roles)
         self._walk(execute=True, ctx=ctx, on_progress=on_progress)
+        self._grant_roles(ctx)
         return dict(ctx.addresses)
+
+    def missing_grants(self, addresses: dict[str, str]) -> list[tuple[RoleGrant, bytes, str]]:
+        """The grants not yet in place: (grant, role id, grantee)."""
+        ctx = DeployContext(self.roles, dict(addresses))
+        missing = []
+        for grant in self.grants:
+            holder = contracts.at(self.w3, grant.contract, ctx.address(grant.contract))
+            role_id = getattr(holder.functions, grant.role)().call()
+            grantee = grant.account(ctx)
+            if not holder.functions.hasRole(role_id, grantee).call():
+                missing.append((grant, role_id, grantee))
+        return missing
+
+    def _grant_roles(self, ctx: DeployContext) -> None:
+        # Idempotent: a re-run grants only what is missing (e.g. after a redeploy).
+        for grant, role_id, grantee in self.missing_grants(ctx.addresses):
+            holder = contracts.at(self.w3, grant.contract, ctx.address(grant.contract))
+            transact(self.w3, self.signer, holder.functions.grantRole(role_id, grantee))
 
     def _walk(self, execute: bool, ctx: DeployContext | None = None,
               on_progress: Callable[[Step], None] = lambda step: None) -> list[Step]:

@@ -6,7 +6,8 @@ import pytest
 from brownie import accounts, web3
 from eth_account import Account
 
-from greenfi.deploy import SuiteDeployer, SuiteRoles
+from greenfi import contracts
+from greenfi.deploy import RoleGrant, SuiteDeployer, SuiteRoles
 from greenfi.deployments import DeploymentRecord
 from greenfi.errors import DeploymentError
 from greenfi.signers import KeySigner, UnlockedSigner
@@ -85,3 +86,15 @@ def test_a_key_signer_deploys_with_locally_signed_transactions(record, roles):
     tx = web3.eth.get_transaction(record.get("ParticipantRegistry").tx_hash)
     assert tx["from"] == key.address
     assert len(web3.eth.get_code(addresses["SettlementToken"])) > 0
+
+
+def test_role_grants_are_applied_once(record, roles, investor):
+    grants = [RoleGrant("SettlementToken", "MINTER_ROLE", lambda ctx: investor.address)]
+    deployer = deployer_for(record, roles, grants=grants)
+    addresses = deployer.deploy()
+    assert deployer.missing_grants(addresses) == []
+    token = contracts.at(web3, "SettlementToken", addresses["SettlementToken"])
+    assert token.functions.hasRole(token.functions.MINTER_ROLE().call(), investor.address).call()
+    block = web3.eth.block_number
+    deployer_for(record, roles, grants=grants).deploy()
+    assert web3.eth.block_number == block  # nothing sent: contracts and grants are all in place
