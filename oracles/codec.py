@@ -41,7 +41,6 @@ __all__ = [
 
 _UINT_FIELDS = ("sequence", "periodStart", "periodEnd", "energyWh")
 _KEYS = frozenset(("deviceId", "signature", *_UINT_FIELDS))
-_HEX_DIGITS = frozenset("0123456789abcdefABCDEF")
 
 
 def leaf_hash(reading: Reading, signature: bytes) -> bytes:
@@ -81,15 +80,23 @@ def to_json(signed: SignedReading) -> str:
 
 
 def _hex_bytes(name: str, value: object, sizes: tuple[int, ...]) -> bytes:
-    expected = " or ".join(f"{2 * n} hex digits ({n} bytes)" for n in sizes)
+    # The happy path is the daemon's hot path: messages are built only on failure.
     if not isinstance(value, str) or not value.startswith("0x"):
-        raise ReadingFormatError(f"expected a 0x-prefixed string of {expected}, got {value!r}", name)
+        raise ReadingFormatError(f"expected a 0x-prefixed string of {_expected(sizes)}, got {value!r}", name)
     digits = value[2:]
-    if not _HEX_DIGITS.issuperset(digits):
+    if len(digits) // 2 not in sizes or len(digits) % 2:
+        raise ReadingFormatError(f"expected {_expected(sizes)}, got {len(digits)} hex digits", name)
+    try:
+        raw = bytes.fromhex(digits)
+    except ValueError:
+        raw = b""
+    if 2 * len(raw) != len(digits):  # fromhex skips whitespace: a short result means non-hex input
         raise ReadingFormatError(f"non-hex characters in {value!r}", name)
-    if len(digits) not in tuple(2 * n for n in sizes):
-        raise ReadingFormatError(f"expected {expected}, got {len(digits)} hex digits", name)
-    return bytes.fromhex(digits)
+    return raw
+
+
+def _expected(sizes: tuple[int, ...]) -> str:
+    return " or ".join(f"{2 * n} hex digits ({n} bytes)" for n in sizes)
 
 
 def _reject_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:

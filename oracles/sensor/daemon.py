@@ -1,0 +1,102 @@
+"""The sensor daemon's lifecycle: HTTP intake in the background, a batching (and, where a chain
+client is configured, anchoring) tick in the foreground, graceful SIGTERM, and a circuit breaker
+that stops the daemon after repeated failures instead of spinning."""
+
+from __future__ import annotations
+
+import json
+import logging
+import signal
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from oracles.readings import Domain
+from oracles.sensor.batcher import BatchPolicy, cut_batches
+from oracles.sensor.devices import DeviceDirectory
+from oracles.sensor.intake import Intake, IntakePolicy, Outcome, Screen
+from oracles.sensor.metrics import Metrics
+from oracles.sensor.server import SensorHTTPServer, ServerContext
+from oracles.sensor.store import Store
+
+log = logging.getLogger("greenfi.sensor")
+
+
+@dataclass(frozen=True)
+class DaemonSettings:
+    db_path: Path
+    host: str = "127.0.0.1"
+    port: int = 0
+    tick_s: float = 1.0
+    max_consecutive_failures: int = 5
+    batch: BatchPolicy = BatchPolicy()
+    intake: IntakePolicy = IntakePolicy()
+
+
+class SensorDaemon:
+    def __init__(self, settings: DaemonSettings, directory: DeviceDirectory, domain: Domain,
+                 screen: Screen | None = None, clock: Callable[[], float] = time.time):
+        self.settings = settings
+        self.clock = clock
+        self.metrics = Metrics()
+        self.store = Store(settings.db_path)
+        self.intake = Intake(self.store, directory, domain, settings.intake, screen, clock, self._count)
+        self.server = SensorHTTPServer(
+            ServerContext(self.intake, self.store, self.metrics, self.health), settings.host, settings.port)
+        self._stop = threading.Event()
+        self._failures = 0
+        self.failed_reason: str | None = None
+
+    # ------------------------------------------------------------------ lifecycle
+
+    def run(self) -> int:
+        """Serve until SIGTERM/SIGINT or the circuit breaker trips; 0 on a clean stop, 1 on failure."""
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, lambda *_: self.stop())
+        self.server.start()
+        _log("started", port=self.server.port, db=str(self.settings.db_path))
+        try:
+            while not self._stop.is_set() and self.failed_reason is None:
+                self.tick()
+                self._stop.wait(self.settings.tick_s)
+        finally:
+            self.server.stop()
+            self.store.close()
+            _log("stopped", reason=self.failed_reason or "signal")
+        return 1 if self.failed_reason else 0
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def tick(self) -> None:
+        """One round of batching; failures count towards the circuit breaker."""
+        try:
+            for batch_id in cut_batches(self.store, self.settings.batch, self.clock):
+                self.metrics.inc("batches_built")
+                _log("batch_built", batch=batch_id)
+            self._failures = 0
+        except Exception as exc:  # any failure here is retried next tick, until the breaker trips
+            self._failures += 1
+            self.metrics.inc("tick_failures")
+            _log("tick_failed", error=f"{type(exc).__name__}: {exc}", consecutive=self._failures)
+            if self._failures >= self.settings.max_consecutive_failures:
+                self.failed_reason = f"{self._failures} consecutive failures, last: {type(exc).__name__}: {exc}"
+        self.metrics.set("unbatched_readings", self.store.reading_count(batched=False))
+
+    def health(self) -> tuple[bool, dict[str, Any]]:
+        ok = self.failed_reason is None
+        return ok, {"status": "ok" if ok else "failed", "reason": self.failed_reason,
+                    "consecutiveFailures": self._failures}
+
+    def _count(self, outcome: Outcome) -> None:
+        if outcome.accepted:
+            self.metrics.inc("readings_accepted")
+        else:
+            self.metrics.inc("readings_rejected", reason=str(outcome.reason))
+
+
+def _log(event: str, **fields: Any) -> None:
+    log.info(json.dumps({"event": event, **fields}))

@@ -1,0 +1,31 @@
+"""What the daemon needs to know about a device, and where it learns it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceInfo:
+    device_id: bytes
+    signer: str  # checksummed address of the device key
+    project_id: int
+    capacity_w: int  # rated capacity: the physical ceiling of mean power
+    active: bool
+    revoked_at: int | None = None  # readings ending after this time are invalid
+
+
+class DeviceDirectory(Protocol):
+    def get(self, device_id: bytes) -> DeviceInfo | None:
+        """The device's current record, or None if it is unknown."""
+
+
+class StaticDirectory:
+    """A fixed set of devices: for simulations and tests, and as a cache's backing map."""
+
+    def __init__(self, devices: list[DeviceInfo]):
+        self._devices = {d.device_id: d for d in devices}
+
+    def get(self, device_id: bytes) -> DeviceInfo | None:
+        return self._devices.get(device_id)

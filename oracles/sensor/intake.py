@@ -1,0 +1,157 @@
+"""The validation pipeline: raw JSON in, accepted (and durably stored) or rejected with a reason out.
+
+Checks run cheapest first; a reading is acknowledged only after it is committed to the store.
+Stateless checks and signature recovery run outside the store lock; ordering checks (sequence and
+period move forward per device) and the write run under it, so concurrent requests stay consistent.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+from oracles.codec import SignedReading, from_json
+from oracles.readings import Domain, Reading, ReadingFormatError, ReadingLimits, check_reading
+from oracles.sensor.devices import DeviceDirectory, DeviceInfo
+from oracles.sensor.store import Head, Store
+from oracles.signing import verify_reading
+
+# Flags readings the anomaly model finds implausible: returns a reason per reading, or None.
+Screen = Callable[[Sequence[tuple[Reading, DeviceInfo]]], list[str | None]]
+
+
+class Rejection(StrEnum):
+    """Reasons beyond the format and signature reasons of oracles.readings.Reason; stable API."""
+
+    MALFORMED = "malformed"
+    UNKNOWN_DEVICE = "unknown_device"
+    INACTIVE_DEVICE = "inactive_device"
+    REVOKED_DEVICE = "revoked_device"
+    FUTURE_PERIOD = "future_period"
+    OVER_CAPACITY = "over_capacity"
+    REPLAYED = "replayed"
+    OUT_OF_ORDER = "out_of_order"
+    ANOMALOUS = "anomalous"
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    accepted: bool
+    reason: str | None = None
+    detail: str | None = None
+    device_id: bytes | None = None
+    sequence: int | None = None
+
+    def to_json(self) -> dict:
+        body = {"accepted": self.accepted}
+        if self.device_id is not None:
+            body |= {"deviceId": "0x" + self.device_id.hex(), "sequence": self.sequence}
+        if not self.accepted:
+            body |= {"reason": self.reason, "detail": self.detail}
+        return body
+
+
+@dataclass(frozen=True, slots=True)
+class IntakePolicy:
+    tolerance_bps: int = 500  # energy may exceed rated capacity × duration by this much (meter error)
+    max_future_skew_s: int = 300  # a period may end at most this far past the daemon's clock
+    limits: ReadingLimits = ReadingLimits()
+
+
+class Intake:
+    def __init__(self, store: Store, directory: DeviceDirectory, domain: Domain, policy: IntakePolicy = IntakePolicy(),
+                 screen: Screen | None = None, clock: Callable[[], float] = time.time,
+                 on_outcome: Callable[[Outcome], None] = lambda outcome: None):
+        self.store = store
+        self.directory = directory
+        self.domain = domain
+        self.policy = policy
+        self.screen = screen
+        self.clock = clock
+        self.on_outcome = on_outcome
+
+    def submit(self, items: Sequence[object]) -> list[Outcome]:
+        """Validate and store `items` (JSON text or decoded objects); one outcome per item, in order."""
+        now = self.clock()
+        outcomes: list[Outcome | None] = [None] * len(items)
+        candidates: list[tuple[int, SignedReading, DeviceInfo]] = []
+        for i, item in enumerate(items):
+            result = self._stateless(item, now)
+            if isinstance(result, Outcome):
+                outcomes[i] = result
+            else:
+                candidates.append((i, *result))
+        with self.store.lock:
+            self._ordered_and_stored(candidates, outcomes, now)
+        for outcome in outcomes:
+            self.on_outcome(outcome)
+        return outcomes  # type: ignore[return-value]
+
+    # ------------------------------------------------------------------ stages
+
+    def _stateless(self, item: object, now: float) -> Outcome | tuple[SignedReading, DeviceInfo]:
+        try:
+            signed = from_json(item)
+        except ReadingFormatError as exc:
+            return Outcome(False, Rejection.MALFORMED, str(exc))
+        reading, signature = signed
+        reject = _rejecter(reading)
+        device = self.directory.get(reading.device_id)
+        if device is None:
+            return reject(Rejection.UNKNOWN_DEVICE, "device is not registered")
+        if device.revoked_at is not None and reading.period_end > device.revoked_at:
+            return reject(Rejection.REVOKED_DEVICE, f"device key revoked at {device.revoked_at}")
+        if not device.active:
+            return reject(Rejection.INACTIVE_DEVICE, "device is not active")
+        if (reason := check_reading(reading, self.policy.limits)) is not None:
+            return reject(reason, "period must be non-empty and energy within physical bounds")
+        if reading.period_end > now + self.policy.max_future_skew_s:
+            return reject(Rejection.FUTURE_PERIOD, f"period ends {reading.period_end - int(now)} s in the future")
+        if not self._within_capacity(reading, device):
+            return reject(Rejection.OVER_CAPACITY,
+                          f"{reading.energy_wh} Wh exceeds {device.capacity_w} W over {reading.period_end - reading.period_start} s")
+        verdict = verify_reading(reading, signature, self.domain, device.signer, self.policy.limits)
+        if not verdict.ok:
+            return reject(verdict.reason, "signature does not verify against the device key")
+        return signed, device
+
+    def _within_capacity(self, reading: Reading, device: DeviceInfo) -> bool:
+        duration = reading.period_end - reading.period_start
+        # energy·3600·10⁴ ≤ capacity·duration·(10⁴ + tolerance), all integers: no rounding at the edge.
+        return reading.energy_wh * 3600 * 10_000 <= device.capacity_w * duration * (10_000 + self.policy.tolerance_bps)
+
+    def _ordered_and_stored(self, candidates: list[tuple[int, SignedReading, DeviceInfo]],
+                            outcomes: list[Outcome | None], now: float) -> None:
+        heads = self.store.heads(signed.reading.device_id for _, signed, _ in candidates)
+        in_order: list[tuple[int, SignedReading, DeviceInfo]] = []
+        for i, signed, device in candidates:
+            reading = signed.reading
+            head = heads.get(reading.device_id)
+            if head is not None and reading.sequence <= head.sequence:
+                outcomes[i] = _rejecter(reading)(Rejection.REPLAYED, f"sequence {reading.sequence} ≤ last accepted {head.sequence}")
+            elif head is not None and reading.period_start < head.period_end:
+                outcomes[i] = _rejecter(reading)(Rejection.OUT_OF_ORDER, f"period starts before {head.period_end}, the end of the last accepted")
+            else:
+                heads[reading.device_id] = Head(reading.sequence, reading.period_end)
+                in_order.append((i, signed, device))
+        flags = self.screen([(s.reading, d) for _, s, d in in_order]) if self.screen and in_order else [None] * len(in_order)
+        accepted = []
+        for (i, signed, device), flag in zip(in_order, flags):
+            if flag is None:
+                accepted.append((signed, device.project_id))
+                outcomes[i] = Outcome(True, device_id=signed.reading.device_id, sequence=signed.reading.sequence)
+            else:
+                outcomes[i] = _rejecter(signed.reading)(Rejection.ANOMALOUS, flag)
+        rejected = [(o.device_id, o.sequence, str(o.reason), o.detail, o.reason == Rejection.ANOMALOUS)
+                    for o in outcomes if o is not None and not o.accepted]
+        with self.store.transaction() as db:
+            if accepted:
+                Store.insert_accepted(db, accepted, now)
+            if rejected:
+                Store.insert_rejections(db, rejected, now)
+
+
+def _rejecter(reading: Reading) -> Callable[[str, str], Outcome]:
+    return lambda reason, detail: Outcome(False, str(reason), detail, reading.device_id, reading.sequence)
