@@ -103,6 +103,24 @@ def demo(network_name: str) -> None:
         click.echo(f"  {name:24} {address}")
 
 
+@cli.group()
+def abi() -> None:
+    """Contract ABIs for front ends."""
+
+
+@abi.command("export")
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Folder for one JSON per contract plus index.json.")
+def abi_export(out_dir: Path) -> None:
+    """Write each contract's ABI and its deployed addresses per chain."""
+    from greenfi.abi_export import export
+
+    compile_contracts()
+    index = export(out_dir)
+    click.echo(f"exported {len(index['contracts'])} contracts for chains "
+               f"{', '.join(index['chains']) or '(none deployed)'} to {out_dir}")
+
+
 def main() -> None:
     cli()
 

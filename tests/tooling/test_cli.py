@@ -7,7 +7,7 @@ from click.testing import CliRunner
 
 from greenfi.cli import cli
 
-SUBCOMMANDS = ["toolchain", "networks", "deploy", "demo"]
+SUBCOMMANDS = ["toolchain", "networks", "deploy", "demo", "abi", "abi export"]
 
 
 @pytest.fixture
@@ -20,7 +20,7 @@ def runner(monkeypatch):
 
 @pytest.mark.parametrize("command", SUBCOMMANDS)
 def test_every_subcommand_has_help(runner, command):
-    result = runner.invoke(cli, [command, "--help"])
+    result = runner.invoke(cli, [*command.split(), "--help"])
     assert result.exit_code == 0 and "Usage: cli " + command in result.output
 
 

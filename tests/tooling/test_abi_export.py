@@ -1,0 +1,28 @@
+"""`greenfi abi export`: one JSON per contract plus an index, with addresses from deployment records."""
+
+import json
+
+from greenfi import artifacts
+from greenfi.abi_export import export
+from greenfi.deployments import Deployed, DeploymentRecord
+
+
+def test_export_writes_abis_and_addresses_per_chain(tmp_path):
+    deployments = tmp_path / "deployments"
+    record = DeploymentRecord(11155111, deployments)
+    record.put("ParticipantRegistry", Deployed("0x" + "11" * 20, "0x" + "aa" * 32, 7, "0x", "0x"))
+    index = export(tmp_path / "abi", deployments)
+
+    assert index["chains"] == {"11155111": {"ParticipantRegistry": "0x" + "11" * 20}}
+    assert {"ParticipantRegistry", "SettlementToken"} <= set(index["contracts"])
+    registry = json.loads((tmp_path / "abi" / "ParticipantRegistry.json").read_text())
+    assert registry["abi"] == artifacts.load("ParticipantRegistry").abi
+    assert registry["addresses"] == {"11155111": "0x" + "11" * 20}
+    token = json.loads((tmp_path / "abi" / "SettlementToken.json").read_text())
+    assert token["addresses"] == {}
+    assert json.loads((tmp_path / "abi" / "index.json").read_text()) == index
+
+
+def test_export_with_no_deployments(tmp_path):
+    index = export(tmp_path / "abi", tmp_path / "none")
+    assert index["chains"] == {} and "ParticipantRegistry" in index["contracts"]
