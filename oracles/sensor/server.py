@@ -128,7 +128,7 @@ class _Handler(BaseHTTPRequestHandler):
             "windowEnd": batch.window_end, "root": "0x" + batch.root.hex(), "totalWh": batch.total_wh,
             "readingCount": batch.reading_count, "contentHash": "0x" + batch.content_hash.hex(),
             "status": batch.status, "txHash": "0x" + batch.tx_hash.hex() if batch.tx_hash else None,
-            "chainBatchId": batch.chain_batch_id, "readings": readings,
+            "readings": readings,
         })
 
     # ------------------------------------------------------------------ responses

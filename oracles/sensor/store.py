@@ -6,7 +6,8 @@ Tables
     device_heads  the last accepted sequence and period end per device (ordering checks in O(1))
     rejections    every rejected or flagged reading with its reason, for audit
     batches       the outbox: a batch's root, totals and content hash, then its anchoring state
-                  (built → sent with tx hash and nonce → anchored), so a restart resumes it
+                  (built → sending with its nonce → sent with its tx hash → anchored), so a
+                  restart resumes it without sending it twice
 
 WAL mode with synchronous=FULL: a committed reading survives kill -9 and power loss.
 """
@@ -67,7 +68,7 @@ CREATE TABLE IF NOT EXISTS batches (
     tx_hash        BLOB,
     nonce          INTEGER,
     attempts       INTEGER NOT NULL DEFAULT 0,
-    chain_batch_id INTEGER,
+    sent_at        REAL,
     created_at     REAL    NOT NULL,
     anchored_at    REAL
 );
@@ -94,7 +95,7 @@ class StoredBatch:
     tx_hash: bytes | None
     nonce: int | None
     attempts: int
-    chain_batch_id: int | None
+    sent_at: float | None
 
 
 class Store:
@@ -237,16 +238,28 @@ class Store:
             )
             return [SignedReading(Reading(d, s, ps, pe, e), sig) for d, s, ps, pe, e, sig in rows]
 
-    def mark_sent(self, batch_id: int, tx_hash: bytes, nonce: int) -> None:
+    def mark_sending(self, batch_id: int, nonce: int) -> None:
+        """Record the nonce a batch's transaction will use, before it is sent (see oracles.sensor.anchor)."""
         with self.transaction() as db:
-            db.execute("UPDATE batches SET status='sent', tx_hash=?, nonce=?, attempts=attempts+1 WHERE id=?",
-                       (tx_hash, nonce, batch_id))
+            db.execute("UPDATE batches SET status='sending', nonce=?, attempts=attempts+1 WHERE id=?", (nonce, batch_id))
 
-    def mark_anchored(self, batch_id: int, chain_batch_id: int) -> None:
+    def mark_sent(self, batch_id: int, tx_hash: bytes) -> None:
         with self.transaction() as db:
-            db.execute("UPDATE batches SET status='anchored', chain_batch_id=?, anchored_at=? WHERE id=?",
-                       (chain_batch_id, time.time(), batch_id))
+            db.execute("UPDATE batches SET status='sent', tx_hash=?, sent_at=? WHERE id=?", (tx_hash, time.time(), batch_id))
+
+    def mark_anchored(self, batch_id: int) -> None:
+        with self.transaction() as db:
+            db.execute("UPDATE batches SET status='anchored', anchored_at=? WHERE id=?", (time.time(), batch_id))
+
+    def mark_built(self, batch_id: int) -> None:
+        """Back to the queue: its transaction failed without anchoring it."""
+        with self.transaction() as db:
+            db.execute("UPDATE batches SET status='built', tx_hash=NULL, nonce=NULL WHERE id=?", (batch_id,))
+
+    def max_nonce(self) -> int | None:
+        with self.lock:
+            return self._db.execute("SELECT MAX(nonce) FROM batches WHERE status IN ('sending','sent')").fetchone()[0]
 
 
 _BATCH_COLUMNS = ("id, project_id, window_start, window_end, root, total_wh, reading_count, content_hash, status,"
-                  " tx_hash, nonce, attempts, chain_batch_id")
+                  " tx_hash, nonce, attempts, sent_at")

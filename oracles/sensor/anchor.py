@@ -1,0 +1,108 @@
+"""Anchoring built batches on the MRVAnchor contract, exactly once, across crashes and restarts.
+
+Each batch moves  built → sending (nonce persisted) → sent (tx hash persisted) → anchored.
+At every tick:
+  * a batch whose root is on chain is anchored, whatever its local state;
+  * `sending`: the process died between reserving a nonce and recording the hash. If the account's
+    mined nonce has passed it, that nonce was used: the batch is re-examined next tick (anchored,
+    or back to built); otherwise it is sent again with the same nonce, a replacement and never a
+    second transaction;
+  * `sent` and not anchored after `resend_after_s`: sent again with the same nonce and higher
+    fees; once its nonce is consumed without anchoring it (reverted, replaced): back to built.
+The contract refuses a second anchor of a root (BatchExists), so even a lost local database can
+never anchor a reading twice.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from web3 import Web3
+
+from greenfi import contracts
+from greenfi.signers import Signer, with_fees
+from oracles.sensor.store import StoredBatch, Store
+
+BATCH_STATUS_NONE = 0
+
+
+@dataclass(frozen=True)
+class AnchorPolicy:
+    resend_after_s: float = 120.0
+    fee_bump_pct: int = 25  # a replacement must pay at least 10 % more; bump well past that
+
+
+class AnchorClient:
+    """The daemon's view of MRVAnchor: is a root anchored, which nonce is next, send an anchor."""
+
+    def __init__(self, w3: Web3, anchor_address: str, signer: Signer, confirmations: int = 1):
+        self.w3 = w3
+        self.signer = signer
+        self.confirmations = confirmations
+        self.contract = contracts.at(w3, "MRVAnchor", anchor_address)
+
+    def is_anchored(self, root: bytes, confirmed: bool = True) -> bool:
+        """Whether `root` is anchored `confirmations` blocks deep (or at all, with confirmed=False)."""
+        block = "latest"
+        if confirmed and self.confirmations > 1:
+            block = max(0, self.w3.eth.block_number - self.confirmations + 1)
+        return self.contract.functions.batch(root).call(block_identifier=block)[6] != BATCH_STATUS_NONE
+
+    def mined_nonce(self) -> int:
+        return self.w3.eth.get_transaction_count(self.signer.address, "latest")
+
+    def chain_time(self) -> int:
+        return self.w3.eth.get_block("latest")["timestamp"]
+
+    def send(self, batch: StoredBatch, nonce: int, bump_pct: int = 0) -> bytes:
+        call = self.contract.functions.anchorBatch(_header(batch), [])
+        tx: dict[str, Any] = {"to": self.contract.address, "data": call._encode_transaction_data(), "nonce": nonce,
+                              "gas": 200_000}
+        if bump_pct:
+            fees = with_fees(self.w3, tx)
+            tx = {k: (v * (100 + bump_pct) // 100 if k in ("maxFeePerGas", "maxPriorityFeePerGas", "gasPrice") else v)
+                  for k, v in fees.items()}
+        return bytes(self.signer.send(self.w3, tx))
+
+
+
+def anchor_batches(store: Store, client: AnchorClient, policy: AnchorPolicy = AnchorPolicy(),
+                   clock: Callable[[], float] = time.time) -> list[int]:
+    """One round of the state machine above; returns the ids of batches newly anchored."""
+    anchored = []
+    mined_nonce = client.mined_nonce()
+    for batch in store.batches("sending") + store.batches("sent"):
+        if client.is_anchored(batch.root):
+            store.mark_anchored(batch.id)
+            anchored.append(batch.id)
+        elif client.is_anchored(batch.root, confirmed=False):
+            continue  # mined, not yet deep enough
+        elif batch.nonce < mined_nonce:
+            store.mark_built(batch.id)  # its nonce was consumed without anchoring it
+        elif batch.status == "sending":
+            store.mark_sent(batch.id, client.send(batch, batch.nonce))
+        elif clock() - batch.sent_at > policy.resend_after_s:
+            store.mark_sent(batch.id, client.send(batch, batch.nonce, policy.fee_bump_pct))
+    chain_now = client.chain_time()
+    next_nonce = max(mined_nonce, (store.max_nonce() or -1) + 1)
+    for batch in store.batches("built"):
+        if client.is_anchored(batch.root):  # by an earlier run, or by another operator
+            store.mark_anchored(batch.id)
+            anchored.append(batch.id)
+            continue
+        if client.is_anchored(batch.root, confirmed=False):
+            continue
+        if batch.window_end > chain_now:
+            continue  # the contract refuses windows that end in the future: wait for the chain
+        store.mark_sending(batch.id, next_nonce)
+        store.mark_sent(batch.id, client.send(batch, next_nonce))
+        next_nonce += 1
+    return anchored
+
+
+def _header(batch: StoredBatch) -> tuple:
+    return (batch.root, batch.project_id, batch.window_start, batch.window_end, batch.total_wh,
+            batch.reading_count, batch.content_hash)
