@@ -103,6 +103,11 @@ def demo(network_name: str) -> None:
         click.echo(f"  {name:24} {address}")
 
 
+from greenfi.voucher_cli import voucher_cli  # noqa: E402  (subcommand groups register after the root group)
+
+cli.add_command(voucher_cli)
+
+
 def main() -> None:
     cli()
 
