@@ -2,8 +2,9 @@
 project registry, and a funded obligor and bank."""
 
 import pytest
-from brownie import CreditVoucher, MockProjectRegistryForVouchers, MockRiskOracleForVouchers, accounts, chain
+from brownie import CreditVoucher, MockProjectRegistryForVouchers, MockRiskOracleForVouchers, accounts
 from helpers import UNIT, kyc_expiry
+from voucher_support import now
 
 from greenfi.participants import Kind, jurisdiction
 
@@ -81,7 +82,7 @@ def issue(voucher, enterprise, supplier, docs):
     """Issue a voucher from the enterprise; returns its root id."""
 
     def make(amount=1_000_000 * UNIT, holder=None, days=90, project=0, obligor=None):
-        tx = voucher.issue(holder or supplier, amount, chain.time() + days * DAY, *docs(), project,
+        tx = voucher.issue(holder or supplier, amount, now() + days * DAY, *docs(), project,
                            {"from": obligor or enterprise})
         return tx.return_value
 

@@ -2,9 +2,8 @@
 plus transfers, reclaims, green quotes, partial deposits and overdue marking."""
 
 import pytest
-from brownie import chain
 from helpers import UNIT, event
-from voucher_support import ACTIVE, DAY, OFFERED, PENDING, REDEEMED, SPLIT, node, past, root
+from voucher_support import ACTIVE, DAY, OFFERED, PENDING, REDEEMED, SPLIT, node, now, past, root
 
 from greenfi.voucher_cli import child_id, discounted_price, path_of, quote_rate
 
@@ -13,7 +12,7 @@ FACE = 1_000_000 * UNIT
 
 def test_issue_records_root_and_trade_documents(voucher, enterprise, supplier, docs):
     order, delivery, invoice = docs()
-    maturity = chain.time() + 90 * DAY
+    maturity = now() + 90 * DAY
     tx = voucher.issue(supplier, FACE, maturity, order, delivery, invoice, 0, {"from": enterprise})
     rid = tx.return_value
     assert rid == 1 and voucher.rootCount() == 1
@@ -34,7 +33,7 @@ def test_issue_records_root_and_trade_documents(voucher, enterprise, supplier, d
 def test_three_tiers_of_splits_a_discount_and_every_holder_claims(
     voucher, settlement_token, enterprise, supplier, tier2, tier3, tier3b, bank
 ):
-    rid = voucher.issue(supplier, FACE, chain.time() + 120 * DAY, b"\x01" * 32, b"\x02" * 32, b"\x03" * 32, 0,
+    rid = voucher.issue(supplier, FACE, now() + 120 * DAY, b"\x01" * 32, b"\x02" * 32, b"\x03" * 32, 0,
                         {"from": enterprise}).return_value
     maturity = node(voucher, rid)["maturity"]
 

@@ -32,6 +32,17 @@ def state_of(voucher, token, ids, accounts):
     )
 
 
+def now():
+    """The chain's current time, read from a freshly mined block.
+
+    After a snapshot revert the node's clock offset and Brownie's `chain.time()` can disagree;
+    a new block's timestamp is what the contracts will see.
+    """
+    chain.mine()
+    return chain[-1].timestamp
+
+
 def past(timestamp):
-    chain.sleep(int(timestamp) - chain.time() + 1)
+    """Move the chain's clock just past `timestamp`."""
+    chain.sleep(max(int(timestamp) - now() + 1, 0))
     chain.mine()
