@@ -278,9 +278,19 @@ def format_tree(tree: Tree, now: int | None = None) -> str:
         f"deposited {format_amount(tree.deposited)}  paid {format_amount(tree.paid)}",
     ]
 
+    rows: list[tuple[str, Node]] = []
+
     def walk(node: Node, prefix: str, last: bool, top: bool) -> None:
         branch = "" if top else ("└─ " if last else "├─ ")
-        text = f"{prefix}{branch}{node.path:<10} {node.state:<8} {format_amount(node.amount):>20}  {node.holder}"
+        rows.append((f"{prefix}{branch}{node.path}", node))
+        child_prefix = prefix if top else prefix + ("   " if last else "│  ")
+        for i, child in enumerate(node.children):
+            walk(child, child_prefix, i == len(node.children) - 1, False)
+
+    walk(tree.root, "", True, True)
+    width = max(len(label) for label, _ in rows)
+    for label, node in rows:
+        text = f"{label:<{width}}  {node.state:<8} {format_amount(node.amount):>20}  {node.holder}"
         if node.state == "Pending":
             text += f"  (from {_short(node.pending_from)}, accept before {_when(node.accept_deadline)})"
         if node.offer:
@@ -292,11 +302,6 @@ def format_tree(tree: Tree, now: int | None = None) -> str:
         if node.claimed and node.state != "Redeemed":
             text += f"  claimed {format_amount(node.claimed)}"
         lines.append(text)
-        child_prefix = prefix if top else prefix + ("   " if last else "│  ")
-        for i, child in enumerate(node.children):
-            walk(child, child_prefix, i == len(node.children) - 1, False)
-
-    walk(tree.root, "", True, True)
     return "\n".join(lines)
 
 

@@ -139,7 +139,7 @@ def test_tree_from_chain_events(voucher, issue, supplier, tier2, tier3, bank, en
         assert (n.holder, n.amount, ["None", "Active", "Pending", "Offered", "Split", "Redeemed"][v[2]]) == (v[0], v[1], n.state)
     assert tree.deposited == 250_000 * UNIT and tree.nodes[b].financing["bank"] == bank
     text = format_tree(tree, now=now() + 100 * DAY)
-    assert "[OVERDUE]" in text and "1.1.1      Pending" in text
+    assert "[OVERDUE]" in text and re.search(r"│  ├─ 1\.1\.1\s+Pending\s+350,000\.000000", text)
 
 
 # ---------------------------------------------------------------- the commands
@@ -199,5 +199,6 @@ def test_commands_end_to_end(runner, voucher, settlement_token, bank, monkeypatc
     assert "financed 1.2" in out and "risk quote 4.50%, score 150 bps" in out
     assert settlement_token.allowance(bank, voucher) < 2**255  # the CLI approved only the price
     tree = run(0, "tree", "1")
-    assert "1.1        Active" in tree and "1.2        Active" in tree and "at 5.00% (quote 4.50%" in tree
+    assert re.search(r"├─ 1\.1\s+Active\s+3,000\.000000", tree) and re.search(r"└─ 1\.2\s+Active", tree)
+    assert "at 5.00% (quote 4.50%" in tree
     assert enterprise in tree
