@@ -75,7 +75,7 @@ def main():
 
     transfer = voucher.transfer(second, tier2, {"from": tier1})
     accept = voucher.accept(second, {"from": tier2})
-    lines.append(report("voucher.transfer", transfer.gas_used))
+    lines.append(report("voucher.transfer", transfer.gas_used, accept=accept.gas_used))
     lines.append(report("voucher.accept", accept.gas_used))
 
     offer = voucher.offer(first, bank, 600, {"from": tier2})
