@@ -2,7 +2,7 @@
 project registry, and a funded obligor and bank."""
 
 import pytest
-from brownie import CreditVoucher, MockProjectRegistryForVouchers, MockRiskOracleForVouchers, accounts
+from brownie import CreditVoucher, MockProjectRegistryForVouchers, MockRiskOracleForVouchers, accounts, chain, web3
 from helpers import UNIT, kyc_expiry
 from voucher_support import now
 
@@ -12,6 +12,24 @@ DAY = 24 * 3600
 GREEN_PROJECT = 42
 OBLIGOR_SCORE = 150  # bps probability of default
 MODEL_VERSION = 3
+
+
+@pytest.fixture
+def clock_guard():
+    """After the snapshot revert, set the node's clock to Brownie's.
+
+    Once a test has moved time, reverting its snapshot leaves anvil's clock and Brownie's
+    `chain.time()` out of step, which would break later tests (in any directory) that compute
+    times from `chain.time()`.
+    """
+    yield
+    response = web3.provider.make_request("evm_setTime", [chain.time()])
+    assert "error" not in response, response
+
+
+@pytest.fixture(autouse=True)
+def isolation(clock_guard, fn_isolation):
+    """The root conftest's isolation, with the clock put back after each test (set up first, torn down last)."""
 
 
 @pytest.fixture(scope="session")
