@@ -121,6 +121,11 @@ def abi_export(out_dir: Path) -> None:
                f"{', '.join(index['chains']) or '(none deployed)'} to {out_dir}")
 
 
+from greenfi.voucher_cli import voucher_cli  # noqa: E402  (subcommand groups register after the root group)
+
+cli.add_command(voucher_cli)
+
+
 def main() -> None:
     cli()
 

@@ -78,6 +78,23 @@ SUITE: list[ContractSpec] = [
 # Grants the suite needs between its contracts; instruments append theirs as they land.
 GRANTS: list[RoleGrant] = []
 
+# CreditVoucher (issue 7) needs the RiskOracle and the ProjectRegistry, which other branches add to
+# SUITE: the lead splices this list in after them. It needs no role grants (its own constructor
+# gives the regulator REGULATOR_ROLE and the admin PRICING_ROLE).
+VOUCHER_SUITE: list[ContractSpec] = [
+    ContractSpec(
+        "CreditVoucher",
+        lambda c: [
+            c.address("ParticipantRegistry"),
+            c.address("SettlementToken"),
+            c.address("RiskOracle"),
+            c.address("ProjectRegistry"),
+            c.roles.admin,
+            c.roles.regulator,
+        ],
+    ),
+]
+
 
 @dataclass(frozen=True)
 class Step:

@@ -5,14 +5,25 @@ Every test starts from the same chain state (fn_isolation); deployments are modu
 
 import pytest
 from brownie import ParticipantRegistry, SettlementToken, accounts
-from helpers import kyc_expiry
+from helpers import kyc_expiry, resync_node_clock
 
 from greenfi.participants import Kind, jurisdiction
 
 
+@pytest.fixture
+def clock_guard():
+    """After the snapshot revert, put the node's clock back in step with Brownie's.
+
+    Reverting a snapshot restores state but not anvil's time offset, so a test that moved time
+    would leave later tests (in any folder) with a node clock far ahead of `chain.time()`.
+    """
+    yield
+    resync_node_clock()
+
+
 @pytest.fixture(autouse=True)
-def isolation(fn_isolation):
-    pass
+def isolation(clock_guard, fn_isolation):
+    """Every test starts from the same chain state and clock (clock_guard tears down last)."""
 
 
 @pytest.fixture(scope="session")

@@ -1,6 +1,6 @@
 """Helpers for Brownie tests: matching custom errors, reading events, running stateful machines."""
 
-from brownie import chain, config
+from brownie import chain, config, web3
 from hypothesis import settings
 from hypothesis.stateful import run_state_machine_as_test
 
@@ -79,3 +79,10 @@ def now():
 
 def kyc_expiry(years=1):
     return now() + years * ONE_YEAR
+
+
+def resync_node_clock():
+    """Set anvil's clock to Brownie's `chain.time()` (ganache keeps the two in step itself)."""
+    if web3.client_version.lower().startswith("anvil"):
+        response = web3.provider.make_request("evm_setTime", [chain.time()])
+        assert "error" not in response, response
