@@ -29,8 +29,10 @@ contract CarbonMarket is ICarbonMarket, IERC1155Receiver, AccessControl, Reentra
     CarbonCredits public immutable credits;
     IERC20 public immutable settlementToken;
 
+    // One slot, read by every fill: fees accrue here rather than in _credited[treasury].
     address private _treasury;
     uint16 private _feeBps;
+    uint80 private _feesAccrued;
     uint256 private _listingCount;
     mapping(uint256 listingId => Listing) private _listings;
     mapping(address account => uint256) private _credited;
@@ -77,7 +79,7 @@ contract CarbonMarket is ICarbonMarket, IERC1155Receiver, AccessControl, Reentra
     /// @inheritdoc ICarbonMarket
     function fill(uint256 listingId, uint256 quantity) external nonReentrant returns (uint256 cost) {
         uint256 batchId;
-        (batchId, cost) = _settle(listingId, quantity, 0);
+        (batchId, cost) = _settle(listingId, quantity);
         credits.safeTransferFrom(address(this), msg.sender, batchId, quantity, "");
     }
 
@@ -87,11 +89,8 @@ contract CarbonMarket is ICarbonMarket, IERC1155Receiver, AccessControl, Reentra
         nonReentrant
         returns (uint256 certificateId)
     {
-        // The certificate id is known before the call: CarbonCredits numbers them consecutively
-        // and nothing else can run in between (nonReentrant, and the call below is the last step).
-        certificateId = credits.certificateCount() + 1;
-        (uint256 batchId,) = _settle(listingId, quantity, certificateId);
-        credits.retireFromEscrow(msg.sender, batchId, quantity, claim);
+        (uint256 batchId,) = _settle(listingId, quantity);
+        certificateId = credits.retireFromEscrow(msg.sender, batchId, quantity, claim);
     }
 
     /// @inheritdoc ICarbonMarket
@@ -111,9 +110,12 @@ contract CarbonMarket is ICarbonMarket, IERC1155Receiver, AccessControl, Reentra
     /// @inheritdoc ICarbonMarket
     function withdraw() external nonReentrant returns (uint256 amount) {
         amount = _credited[msg.sender];
+        bool isTreasury = msg.sender == _treasury;
+        if (isTreasury) amount += _feesAccrued;
         if (amount == 0) revert NothingToWithdraw(msg.sender);
-        if (msg.sender != _treasury) _requireCanHold(msg.sender);
+        if (!isTreasury) _requireCanHold(msg.sender);
         _credited[msg.sender] = 0;
+        if (isTreasury) _feesAccrued = 0;
         emit Withdrawn(msg.sender, amount);
         settlementToken.safeTransfer(msg.sender, amount);
     }
@@ -137,7 +139,7 @@ contract CarbonMarket is ICarbonMarket, IERC1155Receiver, AccessControl, Reentra
 
     /// @inheritdoc ICarbonMarket
     function credited(address account) external view returns (uint256) {
-        return _credited[account];
+        return account == _treasury ? _credited[account] + _feesAccrued : _credited[account];
     }
 
     /// @inheritdoc ICarbonMarket
@@ -170,7 +172,7 @@ contract CarbonMarket is ICarbonMarket, IERC1155Receiver, AccessControl, Reentra
     // ---------------------------------------------------------------- internals
 
     /// @dev Checks a fill by msg.sender, books it, takes the payment. Units move afterwards.
-    function _settle(uint256 listingId, uint256 quantity, uint256 certificateId)
+    function _settle(uint256 listingId, uint256 quantity)
         private
         returns (uint256 batchId, uint256 cost)
     {
@@ -195,8 +197,8 @@ contract CarbonMarket is ICarbonMarket, IERC1155Receiver, AccessControl, Reentra
         if (remaining == 0) l.status = ListingStatus.SoldOut;
         uint256 feeAmount = cost * _feeBps / BPS;
         _credited[seller] += cost - feeAmount;
-        if (feeAmount != 0) _credited[_treasury] += feeAmount;
-        emit Filled(listingId, msg.sender, batchId, seller, quantity, cost, feeAmount, certificateId);
+        if (feeAmount != 0) _feesAccrued += feeAmount.toUint80();
+        emit Filled(listingId, msg.sender, batchId, quantity, cost, feeAmount);
         settlementToken.safeTransferFrom(msg.sender, address(this), cost);
     }
 
@@ -212,6 +214,12 @@ contract CarbonMarket is ICarbonMarket, IERC1155Receiver, AccessControl, Reentra
     function _setFee(uint16 feeBps_, address treasury) private {
         if (feeBps_ > MAX_FEE_BPS) revert FeeTooHigh(feeBps_);
         if (treasury == address(0)) revert ZeroAddress();
+        address previous = _treasury;
+        if (previous != treasury && _feesAccrued != 0) {
+            // Fees accrued so far belong to the treasury that earned them.
+            _credited[previous] += _feesAccrued;
+            _feesAccrued = 0;
+        }
         _feeBps = feeBps_;
         _treasury = treasury;
         emit FeeSet(feeBps_, treasury);

@@ -8,6 +8,11 @@ import {IProjectRegistry} from "./IProjectRegistry.sol";
 /// Each batch is issued from exactly one approved monitoring report, carries a Carbon Asset
 /// Identifier (CAI) and a serial range that no other batch shares, and keeps a per-batch account:
 /// issued = circulating (sum of balances, market escrow included) + retired + cancelled + buffered.
+///
+/// CAI (Carbon Asset Identifier), bytes32: the high 24 bytes are those of keccak256(abi.encode(
+/// chainid, address(this), projectId, vintageStart, vintageEnd, serialStart, serialEnd,
+/// reportHash)), the low 8 bytes the batch id (so it decodes without an index). Readable form
+/// (built off chain): CAI-<jurisdiction>-<project>-<vintage>-<batch>-<serialStart>-<serialEnd>.
 interface ICarbonCredits {
     /// @notice A retirement claim: on whose behalf, why, where, and for which consumption period.
     struct Claim {
@@ -197,6 +202,7 @@ interface ICarbonCredits {
     function batch(uint256 batchId) external view returns (BatchInfo memory);
     function supplyOf(uint256 batchId) external view returns (Supply memory);
     function caiOf(uint256 batchId) external view returns (bytes32);
+    /// @notice The batch of `cai`; reverts UnknownCai when no batch has it.
     function batchOfCai(bytes32 cai) external view returns (uint256);
     /// @notice The fields behind `cai`; reverts UnknownCai.
     function decodeCai(bytes32 cai) external view returns (CaiFields memory);

@@ -58,16 +58,9 @@ interface ICarbonMarket {
         uint256 unitPrice,
         uint64 expiry
     );
-    /// @param certificateId the retirement certificate of a buy-and-retire, 0 for a plain fill.
+    /// @notice `buyer` bought `quantity` units of listing `listingId` for `cost` (of which `fee` to the treasury).
     event Filled(
-        uint256 indexed listingId,
-        address indexed buyer,
-        uint256 indexed batchId,
-        address seller,
-        uint256 quantity,
-        uint256 cost,
-        uint256 fee,
-        uint256 certificateId
+        uint256 indexed listingId, address indexed buyer, uint256 indexed batchId, uint256 quantity, uint256 cost, uint256 fee
     );
     event ListingCancelledBySeller(uint256 indexed listingId, address indexed seller, uint256 returned);
     event Withdrawn(address indexed account, uint256 amount);

@@ -30,7 +30,8 @@ def test_full_lifecycle(projects, reports, credits, market, settlement_token, fu
             [chain.id, credits.address, pid, start, end, 1, 1234, report(pid, start, end, verifier)[5]],
         )
     )
-    assert b32(cai) == bytes(expected_cai)
+    assert b32(cai) == bytes(expected_cai)[:24] + batch_id.to_bytes(8, "big")
+    assert credits.batchOfCai(cai) == batch_id
     fields = credits.decodeCai(cai)
     assert fields[2] == batch_id and bytes(fields[4]) == b"CN" and fields[8] == 1 and fields[9] == 1234
 
@@ -40,7 +41,7 @@ def test_full_lifecycle(projects, reports, credits, market, settlement_token, fu
     listing_id = market.list(batch_id, 500, 20 * UNIT, chain.time() + 30 * DAY, {"from": developer}).return_value
     assert credits.balanceOf(market, batch_id) == 500
     fill = market.fill(listing_id, 200, {"from": enterprise})
-    assert event(fill, "Filled")["cost"] == 4000 * UNIT
+    assert event(fill, "Filled")["cost"] == 4000 * UNIT and event(fill, "Filled")["fee"] == 40 * UNIT
     assert credits.balanceOf(enterprise, batch_id) == 200
     assert market.credited(developer) == 3960 * UNIT and market.credited(treasury) == 40 * UNIT
     cert_tx = market.buyAndRetire(listing_id, 50, claim(enterprise), {"from": enterprise})
