@@ -103,6 +103,11 @@ def demo(network_name: str) -> None:
         click.echo(f"  {name:24} {address}")
 
 
+from greenfi.cai_cli import cai as _cai_group  # noqa: E402 (registered after the core commands)
+
+cli.add_command(_cai_group)
+
+
 def main() -> None:
     cli()
 
