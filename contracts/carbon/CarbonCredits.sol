@@ -4,6 +4,7 @@ pragma solidity ^0.8.24;
 import {ERC1155} from "@openzeppelin/contracts/token/ERC1155/ERC1155.sol";
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
+import {Strings} from "@openzeppelin/contracts/utils/Strings.sol";
 import {IParticipantRegistry} from "../interfaces/IParticipantRegistry.sol";
 import {IProjectRegistry} from "../interfaces/IProjectRegistry.sol";
 import {IProjectRegistryWorkflow} from "../interfaces/IProjectRegistryWorkflow.sol";
@@ -260,6 +261,26 @@ contract CarbonCredits is ICarbonCredits, ERC1155, AccessControl, ComplianceGuar
     }
 
     /// @inheritdoc ICarbonCredits
+    function caiString(uint256 batchId) external view returns (string memory) {
+        Batch storage b = _existing(batchId);
+        (,,, bytes2 jurisdiction) = projects.issuanceProfile(b.projectId);
+        return string.concat(
+            "CAI-",
+            string(abi.encodePacked(jurisdiction)),
+            "-",
+            Strings.toString(b.projectId),
+            "-",
+            _vintage(b.vintageStart, b.vintageEnd),
+            "-",
+            Strings.toString(batchId),
+            "-",
+            Strings.toString(b.serialStart),
+            "-",
+            Strings.toString(b.serialStart + b.issued - 1)
+        );
+    }
+
+    /// @inheritdoc ICarbonCredits
     function batchOfCai(bytes32 cai) public view returns (uint256 batchId) {
         // The low 8 bytes of a CAI are its batch id; the rest must match that batch's fields.
         batchId = uint64(uint256(cai));
@@ -364,6 +385,26 @@ contract CarbonCredits is ICarbonCredits, ERC1155, AccessControl, ComplianceGuar
         if (holder == _market) revert EscrowedUnits(holder);
         uint256 available = balanceOf(holder, batchId);
         if (available < amount) revert InsufficientTradable(holder, batchId, available, amount);
+    }
+
+    /// @dev The UTC year of [start, end), or "Y1_Y2" when it spans years.
+    function _vintage(uint64 start, uint64 end) private pure returns (string memory) {
+        uint256 first = _year(start);
+        uint256 last = _year(end - 1);
+        if (first == last) return Strings.toString(first);
+        return string.concat(Strings.toString(first), "_", Strings.toString(last));
+    }
+
+    /// @dev The proleptic Gregorian year of unix time `ts` (H. Hinnant's civil_from_days).
+    function _year(uint256 ts) private pure returns (uint256) {
+        uint256 z = ts / 86_400 + 719_468;
+        uint256 era = z / 146_097;
+        uint256 doe = z - era * 146_097;
+        uint256 yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+        uint256 doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        uint256 mp = (5 * doy + 2) / 153;
+        uint256 year = yoe + era * 400;
+        return mp >= 10 ? year + 1 : year; // months Jan and Feb belong to the next civil year
     }
 
     function _existing(uint256 batchId) private view returns (Batch storage b) {

@@ -202,6 +202,9 @@ interface ICarbonCredits {
     function batch(uint256 batchId) external view returns (BatchInfo memory);
     function supplyOf(uint256 batchId) external view returns (Supply memory);
     function caiOf(uint256 batchId) external view returns (bytes32);
+    /// @notice The readable CAI of a batch, e.g. "CAI-CN-1-2025-3-1001-1900" (vintage = UTC year of
+    /// the period, "2024_2025" when it spans years). For off-chain convenience; issuance never builds it.
+    function caiString(uint256 batchId) external view returns (string memory);
     /// @notice The batch of `cai`; reverts UnknownCai when no batch has it.
     function batchOfCai(bytes32 cai) external view returns (uint256);
     /// @notice The fields behind `cai`; reverts UnknownCai.

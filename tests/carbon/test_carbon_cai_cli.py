@@ -154,3 +154,19 @@ def test_cai_commands_against_the_chain(tmp_path, monkeypatch, credits, market, 
     bad = runner.invoke(cli, ["cai", "trace", "CAI-CN-1-2025-1-1-999", "--network", "dev",
                               "--deployments", str(tmp_path)])
     assert bad.exit_code == 1 and "does not match" in bad.output
+
+
+@pytest.mark.parametrize(
+    "start, days",
+    [(PERIOD0, 90), (PERIOD0 - DAY, 2), (PERIOD0 + 58 * DAY, 1), (951_782_400, 1), (4_107_542_400, 400)],
+    ids=["2025", "spans-new-year", "march-1", "leap-day-2000", "2100-2101"],
+)
+def test_on_chain_cai_string_matches_python(credits, projects, issue, developer, verifier, regulator, start, days):
+    project = projects.submitProject(h("m"), h("v"), 0, b"DE", h("site"), {"from": developer}).return_value
+    projects.validate(project, h("validation"), {"from": verifier})
+    projects.activate(project, h("decision"), {"from": regulator})
+    batch_id = issue(project, tonnes=3, start=start, days=days)
+    b = credits.batch(batch_id)
+    code = bytes(projects.project(project)[3]).decode()
+    expected = cai_cli.cai_string(code, project, b[1], b[2], batch_id, b[3], b[4])
+    assert credits.caiString(batch_id) == expected
