@@ -123,3 +123,29 @@ def test_market_role_has_one_holder(credits, market, admin, enterprise):
     assert credits.market() == brownie.ZERO_ADDRESS
     credits.grantRole(role, enterprise, {"from": admin})
     assert credits.market() == enterprise
+
+
+def test_batch_transfers_are_checked_too(credits, project, issue, batch, developer, enterprise, outsider):
+    second = issue(project, tonnes=10)
+    with brownie.reverts(custom_error("ComplianceRefused", outsider, Reason.NOT_REGISTERED)):
+        credits.safeBatchTransferFrom(developer, outsider, [batch, second], [1, 1], b"", {"from": developer})
+    credits.safeBatchTransferFrom(developer, enterprise, [batch, second], [2, 3], b"", {"from": developer})
+    assert [int(v) for v in credits.balanceOfBatch([enterprise, enterprise], [batch, second])] == [2, 3]
+
+
+def test_reversal_cannot_take_escrowed_units(credits, market, batch, developer, regulator):
+    credits.reverse(batch, 100, developer, h("drain the buffer"), {"from": regulator})
+    with brownie.reverts(custom_error("EscrowedUnits", market)):
+        credits.reverse(batch, 1, market, h("x"), {"from": regulator})
+    assert supply(credits, batch)["cancelled"] == 100
+
+
+def test_decode_cai_returns_every_field(credits, projects, batch, project, reports):
+    cai = credits.caiOf(batch)
+    chain_id, registry_, batch_id, project_id, code, credit_class, v_start, v_end, s_start, s_end, report_hash = (
+        credits.decodeCai(cai))
+    info = credits.batch(batch)
+    assert (batch_id, project_id, bytes(code), credit_class) == (batch, project, b"CN", 0)
+    assert registry_ == credits.address and chain_id == brownie.chain.id
+    assert (v_start, v_end, s_start, s_end) == (info[1], info[2], info[3], info[4])
+    assert b32(report_hash) == b32(info[5])
