@@ -25,6 +25,7 @@ TARGETS = {
     "carbon.retire": ("Toucan retire with certificate 478-512k", 150_000),
     "market.list": ("no anchor", None),
     "market.fill": ("no anchor (Toucan transfer 68-85k for the delivery leg alone)", 120_000),
+    "market.fill_first_sale": ("no anchor (the seller's first proceeds: a fresh pull-balance slot)", None),
     "carbon.buy_and_retire": ("Toucan retire with certificate 478-512k (here plus payment)", None),
 }
 
@@ -95,7 +96,8 @@ def main():
     tx = market.list(batch_id, 1_000, 20 * UNIT, chain.time() + 30 * DAY, {"from": developer, "silent": True})
     results.append(emit("market.list", tx))
     listing = tx.return_value
-    market.fill(listing, 10, {"from": buyer2, "silent": True})  # the seller's proceeds account exists from now on
+    tx = market.fill(listing, 10, {"from": buyer2, "silent": True})  # the seller's proceeds account exists from now on
+    results.append(emit("market.fill_first_sale", tx))
     tx = market.fill(listing, 10, {"from": buyer, "silent": True})
     results.append(emit("market.fill", tx))
     tx = market.buyAndRetire(listing, 10, claim(buyer), {"from": buyer, "silent": True})
