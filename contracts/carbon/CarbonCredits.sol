@@ -34,7 +34,7 @@ contract CarbonCredits is ICarbonCredits, ERC1155, AccessControl, ComplianceGuar
     IProjectRegistryWorkflow public immutable projects;
     IMonitoringReports public immutable reports;
 
-    /// @dev Two storage slots of counters per batch plus the report hash.
+    /// @dev Three slots: ids, vintage and first serial; the four counters; the report hash.
     struct Batch {
         uint64 projectId;
         uint64 vintageStart;
@@ -123,7 +123,7 @@ contract CarbonCredits is ICarbonCredits, ERC1155, AccessControl, ComplianceGuar
         private
         returns (uint256 batchId)
     {
-        uint64 buffered = uint64(uint256(quantity) * _bufferBps / BPS);
+        uint64 buffered = uint64(uint256(quantity) * _bufferBps / BPS); // <= quantity: fits
         uint64 serialStart = _nextSerial;
         // Serials come from one counter that only grows, so ranges never overlap; the addition
         // cannot wrap silently (checked arithmetic).
