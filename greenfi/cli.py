@@ -121,9 +121,12 @@ def abi_export(out_dir: Path) -> None:
                f"{', '.join(index['chains']) or '(none deployed)'} to {out_dir}")
 
 
-from greenfi.voucher_cli import voucher_cli  # noqa: E402  (subcommand groups register after the root group)
+# Instrument command groups, registered after the root group they join.
+from greenfi.cai_cli import cai as cai_cli  # noqa: E402
+from greenfi.voucher_cli import voucher_cli  # noqa: E402
 
-cli.add_command(voucher_cli)
+for group in (cai_cli, voucher_cli):
+    cli.add_command(group)
 
 
 def main() -> None:

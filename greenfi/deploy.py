@@ -96,6 +96,33 @@ VOUCHER_SUITE: list[ContractSpec] = [
 ]
 
 
+# Carbon assets (issue 4). Not in SUITE yet: CarbonCredits consumes reports from "MRVReports",
+# which lands separately; splice these in after it (SUITE += CARBON_SUITE; GRANTS += CARBON_GRANTS).
+CARBON_BUFFER_BPS = 1_000  # 10 % of each batch to the buffer pool
+CARBON_MARKET_FEE_BPS = 100  # 1 % of each fill to the treasury (the admin)
+
+CARBON_SUITE: list[ContractSpec] = [
+    ContractSpec("ProjectRegistry", lambda c: [c.address("ParticipantRegistry"), c.roles.admin, c.roles.regulator]),
+    ContractSpec(
+        "CarbonCredits",
+        lambda c: [c.address("ParticipantRegistry"), c.address("ProjectRegistry"), c.address("MRVReports"),
+                   c.roles.admin, c.roles.regulator, CARBON_BUFFER_BPS],
+    ),
+    ContractSpec(
+        "CarbonMarket",
+        lambda c: [c.address("ParticipantRegistry"), c.address("CarbonCredits"), c.address("SettlementToken"),
+                   c.roles.admin, c.roles.admin, CARBON_MARKET_FEE_BPS],
+    ),
+]
+
+CARBON_GRANTS: list[RoleGrant] = [
+    # The market's escrow is exempt from CarbonCredits' per-transfer check (it checks both sides itself).
+    RoleGrant("CarbonCredits", "MARKET_ROLE", lambda c: c.address("CarbonMarket")),
+    # IMonitoringReports.consumeForIssuance: "Caller: the issuance contract (ISSUER_ROLE on the implementation)".
+    RoleGrant("MRVReports", "ISSUER_ROLE", lambda c: c.address("CarbonCredits")),
+]
+
+
 @dataclass(frozen=True)
 class Step:
     spec: ContractSpec

@@ -1,0 +1,108 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+import {ICarbonCredits} from "./ICarbonCredits.sol";
+
+/// @title ICarbonMarket
+/// @notice Fixed-price listings of carbon-credit batches, settled delivery-versus-payment in the
+/// settlement token: the seller's units sit in escrow here, a buyer pays price x quantity and gets
+/// the units (or retires them at once) in the same transaction. Proceeds and fees are credited to
+/// pull balances (`withdraw`).
+interface ICarbonMarket {
+    enum ListingStatus {
+        None,
+        Open,
+        Cancelled,
+        SoldOut
+    }
+
+    struct Listing {
+        address seller;
+        uint64 batchId;
+        ListingStatus status;
+        uint128 unitPrice; // settlement-token base units per credit unit
+        uint64 remaining;
+        uint64 expiry; // unix seconds; fills strictly before it
+    }
+
+    // ---------------------------------------------------------------- errors
+
+    error ZeroAmount();
+    error ZeroPrice();
+    error ZeroAddress();
+    error UnknownListing(uint256 listingId);
+    error ListingCancelled(uint256 listingId);
+    error ListingSoldOut(uint256 listingId);
+    error ListingExpired(uint256 listingId, uint64 expiry);
+    error ExpiryNotInFuture(uint64 expiry);
+    error ExceedsListing(uint256 listingId, uint256 remaining, uint256 requested);
+    /// @dev `seller` holds `available` units of the batch, fewer than `requested`.
+    error InsufficientUnits(address seller, uint256 batchId, uint256 available, uint256 requested);
+    /// @dev The seller has not approved the market as an ERC-1155 operator.
+    error MarketNotApproved(address seller);
+    /// @dev The buyer's settlement-token allowance to the market is below the price.
+    error InsufficientAllowance(address buyer, uint256 allowance, uint256 required);
+    error NotSeller(uint256 listingId, address account);
+    error NothingToWithdraw(address account);
+    error FeeTooHigh(uint16 feeBps);
+    /// @dev Units may only arrive through `list`.
+    error UnsolicitedTransfer(address operator);
+
+    // ---------------------------------------------------------------- events
+
+    event Listed(
+        uint256 indexed listingId,
+        address indexed seller,
+        uint256 indexed batchId,
+        uint256 amount,
+        uint256 unitPrice,
+        uint64 expiry
+    );
+    /// @notice `buyer` bought `quantity` units of listing `listingId` for `cost` (of which `fee` to the treasury).
+    event Filled(
+        uint256 indexed listingId, address indexed buyer, uint256 indexed batchId, uint256 quantity, uint256 cost, uint256 fee
+    );
+    event ListingCancelledBySeller(uint256 indexed listingId, address indexed seller, uint256 returned);
+    event Withdrawn(address indexed account, uint256 amount);
+    event FeeSet(uint16 feeBps, address treasury);
+
+    // ---------------------------------------------------------------- functions
+
+    /// @notice List `amount` units of `batchId` at `unitPrice` until `expiry`; moves them into escrow.
+    /// @dev Caller: a holder that approved the market (setApprovalForAll). Reverts ZeroAmount,
+    /// ZeroPrice, ExpiryNotInFuture, NetworkPaused, ComplianceRefused (e.g. frozen seller),
+    /// MarketNotApproved, InsufficientUnits. Emits Listed.
+    function list(uint256 batchId, uint256 amount, uint128 unitPrice, uint64 expiry) external returns (uint256 listingId);
+
+    /// @notice Buy `quantity` units of a listing; pays price x quantity from the caller's allowance.
+    /// @dev Caller: a participant the registry lets trade with the seller. Reverts ZeroAmount,
+    /// UnknownListing, ListingCancelled, ListingSoldOut, ListingExpired, ExceedsListing,
+    /// NetworkPaused, ComplianceRefused, InsufficientAllowance. Emits Filled.
+    function fill(uint256 listingId, uint256 quantity) external returns (uint256 cost);
+
+    /// @notice Buy `quantity` units and retire them at once under `claim`, the caller the retiree.
+    /// Returns the retirement certificate id.
+    /// @dev Caller: as `fill`. Reverts as `fill` and as CarbonCredits.retire. Emits Filled, Retired.
+    function buyAndRetire(uint256 listingId, uint256 quantity, ICarbonCredits.Claim calldata claim)
+        external
+        returns (uint256 certificateId);
+
+    /// @notice Cancel an open or expired listing; the unsold units go back to the seller.
+    /// @dev Caller: the seller. Reverts UnknownListing, NotSeller, ListingCancelled, ListingSoldOut,
+    /// NetworkPaused, ComplianceRefused (a frozen seller cannot receive units). Emits ListingCancelledBySeller.
+    function cancelListing(uint256 listingId) external;
+
+    /// @notice Pay out the caller's credited proceeds or fees.
+    /// @dev Caller: any account with a balance; sellers must be allowed to hold assets (the
+    /// treasury is exempt). Reverts NothingToWithdraw, NetworkPaused, ComplianceRefused. Emits Withdrawn.
+    function withdraw() external returns (uint256 amount);
+
+    /// @notice Set the fee (bps of the price, at most 1000) and the treasury that collects it.
+    /// @dev Caller: DEFAULT_ADMIN_ROLE. Reverts FeeTooHigh, ZeroAddress. Emits FeeSet.
+    function setFee(uint16 feeBps, address treasury) external;
+
+    function listing(uint256 listingId) external view returns (Listing memory);
+    function listingCount() external view returns (uint256);
+    function credited(address account) external view returns (uint256);
+    function fee() external view returns (uint16 feeBps, address treasury);
+}
