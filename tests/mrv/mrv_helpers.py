@@ -127,3 +127,8 @@ def cosign(anchor, header: tuple, key: bytes) -> tuple:
     digest = bytes(anchor.attestationDigest(header))
     sig = sign_digest(key, digest)
     return ("0x" + sig[:32].hex(), "0x" + sig[32:].hex())
+
+
+def digest_of(reading: Reading, dom: Domain) -> bytes:
+    from oracles import digest
+    return digest(reading, dom)
