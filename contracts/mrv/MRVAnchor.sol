@@ -211,11 +211,13 @@ contract MRVAnchor is IMRVAnchor, AccessControl, EIP712, ComplianceGuard {
         bytes32 otherLeaf = _leaf(otherSigned);
         if (!MerkleProof.verifyCalldata(proof, batchId, leaf)) revert NotIncluded(batchId);
         if (!MerkleProof.verifyCalldata(otherProof, otherBatchId, otherLeaf)) revert NotIncluded(otherBatchId);
-        // One leaf at one position is no conflict; distinct valid proofs of one leaf in one tree
-        // mean it occurs twice (a different path to the same root would be a hash collision).
-        if (batchId == otherBatchId && leaf == otherLeaf && keccak256(abi.encode(proof)) == keccak256(abi.encode(otherProof))) {
-            revert NoFault();
-        }
+        // One leaf at one position is no conflict. It occurs twice in one tree if two distinct
+        // proofs verify (another path to the same root would be a hash collision) or if its
+        // sibling is itself (twin leaves are adjacent in the sorted tree, often siblings).
+        if (
+            batchId == otherBatchId && leaf == otherLeaf && (proof.length == 0 || proof[0] != leaf)
+                && keccak256(abi.encode(proof)) == keccak256(abi.encode(otherProof))
+        ) revert NoFault();
         Reading calldata a = signed.reading;
         Reading calldata o = otherSigned.reading;
         // Only readings the device really signed can be in conflict: a forged twin is
