@@ -104,6 +104,33 @@ def main():
     tx = anchor.anchorBatch(header2, [(_hex(sig[:32]), _hex(sig[32:]))], {"from": operator})
     emit("mrv.anchor_batch_1024_k2", tx.gas_used)
 
+    # Challenges (informational): a forged reading, and wrong totals proven with every leaf.
+    anchor.setThreshold(1, {"from": regulator})
+    base = t0 + 120 * per_device
+    fake = Reading(ids[0], 10_000, base, base + 60, 100)
+    forged = [SignedReading(fake, sign_reading(keccak256(b"not the device"), fake, domain))] + items[:15]
+    tree3 = batch_tree(forged)
+    anchor.anchorBatch((_hex(tree3.root), PROJECT, t0, base + 60, 1, len(forged), _hex(batch_content_hash(forged))),
+                       [], {"from": operator})
+    r = forged[0].reading
+    tx = anchor.challengeReading(tree3.root, ((_hex(r.device_id), r.sequence, r.period_start, r.period_end,
+                                               r.energy_wh), _hex(forged[0].signature[:32]),
+                                              _hex(forged[0].signature[32:])),
+                                 [_hex(p) for p in tree3.proof(0)], {"from": admin})
+    emit("mrv.challenge_reading", tx.gas_used)
+
+    inflated = items[:512]
+    tree4 = batch_tree(inflated)
+    anchor.anchorBatch((_hex(tree4.root), PROJECT, t0, t0 + 60 * per_device, 10**9, len(inflated),
+                        _hex(batch_content_hash(inflated))), [], {"from": operator})
+    mp = tree4.multiproof(range(len(inflated)))
+    by_leaf = {s.leaf(): s for s in inflated}
+    leaves = [by_leaf[leaf] for leaf in mp.leaves]
+    signed = [((_hex(s.reading.device_id), s.reading.sequence, s.reading.period_start, s.reading.period_end,
+                s.reading.energy_wh), _hex(s.signature[:32]), _hex(s.signature[32:])) for s in leaves]
+    tx = anchor.challengeTotals(tree4.root, signed, list(mp.proof_flags), {"from": admin})
+    emit("mrv.challenge_totals_512", tx.gas_used)
+
     chain.sleep(DAY + 1)
     chain.mine()
     tx = anchor.finalize(_hex(tree.root), {"from": admin})
