@@ -103,6 +103,11 @@ def demo(network_name: str) -> None:
         click.echo(f"  {name:24} {address}")
 
 
+from greenfi.mrv_cli import mrv  # noqa: E402  (subcommand groups register after the core commands)
+
+cli.add_command(mrv)
+
+
 def main() -> None:
     cli()
 

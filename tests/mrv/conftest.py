@@ -4,7 +4,7 @@ of active simulated devices, and extra participants (a second developer, co-sign
 import pytest
 from brownie import DeviceRegistry, MockProjectRegistryForMRV, MRVAnchor, MRVReports, accounts, chain
 from helpers import kyc_expiry
-from mrv_helpers import CAPACITY_W, DAY, FACTOR, HOUR, OTHER_PROJECT, PROJECT, PV_INVERTER, keccak256, make_device
+from mrv_helpers import chain_now, CAPACITY_W, DAY, FACTOR, HOUR, OTHER_PROJECT, PROJECT, PV_INVERTER, keccak256, make_device
 
 from greenfi.participants import Kind, jurisdiction
 
@@ -71,14 +71,15 @@ def fleet(devices, verifier, developer, other_developer):
     t0 is a whole hour after every activation and at least a day before now."""
     own = [make_device(i) for i in range(3)]
     foreign = make_device(9, project=OTHER_PROJECT)
-    now = chain.time()
+    now = chain_now()
     for d in own:
         devices.registerDevice(d.device_id, PROJECT, d.address, PV_INVERTER, CAPACITY_W, now - 30 * DAY, {"from": developer})
         devices.activate(d.device_id, {"from": verifier})
     devices.registerDevice(foreign.device_id, OTHER_PROJECT, foreign.address, PV_INVERTER, CAPACITY_W, now - DAY,
                            {"from": other_developer})
     devices.activate(foreign.device_id, {"from": verifier})
-    t0 = (chain.time() // HOUR + 1) * HOUR
+    t0 = (chain_now() // HOUR + 1) * HOUR
     chain.sleep(3 * DAY)
     chain.mine()
     return own, foreign, t0
+

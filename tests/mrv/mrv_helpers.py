@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from brownie import chain
+from brownie import chain, web3
 from eth_account import Account
 
 from oracles import Domain, Reading, SignedReading, batch_content_hash, batch_tree, keccak256, sign_digest, sign_reading
@@ -132,3 +132,9 @@ def cosign(anchor, header: tuple, key: bytes) -> tuple:
 def digest_of(reading: Reading, dom: Domain) -> bytes:
     from oracles import digest
     return digest(reading, dom)
+
+
+def chain_now() -> int:
+    """The timestamp the next transaction gets: the node's clock, which can drift from Brownie's
+    `chain.time()` after time travel and snapshot reverts in earlier tests."""
+    return web3.eth.get_block("pending")["timestamp"]

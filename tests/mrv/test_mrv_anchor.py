@@ -5,7 +5,7 @@ import brownie
 import pytest
 from brownie import chain
 from helpers import custom_error, event
-from mrv_helpers import (DAY, HOUR, PROJECT, Batch, cosign, digest_of, domain, make_batch, make_device,
+from mrv_helpers import (chain_now, DAY, HOUR, PROJECT, Batch, cosign, digest_of, domain, make_batch, make_device,
                          reading_tuple, sign, signed_tuple)
 
 from greenfi.participants import Reason
@@ -127,7 +127,7 @@ def test_anchor_rejects_empty_or_future_windows(anchor, batch, oracle_operator):
     start = batch.window_start
     with brownie.reverts(custom_error("InvalidWindow", start, start)):
         anchor_batch(anchor, batch, oracle_operator, windowEnd=start)
-    future = chain.time() + HOUR
+    future = chain_now() + HOUR
     with brownie.reverts(custom_error("InvalidWindow", start, future)):
         anchor_batch(anchor, batch, oracle_operator, windowEnd=future)
     assert anchor.batch(batch.root)[6] == NONE

@@ -5,7 +5,7 @@ import brownie
 import pytest
 from brownie import chain
 from helpers import custom_error, event
-from mrv_helpers import (CAPACITY_W, DAY, HOUR, OTHER_PROJECT, PROJECT, PV_INVERTER, Batch, cosign, make_batch,
+from mrv_helpers import (chain_now, CAPACITY_W, DAY, HOUR, OTHER_PROJECT, PROJECT, PV_INVERTER, Batch, cosign, make_batch,
                          make_device, sign, signed_tuple)
 
 NONE, ANCHORED, REJECTED, FINALIZED = range(4)
@@ -53,19 +53,19 @@ def bad_reading(case, anchor, fleet, devices, developer, verifier):
         return sign(anchor, own[1], 2, t0 + HOUR, t0 + 2 * HOUR, MAX_WH_PER_HOUR + 1), OVER_CAPACITY
     if case == "not-yet-active":
         late = make_device(61)
-        devices.registerDevice(late.device_id, PROJECT, late.address, PV_INVERTER, CAPACITY_W, chain.time() - DAY,
+        devices.registerDevice(late.device_id, PROJECT, late.address, PV_INVERTER, CAPACITY_W, chain_now() - DAY,
                                {"from": developer})
         devices.activate(late.device_id, {"from": verifier})
         return sign(anchor, late, 1, t0, t0 + HOUR, 100), DEVICE_INACTIVE
     if case == "suspended":
         devices.suspend(own[2].device_id, REASON, {"from": verifier})
-        start = (chain.time() // HOUR) * HOUR  # the period runs past the suspension
+        start = (chain_now() // HOUR) * HOUR  # the period runs past the suspension
         chain.sleep(2 * HOUR)
         chain.mine()
         return sign(anchor, own[2], 2, start, start + HOUR, 100), DEVICE_INACTIVE
     if case == "revoked":
         devices.revoke(own[2].device_id, REASON, {"from": developer})
-        start = (chain.time() // HOUR) * HOUR
+        start = (chain_now() // HOUR) * HOUR
         chain.sleep(2 * HOUR)
         chain.mine()
         return sign(anchor, own[2], 2, start, start + HOUR, 100), DEVICE_REVOKED

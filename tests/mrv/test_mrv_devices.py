@@ -5,7 +5,7 @@ import brownie
 import pytest
 from brownie import chain
 from helpers import custom_error, event
-from mrv_helpers import CAPACITY_W, DAY, ENERGY_METER, OTHER_PROJECT, PROJECT, PV_INVERTER, make_device
+from mrv_helpers import chain_now, CAPACITY_W, DAY, ENERGY_METER, OTHER_PROJECT, PROJECT, PV_INVERTER, make_device
 
 from greenfi.participants import Kind, Reason
 
@@ -21,7 +21,7 @@ def device():
 
 def register(devices, d, account, project=PROJECT, **overrides):
     args = dict(deviceId=d.device_id, projectId=project, signer=d.address, kind=PV_INVERTER, capacityW=CAPACITY_W,
-                commissionedAt=chain.time() - DAY)
+                commissionedAt=chain_now() - DAY)
     args.update(overrides)
     return devices.registerDevice(*args.values(), {"from": account})
 
@@ -34,7 +34,7 @@ def status(devices, d):
 
 
 def test_developer_registers_a_device(devices, developer, device):
-    commissioned = chain.time() - DAY
+    commissioned = chain_now() - DAY
     tx = register(devices, device, developer, kind=ENERGY_METER, commissionedAt=commissioned)
     record = devices.device(device.device_id)
     assert tuple(record) == (device.address, ENERGY_METER, REGISTERED, commissioned, PROJECT, CAPACITY_W, 0, 0, 0, 0)
@@ -62,7 +62,7 @@ def test_register_rejects_bad_input(devices, developer, device, overrides, error
 
 
 def test_register_rejects_a_future_commissioning_date(devices, developer, device):
-    future = chain.time() + DAY
+    future = chain_now() + DAY
     with brownie.reverts(custom_error("InvalidCommissioningDate", future)):
         register(devices, device, developer, commissionedAt=future)
     assert status(devices, device) == NONE
@@ -200,7 +200,7 @@ def standing(devices, d, start, end):
 def test_standing_follows_the_lifecycle(devices, developer, verifier, device):
     assert standing(devices, device, 1, 2) == UNKNOWN
     register(devices, device, developer)
-    now = chain.time()
+    now = chain_now()
     assert standing(devices, device, now, now + 10) == INACTIVE  # never activated
     activated = devices.activate(device.device_id, {"from": verifier}).timestamp
     assert standing(devices, device, activated - 10, activated + 10) == INACTIVE  # started before activation

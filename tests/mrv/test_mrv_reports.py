@@ -5,7 +5,7 @@ import brownie
 import pytest
 from brownie import chain
 from helpers import custom_error, event
-from mrv_helpers import DAY, FACTOR, HOUR, OTHER_PROJECT, PROJECT, Batch, keccak256, make_batch, make_device, sign
+from mrv_helpers import chain_now, DAY, FACTOR, HOUR, OTHER_PROJECT, PROJECT, Batch, keccak256, make_batch, make_device, sign
 
 from greenfi.participants import Reason
 
@@ -144,7 +144,7 @@ def test_invalid_periods(reports, final_batches, developer, period):
 
 def test_a_period_cannot_end_in_the_future(reports, final_batches, fleet, developer):
     _, _, t0 = fleet
-    future = chain.time() + DAY
+    future = chain_now() + DAY
     with brownie.reverts(custom_error("InvalidPeriod", t0, future)):
         open_report(reports, developer, t0, future, final_batches[:1])
 
