@@ -250,7 +250,7 @@ interface IMRVAnchor {
     /// @notice The Merkle leaf of a signed reading.
     function leafOf(SignedReading calldata signed) external pure returns (bytes32);
 
-    /// @notice Whether `account` is in the operator set, and its slot.
+    /// @notice Whether `account` is in the operator set.
     function isOperator(address account) external view returns (bool);
 
     /// @notice The operator set as (slot → address), address(0) for free slots.
