@@ -123,6 +123,32 @@ CARBON_GRANTS: list[RoleGrant] = [
 ]
 
 
+# The MRV contracts (issue 3). They need the ProjectRegistry, which lands in another branch: the
+# lead splices MRV_SUITE into SUITE right after the ProjectRegistry spec, and MRV_GRANTS into GRANTS.
+MRV_SUITE: list[ContractSpec] = [
+    ContractSpec("DeviceRegistry", lambda c: [c.address("ParticipantRegistry"), c.address("ProjectRegistry")]),
+    ContractSpec(
+        "MRVAnchor",
+        lambda c: [c.address("ParticipantRegistry"), c.address("DeviceRegistry"), c.roles.admin, c.roles.regulator],
+    ),
+    ContractSpec(
+        "MRVReports",
+        lambda c: [
+            c.address("ParticipantRegistry"),
+            c.address("ProjectRegistry"),
+            c.address("MRVAnchor"),
+            c.roles.admin,
+            c.roles.regulator,
+        ],
+    ),
+]
+
+MRV_GRANTS: list[RoleGrant] = [
+    # Issuance consumes approved monitoring reports; enable once CarbonCredits is in the suite:
+    # RoleGrant("MRVReports", "ISSUER_ROLE", lambda c: c.address("CarbonCredits")),
+]
+
+
 @dataclass(frozen=True)
 class Step:
     spec: ContractSpec

@@ -1,0 +1,31 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+import {IProjectRegistry} from "../interfaces/IProjectRegistry.sol";
+
+/// @dev Test double of the project registry for the MRV tests: developer and status are settable.
+contract MockProjectRegistryForMRV is IProjectRegistry {
+    mapping(uint256 projectId => ProjectInfo) private _projects;
+
+    function setProject(uint256 projectId, address developer, ProjectStatus status) external {
+        ProjectInfo storage p = _projects[projectId];
+        p.developer = developer;
+        p.status = status;
+    }
+
+    function setStatus(uint256 projectId, ProjectStatus status) external {
+        _projects[projectId].status = status;
+    }
+
+    function project(uint256 projectId) external view returns (ProjectInfo memory) {
+        return _projects[projectId];
+    }
+
+    function isActive(uint256 projectId) external view returns (bool) {
+        return _projects[projectId].status == ProjectStatus.Active;
+    }
+
+    function developerOf(uint256 projectId) external view returns (address) {
+        return _projects[projectId].developer;
+    }
+}

@@ -1,0 +1,324 @@
+"""`greenfi mrv`: register, activate and revoke metering devices, and open, approve and show
+monitoring reports, with plain web3.py against the addresses in deployments/<chainId>.json.
+
+Live networks sign with the key from the environment (greenfi.signers.signer_from_env); embedded
+chains with the node's first unlocked account. Free text (revocation reasons, verification
+statements) stays off chain: only its keccak256 is sent, and a 0x-prefixed 32-byte value is taken
+as an already computed hash.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import click
+from eth_abi import decode as abi_decode
+from eth_utils import function_signature_to_4byte_selector, keccak
+from web3 import Web3
+from web3.exceptions import ContractCustomError, ContractLogicError
+
+from greenfi import chain, contracts, networks
+from greenfi.deployments import DeploymentRecord
+from greenfi.errors import ConfigError, GreenfiError
+from greenfi.paths import DEPLOYMENTS
+from greenfi.signers import Signer, UnlockedSigner, signer_from_env
+from greenfi.transactions import TransactionReverted, transact
+
+KINDS = {"pv-inverter": 0, "energy-meter": 1, "wind-turbine": 2, "other": 3}
+DEVICE_STATUSES = ("none", "registered", "active", "suspended", "revoked")
+REPORT_STATUSES = ("none", "open", "approved", "rejected", "consumed")
+GRAMS_PER_TONNE = 10**6
+WH_PER_MWH = 10**6
+
+# Where deployment records are read; tests point it elsewhere.
+DEPLOYMENTS_DIR: Path = DEPLOYMENTS
+
+
+# ---------------------------------------------------------------- pure parsing and formatting
+
+
+def parse_bytes32(value: str, label: str) -> bytes:
+    """A 0x-prefixed 32-byte hex value."""
+    body = value[2:] if value.startswith(("0x", "0X")) else None
+    if body is None or len(body) != 64:
+        raise ConfigError(f"{label} must be 0x followed by 64 hex digits, got {value!r}")
+    try:
+        return bytes.fromhex(body)
+    except ValueError:
+        raise ConfigError(f"{label} must be 0x followed by 64 hex digits, got {value!r}") from None
+
+
+def parse_address(value: str, label: str) -> str:
+    if not Web3.is_address(value):
+        raise ConfigError(f"{label} is not an address: {value}")
+    return Web3.to_checksum_address(value)
+
+
+def parse_time(value: str, label: str) -> int:
+    """Unix seconds, or an ISO 8601 date or date-time (UTC unless it names an offset)."""
+    if value.isdigit():
+        return int(value)
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise ConfigError(f"{label} must be unix seconds or an ISO 8601 date/time, got {value!r}") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return int(moment.timestamp())
+
+
+def text_hash(value: str) -> bytes:
+    """keccak256 of `value` as UTF-8, unless it already is a 0x-prefixed 32-byte hash."""
+    if value.startswith("0x") and len(value) == 66:
+        return parse_bytes32(value, "hash")
+    return keccak(text=value)
+
+
+def file_hash(path: Path) -> bytes:
+    """keccak256 of a document's bytes (the report published off chain)."""
+    try:
+        return keccak(path.read_bytes())
+    except OSError as exc:
+        raise ConfigError(f"cannot read {path}: {exc.strerror}") from None
+
+
+def format_time(seconds: int) -> str:
+    if not seconds:
+        return "-"
+    return f"{datetime.fromtimestamp(seconds, UTC):%Y-%m-%d %H:%M:%S} UTC ({seconds})"
+
+
+def format_tonnes(grams: int) -> str:
+    """Grams CO2e as exact tonnes."""
+    return f"{Decimal(grams) / GRAMS_PER_TONNE:f} tCO2e"
+
+
+def format_mwh(wh: int) -> str:
+    return f"{Decimal(wh) / WH_PER_MWH:f} MWh"
+
+
+def device_lines(device_id: bytes, record: tuple | list) -> list[str]:
+    """Human-readable lines for an IDeviceRegistry.Device record."""
+    signer, kind, status, commissioned, project, capacity, activated, suspended, resumed, revoked = record
+    kind_name = next((k for k, v in KINDS.items() if v == kind), str(kind))
+    return [
+        f"device      0x{bytes(device_id).hex()}",
+        f"status      {DEVICE_STATUSES[status]}",
+        f"project     {project}",
+        f"kind        {kind_name}",
+        f"signer      {signer}",
+        f"capacity    {capacity:,} W",
+        f"commissioned {format_time(commissioned)}",
+        f"activated   {format_time(activated)}",
+        f"suspended   {format_time(suspended)}" + (f" until {format_time(resumed)}" if resumed else ""),
+        f"revoked     {format_time(revoked)}",
+    ]
+
+
+def report_lines(report_id: int, record: tuple | list, factor_g_per_mwh: int | None = None) -> list[str]:
+    """Human-readable lines for an IMRVReports.Report record."""
+    (project, start, end, _previous_end, version, status, developer, verifier, net_wh, reduction_g, report_hash,
+     decision_hash) = record
+    factor = f" ({factor_g_per_mwh:,} g/MWh)" if factor_g_per_mwh is not None else ""
+    return [
+        f"report      {report_id}",
+        f"status      {REPORT_STATUSES[status]}",
+        f"project     {project}",
+        f"period      {format_time(start)} .. {format_time(end)}",
+        f"generation  {net_wh:,} Wh = {format_mwh(net_wh)}",
+        f"factor      version {version}{factor}",
+        f"reduction   {reduction_g:,} g = {format_tonnes(reduction_g)}",
+        f"developer   {developer}",
+        f"verifier    {verifier if int(verifier, 16) else '-'}",
+        f"report hash 0x{bytes(report_hash).hex()}",
+        f"decision    0x{bytes(decision_hash).hex()}" if int.from_bytes(bytes(decision_hash), "big") else "decision    -",
+    ]
+
+
+def decode_custom_error(abi: list[dict[str, Any]], data: str | None) -> str:
+    """`Name(arg, ...)` for revert data that matches an error of `abi`; the raw data otherwise."""
+    if not data or not isinstance(data, str) or len(data) < 10:
+        return str(data)
+    raw = bytes.fromhex(data.removeprefix("0x"))
+    for item in abi:
+        if item.get("type") != "error":
+            continue
+        types = [i["type"] for i in item["inputs"]]
+        if function_signature_to_4byte_selector(f"{item['name']}({','.join(types)})") == raw[:4]:
+            values = abi_decode(types, raw[4:])
+            shown = ["0x" + v.hex() if isinstance(v, bytes) else str(v) for v in values]
+            return f"{item['name']}({', '.join(shown)})"
+    return data
+
+
+# ---------------------------------------------------------------- chain access
+
+
+@contextlib.contextmanager
+def _session(network_name: str) -> Iterator[tuple[Web3, Signer, dict[str, str]]]:
+    network = networks.resolve(network_name)
+    signer: Signer | None = None if network.embedded else signer_from_env()  # fail before connecting
+    with chain.connect(network) as conn:
+        signer = signer or UnlockedSigner(conn.w3.eth.accounts[0])
+        addresses = DeploymentRecord(conn.chain_id, directory=DEPLOYMENTS_DIR).addresses()
+        yield conn.w3, signer, addresses
+
+
+def _contract(w3: Web3, addresses: dict[str, str], name: str):
+    if name not in addresses:
+        raise ConfigError(f"{name} is not deployed on chain {w3.eth.chain_id}: run `greenfi deploy` first")
+    return contracts.at(w3, name, addresses[name])
+
+
+def _send(w3: Web3, signer: Signer, contract, call) -> dict:
+    """Send `call`, naming the custom error if it would revert."""
+    try:
+        call.estimate_gas({"from": signer.address})
+    except ContractCustomError as exc:
+        raise TransactionReverted(f"{call.fn_name} would revert: {decode_custom_error(contract.abi, exc.data)}") from None
+    except ContractLogicError as exc:
+        raise TransactionReverted(f"{call.fn_name} would revert: {exc.message or exc}") from None
+    return transact(w3, signer, call)
+
+
+def _event(contract, receipt, name: str) -> dict[str, Any]:
+    events = getattr(contract.events, name)().process_receipt(receipt)
+    if not events:
+        raise GreenfiError(f"no {name} event in transaction {receipt['transactionHash'].hex()}")
+    return dict(events[0]["args"])
+
+
+network_option = click.option("--network", "network_name", required=True,
+                              help="development, ganache, sepolia, holesky or any NAME with $NAME_RPC_URL")
+
+
+# ---------------------------------------------------------------- commands
+
+
+@click.group("mrv")
+def mrv() -> None:
+    """Metering devices and monitoring reports (DeviceRegistry, MRVReports)."""
+
+
+@mrv.group()
+def device() -> None:
+    """Register, activate, revoke and show metering devices."""
+
+
+@device.command("register")
+@network_option
+@click.option("--device-id", required=True, help="0x-prefixed 32-byte device id.")
+@click.option("--project", type=click.IntRange(min=0), required=True, help="Project id.")
+@click.option("--signer", "device_signer", required=True, help="Address of the device's signing key.")
+@click.option("--kind", type=click.Choice(list(KINDS)), default="pv-inverter", show_default=True)
+@click.option("--capacity-w", type=click.IntRange(min=1, max=2**64 - 1), required=True, help="Rated capacity in W.")
+@click.option("--commissioned", required=True, help="Commissioning date: unix seconds or ISO 8601 (UTC).")
+def device_register(network_name: str, device_id: str, project: int, device_signer: str, kind: str,
+                    capacity_w: int, commissioned: str) -> None:
+    """Register a device of a project (sent by the project's developer)."""
+    args = (parse_bytes32(device_id, "--device-id"), project, parse_address(device_signer, "--signer"), KINDS[kind],
+            capacity_w, parse_time(commissioned, "--commissioned"))
+    with _session(network_name) as (w3, signer, addresses):
+        registry = _contract(w3, addresses, "DeviceRegistry")
+        receipt = _send(w3, signer, registry, registry.functions.registerDevice(*args))
+    click.echo(f"registered device 0x{args[0].hex()} of project {project} (tx {receipt['transactionHash'].hex()})")
+
+
+@device.command("activate")
+@network_option
+@click.argument("device_id")
+def device_activate(network_name: str, device_id: str) -> None:
+    """Activate (or re-activate) a device (sent by a verifier)."""
+    raw = parse_bytes32(device_id, "DEVICE_ID")
+    with _session(network_name) as (w3, signer, addresses):
+        registry = _contract(w3, addresses, "DeviceRegistry")
+        receipt = _send(w3, signer, registry, registry.functions.activate(raw))
+    click.echo(f"activated device 0x{raw.hex()} (tx {receipt['transactionHash'].hex()})")
+
+
+@device.command("revoke")
+@network_option
+@click.argument("device_id")
+@click.option("--reason", default="", help="Reason text (only its keccak256 goes on chain) or a 0x 32-byte hash.")
+def device_revoke(network_name: str, device_id: str, reason: str) -> None:
+    """Revoke a device for good (sent by the project's developer or a verifier)."""
+    raw = parse_bytes32(device_id, "DEVICE_ID")
+    with _session(network_name) as (w3, signer, addresses):
+        registry = _contract(w3, addresses, "DeviceRegistry")
+        receipt = _send(w3, signer, registry, registry.functions.revoke(raw, text_hash(reason)))
+    click.echo(f"revoked device 0x{raw.hex()} (tx {receipt['transactionHash'].hex()})")
+
+
+@device.command("show")
+@network_option
+@click.argument("device_id")
+def device_show(network_name: str, device_id: str) -> None:
+    """Show a device's record."""
+    raw = parse_bytes32(device_id, "DEVICE_ID")
+    with _session(network_name) as (w3, _signer, addresses):
+        record = _contract(w3, addresses, "DeviceRegistry").functions.device(raw).call()
+    if record[2] == 0:
+        raise GreenfiError(f"unknown device 0x{raw.hex()}")
+    click.echo("\n".join(device_lines(raw, record)))
+
+
+@mrv.group()
+def report() -> None:
+    """Open, approve and show monitoring reports."""
+
+
+@report.command("open")
+@network_option
+@click.option("--project", type=click.IntRange(min=0), required=True, help="Project id.")
+@click.option("--start", required=True, help="Period start (inclusive): unix seconds or ISO 8601 (UTC).")
+@click.option("--end", required=True, help="Period end (exclusive): unix seconds or ISO 8601 (UTC).")
+@click.option("--batch", "batches", multiple=True, required=True, help="A finalized batch id (Merkle root); repeat.")
+@click.option("--document", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="The published monitoring report; its keccak256 is the report hash.")
+@click.option("--report-hash", help="The report hash itself (0x 32 bytes), instead of --document.")
+def report_open(network_name: str, project: int, start: str, end: str, batches: tuple[str, ...],
+                document: Path | None, report_hash: str | None) -> None:
+    """Open a report over finalized batches (sent by the project's developer)."""
+    if (document is None) == (report_hash is None):
+        raise ConfigError("give exactly one of --document and --report-hash")
+    digest = file_hash(document) if document else parse_bytes32(report_hash, "--report-hash")
+    ids = [parse_bytes32(b, "--batch") for b in batches]
+    args = (project, parse_time(start, "--start"), parse_time(end, "--end"), ids, digest)
+    with _session(network_name) as (w3, signer, addresses):
+        reports = _contract(w3, addresses, "MRVReports")
+        receipt = _send(w3, signer, reports, reports.functions.openReport(*args))
+        opened = _event(reports, receipt, "ReportOpened")
+    click.echo(f"opened report {opened['reportId']}: {opened['netGenerationWh']:,} Wh, "
+               f"{format_tonnes(opened['reductionGrams'])} (factor version {opened['factorVersion']})")
+
+
+@report.command("approve")
+@network_option
+@click.argument("report_id", type=click.IntRange(min=1))
+@click.option("--statement", default="", help="Verification statement text (only its keccak256 goes on chain) "
+                                             "or a 0x 32-byte hash.")
+def report_approve(network_name: str, report_id: int, statement: str) -> None:
+    """Approve an open report (sent by a verifier)."""
+    with _session(network_name) as (w3, signer, addresses):
+        reports = _contract(w3, addresses, "MRVReports")
+        receipt = _send(w3, signer, reports, reports.functions.approveReport(report_id, text_hash(statement)))
+    click.echo(f"approved report {report_id} (tx {receipt['transactionHash'].hex()})")
+
+
+@report.command("show")
+@network_option
+@click.argument("report_id", type=click.IntRange(min=1))
+def report_show(network_name: str, report_id: int) -> None:
+    """Show a report."""
+    with _session(network_name) as (w3, _signer, addresses):
+        reports = _contract(w3, addresses, "MRVReports")
+        record = reports.functions.report(report_id).call()
+        if record[5] == 0:
+            raise GreenfiError(f"unknown report {report_id}")
+        factor = reports.functions.emissionFactorAt(record[0], record[4]).call()[0]
+    click.echo("\n".join(report_lines(report_id, record, factor)))

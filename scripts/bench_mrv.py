@@ -1,0 +1,142 @@
+"""Gas benchmark of the MRV contracts: `brownie run scripts/bench_mrv.py --network NAME`.
+
+Deploys a fresh ParticipantRegistry, a stand-in project registry (MockProjectRegistryForMRV, until
+ProjectRegistry lands in the suite), DeviceRegistry, MRVAnchor and MRVReports; signs 1,024 readings
+of 4 simulated devices with the Python oracle core, anchors them as one batch, proves readings on
+chain, and runs a report through approval. Prints one JSON line per operation and OK/OVER against
+the issue's targets.
+"""
+
+import json
+
+from brownie import (DeviceRegistry, MockProjectRegistryForMRV, MRVAnchor, MRVReports, ParticipantRegistry, accounts,
+                     chain)
+from eth_account import Account
+
+from greenfi.participants import Kind, jurisdiction
+from oracles import Domain, Reading, SignedReading, batch_content_hash, batch_tree, keccak256, sign_digest, sign_reading
+
+DAY, HOUR = 86_400, 3_600
+PROJECT = 1
+READINGS = 1_024
+DEVICES = 4
+TARGETS = {"mrv.anchor_batch_1024": 80_000, "mrv.verify_reading": 60_000}
+ANCHORS = {
+    "mrv.anchor_batch_1024": "issue 3: anchoring gas per batch is constant; at most 80,000 gas for 1,024 readings",
+    "mrv.verify_reading": "issue 3: per-reading on-chain inclusion proof verification at most 60,000 gas",
+}
+
+
+def emit(name, gas):
+    line = {"name": name, "value": int(gas), "unit": "gas", "anchor": ANCHORS.get(name, "no target (informational)")}
+    print(json.dumps(line))
+    if name in TARGETS:
+        print(f"{name}: {int(gas):,} gas vs target {TARGETS[name]:,}: {'OK' if gas <= TARGETS[name] else 'OVER'}")
+
+
+def _hex(b):
+    return "0x" + b.hex()
+
+
+def main():
+    admin, regulator, verifier, operator, developer = accounts[0], accounts[1], accounts[2], accounts[3], accounts[4]
+    cosigner_key = keccak256(b"bench cosigner")
+    cosigner = Account.from_key(cosigner_key).address
+    expiry = chain.time() + 365 * DAY
+    registry = ParticipantRegistry.deploy(admin, regulator, {"from": admin})
+    for account, kind in [(verifier, Kind.VERIFIER), (operator, Kind.ORACLE_OPERATOR), (cosigner, Kind.ORACLE_OPERATOR),
+                          (developer, Kind.PROJECT_DEVELOPER)]:
+        registry.register(account, kind, jurisdiction("CN"), expiry, {"from": regulator})
+    projects = MockProjectRegistryForMRV.deploy({"from": admin})
+    projects.setProject(PROJECT, developer, 3, {"from": admin})
+    devices = DeviceRegistry.deploy(registry, projects, {"from": admin})
+    anchor = MRVAnchor.deploy(registry, devices, admin, regulator, {"from": admin})
+    anchor.addOperator(operator, {"from": regulator})
+    reports = MRVReports.deploy(registry, projects, anchor, admin, regulator, {"from": admin})
+    reports.setEmissionFactor(PROJECT, 581_000, keccak256(b"grid factor"), {"from": regulator})
+
+    keys = [keccak256(b"bench device %d" % i) for i in range(DEVICES)]
+    ids = [keccak256(b"bench device id %d" % i) for i in range(DEVICES)]
+    for i, (key, device_id) in enumerate(zip(keys, ids)):
+        tx = devices.registerDevice(device_id, PROJECT, Account.from_key(key).address, 0, 50_000, chain.time() - DAY,
+                                    {"from": developer})
+        if i == 0:
+            emit("mrv.register_device", tx.gas_used)
+        devices.activate(device_id, {"from": verifier})
+    t0 = (chain.time() // HOUR + 1) * HOUR
+    chain.sleep(3 * DAY)
+    chain.mine()
+
+    domain = Domain(chain.id, anchor.address)
+    per_device = READINGS // DEVICES
+    items = []
+    for key, device_id in zip(keys, ids):
+        for k in range(per_device):
+            reading = Reading(device_id, k + 1, t0 + 60 * k, t0 + 60 * (k + 1), 500 + k % 300)
+            items.append(SignedReading(reading, sign_reading(key, reading, domain)))
+    tree = batch_tree(items)
+    header = (_hex(tree.root), PROJECT, t0, t0 + 60 * per_device, sum(i.reading.energy_wh for i in items), len(items),
+              _hex(batch_content_hash(items)))
+    tx = anchor.anchorBatch(header, [], {"from": operator})
+    emit("mrv.anchor_batch_1024", tx.gas_used)
+
+    worst = 0
+    for i in (0, 1, 511, 1023):
+        r = items[i].reading
+        args = ((_hex(r.device_id), r.sequence, r.period_start, r.period_end, r.energy_wh),
+                _hex(items[i].signature[:32]), _hex(items[i].signature[32:]), [_hex(p) for p in tree.proof(i)])
+        assert anchor.proveReading(tree.root, *args)
+        worst = max(worst, anchor.proveReading.estimate_gas(tree.root, *args))
+    emit("mrv.verify_reading", worst)
+
+    # k = 2: the same size of batch with one co-signature (informational).
+    anchor.addOperator(cosigner, {"from": regulator})
+    anchor.setThreshold(2, {"from": regulator})
+    second = [SignedReading(Reading(s.reading.device_id, s.reading.sequence + per_device,
+                                    s.reading.period_start + 60 * per_device, s.reading.period_end + 60 * per_device,
+                                    s.reading.energy_wh), b"") for s in items]
+    second = [SignedReading(s.reading, sign_reading(keys[ids.index(s.reading.device_id)], s.reading, domain))
+              for s in second]
+    tree2 = batch_tree(second)
+    header2 = (_hex(tree2.root), PROJECT, t0 + 60 * per_device, t0 + 120 * per_device,
+               sum(i.reading.energy_wh for i in second), len(second), _hex(batch_content_hash(second)))
+    sig = sign_digest(cosigner_key, bytes(anchor.attestationDigest(header2)))
+    tx = anchor.anchorBatch(header2, [(_hex(sig[:32]), _hex(sig[32:]))], {"from": operator})
+    emit("mrv.anchor_batch_1024_k2", tx.gas_used)
+
+    # Challenges (informational): a forged reading, and wrong totals proven with every leaf.
+    anchor.setThreshold(1, {"from": regulator})
+    base = t0 + 120 * per_device
+    fake = Reading(ids[0], 10_000, base, base + 60, 100)
+    forged = [SignedReading(fake, sign_reading(keccak256(b"not the device"), fake, domain))] + items[:15]
+    tree3 = batch_tree(forged)
+    anchor.anchorBatch((_hex(tree3.root), PROJECT, t0, base + 60, 1, len(forged), _hex(batch_content_hash(forged))),
+                       [], {"from": operator})
+    r = forged[0].reading
+    tx = anchor.challengeReading(tree3.root, ((_hex(r.device_id), r.sequence, r.period_start, r.period_end,
+                                               r.energy_wh), _hex(forged[0].signature[:32]),
+                                              _hex(forged[0].signature[32:])),
+                                 [_hex(p) for p in tree3.proof(0)], {"from": admin})
+    emit("mrv.challenge_reading", tx.gas_used)
+
+    inflated = items[:512]
+    tree4 = batch_tree(inflated)
+    anchor.anchorBatch((_hex(tree4.root), PROJECT, t0, t0 + 60 * per_device, 10**9, len(inflated),
+                        _hex(batch_content_hash(inflated))), [], {"from": operator})
+    mp = tree4.multiproof(range(len(inflated)))
+    by_leaf = {s.leaf(): s for s in inflated}
+    leaves = [by_leaf[leaf] for leaf in mp.leaves]
+    signed = [((_hex(s.reading.device_id), s.reading.sequence, s.reading.period_start, s.reading.period_end,
+                s.reading.energy_wh), _hex(s.signature[:32]), _hex(s.signature[32:])) for s in leaves]
+    tx = anchor.challengeTotals(tree4.root, signed, list(mp.proof_flags), {"from": admin})
+    emit("mrv.challenge_totals_512", tx.gas_used)
+
+    chain.sleep(DAY + 1)
+    chain.mine()
+    tx = anchor.finalize(_hex(tree.root), {"from": admin})
+    emit("mrv.finalize", tx.gas_used)
+    tx = reports.openReport(PROJECT, t0, t0 + 120 * per_device, [_hex(tree.root), _hex(tree2.root)],
+                            keccak256(b"report"), {"from": developer})
+    emit("mrv.open_report", tx.gas_used)
+    tx = reports.approveReport(tx.return_value, keccak256(b"statement"), {"from": verifier})
+    emit("mrv.approve_report", tx.gas_used)

@@ -1,0 +1,85 @@
+"""MRV fixtures: a mock project registry, the device registry, the anchor and the reports, a fleet
+of active simulated devices, and extra participants (a second developer, co-signing operators)."""
+
+import pytest
+from brownie import DeviceRegistry, MockProjectRegistryForMRV, MRVAnchor, MRVReports, accounts, chain
+from helpers import kyc_expiry
+from mrv_helpers import chain_now, CAPACITY_W, DAY, FACTOR, HOUR, OTHER_PROJECT, PROJECT, PV_INVERTER, keccak256, make_device
+
+from greenfi.participants import Kind, jurisdiction
+
+ACTIVE = 3  # IProjectRegistry.ProjectStatus.Active
+OPERATOR_KEYS = [keccak256(b"greenfi-test-operator-%d" % i) for i in range(3)]
+
+
+@pytest.fixture(scope="session")
+def other_developer():
+    return accounts[11]
+
+
+@pytest.fixture(scope="session")
+def issuer():
+    """Stands in for the carbon credits contract (ISSUER_ROLE on MRVReports)."""
+    return accounts[12]
+
+
+@pytest.fixture(scope="session")
+def cosigners():
+    """Oracle operators that only sign (EIP-712 attestations), never send: key-backed accounts."""
+    return [accounts.add(key) for key in OPERATOR_KEYS]
+
+
+@pytest.fixture(scope="module")
+def mrv_registry(registry, regulator, other_developer, cosigners):
+    registry.register(other_developer, Kind.PROJECT_DEVELOPER, jurisdiction("CN"), kyc_expiry(), {"from": regulator})
+    for account in cosigners:
+        registry.register(account, Kind.ORACLE_OPERATOR, jurisdiction("DE"), kyc_expiry(), {"from": regulator})
+    return registry
+
+
+@pytest.fixture(scope="module")
+def projects(admin, developer, other_developer):
+    p = MockProjectRegistryForMRV.deploy({"from": admin})
+    p.setProject(PROJECT, developer, ACTIVE, {"from": admin})
+    p.setProject(OTHER_PROJECT, other_developer, ACTIVE, {"from": admin})
+    return p
+
+
+@pytest.fixture(scope="module")
+def devices(mrv_registry, projects, admin):
+    return DeviceRegistry.deploy(mrv_registry, projects, {"from": admin})
+
+
+@pytest.fixture(scope="module")
+def anchor(mrv_registry, devices, admin, regulator, oracle_operator):
+    a = MRVAnchor.deploy(mrv_registry, devices, admin, regulator, {"from": admin})
+    a.addOperator(oracle_operator, {"from": regulator})
+    return a
+
+
+@pytest.fixture(scope="module")
+def reports(mrv_registry, projects, anchor, admin, regulator, issuer):
+    r = MRVReports.deploy(mrv_registry, projects, anchor, admin, regulator, {"from": admin})
+    r.grantRole(r.ISSUER_ROLE(), issuer, {"from": admin})
+    r.setEmissionFactor(PROJECT, FACTOR, keccak256(b"grid factor 2026"), {"from": regulator})
+    return r
+
+
+@pytest.fixture(scope="module")
+def fleet(devices, verifier, developer, other_developer):
+    """Three active devices of PROJECT and one of OTHER_PROJECT; returns (devices, foreign, t0) where
+    t0 is a whole hour after every activation and at least a day before now."""
+    own = [make_device(i) for i in range(3)]
+    foreign = make_device(9, project=OTHER_PROJECT)
+    now = chain_now()
+    for d in own:
+        devices.registerDevice(d.device_id, PROJECT, d.address, PV_INVERTER, CAPACITY_W, now - 30 * DAY, {"from": developer})
+        devices.activate(d.device_id, {"from": verifier})
+    devices.registerDevice(foreign.device_id, OTHER_PROJECT, foreign.address, PV_INVERTER, CAPACITY_W, now - DAY,
+                           {"from": other_developer})
+    devices.activate(foreign.device_id, {"from": verifier})
+    t0 = (chain_now() // HOUR + 1) * HOUR
+    chain.sleep(3 * DAY)
+    chain.mine()
+    return own, foreign, t0
+
