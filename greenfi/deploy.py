@@ -66,43 +66,30 @@ class RoleGrant:
     account: Callable[[DeployContext], str]
 
 
+CARBON_BUFFER_BPS = 1_000  # 10 % of each issued batch goes to the buffer pool
+CARBON_MARKET_FEE_BPS = 100  # 1 % of each fill to the treasury (the admin)
+
+# The whole network, in deployment order: each contract only refers to those above it.
 SUITE: list[ContractSpec] = [
+    # The shared layer (issue 2).
     ContractSpec("ParticipantRegistry", lambda c: [c.roles.admin, c.roles.regulator]),
     ContractSpec(
         "SettlementToken",
         lambda c: ["Tokenized Deposit CNY", "tdCNY", c.address("ParticipantRegistry"), c.roles.admin, c.roles.bank],
     ),
-]
-
-
-# Grants the suite needs between its contracts; instruments append theirs as they land.
-GRANTS: list[RoleGrant] = []
-
-# CreditVoucher (issue 7) needs the RiskOracle and the ProjectRegistry, which other branches add to
-# SUITE: the lead splices this list in after them. It needs no role grants (its own constructor
-# gives the regulator REGULATOR_ROLE and the admin PRICING_ROLE).
-VOUCHER_SUITE: list[ContractSpec] = [
-    ContractSpec(
-        "CreditVoucher",
-        lambda c: [
-            c.address("ParticipantRegistry"),
-            c.address("SettlementToken"),
-            c.address("RiskOracle"),
-            c.address("ProjectRegistry"),
-            c.roles.admin,
-            c.roles.regulator,
-        ],
-    ),
-]
-
-
-# Carbon assets (issue 4). Not in SUITE yet: CarbonCredits consumes reports from "MRVReports",
-# which lands separately; splice these in after it (SUITE += CARBON_SUITE; GRANTS += CARBON_GRANTS).
-CARBON_BUFFER_BPS = 1_000  # 10 % of each batch to the buffer pool
-CARBON_MARKET_FEE_BPS = 100  # 1 % of each fill to the treasury (the admin)
-
-CARBON_SUITE: list[ContractSpec] = [
+    # Projects, verified sensor data and monitoring reports (issues 3 and 4).
     ContractSpec("ProjectRegistry", lambda c: [c.address("ParticipantRegistry"), c.roles.admin, c.roles.regulator]),
+    ContractSpec("DeviceRegistry", lambda c: [c.address("ParticipantRegistry"), c.address("ProjectRegistry")]),
+    ContractSpec(
+        "MRVAnchor",
+        lambda c: [c.address("ParticipantRegistry"), c.address("DeviceRegistry"), c.roles.admin, c.roles.regulator],
+    ),
+    ContractSpec(
+        "MRVReports",
+        lambda c: [c.address("ParticipantRegistry"), c.address("ProjectRegistry"), c.address("MRVAnchor"),
+                   c.roles.admin, c.roles.regulator],
+    ),
+    # Carbon assets (issue 4).
     ContractSpec(
         "CarbonCredits",
         lambda c: [c.address("ParticipantRegistry"), c.address("ProjectRegistry"), c.address("MRVReports"),
@@ -115,37 +102,27 @@ CARBON_SUITE: list[ContractSpec] = [
     ),
 ]
 
-CARBON_GRANTS: list[RoleGrant] = [
+# Roles the suite's contracts hold on each other.
+GRANTS: list[RoleGrant] = [
     # The market's escrow is exempt from CarbonCredits' per-transfer check (it checks both sides itself).
     RoleGrant("CarbonCredits", "MARKET_ROLE", lambda c: c.address("CarbonMarket")),
-    # IMonitoringReports.consumeForIssuance: "Caller: the issuance contract (ISSUER_ROLE on the implementation)".
+    # IMonitoringReports.consumeForIssuance is the issuance contract's alone.
     RoleGrant("MRVReports", "ISSUER_ROLE", lambda c: c.address("CarbonCredits")),
 ]
 
-
-# The MRV contracts (issue 3). They need the ProjectRegistry, which lands in another branch: the
-# lead splices MRV_SUITE into SUITE right after the ProjectRegistry spec, and MRV_GRANTS into GRANTS.
-MRV_SUITE: list[ContractSpec] = [
-    ContractSpec("DeviceRegistry", lambda c: [c.address("ParticipantRegistry"), c.address("ProjectRegistry")]),
+# CreditVoucher (issue 7) prices financing with the RiskOracle: it joins SUITE after it.
+VOUCHER_SUITE: list[ContractSpec] = [
     ContractSpec(
-        "MRVAnchor",
-        lambda c: [c.address("ParticipantRegistry"), c.address("DeviceRegistry"), c.roles.admin, c.roles.regulator],
-    ),
-    ContractSpec(
-        "MRVReports",
+        "CreditVoucher",
         lambda c: [
             c.address("ParticipantRegistry"),
+            c.address("SettlementToken"),
+            c.address("RiskOracle"),
             c.address("ProjectRegistry"),
-            c.address("MRVAnchor"),
             c.roles.admin,
             c.roles.regulator,
         ],
     ),
-]
-
-MRV_GRANTS: list[RoleGrant] = [
-    # Issuance consumes approved monitoring reports; enable once CarbonCredits is in the suite:
-    # RoleGrant("MRVReports", "ISSUER_ROLE", lambda c: c.address("CarbonCredits")),
 ]
 
 
