@@ -66,11 +66,19 @@ class RoleGrant:
     account: Callable[[DeployContext], str]
 
 
+RISK_SCORE_MAX_AGE = 30 * 24 * 3600  # seconds a risk score stays usable for consumers (RiskOracle.maxAge)
+
 SUITE: list[ContractSpec] = [
     ContractSpec("ParticipantRegistry", lambda c: [c.roles.admin, c.roles.regulator]),
     ContractSpec(
         "SettlementToken",
         lambda c: ["Tokenized Deposit CNY", "tdCNY", c.address("ParticipantRegistry"), c.roles.admin, c.roles.bank],
+    ),
+    # The AI decision ledger: model versions and the risk scores they produce.
+    ContractSpec("ModelRegistry", lambda c: [c.address("ParticipantRegistry"), c.roles.admin]),
+    ContractSpec(
+        "RiskOracle",
+        lambda c: [c.address("ParticipantRegistry"), c.address("ModelRegistry"), c.roles.admin, RISK_SCORE_MAX_AGE],
     ),
 ]
 
