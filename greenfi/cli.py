@@ -103,6 +103,11 @@ def demo(network_name: str) -> None:
         click.echo(f"  {name:24} {address}")
 
 
+from greenfi.oracle_cli import oracle  # noqa: E402  (after the group it joins)
+
+cli.add_command(oracle)
+
+
 def main() -> None:
     cli()
 

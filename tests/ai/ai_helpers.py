@@ -20,3 +20,43 @@ def spec(seed=1, metrics=METRICS, hashes=None):
 def h32(n):
     """A bytes32 value from an integer, as a 0x hex string."""
     return "0x" + n.to_bytes(32, "big").hex()
+
+
+# ---------------------------------------------------------------- the daemon's test scorer
+
+MODEL_HASH = h32(0x5C0E)  # the test scorer's "model file" hash
+
+
+def make_scorer(model_dir=None, subject_column="subject"):
+    """A deterministic scorer (the daemon's narrow interface): score_bps is the row's `x` column,
+    input_hash hashes the row, explanation_hash hashes the reason `x`."""
+    import hashlib
+
+    import pandas as pd
+
+    def score(features):
+        xs = features["x"].astype(int)
+        return pd.DataFrame({
+            "subject": features[subject_column],
+            "score_bps": xs,
+            "input_hash": ["0x" + hashlib.sha256(f"{s}:{x}".encode()).hexdigest()
+                           for s, x in zip(features[subject_column], xs)],
+            "explanation_hash": ["0x" + hashlib.sha256(f"x:{x}".encode()).hexdigest() for x in xs],
+        })
+
+    score.model_hash = MODEL_HASH
+    return score
+
+
+def subject_address(i):
+    """The i-th scored subject's address (checksummed)."""
+    from eth_utils import to_checksum_address
+
+    return to_checksum_address("0x" + (0x5000 + i).to_bytes(20, "big").hex())
+
+
+def write_features(path, scores):
+    """A features CSV with one row per subject: subject_address(i), x = scores[i]."""
+    lines = ["subject,x"] + [f"{subject_address(i)},{x}" for i, x in enumerate(scores)]
+    path.write_text("\n".join(lines) + "\n")
+    return path

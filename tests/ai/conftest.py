@@ -57,3 +57,26 @@ def version(model_registry, model_operator, auditor):
     model_registry.registerModel(spec(1), "ipfs://card-1", {"from": model_operator})
     model_registry.approve(1, NO_REASON, {"from": auditor})
     return 1
+
+
+@pytest.fixture
+def daemon_w3():
+    """A plain web3.py connection to the Brownie test chain, as the daemon makes its own."""
+    from brownie import web3
+    from web3 import Web3
+
+    return Web3(Web3.HTTPProvider(web3.provider.endpoint_uri, request_kwargs={"timeout": 120}))
+
+
+@pytest.fixture
+def daemon_settings(tmp_path):
+    """Settings factory for the daemon: features and outbox under tmp_path, the HTTP port any free one."""
+    from oracles.risk.settings import RiskSettings
+
+    def make(**overrides):
+        values = dict(features=tmp_path / "features.csv", model_dir=tmp_path / "model", port=0,
+                      outbox=tmp_path / "outbox.sqlite", confirm_timeout=60)
+        values.update(overrides)
+        return RiskSettings(**values)
+
+    return make
