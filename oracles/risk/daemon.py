@@ -88,12 +88,11 @@ class RiskDaemon:
         """The last posted score per subject; subjects the outbox does not know are read from the chain
         (so a lost outbox does not make the daemon re-post unchanged scores)."""
         last = self.outbox.last_posted()
-        for subject in subjects:
-            if subject not in last:
-                stored = self.poster.score_of(subject)
-                if stored is not None:
-                    self.outbox.remember(subject, stored[0])
-                    last[subject] = stored[0]
+        unknown = [s for s in subjects if s not in last]
+        for subject, stored in zip(unknown, self.poster.scores_of(unknown) if unknown else []):
+            if stored is not None:
+                self.outbox.remember(subject, stored[0])
+                last[subject] = stored[0]
         return last
 
     def _next_nonce(self) -> int:
