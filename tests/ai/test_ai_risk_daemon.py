@@ -235,3 +235,25 @@ def test_a_suspended_configured_version_is_refused(make_daemon, daemon_settings,
     model_registry.suspend(1, NO_REASON, {"from": auditor})
     with pytest.raises(ConfigError, match="model version 1 is not approved"):
         make_daemon(model_version=1).run_once()
+
+
+def test_greenfi_oracle_risk_once_end_to_end(monkeypatch, tmp_path, daemon_w3, risk_oracle, model_operator, version,
+                                             start_block):
+    from click.testing import CliRunner
+
+    from greenfi.cli import cli
+
+    monkeypatch.setattr("greenfi.cli._load_dotenv", lambda: None)
+    features = write_features(tmp_path / "features.csv", SCORES[:300])
+    args = ["oracle", "risk", "--network", "development", "--rpc-url", daemon_w3.provider.endpoint_uri,
+            "--from", model_operator.address, "--risk-oracle", risk_oracle.address, "--features", str(features),
+            "--model", str(tmp_path), "--model-version", str(version), "--scorer", "ai_helpers:make_scorer", "--port", "0",
+            "--outbox", str(tmp_path / "outbox.sqlite"), "--once"]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    assert "posted 300 scores in 2 transactions, skipped 0" in result.output
+    assert "/health and /metrics on http://127.0.0.1:" in result.output
+    again = CliRunner().invoke(cli, args)
+    assert "posted 0 scores in 0 transactions, skipped 300" in again.output
+    subjects, transactions = posted_events(daemon_w3, risk_oracle, start_block)
+    assert len(subjects) == 300 and transactions == 2
