@@ -82,6 +82,33 @@ def risk(network_name: str, features, model_dir, model_version, subject_column, 
         daemon.close()
 
 
+@oracle.command("register-model")
+@click.option("--network", "network_name", required=True, help="development, ganache, sepolia, ... or any NAME with $NAME_RPC_URL")
+@click.option("--model", "model_dir", required=True, type=click.Path(path_type=Path), help="Model directory (greenfi model train --out).")
+@click.option("--card-uri", default="", help="Where the model card is published (emitted in ModelRegistered).")
+@click.option("--rpc-url", envvar="GREENFI_RISK_RPC_URL", help="Node URL (default: the network's).")
+@click.option("--model-registry", metavar="ADDRESS", help="ModelRegistry address (default: deployments/<chainId>.json).")
+@click.option("--from", "sender", metavar="ADDRESS", envvar="GREENFI_RISK_FROM", help="Unlocked node account (local chains).")
+def register_model(network_name: str, model_dir: Path, card_uri: str, rpc_url, model_registry, sender) -> None:
+    """Register a trained model's hashes and metrics in ModelRegistry (an auditor then approves it)."""
+    from greenfi import contracts
+    from greenfi.transactions import transact
+    from oracles.risk.registration import model_spec
+
+    spec = model_spec(model_dir)  # fails on a bad directory before touching the chain
+    w3, signer = connect(networks.resolve(network_name), rpc_url, sender)
+    address = _checked_address(model_registry or _recorded_address(w3, "ModelRegistry"), "--model-registry")
+    registry = contracts.at(w3, "ModelRegistry", address)
+    existing = registry.functions.versionOf(bytes.fromhex(spec.model_hash[2:])).call()
+    if existing:
+        click.echo(f"model {spec.model_hash} is already version {existing}")
+        return
+    transact(w3, signer, registry.functions.registerModel(spec.as_args(), card_uri))
+    version = registry.functions.versionOf(bytes.fromhex(spec.model_hash[2:])).call()
+    click.echo(f"registered model {spec.model_hash} as version {version} (metrics bps AUC/KS/Brier/accuracy "
+               f"{'/'.join(map(str, spec.metrics_bps))}); an auditor or the regulator must approve it")
+
+
 def load_factory(ref: str):
     """The scorer factory named `MODULE:NAME`; ConfigError names what is wrong."""
     module_name, _, attr = ref.partition(":")

@@ -60,3 +60,19 @@ def write_features(path, scores):
     lines = ["subject,x"] + [f"{subject_address(i)},{x}" for i, x in enumerate(scores)]
     path.write_text("\n".join(lines) + "\n")
     return path
+
+
+def write_model_dir(path, auc=0.79):
+    """A minimal model directory as `greenfi model train` writes it: model.txt, model_card.json, SHA256SUMS."""
+    import hashlib
+    import json
+
+    path.mkdir(parents=True, exist_ok=True)
+    (path / "model.txt").write_text("tree\nversion=v4\n")
+    card = {"format": "greenfi-tabular-classifier/1", "data": {"file": "x.csv", "rows": 10, "sha256": "cd" * 32},
+            "schema": {"features": [{"name": "x", "dtype": "float64", "categories": []}]},
+            "training": {"seed": 42, "folds": 5}, "metrics": {"auc": auc, "ks": 0.45, "brier": 0.17, "accuracy": 0.76}}
+    (path / "model_card.json").write_text(json.dumps(card))
+    sums = [f"{hashlib.sha256((path / n).read_bytes()).hexdigest()}  {n}" for n in ("model.txt", "model_card.json")]
+    (path / "SHA256SUMS").write_text("\n".join(sums) + "\n")
+    return path

@@ -209,3 +209,46 @@ def test_oracle_risk_bad_input_is_one_line(runner, args, message):
     assert result.exit_code == 1
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith(message), result.stderr
+
+
+# ---------------------------------------------------------------- model directories → registrations
+
+
+def test_model_spec_from_a_model_directory(tmp_path):
+    from ai_helpers import write_model_dir
+
+    from oracles.risk.registration import canonical_hash, model_spec
+
+    model = write_model_dir(tmp_path / "model")
+    spec = model_spec(model)
+    assert spec.model_hash == "0x" + hashlib.sha256((model / "model.txt").read_bytes()).hexdigest()
+    assert spec.card_hash == "0x" + hashlib.sha256((model / "model_card.json").read_bytes()).hexdigest()
+    assert spec.training_data_hash == "0x" + "cd" * 32
+    assert spec.feature_schema_hash == canonical_hash({"features": [{"categories": [], "dtype": "float64", "name": "x"}]})
+    assert spec.metrics_bps == (7900, 4500, 1700, 7600)
+    assert spec.as_args()[5] == (7900, 4500, 1700, 7600) and len(spec.as_args()[0]) == 32
+
+
+@pytest.mark.parametrize("damage, message", [
+    (lambda d: (d / "SHA256SUMS").unlink(), "SHA256SUMS not found"),
+    (lambda d: (d / "model_card.json").write_text("{}"), "does not match its SHA256SUMS entry"),
+    (lambda d: (d / "SHA256SUMS").write_text(""), "does not list model.txt"),
+])
+def test_model_spec_rejects_broken_directories(tmp_path, damage, message):
+    from ai_helpers import write_model_dir
+
+    from oracles.risk.registration import ModelDirError, model_spec
+
+    model = write_model_dir(tmp_path / "model")
+    damage(model)
+    with pytest.raises(ModelDirError, match=message):
+        model_spec(model)
+
+
+def test_model_spec_rejects_metrics_outside_0_1(tmp_path):
+    from ai_helpers import write_model_dir
+
+    from oracles.risk.registration import ModelDirError, model_spec
+
+    with pytest.raises(ModelDirError, match="metric auc is not a share"):
+        model_spec(write_model_dir(tmp_path / "model", auc=1.5))

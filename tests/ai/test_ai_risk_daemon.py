@@ -257,3 +257,33 @@ def test_greenfi_oracle_risk_once_end_to_end(monkeypatch, tmp_path, daemon_w3, r
     assert "posted 0 scores in 0 transactions, skipped 300" in again.output
     subjects, transactions = posted_events(daemon_w3, risk_oracle, start_block)
     assert len(subjects) == 300 and transactions == 2
+
+
+def test_register_model_then_approve_then_the_daemon_finds_it(monkeypatch, tmp_path, daemon_w3, model_registry,
+                                                              model_operator, auditor, make_daemon, daemon_settings):
+    from ai_helpers import write_model_dir
+    from click.testing import CliRunner
+
+    from greenfi.cli import cli
+    from oracles.risk.registration import model_spec
+
+    monkeypatch.setattr("greenfi.cli._load_dotenv", lambda: None)
+    model = write_model_dir(tmp_path / "model")
+    args = ["oracle", "register-model", "--network", "development", "--rpc-url", daemon_w3.provider.endpoint_uri,
+            "--from", model_operator.address, "--model-registry", model_registry.address, "--model", str(model),
+            "--card-uri", "ipfs://card"]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    spec = model_spec(model)
+    assert f"registered model {spec.model_hash} as version 2" in result.output
+    assert "already version 2" in CliRunner().invoke(cli, args).output
+    stored = model_registry.modelVersion(2)
+    assert str(stored[2]) == spec.feature_schema_hash and tuple(stored[7]) == spec.metrics_bps
+    model_registry.approve(2, NO_REASON, {"from": auditor})
+
+    scorer = make_scorer()
+    scorer.model_hash = spec.model_hash
+    write_features(daemon_settings().features, SCORES[:5])
+    daemon = make_daemon(scorer, model_version=None)
+    daemon.run_once()
+    assert daemon.model_version == 2
