@@ -9,6 +9,7 @@ from collections import Counter
 
 import pytest
 from ai_helpers import DAY, MODEL_HASH, NO_REASON, make_scorer, spec, subject_address, write_features
+from brownie import chain
 from web3 import Web3
 
 from greenfi.errors import ConfigError
@@ -78,6 +79,8 @@ def test_a_rerun_posts_nothing_then_only_what_changed(make_daemon, daemon_settin
         changed[i] = (changed[i] + 101) % 10_001  # beyond the threshold
     changed[10] = min(changed[10] + 100, 10_000) if changed[10] <= 9_900 else changed[10] - 100  # within it
     write_features(features, changed)
+    chain.sleep(10)  # a newer score needs a newer timestamp than the posted one (same-second runs defer)
+    chain.mine()
     third = make_daemon(threshold_bps=100).run_once()
     assert (third["selected"], third["batches"]) == (10, 1)
     assert int(risk_oracle.latestScore(subject_address(3))[0]) == changed[3]
@@ -86,8 +89,6 @@ def test_a_rerun_posts_nothing_then_only_what_changed(make_daemon, daemon_settin
 def test_the_heartbeat_reposts_unchanged_scores(make_daemon, daemon_settings, daemon_w3, risk_oracle, start_block):
     write_features(daemon_settings().features, SCORES[:50])
     make_daemon(heartbeat=DAY).run_once()
-    from brownie import chain
-
     chain.sleep(DAY)
     chain.mine()
     result = make_daemon(heartbeat=DAY).run_once()
