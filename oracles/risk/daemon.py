@@ -51,8 +51,11 @@ class RiskDaemon:
 
     @property
     def model_version(self) -> int:
-        if self._version is None:
-            self._version = self.poster.model_version(self.settings.model_version, getattr(self.scorer, "model_hash", None))
+        """The version this daemon posts under, checked to be approved on every use (a suspension
+        stops posting at the next cycle instead of reverting batches)."""
+        self._version = self.poster.model_version(
+            self._version or self.settings.model_version, getattr(self.scorer, "model_hash", None)
+        )
         return self._version
 
     # ------------------------------------------------------------------ one cycle

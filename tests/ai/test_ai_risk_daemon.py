@@ -288,3 +288,59 @@ def test_register_model_then_approve_then_the_daemon_finds_it(monkeypatch, tmp_p
     daemon = make_daemon(scorer, model_version=None)
     daemon.run_once()
     assert daemon.model_version == 2
+
+
+def test_sigterm_stops_the_loop_gracefully(tmp_path, daemon_w3, risk_oracle, model_operator, version, start_block):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    from greenfi.chain import free_port
+
+    here = Path(__file__).parent
+    port = free_port()
+    features = write_features(tmp_path / "features.csv", SCORES[:20])
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(here.parent.parent), str(here)])}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "greenfi.cli", "oracle", "risk", "--network", "development",
+         "--rpc-url", daemon_w3.provider.endpoint_uri, "--from", model_operator.address,
+         "--risk-oracle", risk_oracle.address, "--features", str(features), "--model", str(tmp_path),
+         "--model-version", str(version), "--scorer", "ai_helpers:make_scorer", "--port", str(port),
+         "--interval", "0.2", "--outbox", str(tmp_path / "outbox.sqlite")],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        posted = "0"
+        while time.monotonic() < deadline and posted != "20":  # until the loop has confirmed the batch
+            time.sleep(0.2)
+            try:
+                text = get(f"http://127.0.0.1:{port}/metrics")[1]
+            except OSError:
+                continue
+            posted = next(line.split()[1] for line in text.splitlines()
+                          if line.startswith("greenfi_risk_scores_posted_total"))
+        assert posted == "20", proc.stderr.read() if proc.poll() is not None else "daemon never posted"
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, err
+    assert "risk oracle stopped" in out
+    subjects, transactions = posted_events(daemon_w3, risk_oracle, start_block)
+    assert len(subjects) == 20 and transactions == 1
+
+
+def test_a_suspension_stops_posting_at_the_next_cycle(make_daemon, daemon_settings, model_registry, auditor):
+    features = write_features(daemon_settings().features, SCORES[:5])
+    daemon = make_daemon(threshold_bps=0)
+    daemon.run_once()
+    model_registry.suspend(1, NO_REASON, {"from": auditor})
+    write_features(features, [s + 1 for s in SCORES[:5]])
+    with pytest.raises(ConfigError, match="model version 1 is not approved"):
+        daemon.cycle()
+    assert daemon.metrics.get("batches_sent_total") == 1
