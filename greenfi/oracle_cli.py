@@ -34,6 +34,7 @@ def oracle() -> None:
 @click.option("--interval", type=float, help="Seconds between cycles in loop mode. [default: 300]")
 @click.option("--confirmations", type=int, help="Blocks before a batch counts as confirmed. [default: 1]")
 @click.option("--max-failures", type=int, help="Consecutive failed cycles before stopping. [default: 5]")
+@click.option("--max-block-age", type=int, help="Refuse to post while the latest block is older than this many seconds (0 = off). [default: 0]")
 @click.option("--port", type=int, help="Port of /health and /metrics (0 = any free port). [default: 9464]")
 @click.option("--outbox", type=click.Path(path_type=Path), help="SQLite outbox file. [default: risk-outbox.sqlite]")
 @click.option("--once", is_flag=True, help="Score, post, wait for confirmations and exit.")
@@ -44,7 +45,7 @@ def oracle() -> None:
 @click.option("--scorer", "scorer_ref", default=DEFAULT_SCORER, show_default=True,
               help="MODULE:FACTORY; FACTORY(model_dir, subject_column) returns the scorer.")
 def risk(network_name: str, features, model_dir, model_version, subject_column, threshold_bps, heartbeat, validity,
-         batch_size, interval, confirmations, max_failures, port, outbox, once, rpc_url, risk_oracle, sender,
+         batch_size, interval, confirmations, max_failures, max_block_age, port, outbox, once, rpc_url, risk_oracle, sender,
          scorer_ref) -> None:
     """Score a features CSV and post changed risk scores to RiskOracle in batches."""
     from oracles.risk import settings as risk_settings
@@ -55,7 +56,8 @@ def risk(network_name: str, features, model_dir, model_version, subject_column, 
     settings = risk_settings.from_env(
         features=features, model_dir=model_dir, model_version=model_version, subject_column=subject_column,
         threshold_bps=threshold_bps, heartbeat=heartbeat, validity=validity, batch_size=batch_size,
-        interval=interval, confirmations=confirmations, max_failures=max_failures, port=port, outbox=outbox,
+        interval=interval, confirmations=confirmations, max_failures=max_failures, max_block_age=max_block_age,
+        port=port, outbox=outbox,
     )
     factory = load_factory(scorer_ref)
     network = networks.resolve(network_name)

@@ -35,15 +35,20 @@ class CircuitOpen(GreenfiError):
     """Too many consecutive failed cycles: the daemon stopped."""
 
 
+class StaleChain(GreenfiError):
+    """The node's latest block is too old: it is probably not in sync, so nothing is posted."""
+
+
 class RiskDaemon:
     def __init__(self, settings: RiskSettings, poster: Poster, scorer: Scorer, metrics: Metrics | None = None,
-                 sleep: Callable[[float], None] = time.sleep):
+                 sleep: Callable[[float], None] = time.sleep, clock: Callable[[], float] = time.time):
         self.settings = settings
         self.poster = poster
         self.scorer = scorer
         self.metrics = metrics or Metrics()
         self.outbox = Outbox(settings.outbox)
         self._sleep = sleep
+        self._clock = clock
         self._version: int | None = None
 
     def close(self) -> None:
@@ -68,6 +73,10 @@ class RiskDaemon:
         version = self.model_version
         head = self.poster.head()
         self.metrics.set("last_block", head.number)
+        age = self._clock() - head.timestamp
+        if self.settings.max_block_age and age > self.settings.max_block_age:
+            raise StaleChain(f"latest block {head.number} is {age:.0f} s old (limit {self.settings.max_block_age} s): "
+                             "is the node in sync?")
         now = head.timestamp  # the chain's clock: a wall clock ahead of it would post "future" scores
         in_flight = self.outbox.in_flight_subjects()
         last = self._last_posted([r.subject for r in rows if r.subject not in in_flight])

@@ -30,6 +30,7 @@ class RiskSettings:
     confirmations: int = 1  # blocks a batch's transaction needs before it counts as confirmed
     confirm_timeout: float = 120.0  # seconds --once waits for confirmations
     max_failures: int = 5  # consecutive failed cycles before the circuit breaker stops the daemon
+    max_block_age: int = 0  # refuse to post when the latest block is older than this (seconds); 0 = off
     host: str = "127.0.0.1"
     port: int = 9464  # HTTP /health and /metrics; 0 = any free port
     outbox: Path = field(default_factory=lambda: Path("risk-outbox.sqlite"))
@@ -54,6 +55,8 @@ class RiskSettings:
             raise ConfigError("interval and confirm_timeout must be positive")
         if self.confirmations < 1:
             raise ConfigError(f"confirmations must be at least 1, got {self.confirmations}")
+        if self.max_block_age < 0:
+            raise ConfigError(f"max_block_age must be 0 (off) or positive, got {self.max_block_age}")
         if self.max_failures < 1:
             raise ConfigError(f"max_failures must be at least 1, got {self.max_failures}")
         if not 0 <= self.port <= 65535:

@@ -344,3 +344,17 @@ def test_a_suspension_stops_posting_at_the_next_cycle(make_daemon, daemon_settin
     with pytest.raises(ConfigError, match="model version 1 is not approved"):
         daemon.cycle()
     assert daemon.metrics.get("batches_sent_total") == 1
+
+
+def test_a_stale_chain_is_refused(make_daemon, daemon_settings, daemon_w3):
+    write_features(daemon_settings().features, SCORES[:5])
+    daemon = make_daemon(max_block_age=120)
+    latest = daemon_w3.eth.get_block("latest")["timestamp"]
+    daemon._clock = lambda: latest + 600  # the node stopped following the chain ten minutes ago
+    from oracles.risk.daemon import StaleChain
+
+    with pytest.raises(StaleChain, match="is 600 s old \\(limit 120 s\\): is the node in sync"):
+        daemon.cycle()
+    assert daemon.metrics.get("batches_sent_total") == 0
+    daemon._clock = lambda: latest + 60
+    assert daemon.cycle()["batches"] == 1
