@@ -97,18 +97,21 @@ interface IModelRegistry {
     // ---------------------------------------------------------------- reviewer functions
 
     /// @notice Approve `version` for scoring (also reinstates a suspended version).
-    /// @dev Caller: a participant of kind Auditor or Regulator. Reverts NotModelReviewer,
-    /// NetworkPaused, UnknownModelVersion, InvalidStatusTransition. Emits ModelStatusChanged.
+    /// @dev Caller: a participant of kind Auditor or Regulator in good standing. Reverts
+    /// NotModelReviewer, ComplianceRefused, NetworkPaused, UnknownModelVersion,
+    /// InvalidStatusTransition. Emits ModelStatusChanged.
     function approve(uint256 version, bytes32 reasonHash) external;
 
     /// @notice Suspend an approved version: its scores stop being usable until it is approved again.
-    /// @dev Caller: a participant of kind Auditor or Regulator. Reverts NotModelReviewer,
-    /// NetworkPaused, UnknownModelVersion, InvalidStatusTransition. Emits ModelStatusChanged.
+    /// @dev Caller: a participant of kind Auditor or Regulator in good standing. Reverts
+    /// NotModelReviewer, ComplianceRefused, NetworkPaused, UnknownModelVersion,
+    /// InvalidStatusTransition. Emits ModelStatusChanged.
     function suspend(uint256 version, bytes32 reasonHash) external;
 
     /// @notice Retire a version for good.
-    /// @dev Caller: a participant of kind Auditor or Regulator. Reverts NotModelReviewer,
-    /// NetworkPaused, UnknownModelVersion, InvalidStatusTransition. Emits ModelStatusChanged.
+    /// @dev Caller: a participant of kind Auditor or Regulator in good standing. Reverts
+    /// NotModelReviewer, ComplianceRefused, NetworkPaused, UnknownModelVersion,
+    /// InvalidStatusTransition. Emits ModelStatusChanged.
     function retire(uint256 version, bytes32 reasonHash) external;
 
     // ---------------------------------------------------------------- views
