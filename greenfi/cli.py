@@ -124,9 +124,10 @@ def abi_export(out_dir: Path) -> None:
 # Instrument command groups, registered after the root group they join.
 from greenfi.cai_cli import cai as cai_cli  # noqa: E402
 from greenfi.mrv_cli import mrv as mrv_cli  # noqa: E402
+from greenfi.oracle_cli import oracle as oracle_cli  # noqa: E402
 from greenfi.voucher_cli import voucher_cli  # noqa: E402
 
-for group in (cai_cli, mrv_cli, voucher_cli):
+for group in (cai_cli, mrv_cli, oracle_cli, voucher_cli):
     cli.add_command(group)
 
 

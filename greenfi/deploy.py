@@ -68,6 +68,7 @@ class RoleGrant:
 
 CARBON_BUFFER_BPS = 1_000  # 10 % of each issued batch goes to the buffer pool
 CARBON_MARKET_FEE_BPS = 100  # 1 % of each fill to the treasury (the admin)
+RISK_SCORE_MAX_AGE = 30 * 24 * 3600  # seconds a risk score stays usable for consumers (RiskOracle.maxAge)
 
 # The whole network, in deployment order: each contract only refers to those above it.
 SUITE: list[ContractSpec] = [
@@ -100,6 +101,18 @@ SUITE: list[ContractSpec] = [
         lambda c: [c.address("ParticipantRegistry"), c.address("CarbonCredits"), c.address("SettlementToken"),
                    c.roles.admin, c.roles.admin, CARBON_MARKET_FEE_BPS],
     ),
+    # The AI decision ledger: model versions and the risk scores they produce.
+    ContractSpec("ModelRegistry", lambda c: [c.address("ParticipantRegistry"), c.roles.admin]),
+    ContractSpec(
+        "RiskOracle",
+        lambda c: [c.address("ParticipantRegistry"), c.address("ModelRegistry"), c.roles.admin, RISK_SCORE_MAX_AGE],
+    ),
+    # Supply-chain e-credit vouchers (issue 7), priced with the RiskOracle.
+    ContractSpec(
+        "CreditVoucher",
+        lambda c: [c.address("ParticipantRegistry"), c.address("SettlementToken"), c.address("RiskOracle"),
+                   c.address("ProjectRegistry"), c.roles.admin, c.roles.regulator],
+    ),
 ]
 
 # Roles the suite's contracts hold on each other.
@@ -108,21 +121,6 @@ GRANTS: list[RoleGrant] = [
     RoleGrant("CarbonCredits", "MARKET_ROLE", lambda c: c.address("CarbonMarket")),
     # IMonitoringReports.consumeForIssuance is the issuance contract's alone.
     RoleGrant("MRVReports", "ISSUER_ROLE", lambda c: c.address("CarbonCredits")),
-]
-
-# CreditVoucher (issue 7) prices financing with the RiskOracle: it joins SUITE after it.
-VOUCHER_SUITE: list[ContractSpec] = [
-    ContractSpec(
-        "CreditVoucher",
-        lambda c: [
-            c.address("ParticipantRegistry"),
-            c.address("SettlementToken"),
-            c.address("RiskOracle"),
-            c.address("ProjectRegistry"),
-            c.roles.admin,
-            c.roles.regulator,
-        ],
-    ),
 ]
 
 

@@ -6,6 +6,7 @@ import pytest
 from click.testing import CliRunner
 
 from greenfi.cli import cli
+from greenfi.deploy import SUITE
 
 SUBCOMMANDS = ["toolchain", "networks", "deploy", "demo", "abi", "abi export"]
 
@@ -58,4 +59,4 @@ def test_demo_deploys_and_registers_on_an_embedded_anvil(runner):
     result = runner.invoke(cli, ["demo"])
     assert result.exit_code == 0, result.output
     addresses = dict(re.findall(r"^  (\w+)\s+(0x[0-9a-fA-F]{40})$", result.output, re.M))
-    assert set(addresses) == {"ParticipantRegistry", "SettlementToken"}
+    assert set(addresses) == {spec.name for spec in SUITE}

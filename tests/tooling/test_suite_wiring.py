@@ -27,7 +27,8 @@ def test_every_suite_contract_is_deployed(deployed):
 
 def test_contracts_point_at_each_other(deployed):
     _, a, c = deployed
-    for name in ("SettlementToken", "ProjectRegistry", "MRVAnchor", "MRVReports", "CarbonCredits", "CarbonMarket"):
+    for name in ("SettlementToken", "ProjectRegistry", "MRVAnchor", "MRVReports", "CarbonCredits", "CarbonMarket",
+                 "ModelRegistry", "RiskOracle", "CreditVoucher"):
         assert c[name].functions.registry().call() == a["ParticipantRegistry"], name
     assert c["DeviceRegistry"].functions.projects().call() == a["ProjectRegistry"]
     assert c["MRVAnchor"].functions.devices().call() == a["DeviceRegistry"]
@@ -35,6 +36,9 @@ def test_contracts_point_at_each_other(deployed):
     assert c["MRVReports"].functions.projects().call() == a["ProjectRegistry"]
     assert c["CarbonCredits"].functions.reports().call() == a["MRVReports"]
     assert c["CarbonCredits"].functions.market().call() == a["CarbonMarket"]
+    assert c["RiskOracle"].functions.modelRegistry().call() == a["ModelRegistry"]
+    assert c["CreditVoucher"].functions.riskOracle().call() == a["RiskOracle"]
+    assert c["CreditVoucher"].functions.projectRegistry().call() == a["ProjectRegistry"]
 
 
 def test_grants_and_roles(deployed, admin, regulator):

@@ -1,0 +1,166 @@
+"""`greenfi oracle`: the oracle daemons. `greenfi oracle risk` posts AI risk scores to RiskOracle."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import threading
+from pathlib import Path
+
+import click
+from web3 import Web3
+
+from greenfi import networks
+from greenfi.errors import ConfigError
+
+DEFAULT_SCORER = "oracles.risk.scorer:lightgbm_scorer"
+
+
+@click.group()
+def oracle() -> None:
+    """Oracle daemons that bring off-chain data and decisions on chain."""
+
+
+@oracle.command()
+@click.option("--network", "network_name", required=True, help="development, ganache, sepolia, ... or any NAME with $NAME_RPC_URL")
+@click.option("--features", type=click.Path(path_type=Path), help="CSV of feature rows, one per subject. [env GREENFI_RISK_FEATURES]")
+@click.option("--model", "model_dir", type=click.Path(path_type=Path), help="Model directory the scorer loads. [env GREENFI_RISK_MODEL_DIR]")
+@click.option("--model-version", type=int, help="ModelRegistry version id (default: looked up by the model's hash).")
+@click.option("--subject-column", help="Column of subject addresses. [default: subject]")
+@click.option("--threshold-bps", type=int, help="Post when a score moved by more than this. [default: 100]")
+@click.option("--heartbeat", type=int, help="Re-post unchanged scores this many seconds old. [default: 86400]")
+@click.option("--validity", type=int, help="Seconds until a posted score expires. [default: 604800]")
+@click.option("--batch-size", type=int, help="Scores per transaction, at most 256. [default: 256]")
+@click.option("--interval", type=float, help="Seconds between cycles in loop mode. [default: 300]")
+@click.option("--confirmations", type=int, help="Blocks before a batch counts as confirmed. [default: 1]")
+@click.option("--max-failures", type=int, help="Consecutive failed cycles before stopping. [default: 5]")
+@click.option("--max-block-age", type=int, help="Refuse to post while the latest block is older than this many seconds (0 = off). [default: 0]")
+@click.option("--port", type=int, help="Port of /health and /metrics (0 = any free port). [default: 9464]")
+@click.option("--outbox", type=click.Path(path_type=Path), help="SQLite outbox file. [default: risk-outbox.sqlite]")
+@click.option("--once", is_flag=True, help="Score, post, wait for confirmations and exit.")
+@click.option("--rpc-url", envvar="GREENFI_RISK_RPC_URL", help="Node URL (default: the network's).")
+@click.option("--risk-oracle", metavar="ADDRESS", help="RiskOracle address (default: deployments/<chainId>.json).")
+@click.option("--from", "sender", metavar="ADDRESS", envvar="GREENFI_RISK_FROM",
+              help="Unlocked node account that signs (local chains; live networks sign with the GREENFI_KEYSTORE key).")
+@click.option("--scorer", "scorer_ref", default=DEFAULT_SCORER, show_default=True,
+              help="MODULE:FACTORY; FACTORY(model_dir, subject_column) returns the scorer.")
+def risk(network_name: str, features, model_dir, model_version, subject_column, threshold_bps, heartbeat, validity,
+         batch_size, interval, confirmations, max_failures, max_block_age, port, outbox, once, rpc_url, risk_oracle, sender,
+         scorer_ref) -> None:
+    """Score a features CSV and post changed risk scores to RiskOracle in batches."""
+    from oracles.risk import settings as risk_settings
+    from oracles.risk.daemon import RiskDaemon, stop_on_signals
+    from oracles.risk.poster import Poster
+    from oracles.risk.service import MetricsServer
+
+    settings = risk_settings.from_env(
+        features=features, model_dir=model_dir, model_version=model_version, subject_column=subject_column,
+        threshold_bps=threshold_bps, heartbeat=heartbeat, validity=validity, batch_size=batch_size,
+        interval=interval, confirmations=confirmations, max_failures=max_failures, max_block_age=max_block_age,
+        port=port, outbox=outbox,
+    )
+    factory = load_factory(scorer_ref)
+    network = networks.resolve(network_name)
+    w3, signer = connect(network, rpc_url, sender)
+    address = risk_oracle or _recorded_address(w3, "RiskOracle")
+    scorer = factory(settings.model_dir, settings.subject_column)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    daemon = RiskDaemon(settings, Poster(w3, signer, _checked_address(address, "--risk-oracle")), scorer)
+    server = MetricsServer(daemon.metrics, settings.host, settings.port).start()
+    host, bound = server.address
+    click.echo(f"risk oracle: /health and /metrics on http://{host}:{bound}")
+    try:
+        if once:
+            result = daemon.run_once()
+            click.echo(f"posted {result['selected']} scores in {result['batches']} transactions, "
+                       f"skipped {result['skipped']}")
+        else:
+            stop = threading.Event()
+            stop_on_signals(stop)
+            daemon.run(stop)
+            click.echo("risk oracle stopped")
+    finally:
+        server.stop()
+        daemon.close()
+
+
+@oracle.command("register-model")
+@click.option("--network", "network_name", required=True, help="development, ganache, sepolia, ... or any NAME with $NAME_RPC_URL")
+@click.option("--model", "model_dir", required=True, type=click.Path(path_type=Path), help="Model directory (greenfi model train --out).")
+@click.option("--card-uri", default="", help="Where the model card is published (emitted in ModelRegistered).")
+@click.option("--rpc-url", envvar="GREENFI_RISK_RPC_URL", help="Node URL (default: the network's).")
+@click.option("--model-registry", metavar="ADDRESS", help="ModelRegistry address (default: deployments/<chainId>.json).")
+@click.option("--from", "sender", metavar="ADDRESS", envvar="GREENFI_RISK_FROM", help="Unlocked node account (local chains).")
+def register_model(network_name: str, model_dir: Path, card_uri: str, rpc_url, model_registry, sender) -> None:
+    """Register a trained model's hashes and metrics in ModelRegistry (an auditor then approves it)."""
+    from greenfi import contracts
+    from greenfi.transactions import transact
+    from oracles.risk.registration import model_spec
+
+    spec = model_spec(model_dir)  # fails on a bad directory before touching the chain
+    w3, signer = connect(networks.resolve(network_name), rpc_url, sender)
+    address = _checked_address(model_registry or _recorded_address(w3, "ModelRegistry"), "--model-registry")
+    registry = contracts.at(w3, "ModelRegistry", address)
+    existing = registry.functions.versionOf(bytes.fromhex(spec.model_hash[2:])).call()
+    if existing:
+        click.echo(f"model {spec.model_hash} is already version {existing}")
+        return
+    transact(w3, signer, registry.functions.registerModel(spec.as_args(), card_uri))
+    version = registry.functions.versionOf(bytes.fromhex(spec.model_hash[2:])).call()
+    click.echo(f"registered model {spec.model_hash} as version {version} (metrics bps AUC/KS/Brier/accuracy "
+               f"{'/'.join(map(str, spec.metrics_bps))}); an auditor or the regulator must approve it")
+
+
+def load_factory(ref: str):
+    """The scorer factory named `MODULE:NAME`; ConfigError names what is wrong."""
+    module_name, _, attr = ref.partition(":")
+    if not module_name or not attr:
+        raise ConfigError(f"--scorer must look like MODULE:FACTORY, got {ref!r}")
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as exc:
+        raise ConfigError(f"--scorer: cannot import {module_name} ({exc})") from None
+    factory = getattr(module, attr, None)
+    if not callable(factory):
+        raise ConfigError(f"--scorer: {module_name} has no callable {attr}")
+    return factory
+
+
+def connect(network: networks.Network, rpc_url: str | None, sender: str | None):
+    """A web3 connection and a signer: live networks sign with the environment's key, local nodes
+    with an unlocked account (`--from`, default the node's first)."""
+    from greenfi import chain
+    from greenfi.signers import UnlockedSigner, signer_from_env
+
+    if network.embedded or rpc_url:
+        url = rpc_url or f"http://127.0.0.1:{network.port}"
+        w3 = Web3(Web3.HTTPProvider(url, request_kwargs={"timeout": 60}))
+        try:
+            accounts = w3.eth.accounts
+        except Exception as exc:
+            raise ConfigError(f"cannot reach the node of '{network.name}': {type(exc).__name__}; is it running?") from None
+        if not network.embedded:
+            return w3, signer_from_env()
+        if sender is None:
+            if not accounts:
+                raise ConfigError("the node has no unlocked accounts: pass --from")
+            sender = accounts[0]
+        return w3, UnlockedSigner(_checked_address(sender, "--from"))
+    signer = signer_from_env()
+    return chain.live(network).w3, signer
+
+
+def _checked_address(value: str, label: str) -> str:
+    if not Web3.is_address(value):
+        raise ConfigError(f"{label} is not an address: {value}")
+    return Web3.to_checksum_address(value)
+
+
+def _recorded_address(w3: Web3, name: str) -> str:
+    from greenfi.deployments import DeploymentRecord
+
+    chain_id = w3.eth.chain_id
+    deployed = DeploymentRecord(chain_id).get(name)
+    if deployed is None:
+        raise ConfigError(f"no {name} in deployments/{chain_id}.json: deploy the suite or pass --risk-oracle")
+    return deployed.address

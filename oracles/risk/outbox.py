@@ -1,0 +1,205 @@
+"""The persistent outbox: every batch is written (with the nonce it will use) BEFORE it is sent.
+
+States of a batch:
+    pending    written, nonce reserved, not known to be sent (or the daemon died around the send)
+    sent       handed to the node; tx hash recorded
+    confirmed  mined successfully (with enough confirmations): its scores are the subjects' last posted
+    failed     reverted, or refused before sending; its scores will be re-evaluated next cycle
+    dropped    its nonce was used by another transaction and its scores are not on chain
+
+`posted` holds the last confirmed score per subject, which the post/skip policy compares against.
+SQLite with WAL and synchronous=FULL: a committed state survives a crash of the process or machine.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from oracles.risk.policy import LastPosted
+from oracles.risk.scorer import ScoredRow
+
+OPEN_STATES = ("pending", "sent")
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS batches (
+    id INTEGER PRIMARY KEY,
+    state TEXT NOT NULL CHECK (state IN ('pending', 'sent', 'confirmed', 'failed', 'dropped')),
+    sender TEXT NOT NULL,
+    nonce INTEGER NOT NULL,
+    model_version INTEGER NOT NULL,
+    timestamp INTEGER NOT NULL,
+    expiry INTEGER NOT NULL,
+    tx_hash TEXT,
+    block INTEGER,
+    error TEXT,
+    created REAL NOT NULL,
+    updated REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS items (
+    batch_id INTEGER NOT NULL REFERENCES batches(id),
+    position INTEGER NOT NULL,
+    subject TEXT NOT NULL,
+    score_bps INTEGER NOT NULL,
+    input_hash TEXT NOT NULL,
+    explanation_hash TEXT NOT NULL,
+    PRIMARY KEY (batch_id, position)
+);
+CREATE INDEX IF NOT EXISTS items_subject ON items(subject);
+CREATE TABLE IF NOT EXISTS posted (
+    subject TEXT PRIMARY KEY,
+    score_bps INTEGER NOT NULL,
+    model_version INTEGER NOT NULL,
+    timestamp INTEGER NOT NULL
+);
+"""
+
+
+@dataclass(frozen=True)
+class Batch:
+    id: int
+    state: str
+    sender: str
+    nonce: int
+    model_version: int
+    timestamp: int
+    expiry: int
+    tx_hash: str | None
+    block: int | None
+    items: list[ScoredRow]
+
+
+class Outbox:
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=FULL")
+        self._db.executescript(_SCHEMA)
+
+    def close(self) -> None:
+        self._db.close()
+
+    # ------------------------------------------------------------------ writing
+
+    def add(self, sender: str, nonce: int, model_version: int, timestamp: int, expiry: int,
+            items: list[ScoredRow]) -> Batch:
+        """Record a new pending batch and its items in one transaction."""
+        now = time.time()
+        with self._transaction():
+            cur = self._db.execute(
+                "INSERT INTO batches (state, sender, nonce, model_version, timestamp, expiry, created, updated)"
+                " VALUES ('pending', ?, ?, ?, ?, ?, ?, ?)",
+                (sender, nonce, model_version, timestamp, expiry, now, now),
+            )
+            batch_id = cur.lastrowid
+            self._db.executemany(
+                "INSERT INTO items VALUES (?, ?, ?, ?, ?, ?)",
+                [(batch_id, i, r.subject, r.score_bps, r.input_hash, r.explanation_hash) for i, r in enumerate(items)],
+            )
+        return self.get(batch_id)
+
+    def mark_sent(self, batch_id: int, tx_hash: str) -> None:
+        self._set(batch_id, "sent", tx_hash=tx_hash)
+
+    def mark_confirmed(self, batch_id: int, block: int | None, tx_hash: str | None = None) -> None:
+        """Confirm the batch and make its scores the subjects' last posted ones (newer timestamps win)."""
+        batch = self.get(batch_id)
+        with self._transaction():
+            self._set(batch_id, "confirmed", block=block, tx_hash=tx_hash or batch.tx_hash)
+            self._db.executemany(
+                "INSERT INTO posted VALUES (?, ?, ?, ?) ON CONFLICT(subject) DO UPDATE SET"
+                " score_bps = excluded.score_bps, model_version = excluded.model_version,"
+                " timestamp = excluded.timestamp WHERE excluded.timestamp > posted.timestamp",
+                [(r.subject, r.score_bps, batch.model_version, batch.timestamp) for r in batch.items],
+            )
+
+    def mark_failed(self, batch_id: int, error: str) -> None:
+        self._set(batch_id, "failed", error=error[:2000])
+
+    def mark_dropped(self, batch_id: int) -> None:
+        self._set(batch_id, "dropped", error="nonce used by another transaction; scores not on chain")
+
+    def remember(self, subject: str, last: LastPosted) -> None:
+        """Record a score found on chain (e.g. after the outbox was lost) as the subject's last posted one."""
+        self._db.execute(
+            "INSERT INTO posted VALUES (?, ?, ?, ?) ON CONFLICT(subject) DO UPDATE SET"
+            " score_bps = excluded.score_bps, model_version = excluded.model_version,"
+            " timestamp = excluded.timestamp WHERE excluded.timestamp > posted.timestamp",
+            (subject, last.score_bps, last.model_version, last.timestamp),
+        )
+
+    # ------------------------------------------------------------------ reading
+
+    def get(self, batch_id: int) -> Batch:
+        row = self._db.execute(
+            "SELECT id, state, sender, nonce, model_version, timestamp, expiry, tx_hash, block FROM batches WHERE id = ?",
+            (batch_id,),
+        ).fetchone()
+        items = [
+            ScoredRow(*r) for r in self._db.execute(
+                "SELECT subject, score_bps, input_hash, explanation_hash FROM items WHERE batch_id = ? ORDER BY position",
+                (batch_id,),
+            )
+        ]
+        return Batch(*row, items=items)
+
+    def open_batches(self) -> list[Batch]:
+        """Pending and sent batches, oldest nonce first."""
+        ids = self._db.execute(
+            "SELECT id FROM batches WHERE state IN ('pending', 'sent') ORDER BY nonce, id"
+        ).fetchall()
+        return [self.get(i) for (i,) in ids]
+
+    def in_flight_subjects(self) -> set[str]:
+        return {s for (s,) in self._db.execute(
+            "SELECT DISTINCT subject FROM items JOIN batches ON batches.id = items.batch_id"
+            " WHERE batches.state IN ('pending', 'sent')"
+        )}
+
+    def next_nonce(self, sender: str) -> int | None:
+        """One past the highest nonce reserved by an open batch of `sender` (None when none is open)."""
+        (top,) = self._db.execute(
+            "SELECT MAX(nonce) FROM batches WHERE sender = ? AND state IN ('pending', 'sent')", (sender,)
+        ).fetchone()
+        return None if top is None else top + 1
+
+    def last_posted(self) -> dict[str, LastPosted]:
+        return {s: LastPosted(score, version, ts) for s, score, version, ts in
+                self._db.execute("SELECT subject, score_bps, model_version, timestamp FROM posted")}
+
+    def counts(self) -> dict[str, int]:
+        """Items per batch state."""
+        counts = dict.fromkeys(("pending", "sent", "confirmed", "failed", "dropped"), 0)
+        for state, n in self._db.execute(
+            "SELECT state, COUNT(*) FROM items JOIN batches ON batches.id = items.batch_id GROUP BY state"
+        ):
+            counts[state] = n
+        return counts
+
+    # ------------------------------------------------------------------ internals
+
+    def _set(self, batch_id: int, state: str, **columns) -> None:
+        assignments = ", ".join(f"{k} = ?" for k in columns)
+        sql = f"UPDATE batches SET state = ?, updated = ?{', ' + assignments if columns else ''} WHERE id = ?"
+        self._db.execute(sql, (state, time.time(), *columns.values(), batch_id))
+
+    def _transaction(self):
+        return _Transaction(self._db)
+
+
+class _Transaction:
+    """BEGIN IMMEDIATE ... COMMIT (ROLLBACK on error) on an autocommit connection."""
+
+    def __init__(self, db: sqlite3.Connection):
+        self._db = db
+
+    def __enter__(self):
+        self._db.execute("BEGIN IMMEDIATE")
+
+    def __exit__(self, exc_type, exc, tb):
+        self._db.execute("ROLLBACK" if exc_type else "COMMIT")
+        return False

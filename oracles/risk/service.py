@@ -1,0 +1,107 @@
+"""`/health` and Prometheus `/metrics` over a small stdlib HTTP server running in a thread."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+_METRICS = [
+    # name, type, help
+    ("scores_posted_total", "counter", "Scores confirmed on chain by this daemon."),
+    ("scores_skipped_total", "counter", "Scored rows not posted (unchanged within threshold and heartbeat)."),
+    ("scores_pending", "gauge", "Scores in the outbox not yet confirmed."),
+    ("batches_sent_total", "counter", "Batch transactions sent."),
+    ("failures_total", "counter", "Failed cycles."),
+    ("consecutive_failures", "gauge", "Failed cycles since the last successful one."),
+    ("last_block", "gauge", "Latest block number seen."),
+    ("last_cycle_timestamp_seconds", "gauge", "Unix time of the last successful cycle."),
+]
+PREFIX = "greenfi_risk_"
+
+
+class Metrics:
+    """Thread-safe counters and gauges, plus the daemon state that /health reports."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._values = {name: 0 for name, _, _ in _METRICS}
+        self.state = "starting"  # starting, ok, degraded, stopped
+        self.last_error: str | None = None
+
+    def add(self, name: str, amount: int = 1) -> None:
+        with self._lock:
+            self._values[name] += amount
+
+    def set(self, name: str, value: float) -> None:
+        with self._lock:
+            self._values[name] = value
+
+    def get(self, name: str) -> float:
+        with self._lock:
+            return self._values[name]
+
+    def prometheus(self) -> str:
+        with self._lock:
+            values = dict(self._values)
+        lines = []
+        for name, kind, help_text in _METRICS:
+            lines += [f"# HELP {PREFIX}{name} {help_text}", f"# TYPE {PREFIX}{name} {kind}",
+                      f"{PREFIX}{name} {values[name]}"]
+        lines += [f"# HELP {PREFIX}up Whether the daemon is running and its last cycle succeeded.",
+                  f"# TYPE {PREFIX}up gauge", f"{PREFIX}up {1 if self.state == 'ok' else 0}"]
+        return "\n".join(lines) + "\n"
+
+    def health(self) -> tuple[int, dict]:
+        body = {"status": self.state, "consecutive_failures": int(self.get("consecutive_failures")),
+                "last_block": int(self.get("last_block")), "pending": int(self.get("scores_pending")),
+                "last_error": self.last_error, "time": int(time.time())}
+        return (200 if self.state in ("ok", "starting") else 503), body
+
+
+class MetricsServer:
+    def __init__(self, metrics: Metrics, host: str = "127.0.0.1", port: int = 0):
+        handler = _handler(metrics)
+        self._server = ThreadingHTTPServer((host, port), handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, name="risk-metrics", daemon=True)
+
+    @property
+    def address(self) -> tuple[str, int]:
+        host, port = self._server.server_address[:2]
+        return host, port
+
+    def start(self) -> "MetricsServer":
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)
+
+
+def _handler(metrics: Metrics):
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 (http.server's naming)
+            if self.path == "/metrics":
+                self._reply(200, "text/plain; version=0.0.4; charset=utf-8", metrics.prometheus())
+            elif self.path == "/health":
+                status, body = metrics.health()
+                self._reply(status, "application/json", json.dumps(body))
+            else:
+                self._reply(404, "text/plain", "not found: try /health or /metrics\n")
+
+        def _reply(self, status: int, content_type: str, body: str) -> None:
+            data = body.encode()
+            self.send_response(status)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, format, *args):  # scrapes every few seconds would flood the log
+            pass
+
+    return Handler
