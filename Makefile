@@ -11,11 +11,12 @@ NPM_STAMP := node_modules/.greenfi-installed
 
 export PATH := $(CURDIR)/node_modules/.bin:$(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: setup demo test test-fast compile lock clean help
+.PHONY: setup demo test test-deep compile lock clean help
 
 help:
 	@echo "make demo            run the end-to-end demo on an embedded local chain (NETWORK=$(NETWORK))"
 	@echo "make test            run the whole test suite (NETWORK=ganache for ganache)"
+	@echo "make test-deep       the suite with 10x longer stateful (hypothesis) runs"
 	@echo "make setup           only install: .venv, npm dev tools, Solidity compiler"
 	@echo "make lock            re-pin requirements.lock from the current .venv"
 
@@ -39,6 +40,9 @@ compile: setup
 
 test: setup
 	$(BIN)/brownie test --network $(NETWORK) $(ARGS)
+
+test-deep: setup
+	GREENFI_STATEFUL_SCALE=10 $(BIN)/brownie test --network $(NETWORK) $(ARGS)
 
 demo: setup
 	$(BIN)/greenfi demo --network $(NETWORK)

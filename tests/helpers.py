@@ -1,5 +1,7 @@
 """Helpers for Brownie tests: matching custom errors, reading events, running stateful machines."""
 
+import os
+
 from brownie import chain, config, web3
 from hypothesis import settings
 from hypothesis.stateful import run_state_machine_as_test
@@ -45,11 +47,17 @@ def _as_decoded(arg):
     return str(arg)
 
 
+# Hypothesis 6.27 spends its first ten or so examples of a state machine on one-step runs before
+# it generates full-length ones, so the configured example count comes on top of this warm-up.
+STATEFUL_WARMUP_EXAMPLES = 10
+
+
 def run_stateful(machine, **context):
     """Run a hypothesis RuleBasedStateMachine, each example from the same chain state.
 
-    `context` becomes class attributes of the machine (contracts, accounts). Example and step
-    counts come from brownie-config.yaml's `hypothesis` section.
+    `context` becomes class attributes of the machine (contracts, accounts). The number of
+    full-length examples and their steps come from brownie-config.yaml's `hypothesis` section;
+    GREENFI_STATEFUL_SCALE (set by `make test-deep`) multiplies both.
     (Brownie 1.22's own `state_machine` fixture cannot subclass its compiled base class.)
     """
     chain.snapshot()  # the state at test start, which fn_isolation also restores afterwards
@@ -58,11 +66,12 @@ def run_stateful(machine, **context):
         chain.revert()
 
     isolated = type(machine.__name__, (machine,), {**context, "teardown": teardown})
+    scale = int(os.environ.get("GREENFI_STATEFUL_SCALE", "1"))
     run_state_machine_as_test(
         isolated,
         settings=settings(
-            max_examples=config["hypothesis"]["max_examples"],
-            stateful_step_count=config["hypothesis"]["stateful_step_count"],
+            max_examples=STATEFUL_WARMUP_EXAMPLES + scale * config["hypothesis"]["max_examples"],
+            stateful_step_count=scale * config["hypothesis"]["stateful_step_count"],
             deadline=None,
         ),
     )

@@ -23,10 +23,14 @@ def issuer():
     return accounts[12]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def cosigners():
-    """Oracle operators that only sign (EIP-712 attestations), never send: key-backed accounts."""
-    return [accounts.add(key) for key in OPERATOR_KEYS]
+    """Oracle operators whose keys the tests hold, to sign EIP-712 attestations; funded so that
+    they can also submit (development networks charge gas at the node's price)."""
+    signers = [accounts.add(key) for key in OPERATOR_KEYS]
+    for signer in signers:
+        accounts[0].transfer(signer, "10 ether")
+    return signers
 
 
 @pytest.fixture(scope="module")

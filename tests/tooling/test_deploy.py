@@ -87,7 +87,8 @@ def test_a_key_signer_deploys_with_locally_signed_transactions(record, roles):
     key = Account.create()
     accounts[0].transfer(key.address, "1 ether")
     signer = KeySigner.from_key(key.key)
-    addresses = SuiteDeployer(web3, signer, record, roles).deploy()
+    as_admin = SuiteRoles(admin=key.address, regulator=roles.regulator, bank=roles.bank)  # it grants the suite's roles
+    addresses = SuiteDeployer(web3, signer, record, as_admin).deploy()
     tx = web3.eth.get_transaction(record.get("ParticipantRegistry").tx_hash)
     assert tx["from"] == key.address
     assert len(web3.eth.get_code(addresses["SettlementToken"])) > 0
