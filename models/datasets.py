@@ -1,0 +1,11 @@
+"""Paths of the data sets shipped inside the package (nothing is read from outside it)."""
+
+from pathlib import Path
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+
+GERMAN_CREDIT_DIR = DATA_DIR / "german_credit"
+GERMAN_DATA = GERMAN_CREDIT_DIR / "german.data"
+GERMAN_CREDIT_CSV = GERMAN_CREDIT_DIR / "german_credit.csv"
+
+PV_CSV = DATA_DIR / "pv" / "pv_ac_power_5min_2015-04_08.csv"

@@ -1,0 +1,90 @@
+"""PV power series: reading a measured series, unit conversion, and gap-aware forecasting features.
+
+A series is a float Series of average AC power in kW indexed by its (sorted, unique) timestamps, one
+reading per 5-minute step. Lag features look readings up by exact timestamp (t - k * 5 min), so a lag
+that would reach across a gap (night, a dropped reading) is missing rather than an older reading.
+"""
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from models.errors import ModelInputError
+from models.table import line_number, parse_numeric, read_table
+
+STEP = pd.Timedelta(minutes=5)
+LAGS = 6  # 30 minutes of history
+FEATURES = (
+    *(f"lag_{k}" for k in range(1, LAGS + 1)),
+    "mean_3",
+    "mean_6",
+    "slope",
+    "same_time_yesterday",
+    "minute_of_day",
+    "day_of_year",
+)
+WH_PER_KWH = 1000.0
+SECONDS_PER_HOUR = 3600.0
+
+
+def energy_to_average_kw(energy_wh: np.ndarray | float, period_seconds: np.ndarray | float) -> np.ndarray:
+    """Average power in kW of `energy_wh` watt-hours delivered over `period_seconds` seconds."""
+    period_seconds = np.asarray(period_seconds, dtype=np.float64)
+    if np.any(period_seconds <= 0):
+        raise ModelInputError("energy period must be positive")
+    return np.asarray(energy_wh, dtype=np.float64) / WH_PER_KWH / (period_seconds / SECONDS_PER_HOUR)
+
+
+def read_power_series(path: Path, time_column: str = "ts", power_column: str | None = None) -> pd.Series:
+    """Read a CSV of timestamps and power in kW; blank readings are dropped (treated as gaps).
+
+    `power_column` defaults to the only column besides `time_column`.
+    """
+    table = read_table(path)
+    if time_column not in table.columns:
+        raise ModelInputError(f"time column {time_column!r} not in {path} (columns: {', '.join(table.columns)})")
+    others = [name for name in table.columns if name != time_column]
+    if power_column is None:
+        if len(others) != 1:
+            raise ModelInputError(f"{path} has several value columns ({', '.join(others)}); name the power column")
+        power_column = others[0]
+    elif power_column not in table.columns:
+        raise ModelInputError(f"power column {power_column!r} not in {path} (columns: {', '.join(table.columns)})")
+    timestamps = pd.to_datetime(table[time_column], errors="coerce")
+    bad = np.flatnonzero(timestamps.isna().to_numpy())
+    if bad.size:
+        position = int(bad[0])
+        raise ModelInputError(
+            f"column {time_column!r} line {line_number(position)}: {table[time_column].iloc[position]!r}"
+            " is not a timestamp"
+        )
+    power = pd.Series(parse_numeric(table[power_column], power_column), index=pd.DatetimeIndex(timestamps))
+    duplicated = np.flatnonzero(power.index.duplicated())
+    if duplicated.size:
+        position = int(duplicated[0])
+        raise ModelInputError(
+            f"column {time_column!r} line {line_number(position)}: timestamp repeats an earlier one"
+        )
+    return power.dropna().sort_index().rename(power_column)
+
+
+def features(history: pd.Series, timestamps: pd.DatetimeIndex) -> pd.DataFrame:
+    """Features for forecasting the reading at each of `timestamps` from `history` (earlier readings only)."""
+    lags = np.column_stack([history.reindex(timestamps - k * STEP).to_numpy() for k in range(1, LAGS + 1)])
+    columns = {f"lag_{k}": lags[:, k - 1] for k in range(1, LAGS + 1)}
+    columns["mean_3"] = _mean_present(lags[:, :3])
+    columns["mean_6"] = _mean_present(lags)
+    columns["slope"] = lags[:, 0] - lags[:, 1]
+    columns["same_time_yesterday"] = history.reindex(timestamps - pd.Timedelta(days=1)).to_numpy()
+    columns["minute_of_day"] = (timestamps.hour * 60 + timestamps.minute).to_numpy(dtype=np.float64)
+    columns["day_of_year"] = timestamps.dayofyear.to_numpy(dtype=np.float64)
+    return pd.DataFrame(columns, index=timestamps)[list(FEATURES)]
+
+
+def _mean_present(values: np.ndarray) -> np.ndarray:
+    """Row means over the non-missing values (NaN where all are missing)."""
+    present = ~np.isnan(values)
+    counts = present.sum(axis=1)
+    sums = np.where(present, values, 0.0).sum(axis=1)
+    return np.divide(sums, counts, out=np.full(len(values), np.nan), where=counts > 0)

@@ -1,0 +1,23 @@
+"""Reason codes: the features that moved a row's score most, from LightGBM's per-feature contributions
+(`predict(..., pred_contrib=True)`, TreeSHAP values in log-odds whose sum plus the base value is the margin)."""
+
+import numpy as np
+
+
+def top_contributions(contributions: np.ndarray, top_k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per row, the indices and signed values of the `top_k` largest contributions by absolute value,
+    largest first (ties keep feature order). `contributions` excludes the base-value column."""
+    top_k = min(top_k, contributions.shape[1])
+    order = np.argsort(-np.abs(contributions), axis=1, kind="stable")[:, :top_k]
+    return order, np.take_along_axis(contributions, order, axis=1)
+
+
+def reason_columns(contributions: np.ndarray, feature_names: list[str], top_k: int) -> dict[str, np.ndarray]:
+    """Columns reason_<i>_feature and reason_<i>_contribution for i = 1..top_k."""
+    order, values = top_contributions(contributions, top_k)
+    names = np.asarray(feature_names, dtype=object)
+    columns = {}
+    for rank in range(order.shape[1]):
+        columns[f"reason_{rank + 1}_feature"] = names[order[:, rank]]
+        columns[f"reason_{rank + 1}_contribution"] = values[:, rank]
+    return columns
