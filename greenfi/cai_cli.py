@@ -338,13 +338,7 @@ def connect(network_name: str) -> Web3:
     """A web3 handle on `network_name`: a running embedded node, or a live RPC endpoint."""
     from greenfi import chain
 
-    network = networks.resolve(network_name)
-    if not network.embedded:
-        return chain.live(network).w3
-    w3 = Web3(Web3.HTTPProvider(f"http://127.0.0.1:{network.port}", request_kwargs={"timeout": 60}))
-    if not w3.is_connected():
-        raise ConfigError(f"no {network_name} node is running on port {network.port}: start it, or use a live network")
-    return w3
+    return chain.attach(networks.resolve(network_name)).w3
 
 
 def _context(network_name: str, deployments: Path | None) -> tuple[list[dict], str | None]:

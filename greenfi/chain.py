@@ -34,7 +34,7 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _executable(name: str) -> str:
+def executable(name: str) -> str:
     local = NODE_BIN / name
     found = str(local) if local.exists() else shutil.which(name)
     if not found:
@@ -59,7 +59,7 @@ def embedded(network: Network, port: int | None = None, timeout: float = 30) -> 
     """Start `network`'s local node on a free port, yield a connection, stop the node afterwards."""
     port = port or free_port()
     command = network.launch_command(port)
-    command[0] = _executable(command[0])
+    command[0] = executable(command[0])
     proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
     try:
         w3 = Web3(Web3.HTTPProvider(f"http://127.0.0.1:{port}", request_kwargs={"timeout": 60}))
@@ -83,6 +83,20 @@ def live(network: Network) -> Connection:
         raise ConfigError(f"cannot reach the RPC endpoint of '{network.name}': {type(exc).__name__}") from None
     if network.chain_id is not None and chain_id != network.chain_id:
         raise ConfigError(f"the RPC endpoint of '{network.name}' serves chain {chain_id}, expected {network.chain_id}")
+    return Connection(network, w3)
+
+
+def attach(network: Network) -> Connection:
+    """A connection to a node that keeps running between commands: for an embedded network, the
+    one already listening on its port (see `greenfi chain`); for a live network, its RPC endpoint."""
+    if not network.embedded:
+        return live(network)
+    w3 = Web3(Web3.HTTPProvider(f"http://127.0.0.1:{network.port}", request_kwargs={"timeout": 60}))
+    if not w3.is_connected():
+        raise ConfigError(
+            f"no {network.name} node is running on port {network.port}: start one with "
+            f"`greenfi chain --network {network.name}` (or use a live network)"
+        )
     return Connection(network, w3)
 
 

@@ -84,6 +84,31 @@ def deploy(network_name: str, yes: bool, settlement_token: str | None, regulator
                regulator=regulator, bank=bank)
 
 
+@cli.command("chain")
+@click.option("--network", "network_name", default="development", show_default=True,
+              help="development (anvil) or ganache.")
+@click.option("--state", "state_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="anvil only: keep the chain's state in this file between runs (default .greenfi/<network>-state.json).")
+def run_chain(network_name: str, state_file: Path | None) -> None:
+    """Run a local chain in the foreground for the other commands to use (Ctrl-C stops it)."""
+    from greenfi.chain import executable
+
+    network = networks.resolve(network_name)
+    if not network.embedded:
+        raise GreenfiError(f"'{network_name}' is a live network; `greenfi chain` runs development or ganache")
+    command = network.launch_command(network.port)
+    command[0] = executable(command[0])
+    if command[0].endswith("anvil"):
+        state_file = state_file or REPO_ROOT / ".greenfi" / f"{network_name}-state.json"
+        state_file.parent.mkdir(parents=True, exist_ok=True)
+        command += ["--state", str(state_file)]
+    click.echo(f"{network_name} on http://127.0.0.1:{network.port}" + (f", state in {state_file}" if state_file else ""))
+    try:
+        subprocess.run([c for c in command if c != "--silent"], check=False)
+    except KeyboardInterrupt:
+        pass
+
+
 @cli.command()
 @click.option("--network", "network_name", default="development", show_default=True,
               help="An embedded chain (development = anvil, ganache).")
@@ -126,8 +151,9 @@ from greenfi.cai_cli import cai as cai_cli  # noqa: E402
 from greenfi.mrv_cli import mrv as mrv_cli  # noqa: E402
 from greenfi.oracle_cli import oracle as oracle_cli  # noqa: E402
 from greenfi.voucher_cli import voucher_cli  # noqa: E402
+from models.cli import model as model_cli  # noqa: E402
 
-for group in (cai_cli, mrv_cli, oracle_cli, voucher_cli):
+for group in (cai_cli, model_cli, mrv_cli, oracle_cli, voucher_cli):
     cli.add_command(group)
 
 

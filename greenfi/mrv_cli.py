@@ -163,10 +163,9 @@ def decode_custom_error(abi: list[dict[str, Any]], data: str | None) -> str:
 def _session(network_name: str) -> Iterator[tuple[Web3, Signer, dict[str, str]]]:
     network = networks.resolve(network_name)
     signer: Signer | None = None if network.embedded else signer_from_env()  # fail before connecting
-    with chain.connect(network) as conn:
-        signer = signer or UnlockedSigner(conn.w3.eth.accounts[0])
-        addresses = DeploymentRecord(conn.chain_id, directory=DEPLOYMENTS_DIR).addresses()
-        yield conn.w3, signer, addresses
+    conn = chain.attach(network)
+    signer = signer or UnlockedSigner(conn.w3.eth.accounts[0])
+    yield conn.w3, signer, DeploymentRecord(conn.chain_id, directory=DEPLOYMENTS_DIR).addresses()
 
 
 def _contract(w3: Web3, addresses: dict[str, str], name: str):

@@ -329,15 +329,9 @@ class Session:
 
 
 def _connect(network: networks.Network) -> Web3:
-    if network.embedded:
-        # A command acts on the node already running (e.g. `anvil`), not on a fresh throwaway chain.
-        w3 = Web3(Web3.HTTPProvider(f"http://127.0.0.1:{network.port}", request_kwargs={"timeout": 60}))
-        if not w3.is_connected():
-            raise ConfigError(f"no local node answers on port {network.port}: start it first (e.g. `anvil`)")
-        return w3
     from greenfi import chain
 
-    return chain.live(network).w3
+    return chain.attach(network).w3
 
 
 def _signer(w3: Web3, network: networks.Network, sender: str | None) -> Signer:

@@ -52,11 +52,12 @@ def _as_decoded(arg):
 STATEFUL_WARMUP_EXAMPLES = 10
 
 
-def run_stateful(machine, **context):
+def run_stateful(machine, step_count=None, **context):
     """Run a hypothesis RuleBasedStateMachine, each example from the same chain state.
 
     `context` becomes class attributes of the machine (contracts, accounts). The number of
-    full-length examples and their steps come from brownie-config.yaml's `hypothesis` section;
+    full-length examples and their steps come from brownie-config.yaml's `hypothesis` section
+    (`step_count` overrides the steps for machines whose every step runs many operations);
     GREENFI_STATEFUL_SCALE (set by `make test-deep`) multiplies both.
     (Brownie 1.22's own `state_machine` fixture cannot subclass its compiled base class.)
     """
@@ -71,7 +72,7 @@ def run_stateful(machine, **context):
         isolated,
         settings=settings(
             max_examples=STATEFUL_WARMUP_EXAMPLES + scale * config["hypothesis"]["max_examples"],
-            stateful_step_count=scale * config["hypothesis"]["stateful_step_count"],
+            stateful_step_count=scale * (step_count or config["hypothesis"]["stateful_step_count"]),
             deadline=None,
         ),
     )

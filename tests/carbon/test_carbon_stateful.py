@@ -182,5 +182,5 @@ def test_carbon_conservation_and_serials(credits, market, reports, project, fund
         start.transfer(0, 0, i, 20)
         start.transfer(1, 0, i, 20)
     start.list(0, 1, 50)
-    run_stateful(CarbonMachine, credits=credits, market=market, reports=reports, project=project,
+    run_stateful(CarbonMachine, step_count=3, credits=credits, market=market, reports=reports, project=project,
                  verifier=verifier, regulator=regulator, holders=[developer, enterprise, supplier, investor])
