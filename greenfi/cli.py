@@ -112,20 +112,24 @@ def run_chain(network_name: str, state_file: Path | None) -> None:
 @cli.command()
 @click.option("--network", "network_name", default="development", show_default=True,
               help="An embedded chain (development = anvil, ganache).")
-def demo(network_name: str) -> None:
-    """Run the end-to-end demo on an embedded local chain."""
-    from greenfi import chain
+@click.option("--quick", is_flag=True, help="Replay one day of two devices and train faster (for tests).")
+@click.option("--days", type=click.IntRange(1, 30), help="Days of the PV series to replay. [default: 3]")
+@click.option("--devices", type=click.IntRange(1, 6), help="PV inverters to replay. [default: 3]")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Report folder. [default: reports/<timestamp>/]")
+def demo(network_name: str, quick: bool, days: int | None, devices: int | None, out_dir: Path | None) -> None:
+    """Run the end-to-end demo on a fresh embedded local chain and write a report folder."""
+    import dataclasses
+
     from greenfi import demo as demo_module
 
+    options = demo_module.DemoOptions.quick() if quick else demo_module.DemoOptions()
+    overrides = {k: v for k, v in {"days": days, "devices": devices, "out_dir": out_dir}.items() if v is not None}
+    options = dataclasses.replace(options, **overrides)
     network = networks.resolve(network_name)
-    if not network.embedded:
-        raise GreenfiError(f"the demo runs on an embedded chain; '{network_name}' is live (use development or ganache)")
     compile_contracts()
-    with chain.connect(network) as conn:
-        result = demo_module.run(conn, log=click.echo)
-    click.echo(f"\ndeployed on chain {result.chain_id}:")
-    for name, address in result.addresses.items():
-        click.echo(f"  {name:24} {address}")
+    ctx = demo_module.main(network, options, log=click.echo)
+    click.echo(f"report: {ctx.report['report_dir']}")
 
 
 @cli.group()

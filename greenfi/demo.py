@@ -1,25 +1,39 @@
-"""The end-to-end demo: the whole network on one chain, step by step.
+"""The end-to-end demo: the whole network on one fresh embedded chain, step by step.
 
-Today it deploys the shared layer, registers the cast of participants and funds them with the
-settlement token; later steps (MRV, carbon credits, risk scores, bonds, vouchers) join as they land.
+Each step is a small module (greenfi/demo_<step>.py) with one `run(ctx)` function over a shared
+`DemoContext`: the web3 connection, the cast of participants, the contract handles and the figures
+the report (step 7) writes. A failing step ends the demo with a GreenfiError naming the step.
+
+    1 demo_setup    deploy the suite, register the cast, fund it, grant operator roles
+    2 demo_mrv      PV project and devices, real PV data through the sensor daemon, anchored
+                    batches, a verified monitoring report
+    3 demo_carbon   CAI credits: issue, list and fill on the market, retire, trace
+    4 demo_risk     train the credit-risk model, register and approve it, post scores
+    6 demo_voucher  an e-credit voucher through three supplier tiers, discounted, repaid, claimed
+    7 demo_report   reports/<timestamp>/: summary.md, summary.json, PNG charts
 """
 
 from __future__ import annotations
 
+import tempfile
+import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
 
 from web3 import Web3
 
-from greenfi import contracts
 from greenfi.chain import Connection
-from greenfi.deploy import SuiteDeployer, SuiteRoles
-from greenfi.deployments import DeploymentRecord
-from greenfi.participants import Kind, jurisdiction
+from greenfi.errors import GreenfiError
+from greenfi.networks import Network
+from greenfi.participants import Kind
+from greenfi.paths import REPO_ROOT
 from greenfi.signers import UnlockedSigner
 from greenfi.transactions import transact
 
-ONE_YEAR = 365 * 24 * 3600
+ONE_DAY = 24 * 3600
+ONE_YEAR = 365 * ONE_DAY
 TOKEN_UNIT = 10**6  # SettlementToken has 6 decimals
 
 # (role name, participant kind, jurisdiction); the order fixes which dev account plays which role.
@@ -41,45 +55,140 @@ CAST: list[tuple[str, Kind, str]] = [
 FUNDED = {"core_enterprise": 5_000_000, "investor_a": 2_000_000, "investor_b": 1_000_000, "bank": 10_000_000}
 
 
+class DemoStepFailed(GreenfiError):
+    """A demo step failed; the message names the step and the cause."""
+
+
+@dataclass(frozen=True)
+class DemoOptions:
+    """How much the demo replays: the default run, or `quick()` for tests."""
+
+    days: int = 3  # days of the PV series replayed
+    devices: int = 3  # PV inverters, each the series scaled differently
+    start_day: int = 1  # index of the first replayed day in the series (day 0 starts mid-morning)
+    cv_folds: int = 5
+    cv_repeats: int = 1
+    out_dir: Path | None = None  # default reports/<timestamp>/
+
+    @classmethod
+    def quick(cls, out_dir: Path | None = None) -> DemoOptions:
+        return cls(days=1, devices=2, cv_folds=3, cv_repeats=1, out_dir=out_dir)
+
+
 @dataclass
-class DemoResult:
-    chain_id: int
-    addresses: dict[str, str]
-    cast: dict[str, str]
+class DemoContext:
+    """What the steps share: the chain, who is who, the contracts, and the report's figures."""
+
+    conn: Connection
+    options: DemoOptions
+    log: Callable[[str], None]
+    workdir: Path  # scratch files of this run (daemon databases, model, features)
+    deployer: str = ""
+    cast: dict[str, str] = field(default_factory=dict)
+    addresses: dict[str, str] = field(default_factory=dict)
+    c: dict[str, Any] = field(default_factory=dict)  # contract name → web3 handle
+    report: dict[str, Any] = field(default_factory=dict)  # step name → figures for summary.json
+
+    @property
+    def w3(self) -> Web3:
+        return self.conn.w3
+
+    def send(self, role: str, call) -> Any:
+        """Send `call` as the cast member `role` (or "deployer"), return the receipt."""
+        account = self.deployer if role == "deployer" else self.cast[role]
+        return transact(self.w3, UnlockedSigner(account), call)
+
+    def now(self) -> int:
+        """The chain's time: the latest block's timestamp."""
+        return self.w3.eth.get_block("latest")["timestamp"]
+
+    def advance_to(self, timestamp: int) -> None:
+        """Mine a block at `timestamp` (local chains only); never moves time backwards."""
+        target = max(timestamp, self.now() + 1)
+        self.w3.provider.make_request("evm_setNextBlockTimestamp", [target])
+        self.w3.provider.make_request("evm_mine", [])
+
+    def advance(self, seconds: int) -> None:
+        self.advance_to(self.now() + seconds)
+
+
+@dataclass(frozen=True)
+class Step:
+    number: int
+    title: str
+    run: Callable[[DemoContext], None]
+
+
+def steps() -> list[Step]:
+    from greenfi import demo_carbon, demo_mrv, demo_report, demo_risk, demo_setup, demo_voucher
+
+    return [
+        Step(1, "deploy the suite and register the participants", demo_setup.run),
+        Step(2, "PV project, devices, sensor readings, anchored batches, verified report", demo_mrv.run),
+        Step(3, "CAI credits: issue, trade, retire, trace", demo_carbon.run),
+        Step(4, "credit-risk model: train, register, approve, post scores", demo_risk.run),
+        Step(6, "e-credit voucher: issue, split through three tiers, discount, repay, claim", demo_voucher.run),
+        Step(7, "write the report folder", demo_report.run),
+    ]
+
+
+def run(ctx: DemoContext) -> DemoContext:
+    """Run every step in order; the first failure raises DemoStepFailed naming the step."""
+    plan = steps()
+    started = time.monotonic()
+    for i, step in enumerate(plan, 1):
+        ctx.log(f"\n[{i}/{len(plan)}] step {step.number}: {step.title}")
+        t0 = time.monotonic()
+        try:
+            step.run(ctx)
+        except GreenfiError as exc:
+            raise DemoStepFailed(f"demo step {step.number} ({step.title}) failed: {exc}") from exc
+        except Exception as exc:  # an unexpected failure still ends with one clear line
+            raise DemoStepFailed(
+                f"demo step {step.number} ({step.title}) failed: {type(exc).__name__}: {exc}") from exc
+        ctx.report.setdefault("timings_s", {})[f"step{step.number}"] = round(time.monotonic() - t0, 1)
+        ctx.log(f"    done in {time.monotonic() - t0:.1f} s")
+    ctx.log(f"\ndemo finished in {time.monotonic() - started:.0f} s")
+    return ctx
 
 
 def assign_cast(accounts: list[str]) -> tuple[str, dict[str, str]]:
     """The deployer and the cast's addresses, from a node's unlocked accounts."""
     if len(accounts) < len(CAST) + 1:
-        raise ValueError(f"the demo needs {len(CAST) + 1} unlocked accounts, the node has {len(accounts)}")
+        raise GreenfiError(f"the demo needs {len(CAST) + 1} unlocked accounts, the node has {len(accounts)}")
     return accounts[0], {role: accounts[i + 1] for i, (role, _, _) in enumerate(CAST)}
 
 
-def run(conn: Connection, log: Callable[[str], None] = print) -> DemoResult:
-    w3 = conn.w3
-    deployer, cast = assign_cast(w3.eth.accounts)
-    record = DeploymentRecord(conn.chain_id)
-    roles = SuiteRoles(admin=deployer, regulator=cast["regulator"], bank=cast["bank"])
+@dataclass(frozen=True)
+class _BackdatedNetwork(Network):
+    """An embedded network whose genesis block is dated `genesis`: the demo's devices must be
+    active before the replayed PV days, which end at the last midnight before now."""
 
-    log("step 1/1  deploy the shared layer and register participants")
-    addresses = SuiteDeployer(w3, UnlockedSigner(deployer), record, roles).deploy(
-        on_progress=lambda step: log(f"  {step.action:8} {step.spec.name}")
-    )
-    handles = contracts.suite(w3, addresses)
-    _register_cast(w3, handles["ParticipantRegistry"], cast)
-    _fund(w3, handles["SettlementToken"], cast)
-    return DemoResult(conn.chain_id, addresses, cast)
+    genesis: int = 0
+
+    def launch_command(self, port: int) -> list[str]:
+        command = super().launch_command(port)
+        if self.name == "ganache":
+            return command + ["--chain.time", str(self.genesis * 1000)]
+        return command + ["--timestamp", str(self.genesis)]
 
 
-def _register_cast(w3: Web3, registry, cast: dict[str, str]) -> None:
-    regulator = UnlockedSigner(cast["regulator"])
-    expiry = w3.eth.get_block("latest")["timestamp"] + ONE_YEAR
-    for role, kind, code in CAST:
-        if registry.functions.kindOf(cast[role]).call() == Kind.NONE:
-            transact(w3, regulator, registry.functions.register(cast[role], kind, jurisdiction(code), expiry))
+def main(network: Network, options: DemoOptions, log: Callable[[str], None] = print) -> DemoContext:
+    """Start a fresh embedded chain dated before the replayed days, run every step, stop the chain."""
+    from greenfi import chain
 
-
-def _fund(w3: Web3, token, cast: dict[str, str]) -> None:
-    bank = UnlockedSigner(cast["bank"])
-    for role, amount in FUNDED.items():
-        transact(w3, bank, token.functions.mint(cast[role], amount * TOKEN_UNIT))
+    if not network.embedded:
+        raise GreenfiError(f"the demo runs on an embedded chain; '{network.name}' is live (use development or ganache)")
+    started = int(time.time())
+    replay_start = (started // ONE_DAY - options.days) * ONE_DAY
+    backdated = _BackdatedNetwork(network.name, True, network.chain_id, network.rpc_url, network.port,
+                                  genesis=replay_start - ONE_DAY)
+    out_dir = options.out_dir or REPO_ROOT / "reports" / time.strftime("%Y%m%d-%H%M%S", time.gmtime(started))
+    options = replace(options, out_dir=out_dir)
+    with tempfile.TemporaryDirectory(prefix="greenfi-demo-") as scratch, chain.embedded(backdated) as conn:
+        log(f"local {network.name} chain (chain id {conn.chain_id}) at {conn.w3.provider.endpoint_uri}, "
+            f"genesis dated {time.strftime('%Y-%m-%d %H:%M', time.gmtime(backdated.genesis))} UTC")
+        ctx = DemoContext(conn, options, log, Path(scratch))
+        ctx.report["replay_start"] = replay_start
+        ctx.report["started_at"] = started
+        return run(ctx)

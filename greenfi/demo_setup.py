@@ -1,0 +1,57 @@
+"""Demo step 1: deploy the whole suite, register the cast, fund it, and grant the operator roles
+(sensor operators in MRVAnchor's operator set, the AI operator in ModelRegistry and RiskOracle)."""
+
+from __future__ import annotations
+
+from greenfi import contracts
+from greenfi.demo import CAST, FUNDED, ONE_YEAR, TOKEN_UNIT, DemoContext, assign_cast
+from greenfi.deploy import SuiteDeployer, SuiteRoles
+from greenfi.deployments import DeploymentRecord
+from greenfi.participants import Kind, jurisdiction
+from greenfi.signers import UnlockedSigner
+
+SENSOR_OPERATORS = ("oracle_a", "oracle_b")
+AI_OPERATOR = "oracle_b"
+
+
+def run(ctx: DemoContext) -> None:
+    w3 = ctx.w3
+    ctx.deployer, ctx.cast = assign_cast(w3.eth.accounts)
+    record = DeploymentRecord(ctx.conn.chain_id)
+    record.contracts.clear()  # every run starts on a fresh chain: the old record is stale
+    roles = SuiteRoles(admin=ctx.deployer, regulator=ctx.cast["regulator"], bank=ctx.cast["bank"])
+    ctx.addresses = SuiteDeployer(w3, UnlockedSigner(ctx.deployer), record, roles).deploy(
+        on_progress=lambda step: ctx.log(f"    {step.action:8} {step.spec.name}"))
+    ctx.c = contracts.suite(w3, ctx.addresses)
+    ctx.log(f"    deployments/{ctx.conn.chain_id}.json written ({len(ctx.addresses)} contracts)")
+    register_cast(ctx)
+    fund(ctx)
+    grant_operators(ctx)
+    ctx.report["participants"] = {role: {"address": ctx.cast[role], "kind": kind.name, "jurisdiction": code}
+                                  for role, kind, code in CAST}
+    ctx.report["contracts"] = dict(ctx.addresses)
+
+
+def register_cast(ctx: DemoContext) -> None:
+    registry = ctx.c["ParticipantRegistry"]
+    expiry = ctx.now() + ONE_YEAR
+    for role, kind, code in CAST:
+        if registry.functions.kindOf(ctx.cast[role]).call() == Kind.NONE:
+            ctx.send("regulator", registry.functions.register(ctx.cast[role], kind, jurisdiction(code), expiry))
+    ctx.log(f"    registered {len(CAST)} participants (KYC valid one year)")
+
+
+def fund(ctx: DemoContext) -> None:
+    token = ctx.c["SettlementToken"]
+    for role, amount in FUNDED.items():
+        ctx.send("bank", token.functions.mint(ctx.cast[role], amount * TOKEN_UNIT))
+    ctx.log("    minted tdCNY: " + ", ".join(f"{role} {amount:,}" for role, amount in FUNDED.items()))
+
+
+def grant_operators(ctx: DemoContext) -> None:
+    anchor, models, risk = ctx.c["MRVAnchor"], ctx.c["ModelRegistry"], ctx.c["RiskOracle"]
+    for role in SENSOR_OPERATORS:
+        ctx.send("regulator", anchor.functions.addOperator(ctx.cast[role]))
+    ctx.send("deployer", models.functions.grantRole(models.functions.MODEL_OPERATOR_ROLE().call(), ctx.cast[AI_OPERATOR]))
+    ctx.send("deployer", risk.functions.grantRole(risk.functions.OPERATOR_ROLE().call(), ctx.cast[AI_OPERATOR]))
+    ctx.log(f"    MRVAnchor operators: {', '.join(SENSOR_OPERATORS)}; AI operator (models, risk scores): {AI_OPERATOR}")
