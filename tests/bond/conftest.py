@@ -80,9 +80,10 @@ def factory(bond_registry, settlement_token, projects, reports, risk, admin, ban
 def default_terms(start, **overrides):
     """Terms as a dict: 3 years, semi-annual 5 % 30/360, KPI 100 t per period, callable after a year."""
     issue = start + 10 * DAY
+    tenor = overrides.pop("tenor", 3 * YEAR)
     t = dict(
         isin=b32("XS0000GREEN1"), denomination=DENOMINATION, issueSize=1_000, minimumRaise=100,
-        subscriptionStart=start, issueDate=issue, maturityDate=issue + 3 * YEAR, couponRateBps=500,
+        subscriptionStart=start, issueDate=issue, maturityDate=issue + tenor, couponRateBps=500,
         couponFrequency=2, dayCount=THIRTY_360, kpiStepBps=25, kpiTargetGramsPerPeriod=100 * TONNE,
         riskLimitBps=500, callDate=issue + YEAR, callPrice=1_010 * UNIT,
     )
@@ -99,7 +100,7 @@ def as_tuple(t):
 
 @pytest.fixture(scope="module")
 def make_bond(factory, settlement_token, issuer, investors):
-    """make_bond(**term overrides) -> a GreenBond series created by the issuer, approved by everyone."""
+    """make_bond(**term overrides, tenor=seconds) -> a GreenBond series created by the issuer, approved by everyone."""
 
     def make(**overrides):
         t = default_terms(now(), **overrides)
