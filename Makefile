@@ -11,12 +11,14 @@ NPM_STAMP := node_modules/.greenfi-installed
 
 export PATH := $(CURDIR)/node_modules/.bin:$(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: setup demo test test-deep compile lock clean help
+.PHONY: setup demo test test-deep compile lock clean help bench bench-check slither coverage
 
 help:
 	@echo "make demo            run the end-to-end demo on an embedded local chain (NETWORK=$(NETWORK))"
 	@echo "make test            run the whole test suite (NETWORK=ganache for ganache)"
 	@echo "make test-deep       the suite with 10x longer stateful (hypothesis) runs"
+	@echo "make bench           run every benchmark; write bench/results.json and bench/results.md"
+	@echo "make bench-check     fail if a gas figure grew more than 2% over bench/results.json"
 	@echo "make setup           only install: .venv, npm dev tools, Solidity compiler"
 	@echo "make lock            re-pin requirements.lock from the current .venv"
 
@@ -43,6 +45,12 @@ test: setup
 
 test-deep: setup
 	GREENFI_STATEFUL_SCALE=10 $(BIN)/brownie test --network $(NETWORK) $(ARGS)
+
+bench: setup
+	$(BIN)/greenfi bench --network $(NETWORK) $(ARGS)
+
+bench-check: setup
+	$(BIN)/brownie test tests/quality --network $(NETWORK)
 
 demo: setup
 	$(BIN)/greenfi demo --network $(NETWORK)
