@@ -8,15 +8,20 @@ NETWORK   ?= development
 PYTHON    ?= $(shell command -v python3.11 || command -v python3)
 PY_STAMP  := $(VENV)/.greenfi-installed
 NPM_STAMP := node_modules/.greenfi-installed
+SLITHER_VENV  := .venv-slither
+SLITHER_STAMP := $(SLITHER_VENV)/.greenfi-installed
 
 export PATH := $(CURDIR)/node_modules/.bin:$(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: setup demo test test-deep compile lock clean help
+.PHONY: setup demo test test-deep compile lock clean help bench bench-check slither coverage
 
 help:
 	@echo "make demo            run the end-to-end demo on an embedded local chain (NETWORK=$(NETWORK))"
 	@echo "make test            run the whole test suite (NETWORK=ganache for ganache)"
 	@echo "make test-deep       the suite with 10x longer stateful (hypothesis) runs"
+	@echo "make bench           run every benchmark; write bench/results.json and bench/results.md"
+	@echo "make bench-check     fail if a gas figure grew more than 2% over bench/results.json"
+	@echo "make slither         static analysis of every contract; fails on untriaged findings (slither.triage.json)"
 	@echo "make setup           only install: .venv, npm dev tools, Solidity compiler"
 	@echo "make lock            re-pin requirements.lock from the current .venv"
 
@@ -43,6 +48,24 @@ test: setup
 
 test-deep: setup
 	GREENFI_STATEFUL_SCALE=10 $(BIN)/brownie test --network $(NETWORK) $(ARGS)
+
+bench: setup
+	$(BIN)/greenfi bench --network $(NETWORK) $(ARGS)
+
+bench-check: setup
+	$(BIN)/brownie test tests/quality --network $(NETWORK)
+
+# Slither lives in its own venv (requirements-slither.lock): see tools/run_slither.py.
+$(SLITHER_STAMP): requirements-slither.lock
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "greenfi needs Python 3.11; set PYTHON=/path/to/python3.11")'
+	$(PYTHON) -m venv $(SLITHER_VENV)
+	$(SLITHER_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-slither.lock
+	@touch $@
+
+slither: setup $(SLITHER_STAMP)
+	@mkdir -p reports
+	$(SLITHER_VENV)/bin/python tools/run_slither.py --json reports/slither.json \
+		--solc "$$($(BIN)/python -c 'from greenfi.toolchain.solc import resolve_solc; print(resolve_solc().path)')"
 
 demo: setup
 	$(BIN)/greenfi demo --network $(NETWORK)

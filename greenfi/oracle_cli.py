@@ -1,4 +1,5 @@
-"""`greenfi oracle`: the oracle daemons. `greenfi oracle risk` posts AI risk scores to RiskOracle."""
+"""`greenfi oracle`: the oracle daemons. `greenfi oracle sensor` anchors verified device readings on
+MRVAnchor; `greenfi oracle risk` posts AI risk scores to RiskOracle."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import click
 from web3 import Web3
 
 from greenfi import networks
-from greenfi.errors import ConfigError
+from greenfi.errors import ConfigError, GreenfiError
 
 DEFAULT_SCORER = "oracles.risk.scorer:lightgbm_scorer"
 
@@ -82,6 +83,49 @@ def risk(network_name: str, features, model_dir, model_version, subject_column, 
     finally:
         server.stop()
         daemon.close()
+
+
+@oracle.command()
+@click.option("--network", "network_name", required=True, help="development, ganache, sepolia, ... or any NAME with $NAME_RPC_URL")
+@click.option("--rpc-url", envvar="GREENFI_SENSOR_RPC_URL", help="Node URL (default: the network's).")
+@click.option("--from", "sender", metavar="ADDRESS", envvar="GREENFI_SENSOR_FROM",
+              help="Unlocked node account of the oracle operator (local chains; live networks sign with the GREENFI_KEYSTORE key).")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface the HTTP API listens on.")
+@click.option("--port", type=int, default=8700, show_default=True, help="Port of the HTTP API (0 = any free port).")
+@click.option("--db", "db_path", type=click.Path(dir_okay=False, path_type=Path), default=Path("sensor.sqlite"),
+              show_default=True, help="SQLite store: accepted readings and the batch outbox.")
+@click.option("--batch-size", type=click.IntRange(1, 1 << 16), default=1024, show_default=True, help="Readings per batch at most.")
+@click.option("--window-s", type=click.FloatRange(min=0), default=300.0, show_default=True,
+              help="A batch closes once its oldest reading has waited this long.")
+@click.option("--tick-s", type=click.FloatRange(min=0.05), default=1.0, show_default=True, help="Seconds between batching rounds.")
+@click.option("--confirmations", type=click.IntRange(1), default=1, show_default=True, help="Blocks before a batch counts as anchored.")
+@click.option("--tolerance-bps", type=click.IntRange(0, 10_000), default=500, show_default=True,
+              help="Energy may exceed rated capacity × duration by this much.")
+@click.option("--mrv-anchor", metavar="ADDRESS", help="MRVAnchor address (default: deployments/<chainId>.json).")
+@click.option("--device-registry", metavar="ADDRESS", help="DeviceRegistry address (default: deployments/<chainId>.json).")
+def sensor(network_name: str, rpc_url, sender, host, port, db_path, batch_size, window_s, tick_s, confirmations,
+           tolerance_bps, mrv_anchor, device_registry) -> None:
+    """Run the sensor oracle: take signed device readings over HTTP, check and store them, and
+    anchor them on MRVAnchor in Merkle batches."""
+    from oracles.readings import Domain
+    from oracles.sensor.anchor import AnchorClient
+    from oracles.sensor.batcher import BatchPolicy
+    from oracles.sensor.chain_directory import ChainDirectory
+    from oracles.sensor.daemon import DaemonSettings, SensorDaemon
+    from oracles.sensor.intake import IntakePolicy
+
+    w3, signer = connect(networks.resolve(network_name), rpc_url, sender)
+    anchor_address = _checked_address(mrv_anchor or _recorded_address(w3, "MRVAnchor"), "--mrv-anchor")
+    registry_address = _checked_address(device_registry or _recorded_address(w3, "DeviceRegistry"), "--device-registry")
+    settings = DaemonSettings(db_path, host, port, tick_s, batch=BatchPolicy(batch_size, window_s),
+                              intake=IntakePolicy(tolerance_bps=tolerance_bps))
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    daemon = SensorDaemon(settings, ChainDirectory(w3, registry_address), Domain(w3.eth.chain_id, anchor_address),
+                          anchor=AnchorClient(w3, anchor_address, signer, confirmations))
+    click.echo(f"sensor oracle on http://{host}:{daemon.server.port} (operator {signer.address}, store {db_path})")
+    code = daemon.run()
+    if code:
+        raise GreenfiError(f"sensor oracle stopped: {daemon.failed_reason}")
 
 
 @oracle.command("register-model")

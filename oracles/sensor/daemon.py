@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from oracles.readings import Domain
+from oracles.sensor.anchor import AnchorClient, AnchorPolicy, anchor_batches
 from oracles.sensor.batcher import BatchPolicy, cut_batches
 from oracles.sensor.devices import DeviceDirectory
 from oracles.sensor.intake import Intake, IntakePolicy, Outcome, Screen
@@ -34,12 +35,15 @@ class DaemonSettings:
     max_consecutive_failures: int = 5
     batch: BatchPolicy = BatchPolicy()
     intake: IntakePolicy = IntakePolicy()
+    anchor: AnchorPolicy = AnchorPolicy()
 
 
 class SensorDaemon:
     def __init__(self, settings: DaemonSettings, directory: DeviceDirectory, domain: Domain,
-                 screen: Screen | None = None, clock: Callable[[], float] = time.time):
+                 screen: Screen | None = None, clock: Callable[[], float] = time.time,
+                 anchor: AnchorClient | None = None):
         self.settings = settings
+        self.anchor = anchor
         self.clock = clock
         self.metrics = Metrics()
         self.store = Store(settings.db_path)
@@ -72,11 +76,15 @@ class SensorDaemon:
         self._stop.set()
 
     def tick(self) -> None:
-        """One round of batching; failures count towards the circuit breaker."""
+        """One round of batching and anchoring; failures count towards the circuit breaker."""
         try:
             for batch_id in cut_batches(self.store, self.settings.batch, self.clock):
                 self.metrics.inc("batches_built")
                 _log("batch_built", batch=batch_id)
+            if self.anchor is not None:
+                for batch_id in anchor_batches(self.store, self.anchor, self.settings.anchor, self.clock):
+                    self.metrics.inc("batches_anchored")
+                    _log("batch_anchored", batch=batch_id)
             self._failures = 0
         except Exception as exc:  # any failure here is retried next tick, until the breaker trips
             self._failures += 1
@@ -85,6 +93,7 @@ class SensorDaemon:
             if self._failures >= self.settings.max_consecutive_failures:
                 self.failed_reason = f"{self._failures} consecutive failures, last: {type(exc).__name__}: {exc}"
         self.metrics.set("unbatched_readings", self.store.reading_count(batched=False))
+        self.metrics.set("unanchored_batches", len(self.store.batches()) - len(self.store.batches("anchored")))
 
     def health(self) -> tuple[bool, dict[str, Any]]:
         ok = self.failed_reason is None

@@ -1,0 +1,48 @@
+"""The device directory read from the DeviceRegistry contract, cached for a few seconds.
+
+The cache bounds RPC load at thousands of readings per second; its time-to-live bounds how long a
+revoked or suspended device's readings can still be accepted here (the chain's challenge window
+catches any that slip through).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+
+from web3 import Web3
+
+from greenfi import contracts
+from oracles.sensor.devices import DeviceInfo
+
+STATUS_ACTIVE = 2
+
+
+class ChainDirectory:
+    def __init__(self, w3: Web3, device_registry: str, ttl_s: float = 10.0, clock: Callable[[], float] = time.monotonic):
+        self._registry = contracts.at(w3, "DeviceRegistry", device_registry)
+        self._ttl_s = ttl_s
+        self._clock = clock
+        self._cache: dict[bytes, tuple[float, DeviceInfo | None]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, device_id: bytes) -> DeviceInfo | None:
+        now = self._clock()
+        with self._lock:
+            cached = self._cache.get(device_id)
+        if cached is not None and now - cached[0] < self._ttl_s:
+            return cached[1]
+        info = self._fetch(device_id)
+        with self._lock:
+            self._cache[device_id] = (now, info)
+        return info
+
+    def _fetch(self, device_id: bytes) -> DeviceInfo | None:
+        signer, _kind, status, _commissioned, project_id, capacity_w, _activated, _suspended, _resumed, revoked_at = (
+            self._registry.functions.device(device_id).call()
+        )
+        if status == 0:
+            return None
+        return DeviceInfo(device_id, Web3.to_checksum_address(signer), project_id, capacity_w,
+                          active=status == STATUS_ACTIVE, revoked_at=revoked_at or None)

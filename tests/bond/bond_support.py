@@ -1,0 +1,52 @@
+"""Readers and clock helpers shared by the bond tests."""
+
+from brownie import chain
+
+DAY = 24 * 3600
+YEAR = 365 * DAY
+SUBSCRIPTION, ISSUED, FAILED, REDEEMABLE = 0, 1, 2, 3
+THIRTY_360, ACTUAL_365 = 0, 1
+NONE, MET, MISSED, MISSING, STALE = 0, 1, 2, 3, 4
+TONNE = 10**6  # grams
+
+
+def b32(text):
+    return "0x" + text.encode().ljust(32, b"\0").hex()
+
+
+def now():
+    """The chain's current time, read from a freshly mined block."""
+    chain.mine()
+    return chain[-1].timestamp
+
+
+def past(timestamp):
+    """Move the chain's clock just past `timestamp`."""
+    chain.sleep(max(int(timestamp) - now() + 1, 0))
+    chain.mine()
+
+
+def ledger(bond):
+    keys = ("subscribed", "refunded", "allocated", "released", "withdrawn", "coupons_deposited", "coupons_claimed",
+            "principal_deposited", "redeemed")
+    return dict(zip(keys, (int(v) for v in bond.ledger())))
+
+
+def snapshot(bond, token, people):
+    """Everything a refused call must leave unchanged."""
+    return (
+        int(bond.status()), int(bond.totalSupply()), int(bond.nextPeriod()), int(bond.milestoneCount()),
+        int(bond.stepCount()), int(bond.unallocated()), ledger(bond),
+        {str(p): (int(bond.balanceOf(p)), int(bond.claimableCoupons(p)), int(bond.withdrawable(p)),
+                  int(token.balanceOf(p))) for p in people},
+        int(token.balanceOf(bond)),
+    )
+
+
+def reference_coupon(denomination, rate_bps, frequency, day_count, issue_date, period):
+    """The coupon per bond, from docs/bonds.md, in plain Python."""
+    if day_count == THIRTY_360:
+        return denomination * rate_bps * (360 // frequency) // 3_600_000
+    length = YEAR // frequency
+    start, end = issue_date + (period - 1) * length, issue_date + period * length
+    return denomination * rate_bps * (end // DAY - start // DAY) // 3_650_000

@@ -1,0 +1,129 @@
+"""Bond fixtures: a real ProjectRegistry with two active projects, mocked monitoring reports and risk
+oracle, the GreenBond implementation and factory, funded investors and issuer, and a series maker."""
+
+import pytest
+from bond_support import DAY, THIRTY_360, TONNE, YEAR, b32, now
+from brownie import (GreenBond, GreenBondFactory, MockMonitoringReportsForBonds, MockRiskOracleForBonds,
+                     ProjectRegistry, accounts)
+from helpers import UNIT, kyc_expiry
+
+from greenfi.participants import Kind, jurisdiction
+
+ISSUER_SCORE = 300  # bps
+MODEL_VERSION = 2
+DENOMINATION = 1_000 * UNIT
+
+
+@pytest.fixture(scope="session")
+def investor2():
+    return accounts[15]
+
+
+@pytest.fixture(scope="session")
+def investor3():
+    return accounts[16]
+
+
+@pytest.fixture(scope="session")
+def issuer(enterprise):
+    return enterprise
+
+
+@pytest.fixture(scope="session")
+def investors(investor, investor2, investor3):
+    return [investor, investor2, investor3]
+
+
+@pytest.fixture(scope="module")
+def bond_registry(registry, regulator, investor2, investor3):
+    for account in (investor2, investor3):
+        registry.register(account, Kind.INVESTOR, jurisdiction("CN"), kyc_expiry(), {"from": regulator})
+    return registry
+
+
+def _activate(projects, developer, verifier, regulator, name):
+    pid = projects.submitProject(b32("ACM0002"), b32("v21"), 1, b"CN", b32(name), {"from": developer}).return_value
+    projects.validate(pid, b32("validation"), {"from": verifier})
+    projects.activate(pid, b32("decision"), {"from": regulator})
+    return pid
+
+
+@pytest.fixture(scope="module")
+def projects(bond_registry, admin, regulator, developer, verifier):
+    registry = ProjectRegistry.deploy(bond_registry, admin, regulator, {"from": admin})
+    _activate(registry, developer, verifier, regulator, "solar-1")
+    _activate(registry, developer, verifier, regulator, "wind-2")
+    return registry
+
+
+@pytest.fixture(scope="module")
+def reports(admin):
+    return MockMonitoringReportsForBonds.deploy({"from": admin})
+
+
+@pytest.fixture(scope="module")
+def risk(admin, issuer):
+    oracle = MockRiskOracleForBonds.deploy({"from": admin})
+    oracle.setScore(issuer, ISSUER_SCORE, MODEL_VERSION, {"from": admin})
+    return oracle
+
+
+@pytest.fixture(scope="module")
+def factory(bond_registry, settlement_token, projects, reports, risk, admin, bank, issuer, investors):
+    impl = GreenBond.deploy(bond_registry, settlement_token, projects, reports, risk, {"from": admin})
+    f = GreenBondFactory.deploy(bond_registry, impl, {"from": admin})
+    for payer in (issuer, *investors):
+        settlement_token.mint(payer, 100_000_000 * UNIT, {"from": bank})
+    return f
+
+
+def default_terms(start, **overrides):
+    """Terms as a dict: 3 years, semi-annual 5 % 30/360, KPI 100 t per period, callable after a year."""
+    issue = start + 10 * DAY
+    tenor = overrides.pop("tenor", 3 * YEAR)
+    t = dict(
+        isin=b32("XS0000GREEN1"), denomination=DENOMINATION, issueSize=1_000, minimumRaise=100,
+        subscriptionStart=start, issueDate=issue, maturityDate=issue + tenor, couponRateBps=500,
+        couponFrequency=2, dayCount=THIRTY_360, kpiStepBps=25, kpiTargetGramsPerPeriod=100 * TONNE,
+        riskLimitBps=500, callDate=issue + YEAR, callPrice=1_010 * UNIT,
+    )
+    t.update(overrides)
+    return t
+
+
+def as_tuple(t):
+    order = ("isin", "denomination", "issueSize", "minimumRaise", "subscriptionStart", "issueDate", "maturityDate",
+             "couponRateBps", "couponFrequency", "dayCount", "kpiStepBps", "kpiTargetGramsPerPeriod", "riskLimitBps",
+             "callDate", "callPrice")
+    return tuple(t[k] for k in order)
+
+
+@pytest.fixture(scope="module")
+def make_bond(factory, settlement_token, issuer, investors):
+    """make_bond(**term overrides, tenor=seconds) -> a GreenBond series created by the issuer, approved by everyone."""
+
+    def make(**overrides):
+        t = default_terms(now(), **overrides)
+        tx = factory.createBond(as_tuple(t), "Green Bond 2029", "GB29", {"from": issuer})
+        bond = GreenBond.at(tx.return_value)
+        for payer in (issuer, *investors):
+            settlement_token.approve(bond, 2**256 - 1, {"from": payer})
+        return bond
+
+    return make
+
+
+@pytest.fixture
+def bond(make_bond):
+    return make_bond()
+
+
+@pytest.fixture
+def renew_kyc(bond_registry, regulator, cast, investor2, investor3):
+    """renew_kyc() -> every registered account's KYC valid for another year from the chain's now."""
+
+    def renew():
+        for account in [a for a, _, _ in cast] + [investor2, investor3]:
+            bond_registry.renewKyc(account, kyc_expiry(), {"from": regulator})
+
+    return renew

@@ -1,0 +1,66 @@
+"""A hostile settlement token that re-enters the bond on every transfer: each re-entry is refused by
+the guard and every balance is exactly what an honest token would give."""
+
+import pytest
+from bond_support import ledger, now, past
+from brownie import GreenBond, GreenBondFactory, ReentrantTokenForBonds
+from conftest import DENOMINATION, as_tuple, default_terms
+from helpers import UNIT
+from web3 import Web3
+
+GUARD = Web3.keccak(text="ReentrancyGuardReentrantCall()")[:4]
+
+
+@pytest.fixture
+def hostile(bond_registry, projects, reports, risk, admin, issuer, investor, investor2):
+    token = ReentrantTokenForBonds.deploy({"from": admin})
+    impl = GreenBond.deploy(bond_registry, token, projects, reports, risk, {"from": admin})
+    factory = GreenBondFactory.deploy(bond_registry, impl, {"from": admin})
+    bond = GreenBond.at(factory.createBond(as_tuple(default_terms(now(), kpiTargetGramsPerPeriod=0)), "H", "H",
+                                           {"from": issuer}).return_value)
+    for who in (issuer, investor, investor2):
+        token.mint(who, 10_000_000 * UNIT, {"from": admin})
+        token.approve(bond, 2**256 - 1, {"from": who})
+    return token, bond
+
+
+def _refused(token):
+    assert token.attempted() and not token.reentrySucceeded()
+    assert bytes(token.reentryRevertData())[:4] == GUARD
+
+
+def test_reentry_on_subscribe_is_refused(hostile, investor):
+    token, bond = hostile
+    token.arm(bond, bond.subscribe.encode_input(1), {"from": investor})
+    bond.subscribe(100, {"from": investor})
+    _refused(token)
+    assert bond.totalSupply() == 100 and token.balanceOf(bond) == 100 * DENOMINATION
+
+
+def test_reentry_on_coupon_claim_and_refund_is_refused(hostile, issuer, investor, investor2):
+    token, bond = hostile
+    bond.subscribe(300, {"from": investor})
+    bond.subscribe(200, {"from": investor2})
+    past(bond.terms()[5])
+    bond.settle({"from": issuer})
+    bond.fundCoupon(1, {"from": issuer})
+    token.arm(bond, bond.claimCoupons.encode_input(), {"from": investor})
+    before = token.balanceOf(investor)
+    bond.claimCoupons({"from": investor})
+    _refused(token)
+    assert token.balanceOf(investor) == before + 300 * 25 * UNIT
+    assert bond.claimableCoupons(investor) == 0
+    led = ledger(bond)
+    assert token.balanceOf(bond) == led["subscribed"] + led["coupons_deposited"] - led["coupons_claimed"]
+
+
+def test_reentry_on_refund_is_refused(hostile, issuer, investor):
+    token, bond = hostile
+    bond.subscribe(10, {"from": investor})
+    past(bond.terms()[5])
+    bond.settle({"from": issuer})  # under the minimum: failed
+    token.arm(bond, bond.refund.encode_input(), {"from": investor})
+    before = token.balanceOf(investor)
+    bond.refund({"from": investor})
+    _refused(token)
+    assert token.balanceOf(investor) == before + 10 * DENOMINATION and token.balanceOf(bond) == 0

@@ -1,0 +1,125 @@
+"""The sensor daemon against the real DeviceRegistry and MRVAnchor: readings in over HTTP, batches
+anchored on chain exactly once, even when the daemon dies at the worst moments."""
+
+import http.client
+import json
+
+import pytest
+from brownie import web3
+from mrv_helpers import HOUR, chain_now, domain, sign
+
+from greenfi.signers import UnlockedSigner
+from oracles.sensor.anchor import AnchorClient, anchor_batches
+from oracles.sensor.batcher import BatchPolicy, cut_batches
+from oracles.codec import batch_tree
+from oracles.sensor.chain_directory import ChainDirectory
+from oracles.sensor.daemon import DaemonSettings, SensorDaemon
+
+ANCHORED = 1
+
+
+@pytest.fixture
+def make_daemon(tmp_path, anchor, devices, oracle_operator):
+    made = []
+
+    def make():
+        settings = DaemonSettings(tmp_path / "sensor.db", batch=BatchPolicy(max_readings=6, window_s=10**9))
+        daemon = SensorDaemon(settings, ChainDirectory(web3, devices.address), domain(anchor), clock=chain_now,
+                              anchor=AnchorClient(web3, anchor.address, UnlockedSigner(oracle_operator.address)))
+        made.append(daemon)
+        return daemon
+
+    yield make
+    for daemon in made:
+        daemon.store.close()
+
+
+def readings(anchor, fleet, hours=2):
+    own, _, t0 = fleet
+    return [sign(anchor, d, h + 1, t0 + h * HOUR, t0 + (h + 1) * HOUR, 5_000 + 100 * h).to_json_obj()
+            for h in range(hours) for d in own]
+
+
+def anchored_events(anchor):
+    topic = web3.keccak(text="BatchAnchored(bytes32,uint256,address,uint64,uint64,uint64,uint32,bytes32,uint16)")
+    return web3.eth.get_logs({"address": anchor.address, "topics": [topic], "fromBlock": 0})
+
+
+def post(daemon, body):
+    conn = http.client.HTTPConnection("127.0.0.1", daemon.server.port, timeout=10)
+    conn.request("POST", "/readings", json.dumps(body).encode(), {"Content-Type": "application/json"})
+    response = conn.getresponse()
+    return response.status, json.loads(response.read())
+
+
+def test_readings_over_http_are_anchored_and_provable(make_daemon, anchor, fleet):
+    daemon = make_daemon()
+    daemon.server.start()
+    try:
+        status, body = post(daemon, readings(anchor, fleet))
+    finally:
+        daemon.server.stop()
+    assert (status, body["accepted"]) == (200, 6)
+    daemon.tick()  # cut and send
+    daemon.tick()  # see it mined
+    assert daemon.failed_reason is None and daemon.metrics.value("batches_anchored") == 1
+    [batch] = daemon.store.batches("anchored")
+    on_chain = anchor.batch(batch.root)
+    assert on_chain[6] == ANCHORED and on_chain[3] == batch.total_wh == 3 * (5_000 + 5_100)
+    stored = daemon.store.batch_readings(batch.id)
+    tree, signed = batch_tree(stored), stored[0]
+    r = signed.reading
+    assert anchor.proveReading(batch.root, ("0x" + r.device_id.hex(), r.sequence, r.period_start, r.period_end,
+                                            r.energy_wh), signed.signature[:32], signed.signature[32:], tree.proof(0))
+
+
+def test_readings_of_unknown_or_inactive_devices_are_refused_from_the_chain(make_daemon, anchor, fleet, devices, verifier):
+    own, foreign, t0 = fleet
+    daemon = make_daemon()
+    devices.suspend(own[0].device_id, b"\x01" * 32, {"from": verifier})
+    outcomes = daemon.intake.submit([sign(anchor, own[0], 1, t0, t0 + HOUR, 10).to_json_obj(),
+                                     sign(anchor, own[1], 1, t0, t0 + HOUR, 10).to_json_obj()])
+    assert [o.reason for o in outcomes] == ["inactive_device", None]
+
+
+def test_a_crash_after_reserving_the_nonce_anchors_once(make_daemon, anchor, fleet):
+    first = make_daemon()
+    first.intake.submit(readings(anchor, fleet))
+    [batch_id] = cut_batches(first.store, first.settings.batch, chain_now)
+    first.store.mark_sending(batch_id, first.anchor.mined_nonce())
+    first.store.close()
+
+    restarted = make_daemon()
+    restarted.tick()
+    restarted.tick()
+    assert [b.status for b in restarted.store.batches()] == ["anchored"]
+    assert len(anchored_events(anchor)) == 1
+
+
+def test_a_crash_after_sending_but_before_recording_the_hash_anchors_once(make_daemon, anchor, fleet):
+    first = make_daemon()
+    first.intake.submit(readings(anchor, fleet))
+    [batch_id] = cut_batches(first.store, first.settings.batch, chain_now)
+    nonce = first.anchor.mined_nonce()
+    first.store.mark_sending(batch_id, nonce)
+    first.anchor.send(first.store.batch(batch_id), nonce)  # sent and mined; the process dies before mark_sent
+    first.store.close()
+
+    restarted = make_daemon()
+    restarted.tick()
+    assert [b.status for b in restarted.store.batches()] == ["anchored"]
+    assert len(anchored_events(anchor)) == 1
+
+
+def test_a_dropped_transaction_is_resent_with_its_nonce(make_daemon, anchor, fleet):
+    daemon = make_daemon()
+    daemon.intake.submit(readings(anchor, fleet))
+    [batch_id] = cut_batches(daemon.store, daemon.settings.batch, chain_now)
+    nonce = daemon.anchor.mined_nonce()
+    daemon.store.mark_sending(batch_id, nonce)
+    daemon.store.mark_sent(batch_id, b"\x11" * 32)  # a hash no node knows: the transaction was dropped
+    anchor_batches(daemon.store, daemon.anchor, clock=lambda: chain_now() + 10**6)
+    assert daemon.store.batch(batch_id).status == "sent"
+    daemon.tick()
+    assert daemon.store.batch(batch_id).status == "anchored"
+    assert len(anchored_events(anchor)) == 1
