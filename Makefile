@@ -8,6 +8,7 @@ NETWORK   ?= development
 PYTHON    ?= $(shell command -v python3.11 || command -v python3)
 PY_STAMP  := $(VENV)/.greenfi-installed
 NPM_STAMP := node_modules/.greenfi-installed
+DEB_STAMP := $(VENV)/.greenfi-debian-packages
 SLITHER_VENV  := .venv-slither
 SLITHER_STAMP := $(SLITHER_VENV)/.greenfi-installed
 
@@ -37,16 +38,20 @@ $(NPM_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
+$(DEB_STAMP): debian-packages.txt | $(BIN)/python
+	tools/install_debian_packages.sh debian-packages.txt
+	@touch $@
+
 setup: $(PY_STAMP) $(NPM_STAMP)
 	@$(BIN)/greenfi toolchain
 
 compile: setup
 	$(BIN)/brownie compile
 
-test: setup
+test: setup $(DEB_STAMP)
 	$(BIN)/brownie test --network $(NETWORK) $(ARGS)
 
-test-deep: setup
+test-deep: setup $(DEB_STAMP)
 	GREENFI_STATEFUL_SCALE=10 $(BIN)/brownie test --network $(NETWORK) $(ARGS)
 
 bench: setup
