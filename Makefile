@@ -80,3 +80,11 @@ lock: | $(BIN)/python
 
 clean:
 	rm -rf build reports/*/ .hypothesis
+
+# The dApp dashboard (docs/dashboard.md): serve it for NETWORK, or rewrite docs/dashboard.png.
+.PHONY: dashboard dashboard-screenshot
+dashboard: setup
+	$(BIN)/greenfi dashboard --network $(NETWORK) $(ARGS)
+
+dashboard-screenshot: setup $(DEB_STAMP)
+	$(BIN)/python -m greenfi.dashboard.screenshot $(ARGS)

@@ -1,0 +1,81 @@
+"""Headless Chromium (Debian's chromium + chromium-driver) driven by Selenium: the browser test's
+driver, and `python -m greenfi.dashboard.screenshot` which writes docs/dashboard.png from a chain
+populated by the demo (greenfi.dashboard.sample)."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+from greenfi.errors import ToolchainError
+from greenfi.paths import REPO_ROOT
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMEDRIVER = Path("/usr/bin/chromedriver")
+WIDTH = 1280
+SCREENSHOT = REPO_ROOT / "docs" / "dashboard.png"
+
+
+@contextlib.contextmanager
+def browser(width: int = WIDTH, height: int = 1000) -> Iterator:
+    """A headless Chromium WebDriver, quit on exit."""
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    if not CHROMIUM.exists() or not CHROMEDRIVER.exists():
+        raise ToolchainError("headless Chromium needs Debian's chromium and chromium-driver packages "
+                             "(see debian-packages.txt)")
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    for argument in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                     f"--window-size={width},{height}", "--hide-scrollbars", "--force-device-scale-factor=1"):
+        options.add_argument(argument)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+def open_dashboard(driver, url: str, timeout: float = 30) -> str:
+    """Load the dashboard and wait until it has read the chain; returns body[data-ready] ("true")."""
+    driver.get(url)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        state = driver.execute_script("return document.body && document.body.dataset.ready")
+        if state:
+            return state
+        time.sleep(0.1)
+    return "timeout"
+
+
+def capture(driver, path: Path) -> Path:
+    """A screenshot of the whole page (the window grown to the page's height) at `path`."""
+    height = driver.execute_script("return document.documentElement.scrollHeight")
+    driver.set_window_size(WIDTH, height)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    driver.save_screenshot(str(path))
+    return path
+
+
+def main() -> None:
+    from greenfi.dashboard import sample
+    from greenfi.dashboard.server import Background
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=SCREENSHOT, help="PNG to write (default docs/dashboard.png)")
+    args = parser.parse_args()
+    with sample.populated_chain(log=print) as ctx, Background(sample.rpc_url(ctx), "development") as url, \
+            browser() as driver:
+        state = open_dashboard(driver, url)
+        if state != "true":
+            raise SystemExit(f"the dashboard did not load (state {state}): {driver.get_log('browser')}")
+        print(f"wrote {capture(driver, args.out)}")
+
+
+if __name__ == "__main__":
+    main()

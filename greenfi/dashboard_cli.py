@@ -1,0 +1,49 @@
+"""`greenfi dashboard`: serve the dApp dashboard for a network (docs/dashboard.md)."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import click
+
+from greenfi import networks
+from greenfi.paths import DEPLOYMENTS
+
+
+def rpc_url_for(network: networks.Network, rpc_url: str | None) -> str:
+    """The endpoint the dashboard reads: --rpc-url, else the embedded node's port or the live URL."""
+    if rpc_url:
+        return rpc_url
+    if network.embedded:
+        return f"http://127.0.0.1:{network.port}"
+    return network.rpc_url
+
+
+@click.command("dashboard")
+@click.option("--network", "network_name", required=True, help="A network name (see `greenfi networks`).")
+@click.option("--port", default=8700, show_default=True, help="Port of the dashboard (0 = any free port).")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind (keep it local).")
+@click.option("--rpc-url", help="Read the chain from this JSON-RPC URL instead of the network's own.")
+@click.option("--deployments", type=click.Path(file_okay=False, path_type=Path), default=None, hidden=True,
+              help="Directory of deployment records (default: deployments/).")
+def dashboard(network_name: str, port: int, host: str, rpc_url: str | None, deployments: Path | None) -> None:
+    """Serve the dApp dashboard: CAI trace, market, retirements, bonds, vouchers, risk scores."""
+    from greenfi.dashboard.server import Site, make_server
+
+    network = networks.resolve(network_name)
+    with tempfile.TemporaryDirectory(prefix="greenfi-dashboard-") as abi_dir:
+        site = Site.build(rpc_url_for(network, rpc_url), network.name, Path(abi_dir), deployments or DEPLOYMENTS)
+        server = make_server(site, host, port)
+        bound_host, bound_port = server.server_address[:2]
+        click.echo(f"greenfi dashboard for {network.name} (chain {site.chain_id}, "
+                   f"{len(site.addresses)} deployed contracts) on http://{bound_host}:{bound_port}/  (Ctrl-C stops it)")
+        if not site.addresses:
+            click.echo(f"note: nothing is recorded as deployed on chain {site.chain_id}: run `greenfi deploy` or "
+                       "`greenfi demo` first", err=True)
+        try:
+            server.serve_forever()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            server.server_close()

@@ -1,0 +1,38 @@
+"""Dashboard fixtures: a chain populated by the demo (plus a green bond, see greenfi.dashboard.sample),
+the dashboard served against it from a thread, and a headless Chromium that has loaded it."""
+
+import pytest
+
+from greenfi.dashboard.screenshot import CHROMIUM
+
+
+@pytest.fixture(scope="module")
+def demo_chain():
+    """The demo's participants, contracts and figures (ctx.report) on a chain that stays up for the module."""
+    if not CHROMIUM.exists():
+        pytest.skip("chromium is not installed (Debian package chromium; see debian-packages.txt)")
+    from greenfi import demo
+    from greenfi.dashboard import sample
+
+    with sample.populated_chain(demo.DemoOptions.quick()) as ctx:
+        yield ctx
+
+
+@pytest.fixture(scope="module")
+def dashboard_url(demo_chain):
+    from greenfi.dashboard import sample
+    from greenfi.dashboard.server import Background
+
+    with Background(sample.rpc_url(demo_chain), "development") as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def page(dashboard_url):
+    """A headless Chromium showing the dashboard, after it has read the chain."""
+    from greenfi.dashboard.screenshot import browser, open_dashboard
+
+    with browser() as driver:
+        state = open_dashboard(driver, dashboard_url)
+        assert state == "true", f"the dashboard did not load ({state}): {driver.get_log('browser')}"
+        yield driver

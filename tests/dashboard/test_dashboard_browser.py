@@ -1,0 +1,107 @@
+"""The dashboard in headless Chromium against a chain populated by the demo: what a person sees."""
+
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions
+from selenium.webdriver.support.ui import WebDriverWait
+
+from greenfi.dashboard.screenshot import capture
+
+TOKEN_UNIT = 10**6
+
+
+def texts(driver, selector):
+    return [el.text for el in driver.find_elements(By.CSS_SELECTOR, selector)]
+
+
+def money(units):
+    return f"{units / TOKEN_UNIT:,.0f} tdCNY"
+
+
+def trace_entries(driver):
+    return [(li.get_attribute("data-kind"), li.text) for li in driver.find_elements(By.CSS_SELECTOR, "#cai-trace li")]
+
+
+def test_cai_trace_shows_issuance_and_retirements(page, demo_chain):
+    carbon = demo_chain.report["carbon"]
+    assert page.find_element(By.CSS_SELECTOR, "[data-testid=trace-cai]").text == carbon["cai"]
+    entries = trace_entries(page)
+    kinds = [kind for kind, _ in entries]
+    # chain order: project, the anchored sensor data and its report, then issuance, the market, retirements
+    assert kinds.index("project") < kinds.index("anchored") < kinds.index("report") < kinds.index("issuance")
+    assert kinds.index("issuance") < kinds.index("market fill") < kinds.index("retirement")
+    issuance = next(text for kind, text in entries if kind == "issuance")
+    assert f"{carbon['supply']['issued']} units" in issuance
+    retirements = [text for kind, text in entries if kind == "retirement"]
+    assert len(retirements) == len(carbon["certificates"])
+    for text, certificate in zip(retirements, carbon["certificates"]):
+        assert f"certificate {certificate['id']}: {certificate['quantity']} units retired" in text
+    assert carbon["cai"] in texts(page, "[data-testid=batches] .cai")
+
+
+def test_cai_search_by_hash_and_unknown_cai(page, demo_chain):
+    carbon = demo_chain.report["carbon"]
+    cai_hash = demo_chain.c["CarbonCredits"].functions.caiOf(carbon["batch_id"]).call()
+    box = page.find_element(By.ID, "cai-input")
+    box.clear()
+    box.send_keys("CAI-CN-9-2026-9-1-2")
+    page.find_element(By.CSS_SELECTOR, "#cai-search button").click()
+    WebDriverWait(page, 10).until(expected_conditions.text_to_be_present_in_element((By.ID, "cai-trace"), "no batch matches"))
+    box.clear()
+    box.send_keys("0x" + cai_hash.hex())
+    page.find_element(By.CSS_SELECTOR, "#cai-search button").click()
+    WebDriverWait(page, 10).until(
+        expected_conditions.text_to_be_present_in_element((By.CSS_SELECTOR, "[data-testid=trace-cai]"), carbon["cai"]))
+    assert "issuance" in [kind for kind, _ in trace_entries(page)]
+
+
+def test_retirements_are_listed_with_certificates(page, demo_chain):
+    rows = page.find_elements(By.CSS_SELECTOR, "[data-testid=certificates] tbody tr")
+    assert len(rows) == len(demo_chain.report["carbon"]["certificates"])
+    assert all(demo_chain.report["carbon"]["cai"] in row.text for row in rows)
+    listing = page.find_element(By.CSS_SELECTOR, "[data-testid=listings] tbody tr").text
+    assert demo_chain.report["carbon"]["cai"] in listing and "60 tdCNY" in listing
+
+
+def test_bond_shows_released_proceeds_and_impact(page, demo_chain):
+    bond = demo_chain.report["bond"]
+    card = page.find_element(By.CSS_SELECTOR, "[data-testid=bond]")
+    assert card.find_element(By.CSS_SELECTOR, "[data-testid=bond-raised]").text == money(bond["raised"])
+    assert card.find_element(By.CSS_SELECTOR, "[data-testid=bond-released]").text == money(bond["released"])
+    assert "released" in card.text and "allocated" in card.text  # one milestone met, one still open
+    impact = card.find_element(By.CSS_SELECTOR, "[data-testid=bond-impact] tbody tr").text
+    assert impact.startswith(f"project {demo_chain.report['project_id']}") and "MWh" in impact and "tCO2e" in impact
+
+
+def test_voucher_tree_shows_three_tiers(page, demo_chain):
+    voucher = demo_chain.report["voucher"]
+    nodes = page.find_elements(By.CSS_SELECTOR, "[data-testid=voucher-tree] [data-testid=voucher-node]")
+    assert len(nodes) == len(voucher["tree"])
+    assert sorted({int(n.get_attribute("data-depth")) for n in nodes}) == [0, 1, 2]
+    # a tree, not a list: the third tier sits inside the second, inside the first
+    deepest = page.find_elements(By.CSS_SELECTOR, "[data-depth='0'] > ul > [data-depth='1'] > ul > [data-depth='2']")
+    assert len(deepest) == 2
+    tiers = texts(page, "[data-testid=voucher-tree] .tier")
+    assert {"tier 1", "tier 2", "tier 3"} <= set(tiers)
+    assert "financed by Bank" in page.find_element(By.CSS_SELECTOR, "[data-testid=voucher-tree]").text
+
+
+def test_latest_risk_scores_with_model_version(page, demo_chain):
+    risk = demo_chain.report["risk"]
+    shown = sorted(texts(page, "[data-testid=risk-scores] [data-testid=risk-score]"))
+    assert shown == sorted(f"{s['score_bps'] / 100:.2f} %" for s in risk["scores"].values())
+    models = texts(page, "[data-testid=risk-scores] [data-testid=risk-model]")
+    assert len(models) == len(risk["scores"])
+    assert all(m.startswith(f"v{risk['model_version']} {risk['model_hash'][:12]}") for m in models)
+    assert "Approved" in page.find_element(By.CSS_SELECTOR, "[data-testid=models]").text
+
+
+def test_wallet_mode_without_an_injected_wallet(page):
+    button = page.find_element(By.ID, "wallet-button")
+    assert not button.is_enabled()  # headless Chromium has no window.ethereum: read-only mode
+    assert "no injected wallet" in button.get_attribute("title").lower()
+
+
+def test_page_has_no_console_errors_and_screenshots(page, tmp_path):
+    errors = [e for e in page.get_log("browser") if e["level"] == "SEVERE"]
+    assert errors == []
+    assert capture(page, tmp_path / "dashboard.png").stat().st_size > 50_000
