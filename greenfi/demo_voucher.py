@@ -62,7 +62,8 @@ def run(ctx: DemoContext) -> None:
     discounted = node
     score = ctx.report["risk"]["scores"]["core_enterprise"]["score_bps"]
     green_active = project_id != 0 and ctx.c["ProjectRegistry"].functions.isActive(project_id).call()
-    rate = risk_priced_rate(score, vouchers.functions.pricing().call(), green_active)
+    pricing = tuple(vouchers.functions.pricing().call())
+    rate = risk_priced_rate(score, pricing, green_active)
     quoted, quoted_score = vouchers.functions.quoteRate(discounted).call()
     if (quoted, quoted_score) != (rate, score):
         raise GreenfiError(f"CreditVoucher quotes {quoted} bps on score {quoted_score}; "
@@ -91,6 +92,8 @@ def run(ctx: DemoContext) -> None:
     ctx.report["voucher"] = {
         "root": root, "face": tree.face, "maturity": tree.maturity, "deposited": tree.deposited, "paid": tree.paid,
         "discounted": voucher_cli.path_of(discounted), "score_bps": score, "rate_bps": rate,
+        "pricing": {"base_rate_bps": pricing[0], "spread_factor_bps": pricing[1], "green_discount_bps": pricing[2],
+                    "green_active": green_active},
         "price": financing["price"], "discounted_face": face,
         "nodes": [{"path": n.path, "parent": voucher_cli.path_of(voucher_cli.parent_of(n.id)) if n.id != root else None,
                    "holder": roles.get(n.holder, n.holder), "amount": n.amount, "state": n.state, "claimed": n.claimed}
