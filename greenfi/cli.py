@@ -117,7 +117,10 @@ def run_chain(network_name: str, state_file: Path | None) -> None:
 @click.option("--devices", type=click.IntRange(1, 6), help="PV inverters to replay. [default: 3]")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
               help="Report folder. [default: reports/<timestamp>/]")
-def demo(network_name: str, quick: bool, days: int | None, devices: int | None, out_dir: Path | None) -> None:
+@click.option("--attach", is_flag=True,
+              help="Run on the node `greenfi chain --network NAME` keeps running (anvil) instead of a fresh chain.")
+def demo(network_name: str, quick: bool, days: int | None, devices: int | None, out_dir: Path | None,
+         attach: bool) -> None:
     """Run the end-to-end demo on a fresh embedded local chain and write a report folder."""
     import dataclasses
 
@@ -128,7 +131,7 @@ def demo(network_name: str, quick: bool, days: int | None, devices: int | None, 
     options = dataclasses.replace(options, **overrides)
     network = networks.resolve(network_name)
     compile_contracts()
-    ctx = demo_module.main(network, options, log=click.echo)
+    ctx = demo_module.main(network, options, log=click.echo, attach=attach)
     click.echo(f"report: {ctx.report['report_dir']}")
 
 

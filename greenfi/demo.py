@@ -9,12 +9,23 @@ the report (step 7) writes. A failing step ends the demo with a GreenfiError nam
                     batches, a verified monitoring report
     3 demo_carbon   CAI credits: issue, list and fill on the market, retire, trace
     4 demo_risk     train the credit-risk model, register and approve it, post scores
+    5 demo_bond     a green bond: issue, subscribe, release proceeds, coupon, KPI step
+                    (skipped with a logged line while the suite has no GreenBondFactory)
     6 demo_voucher  an e-credit voucher through three supplier tiers, discounted, repaid, claimed
     7 demo_report   reports/<timestamp>/: summary.md, summary.json, PNG charts
+
+By default the demo starts its own embedded chain (anvil or ganache) dated a day before the replayed
+PV days, so every run starts fresh. With `attach=True` it runs on the node `greenfi chain` keeps
+running for the network (anvil only): the suite is deployed idempotently (reused when current),
+participants and roles are only added when missing, and every run creates its own project, devices
+(keys derived from the run's tag), credit batch, model registration (reused when the same model was
+registered before), bond and voucher. To replay past days there, the node's clock is moved back
+with `anvil_setTime` before the devices are activated, and set to the wall clock again at the end.
 """
 
 from __future__ import annotations
 
+import contextlib
 import tempfile
 import time
 from collections.abc import Callable
@@ -88,6 +99,10 @@ class DemoContext:
     addresses: dict[str, str] = field(default_factory=dict)
     c: dict[str, Any] = field(default_factory=dict)  # contract name → web3 handle
     report: dict[str, Any] = field(default_factory=dict)  # step name → figures for summary.json
+    run_tag: str = ""  # unique per run: seeds the devices' keys and the documents' hashes
+    from_block: int = 0  # the first block of this run (event queries start there)
+    attached: bool = False  # on a persistent node (greenfi chain) rather than a fresh embedded one
+    started_monotonic: float = 0.0  # when the first step began (time.monotonic)
 
     @property
     def w3(self) -> Web3:
@@ -111,6 +126,13 @@ class DemoContext:
     def advance(self, seconds: int) -> None:
         self.advance_to(self.now() + seconds)
 
+    def set_clock(self, timestamp: int) -> None:
+        """Mine a block at `timestamp`, even in the past: anvil's `anvil_setTime` (attached runs)."""
+        answer = self.w3.provider.make_request("anvil_setTime", [timestamp])
+        if "error" in answer:
+            raise GreenfiError(f"the node cannot move its clock (anvil_setTime): {answer['error'].get('message')}")
+        self.w3.provider.make_request("evm_mine", [])
+
 
 @dataclass(frozen=True)
 class Step:
@@ -120,13 +142,14 @@ class Step:
 
 
 def steps() -> list[Step]:
-    from greenfi import demo_carbon, demo_mrv, demo_report, demo_risk, demo_setup, demo_voucher
+    from greenfi import demo_bond, demo_carbon, demo_mrv, demo_report, demo_risk, demo_setup, demo_voucher
 
     return [
         Step(1, "deploy the suite and register the participants", demo_setup.run),
         Step(2, "PV project, devices, sensor readings, anchored batches, verified report", demo_mrv.run),
         Step(3, "CAI credits: issue, trade, retire, trace", demo_carbon.run),
         Step(4, "credit-risk model: train, register, approve, post scores", demo_risk.run),
+        Step(5, "green bond: issue, subscribe, release proceeds, coupon, KPI step", demo_bond.run),
         Step(6, "e-credit voucher: issue, split through three tiers, discount, repay, claim", demo_voucher.run),
         Step(7, "write the report folder", demo_report.run),
     ]
@@ -136,6 +159,8 @@ def run(ctx: DemoContext) -> DemoContext:
     """Run every step in order; the first failure raises DemoStepFailed naming the step."""
     plan = steps()
     started = time.monotonic()
+    ctx.report["timings_s"] = {}
+    ctx.started_monotonic = started
     for i, step in enumerate(plan, 1):
         ctx.log(f"\n[{i}/{len(plan)}] step {step.number}: {step.title}")
         t0 = time.monotonic()
@@ -146,7 +171,7 @@ def run(ctx: DemoContext) -> DemoContext:
         except Exception as exc:  # an unexpected failure still ends with one clear line
             raise DemoStepFailed(
                 f"demo step {step.number} ({step.title}) failed: {type(exc).__name__}: {exc}") from exc
-        ctx.report.setdefault("timings_s", {})[f"step{step.number}"] = round(time.monotonic() - t0, 1)
+        ctx.report["timings_s"][f"step{step.number}"] = round(time.monotonic() - t0, 1)
         ctx.log(f"    done in {time.monotonic() - t0:.1f} s")
     ctx.log(f"\ndemo finished in {time.monotonic() - started:.0f} s")
     return ctx
@@ -173,22 +198,42 @@ class _BackdatedNetwork(Network):
         return command + ["--timestamp", str(self.genesis)]
 
 
-def main(network: Network, options: DemoOptions, log: Callable[[str], None] = print) -> DemoContext:
-    """Start a fresh embedded chain dated before the replayed days, run every step, stop the chain."""
+def main(network: Network, options: DemoOptions, log: Callable[[str], None] = print,
+         attach: bool = False) -> DemoContext:
+    """Run every step on a fresh embedded chain dated before the replayed days (stopped afterwards),
+    or with `attach` on the node `greenfi chain` runs for `network`."""
     from greenfi import chain
 
     if not network.embedded:
-        raise GreenfiError(f"the demo runs on an embedded chain; '{network.name}' is live (use development or ganache)")
+        raise GreenfiError(f"the demo runs on a local chain; '{network.name}' is live (use development or ganache)")
+    from greenfi.demo_mrv import replay_start as first_replayed_midnight
+
     started = int(time.time())
-    replay_start = (started // ONE_DAY - options.days) * ONE_DAY
-    backdated = _BackdatedNetwork(network.name, True, network.chain_id, network.rpc_url, network.port,
-                                  genesis=replay_start - ONE_DAY)
+    replay_start = first_replayed_midnight(started, options.days)
     out_dir = options.out_dir or REPO_ROOT / "reports" / time.strftime("%Y%m%d-%H%M%S", time.gmtime(started))
     options = replace(options, out_dir=out_dir)
-    with tempfile.TemporaryDirectory(prefix="greenfi-demo-") as scratch, chain.embedded(backdated) as conn:
-        log(f"local {network.name} chain (chain id {conn.chain_id}) at {conn.w3.provider.endpoint_uri}, "
-            f"genesis dated {time.strftime('%Y-%m-%d %H:%M', time.gmtime(backdated.genesis))} UTC")
-        ctx = DemoContext(conn, options, log, Path(scratch))
-        ctx.report["replay_start"] = replay_start
-        ctx.report["started_at"] = started
-        return run(ctx)
+    with tempfile.TemporaryDirectory(prefix="greenfi-demo-") as scratch, contextlib.ExitStack() as stack:
+        if attach:
+            conn = chain.attach(network)
+            log(f"attached to the {network.name} node (chain id {conn.chain_id}) at {conn.w3.provider.endpoint_uri}")
+        else:
+            backdated = _BackdatedNetwork(network.name, True, network.chain_id, network.rpc_url, network.port,
+                                          genesis=replay_start - ONE_DAY)
+            conn = stack.enter_context(chain.embedded(backdated))
+            log(f"local {network.name} chain (chain id {conn.chain_id}) at {conn.w3.provider.endpoint_uri}, "
+                f"genesis dated {time.strftime('%Y-%m-%d %H:%M', time.gmtime(backdated.genesis))} UTC")
+        ctx = DemoContext(conn, options, log, Path(scratch), run_tag=f"{conn.chain_id}-{started}",
+                          from_block=conn.w3.eth.block_number, attached=attach)
+        ctx.report.update(replay_start=replay_start, started_at=started, chain_id=conn.chain_id, attached=attach,
+                          network=network.name)
+        if not attach:
+            return run(ctx)
+        ctx.set_clock(replay_start - ONE_DAY)  # the devices must be active before the replayed days
+        try:
+            return run(ctx)
+        finally:
+            try:
+                ctx.set_clock(int(time.time()))
+                log("the node's clock is back at the wall clock")
+            except Exception as exc:  # never hide the step's own failure behind this one
+                log(f"could not reset the node's clock: {exc}")

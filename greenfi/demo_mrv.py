@@ -7,8 +7,8 @@ smaller plant with the same weather). The readings are POSTed to the sensor daem
 process on a real port that batches and anchors them; then the chain's clock passes the challenge
 window, the batches are finalized and the developer's monitoring report is approved.
 
-Device keys are derived from a fixed seed (`device_key`), so every run signs with the same keys;
-they are local to the demo and never printed.
+Device keys are derived from a seed and the run's tag (`device_key`), so each run registers its own
+devices (an attached node keeps those of earlier runs); they are local to the demo and never printed.
 """
 
 from __future__ import annotations
@@ -98,6 +98,10 @@ def device_key(index: int, seed: bytes = DEVICE_SEED) -> bytes:
     return keccak256(seed + index.to_bytes(4, "big"))
 
 
+def run_seed(run_tag: str) -> bytes:
+    return DEVICE_SEED + b" " + run_tag.encode()
+
+
 def device_id(index: int, seed: bytes = DEVICE_SEED) -> bytes:
     return keccak256(b"device:" + seed + index.to_bytes(4, "big"))
 
@@ -161,9 +165,10 @@ def register_project(ctx: DemoContext) -> int:
 def register_devices(ctx: DemoContext, project_id: int, days: list[PvDay]) -> list[Device]:
     registry = ctx.c["DeviceRegistry"]
     devices = []
+    seed = run_seed(ctx.run_tag)
     for i in range(ctx.options.devices):
-        key = device_key(i)
-        d = Device(i, device_id(i), key, Account.from_key(key).address, DEVICE_SCALES[i], capacity_w(days, DEVICE_SCALES[i]))
+        key = device_key(i, seed)
+        d = Device(i, device_id(i, seed), key, Account.from_key(key).address, DEVICE_SCALES[i], capacity_w(days, DEVICE_SCALES[i]))
         ctx.send("pv_developer", registry.functions.registerDevice(
             d.device_id, project_id, d.signer, 0, d.capacity_w, ctx.now() - ONE_DAY))
         ctx.send("verifier", registry.functions.activate(d.device_id))
@@ -182,7 +187,7 @@ def set_emission_factor(ctx: DemoContext, project_id: int) -> None:
 
 def replay(ctx: DemoContext, daemon: SensorDaemon, days: list[PvDay], devices: list[Device], base: int) -> None:
     domain = Domain(ctx.conn.chain_id, ctx.addresses["MRVAnchor"])
-    per_day = []
+    per_day, series = [], defaultdict(int)  # series: period start → Wh of all devices
     for d, day in enumerate(days):
         midnight = base + d * ONE_DAY
         payload, generated = [], 0
@@ -190,6 +195,8 @@ def replay(ctx: DemoContext, daemon: SensorDaemon, days: list[PvDay], devices: l
             readings = day_readings(day, midnight, dev.device_id, dev.scale, dev.next_sequence)
             dev.next_sequence += len(readings)
             generated += sum(r.energy_wh for r in readings)
+            for r in readings:
+                series[r.period_start] += r.energy_wh
             payload += [SignedReading(r, sign_reading(dev.key, r, domain)).to_json_obj() for r in readings]
         if len(payload) > BATCH_SIZE:
             raise GreenfiError(f"{len(payload)} readings in one day exceed the batch size {BATCH_SIZE}: use fewer devices")
@@ -201,6 +208,7 @@ def replay(ctx: DemoContext, daemon: SensorDaemon, days: list[PvDay], devices: l
                 f"{result['accepted']} accepted, {generated / 1e6:,.2f} MWh generated")
         daemon.wait_batch(d + 1)
     ctx.report["pv_days"] = per_day
+    ctx.report["pv_series"] = sorted(series.items())
 
 
 def finalize(ctx: DemoContext, roots: list[bytes]) -> None:
@@ -253,6 +261,7 @@ class SensorDaemon:
         return base + [
             "--network", self.ctx.conn.network.name, "--rpc-url", self.ctx.w3.provider.endpoint_uri,
             "--from", self.ctx.cast["oracle_a"], "--port", str(self.port),
+            "--mrv-anchor", self.ctx.addresses["MRVAnchor"], "--device-registry", self.ctx.addresses["DeviceRegistry"],
             "--db", str(self.ctx.workdir / "sensor.sqlite"), "--batch-size", str(BATCH_SIZE), "--window-s", "1",
         ]
 

@@ -1,4 +1,252 @@
-"""stub"""
+"""Demo step 7: the report folder (reports/<timestamp>/ by default).
 
-def run(ctx):
-    pass
+    summary.json          every figure the steps gathered (the DemoContext's `report` dict)
+    summary.md            the same, readable: one section per step
+    pv_generation.csv     the replayed PV series: 5-minute energy of all devices
+    pv_generation.png     PV power over the replayed days; per day, signed vs anchored energy
+    credits_by_status.png the credit batch's supply by status
+    bond_proceeds.png     the green bond's raised, released and withdrawn proceeds, coupons
+    voucher_tree.png      the voucher tree: who holds which part, financed and redeemed parts
+    deployments/          the chain's deployment record (embedded runs)
+
+`write_report(result, out_dir)` only reads the plain `result` dict, so it is tested without a chain.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+from greenfi.demo import TOKEN_UNIT, DemoContext
+
+SERIES_KEY = "pv_series"  # [(period start, Wh)], written as CSV rather than into summary.json
+CREDIT_STATUSES = ("circulating", "escrowed", "retired", "buffered", "cancelled")
+
+
+def run(ctx: DemoContext) -> None:
+    ctx.report["timings_s"]["total"] = round(time.monotonic() - ctx.started_monotonic, 1)
+    out_dir = ctx.options.out_dir
+    files = write_report(ctx.report, out_dir)
+    ctx.report["report_dir"] = str(out_dir)
+    ctx.log(f"    {out_dir}: " + ", ".join(sorted(p.name for p in files)))
+
+
+def write_report(result: dict[str, Any], out_dir: Path) -> list[Path]:
+    """Write summary.json, summary.md, the series CSV and the charts; return the files written."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    figures = {k: v for k, v in result.items() if k != SERIES_KEY}
+    files = [out_dir / "summary.json", out_dir / "summary.md"]
+    files[0].write_text(json.dumps(figures, indent=2, sort_keys=True, default=_plain) + "\n")
+    files[1].write_text(summary_markdown(figures))
+    if result.get(SERIES_KEY):
+        csv = out_dir / "pv_generation.csv"
+        csv.write_text("period_start,energy_wh\n" + "".join(f"{t},{wh}\n" for t, wh in result[SERIES_KEY]))
+        files.append(csv)
+    files += write_charts(result, out_dir)
+    return files
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, bytes):
+        return "0x" + value.hex()
+    if isinstance(value, Path):
+        return str(value)
+    raise TypeError(f"not JSON serializable: {type(value).__name__}")
+
+
+# ---------------------------------------------------------------------------------------- summary.md
+
+def _tcny(base_units: int) -> str:
+    return f"{base_units / TOKEN_UNIT:,.2f}"
+
+
+def _date(ts: int) -> str:
+    return time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(ts))
+
+
+def summary_markdown(r: dict[str, Any]) -> str:
+    """summary.md from the figures; a section is left out when its step produced nothing."""
+    out = ["# greenfi demo report", ""]
+    if "started_at" in r:
+        where = "an attached node" if r.get("attached") else "a fresh embedded chain"
+        out.append(f"Run of {_date(r['started_at'])} on {where} ({r.get('network', '?')}, chain id {r.get('chain_id', '?')}).")
+        out.append("")
+    if r.get("timings_s"):
+        out += ["| step | seconds |", "|---|---:|"]
+        out += [f"| {name} | {seconds} |" for name, seconds in r["timings_s"].items()]
+        out.append("")
+    if r.get("participants"):
+        out += ["## 1. Suite and participants", "", "| role | kind | jurisdiction | address |", "|---|---|---|---|"]
+        out += [f"| {role} | {p['kind']} | {p['jurisdiction']} | `{p['address']}` |" for role, p in r["participants"].items()]
+        out += ["", f"{len(r.get('contracts', {}))} contracts: "
+                + ", ".join(f"{name} `{address}`" for name, address in r.get("contracts", {}).items()), ""]
+    if r.get("mrv"):
+        m = r["mrv"]
+        out += ["## 2. PV project, readings, anchored batches, monitoring report", "",
+                f"Project {r.get('project_id')}, {len(r.get('devices', []))} devices, "
+                f"emission factor {m['emission_factor_g_per_mwh']:,} g CO2e/MWh.", "",
+                "| day | series date | readings | accepted | generated MWh | accepted MWh |", "|---:|---|---:|---:|---:|---:|"]
+        out += [f"| {d['day'] + 1} | {d['seriesDate']} | {d['readings']} | {d['accepted']} | "
+                f"{d['generatedWh'] / 1e6:,.3f} | {d['acceptedWh'] / 1e6:,.3f} |" for d in r.get("pv_days", [])]
+        out += ["", "| batch | root | readings | MWh | anchor tx |", "|---:|---|---:|---:|---|"]
+        out += [f"| {b['daemonId']} | `{b['root'][:18]}…` | {b['readingCount']} | {b['energyWh'] / 1e6:,.3f} | "
+                f"`{(b['txHash'] or '')[:18]}…` |" for b in m["batches"]]
+        out += ["", f"Monitoring report {m['report_id']} ({_date(m['period_start'])} to {_date(m['period_end'])}): "
+                f"{m['net_generation_wh'] / 1e6:,.3f} MWh net generation, {m['reduction_grams'] / 1e6:,.3f} t CO2e, "
+                "approved by the verifier.", "", "![PV generation](pv_generation.png)", ""]
+    if r.get("carbon"):
+        c = r["carbon"]
+        out += ["## 3. CAI credits", "", f"Batch {c['batch_id']}: `{c['cai']}`.", "",
+                "| status | tCO2e |", "|---|---:|"]
+        out += [f"| {k} | {v} |" for k, v in c["supply"].items()]
+        out += ["", f"Listed {c['listed']} at {_tcny(c['unit_price'])} tdCNY/t; fills: "
+                + ", ".join(f"{who} {q}" for who, q in c["fills"].items())
+                + f"; developer proceeds {_tcny(c['developer_proceeds'])} tdCNY.", "",
+                "Certificates: " + ", ".join(f"#{x['id']} {x['holder']} {x['quantity']} t" for x in c["certificates"]),
+                "", "`greenfi cai trace`:", "", "```", *c.get("trace", []), "```", "",
+                "![credits by status](credits_by_status.png)", ""]
+    if r.get("risk"):
+        k = r["risk"]
+        out += ["## 4. Credit-risk model and scores", "",
+                f"Model `{k['model_hash']}`, version {k['model_version']} (approved); metrics (bps) "
+                f"AUC/KS/Brier/accuracy {'/'.join(str(x) for x in k['metrics_bps'])}.", "",
+                "| participant | German Credit row | PD |", "|---|---:|---:|"]
+        out += [f"| {who} | {s['row']} | {s['score_bps'] / 100:.2f} % |" for who, s in k["scores"].items()]
+        out.append("")
+    out += ["## 5. Green bond", ""]
+    if r.get("bond", {}).get("skipped"):
+        out += [f"Skipped: {r['bond']['skipped']}.", ""]
+    elif r.get("bond"):
+        b = r["bond"]
+        out += ["| figure | tdCNY |", "|---|---:|"]
+        out += [f"| {name} | {_tcny(b[name])} |" for name in ("raised", "released", "withdrawn", "coupon_funded", "coupon_claimed")
+                if name in b]
+        out += ["", f"Bond `{b['address']}`: {b['bonds']} bonds; KPI step: {b.get('kpi_outcome', '-')}, "
+                f"coupon rate {b.get('coupon_rate_bps', 0) / 100:.2f} %.", "", "![bond proceeds](bond_proceeds.png)", ""]
+    if r.get("voucher"):
+        v = r["voucher"]
+        out += ["## 6. E-credit voucher", "",
+                f"Voucher {v['root']}: face {_tcny(v['face'])} tdCNY, maturity {_date(v['maturity'])}. "
+                f"Part {v['discounted']} discounted with the bank at {v['rate_bps'] / 100:.2f} %/year "
+                f"(obligor PD {v['score_bps'] / 100:.2f} %): paid {_tcny(v['price'])} for {_tcny(v['discounted_face'])}. "
+                f"Repaid {_tcny(v['deposited'])}, claimed {_tcny(v['paid'])}.", "",
+                "| part | holder | amount | state | claimed |", "|---|---|---:|---|---:|"]
+        out += [f"| {n['path']} | {n['holder']} | {_tcny(n['amount'])} | {n['state']} | {_tcny(n['claimed'])} |"
+                for n in v["nodes"]]
+        out += ["", "![voucher tree](voucher_tree.png)", ""]
+    return "\n".join(out) + "\n"
+
+
+# ---------------------------------------------------------------------------------------- charts
+
+def write_charts(r: dict[str, Any], out_dir: Path) -> list[Path]:
+    """The PNG charts whose figures are present in `r`."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    written = []
+    for name, draw, present in (
+        ("pv_generation.png", _pv_chart, bool(r.get(SERIES_KEY)) and "mrv" in r),
+        ("credits_by_status.png", _credits_chart, "carbon" in r),
+        ("bond_proceeds.png", _bond_chart, bool(r.get("bond")) and not r["bond"].get("skipped")),
+        ("voucher_tree.png", _voucher_chart, "voucher" in r),
+    ):
+        if not present:
+            continue
+        fig = draw(plt, r)
+        path = out_dir / name
+        fig.savefig(path, dpi=110, bbox_inches="tight")
+        plt.close(fig)
+        written.append(path)
+    return written
+
+
+def _pv_chart(plt, r):
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(10, 6.5), gridspec_kw={"height_ratios": [3, 2]})
+    series = r[SERIES_KEY]
+    start = series[0][0]
+    hours = [(t - start) / 3600 for t, _ in series]
+    top.plot(hours, [wh * 12 / 1e6 for _, wh in series], color="#e69f00", lw=1)  # Wh per 5 min → MW
+    top.set(xlabel="hours since the first replayed midnight", ylabel="PV power, all devices (MW)",
+            title="Replayed PV generation (signed 5-minute readings)")
+    days = r.get("pv_days", [])
+    batches = r["mrv"]["batches"]
+    x = range(len(days))
+    bottom.bar([i - 0.2 for i in x], [d["generatedWh"] / 1e6 for d in days], 0.4, label="signed readings", color="#e69f00")
+    bottom.bar([i + 0.2 for i in x], [b["energyWh"] / 1e6 for b in batches[:len(days)]], 0.4,
+               label="anchored batch", color="#009e73")
+    bottom.set_xticks(list(x), [d["seriesDate"] for d in days])
+    bottom.set(ylabel="MWh per day", title="Energy per day: readings vs anchored on MRVAnchor")
+    bottom.legend()
+    fig.tight_layout()
+    return fig
+
+
+def _credits_chart(plt, r):
+    supply = r["carbon"]["supply"]
+    fig, ax = plt.subplots(figsize=(7, 4))
+    bars = ax.bar(CREDIT_STATUSES, [supply.get(s, 0) for s in CREDIT_STATUSES],
+                  color=["#0072b2", "#cc79a7", "#009e73", "#999999", "#d55e00"])
+    ax.bar_label(bars)
+    ax.set(ylabel="tCO2e", title=f"{r['carbon']['cai']}: {supply['issued']} issued, by status")
+    return fig
+
+
+def _bond_chart(plt, r):
+    b = r["bond"]
+    names = [n for n in ("raised", "released", "withdrawn", "coupon_funded", "coupon_claimed") if n in b]
+    fig, ax = plt.subplots(figsize=(7, 4))
+    bars = ax.bar([n.replace("_", " ") for n in names], [b[n] / TOKEN_UNIT for n in names], color="#009e73")
+    ax.bar_label(bars, fmt="{:,.0f}")
+    ax.set(ylabel="tdCNY", title="Green bond: proceeds and coupons")
+    return fig
+
+
+def voucher_layout(nodes: list[dict]) -> dict[str, tuple[float, int]]:
+    """(x, depth) per node path: leaves left to right in tree order, parents centred over children."""
+    children: dict[str | None, list[str]] = {}
+    for n in nodes:
+        children.setdefault(n["parent"], []).append(n["path"])
+    place: dict[str, tuple[float, int]] = {}
+    next_x = [0.0]
+
+    def walk(path: str, depth: int) -> float:
+        kids = children.get(path, [])
+        if kids:
+            x = sum(walk(k, depth + 1) for k in kids) / len(kids)
+        else:
+            x, next_x[0] = next_x[0], next_x[0] + 1
+        place[path] = (x, depth)
+        return x
+
+    for root in children.get(None, []):
+        walk(root, 0)
+    return place
+
+
+def _voucher_chart(plt, r):
+    v = r["voucher"]
+    place = voucher_layout(v["nodes"])
+    width = max(x for x, _ in place.values()) + 1
+    depth = max(d for _, d in place.values()) + 1
+    fig, ax = plt.subplots(figsize=(max(6, 2.8 * width), 1.8 * depth + 1))
+    colours = {"Split": "#dddddd", "Redeemed": "#b7e4c7", "Active": "#cfe2f3", "Pending": "#ffe599", "Offered": "#f4cccc"}
+    for n in v["nodes"]:
+        x, d = place[n["path"]]
+        if n["parent"] is not None:
+            px, pd_ = place[n["parent"]]
+            ax.plot([px, x], [-pd_, -d], color="#888888", zorder=1)
+        label = f"{n['path']}\n{n['holder']}\n{n['amount'] / TOKEN_UNIT:,.0f} tdCNY\n{n['state']}"
+        if n["path"] == v["discounted"]:
+            label += f" (financed {v['rate_bps'] / 100:.2f} %)"
+        ax.text(x, -d, label, ha="center", va="center", fontsize=8, zorder=2,
+                bbox={"boxstyle": "round", "facecolor": colours.get(n["state"], "white"), "edgecolor": "#555555"})
+    ax.set_xlim(-0.7, width - 0.3)
+    ax.set_ylim(-depth + 0.4, 0.6)
+    ax.axis("off")
+    ax.set_title(f"Voucher {v['root']}: {v['face'] / TOKEN_UNIT:,.0f} tdCNY through three supplier tiers")
+    return fig

@@ -59,15 +59,22 @@ def run(ctx: DemoContext) -> None:
             f"KS {metrics['ks']:.3f}, Brier {metrics['brier']:.3f}")
     spec = model_spec(model_dir)
     registry = ctx.c["ModelRegistry"]
-    ctx.send(AI_OPERATOR, registry.functions.registerModel(spec.as_args(), "demo://risk-model/model_card.json"))
-    version = registry.functions.versionOf(bytes.fromhex(spec.model_hash[2:])).call()
-    ctx.send("auditor", registry.functions.approve(version, Web3.keccak(text="model validation: demo")))
-    ctx.log(f"    model {spec.model_hash[:14]}… registered as version {version} by {AI_OPERATOR}, approved by auditor")
+    model_hash = bytes.fromhex(spec.model_hash[2:])
+    version = registry.functions.versionOf(model_hash).call()
+    if version == 0:
+        ctx.send(AI_OPERATOR, registry.functions.registerModel(spec.as_args(), "demo://risk-model/model_card.json"))
+        version = registry.functions.versionOf(model_hash).call()
+        ctx.log(f"    model {spec.model_hash[:14]}… registered as version {version} by {AI_OPERATOR}")
+    else:  # an attached node where an earlier run registered the same model
+        ctx.log(f"    model {spec.model_hash[:14]}… is already version {version}")
+    if not registry.functions.isApproved(version).call():
+        ctx.send("auditor", registry.functions.approve(version, Web3.keccak(text="model validation: demo")))
+        ctx.log(f"    version {version} approved by auditor")
 
     features_csv = ctx.workdir / "risk-features.csv"
     table = pd.read_csv(GERMAN_CREDIT_CSV, dtype=str, keep_default_na=False)
     participant_features(table, ctx.cast).to_csv(features_csv, index=False)
-    output = _run_daemon_once(ctx, model_dir, features_csv)
+    output = _run_daemon_once(ctx, model_dir, features_csv, version)
     ctx.log(f"    greenfi oracle risk --once: {output}")
 
     oracle = ctx.c["RiskOracle"]
@@ -82,10 +89,11 @@ def run(ctx: DemoContext) -> None:
                           "scores": scores}
 
 
-def _run_daemon_once(ctx: DemoContext, model_dir: Path, features_csv: Path) -> str:
+def _run_daemon_once(ctx: DemoContext, model_dir: Path, features_csv: Path, version: int) -> str:
     command = [sys.executable, "-m", "greenfi.cli", "oracle", "risk", "--network", ctx.conn.network.name,
                "--rpc-url", ctx.w3.provider.endpoint_uri, "--from", ctx.cast[AI_OPERATOR],
                "--features", str(features_csv), "--model", str(model_dir), "--port", "0",
+               "--risk-oracle", ctx.addresses["RiskOracle"], "--model-version", str(version),
                "--outbox", str(ctx.workdir / "risk-outbox.sqlite"), "--once"]
     result = subprocess.run(command, cwd=REPO_ROOT, capture_output=True, text=True, timeout=300)
     (ctx.workdir / "risk-oracle.log").write_text(result.stdout + result.stderr)

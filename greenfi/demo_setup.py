@@ -17,13 +17,15 @@ AI_OPERATOR = "oracle_b"
 def run(ctx: DemoContext) -> None:
     w3 = ctx.w3
     ctx.deployer, ctx.cast = assign_cast(w3.eth.accounts)
-    record = DeploymentRecord(ctx.conn.chain_id)
-    record.contracts.clear()  # every run starts on a fresh chain: the old record is stale
+    if ctx.attached:  # the node's own record: deploy only what is missing or changed
+        record = DeploymentRecord(ctx.conn.chain_id)
+    else:  # a throwaway chain: its record goes in the report folder, never over deployments/
+        record = DeploymentRecord(ctx.conn.chain_id, ctx.options.out_dir / "deployments")
     roles = SuiteRoles(admin=ctx.deployer, regulator=ctx.cast["regulator"], bank=ctx.cast["bank"])
     ctx.addresses = SuiteDeployer(w3, UnlockedSigner(ctx.deployer), record, roles).deploy(
         on_progress=lambda step: ctx.log(f"    {step.action:8} {step.spec.name}"))
     ctx.c = contracts.suite(w3, ctx.addresses)
-    ctx.log(f"    deployments/{ctx.conn.chain_id}.json written ({len(ctx.addresses)} contracts)")
+    ctx.log(f"    {record.path} written ({len(ctx.addresses)} contracts)")
     register_cast(ctx)
     fund(ctx)
     grant_operators(ctx)
@@ -51,7 +53,10 @@ def fund(ctx: DemoContext) -> None:
 def grant_operators(ctx: DemoContext) -> None:
     anchor, models, risk = ctx.c["MRVAnchor"], ctx.c["ModelRegistry"], ctx.c["RiskOracle"]
     for role in SENSOR_OPERATORS:
-        ctx.send("regulator", anchor.functions.addOperator(ctx.cast[role]))
-    ctx.send("deployer", models.functions.grantRole(models.functions.MODEL_OPERATOR_ROLE().call(), ctx.cast[AI_OPERATOR]))
-    ctx.send("deployer", risk.functions.grantRole(risk.functions.OPERATOR_ROLE().call(), ctx.cast[AI_OPERATOR]))
+        if not anchor.functions.isOperator(ctx.cast[role]).call():
+            ctx.send("regulator", anchor.functions.addOperator(ctx.cast[role]))
+    for contract, role in ((models, models.functions.MODEL_OPERATOR_ROLE().call()),
+                           (risk, risk.functions.OPERATOR_ROLE().call())):
+        if not contract.functions.hasRole(role, ctx.cast[AI_OPERATOR]).call():
+            ctx.send("deployer", contract.functions.grantRole(role, ctx.cast[AI_OPERATOR]))
     ctx.log(f"    MRVAnchor operators: {', '.join(SENSOR_OPERATORS)}; AI operator (models, risk scores): {AI_OPERATOR}")

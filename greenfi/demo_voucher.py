@@ -2,36 +2,48 @@
 
 The core enterprise issues a green-tagged voucher to its first-tier supplier; it is split down
 three tiers (each split's receiver accepts), the third tier discounts its part with the bank at the
-risk-based quote (the core enterprise's RiskOracle score from step 4), the core enterprise repays,
-the chain's clock passes maturity and every holder claims.
+risk-priced rate (`risk_priced_rate`: the contract's pricing applied to the core enterprise's score
+that step 4 posted to RiskOracle), the core enterprise repays, the chain's clock passes maturity and
+every holder claims. The tree is read back from the contract's events with the `greenfi voucher`
+CLI's own functions (build_tree, format_tree).
 """
 
 from __future__ import annotations
 
 from web3 import Web3
 
+from greenfi import voucher_cli
 from greenfi.demo import ONE_DAY, TOKEN_UNIT, DemoContext
+from greenfi.errors import GreenfiError
 
 FACE = 1_000_000 * TOKEN_UNIT
 TENOR = 90 * ONE_DAY
-# (holder, [(receiver, amount)...]); the remainder stays with the holder
+# (holder, [(receiver, amount)...]); the remainder stays with the holder; the first receiver's
+# part is split next, so the voucher goes core → tier 1 → tier 2 → tier 3.
 SPLITS = [
     ("supplier_tier1", [("supplier_tier2", 600_000 * TOKEN_UNIT)]),
     ("supplier_tier2", [("supplier_tier3", 350_000 * TOKEN_UNIT)]),
 ]
-MAX_PARTS = 8
-STATES = ["None", "Active", "Pending", "Offered", "Split", "Redeemed"]
+DISCOUNTER = "supplier_tier3"
+
+
+def risk_priced_rate(score_bps: int, pricing: tuple[int, int, int], green_active: bool) -> int:
+    """The annual discount rate in bps for an obligor whose posted PD is `score_bps`, under
+    CreditVoucher's `pricing()` (base, spread factor, green discount): what the contract quotes."""
+    base, factor, green = pricing
+    return voucher_cli.quote_rate(score_bps, base, factor, green, green_active)
 
 
 def run(ctx: DemoContext) -> None:
     vouchers, token = ctx.c["CreditVoucher"], ctx.c["SettlementToken"]
+    project_id = ctx.report.get("project_id", 0)
     maturity = ctx.now() + TENOR
-    documents = [Web3.keccak(text=f"demo {kind} #{ctx.report['started_at']}") for kind in ("order", "delivery", "invoice")]
+    documents = [Web3.keccak(text=f"demo {kind} #{ctx.run_tag}") for kind in ("order", "delivery", "invoice")]
     receipt = ctx.send("core_enterprise", vouchers.functions.issue(
-        ctx.cast["supplier_tier1"], FACE, maturity, *documents, ctx.report.get("project_id", 0)))
+        ctx.cast["supplier_tier1"], FACE, maturity, *documents, project_id))
     root = vouchers.events.VoucherIssued().process_receipt(receipt)[0]["args"]["id"]
     ctx.log(f"    core_enterprise issued voucher {root}: {FACE / TOKEN_UNIT:,.0f} tdCNY to supplier_tier1, "
-            f"maturity in {TENOR // ONE_DAY} days, green-tagged to project {ctx.report.get('project_id', 0)}")
+            f"maturity in {TENOR // ONE_DAY} days, green-tagged to project {project_id}")
 
     node = root
     for holder, parts in SPLITS:
@@ -39,66 +51,56 @@ def run(ctx: DemoContext) -> None:
         amounts = [amount for _, amount in parts] + [held - sum(amount for _, amount in parts)]
         recipients = [ctx.cast[receiver] for receiver, _ in parts] + [ctx.cast[holder]]
         ctx.send(holder, vouchers.functions.split(node, amounts, recipients))
-        children = [vouchers.functions.childId(node, i).call() for i in range(len(amounts))]
+        children = [voucher_cli.child_id(node, i) for i in range(len(amounts))]
         for (receiver, amount), child in zip(parts, children):
             ctx.send(receiver, vouchers.functions.accept(child))
-            ctx.log(f"    {holder} split voucher {node}: {amount / TOKEN_UNIT:,.0f} to {receiver} (voucher {child}, accepted), "
-                    f"{amounts[-1] / TOKEN_UNIT:,.0f} kept (voucher {children[-1]})")
+            ctx.log(f"    {holder} split voucher {voucher_cli.path_of(node)}: {amount / TOKEN_UNIT:,.0f} to {receiver} "
+                    f"({voucher_cli.path_of(child)}, accepted), {amounts[-1] / TOKEN_UNIT:,.0f} kept "
+                    f"({voucher_cli.path_of(children[-1])})")
         node = children[0]
 
-    # The third tier discounts its part with the bank at the risk-based quote.
     discounted = node
-    quote, score = vouchers.functions.quoteRate(discounted).call()
-    ctx.send("supplier_tier3", vouchers.functions.offer(discounted, ctx.cast["bank"], quote))
+    score = ctx.report["risk"]["scores"]["core_enterprise"]["score_bps"]
+    green_active = project_id != 0 and ctx.c["ProjectRegistry"].functions.isActive(project_id).call()
+    pricing = tuple(vouchers.functions.pricing().call())
+    rate = risk_priced_rate(score, pricing, green_active)
+    quoted, quoted_score = vouchers.functions.quoteRate(discounted).call()
+    if (quoted, quoted_score) != (rate, score):
+        raise GreenfiError(f"CreditVoucher quotes {quoted} bps on score {quoted_score}; "
+                           f"the demo priced {rate} bps on the posted score {score}")
+    ctx.send(DISCOUNTER, vouchers.functions.offer(discounted, ctx.cast["bank"], rate))
     face = vouchers.functions.voucher(discounted).call()[1]
     ctx.send("bank", token.functions.approve(vouchers.address, face))
-    before = token.functions.balanceOf(ctx.cast["supplier_tier3"]).call()
-    ctx.send("bank", vouchers.functions.acceptOffer(discounted, quote))
-    price = token.functions.balanceOf(ctx.cast["supplier_tier3"]).call() - before
-    ctx.log(f"    supplier_tier3 discounted voucher {discounted} with the bank: obligor PD {score / 100:.2f} % → "
-            f"quote {quote / 100:.2f} %/year, paid {price / TOKEN_UNIT:,.2f} for {face / TOKEN_UNIT:,.0f}")
+    ctx.send("bank", vouchers.functions.acceptOffer(discounted, rate))
+    ctx.log(f"    {DISCOUNTER} offered {voucher_cli.path_of(discounted)} to the bank; obligor PD {score / 100:.2f} % → "
+            f"risk-priced rate {rate / 100:.2f} %/year; the bank accepted")
 
     ctx.send("core_enterprise", token.functions.approve(vouchers.address, FACE))
     ctx.send("core_enterprise", vouchers.functions.repay(root, FACE))
     ctx.advance_to(maturity + 1)
     ctx.log(f"    core_enterprise repaid {FACE / TOKEN_UNIT:,.0f}; chain time moved past maturity")
 
-    tree = _tree(ctx, root)
-    claims = {}
-    for node_info in tree:
-        if node_info["state"] == "Active":
-            holder = node_info["holder_role"]
-            ctx.send(holder, vouchers.functions.claim(node_info["id"]))
-            claims[str(node_info["id"])] = {"holder": holder, "amount": node_info["amount"]}
-            ctx.log(f"    {holder} claimed {node_info['amount'] / TOKEN_UNIT:,.0f} on voucher {node_info['id']}")
-    tree = _tree(ctx, root)
-    ctx.report["voucher"] = {"root": root, "face": FACE, "maturity": maturity, "discounted": discounted,
-                             "quote_bps": quote, "score_bps": score, "price": price, "discounted_face": face,
-                             "claims": claims, "tree": tree,
-                             "root_info": [int(x) if isinstance(x, int) else x for x in
-                                           _plain(vouchers.functions.rootInfo(root).call())]}
-
-
-def _tree(ctx: DemoContext, root: int) -> list[dict]:
-    """Every node under `root`, depth first: id, parent, holder, amount, state, claimed."""
-    vouchers = ctx.c["CreditVoucher"]
     roles = {address: role for role, address in ctx.cast.items()}
-    nodes, stack = [], [root]
-    while stack:
-        vid = stack.pop()
-        v = vouchers.functions.voucher(vid).call()
-        nodes.append({"id": vid, "parent": v[4], "depth": v[3], "holder": v[0], "holder_role": roles.get(v[0], v[0]),
-                      "amount": v[1], "state": STATES[v[2]], "claimed": v[8]})
-        if STATES[v[2]] == "Split":
-            children = []
-            for i in range(MAX_PARTS):
-                child = vouchers.functions.childId(vid, i).call()
-                if vouchers.functions.voucher(child).call()[2] == 0:  # State.None: past the last part
-                    break
-                children.append(child)
-            stack.extend(reversed(children))
-    return nodes
+    for leaf in _tree(ctx, root).leaves():
+        ctx.send(roles[leaf.holder], vouchers.functions.claim(leaf.id))
+        ctx.log(f"    {roles[leaf.holder]} claimed {leaf.amount / TOKEN_UNIT:,.0f} on {leaf.path}")
+    tree = _tree(ctx, root)
+    ctx.log("    greenfi voucher tree:")
+    for line in voucher_cli.format_tree(tree, ctx.now()).splitlines():
+        ctx.log(f"      {line}")
+    financing = tree.nodes[discounted].financing
+    ctx.report["voucher"] = {
+        "root": root, "face": tree.face, "maturity": tree.maturity, "deposited": tree.deposited, "paid": tree.paid,
+        "discounted": voucher_cli.path_of(discounted), "score_bps": score, "rate_bps": rate,
+        "pricing": {"base_rate_bps": pricing[0], "spread_factor_bps": pricing[1], "green_discount_bps": pricing[2],
+                    "green_active": green_active},
+        "price": financing["price"], "discounted_face": face,
+        "nodes": [{"path": n.path, "parent": voucher_cli.path_of(voucher_cli.parent_of(n.id)) if n.id != root else None,
+                   "holder": roles.get(n.holder, n.holder), "amount": n.amount, "state": n.state, "claimed": n.claimed}
+                  for n in tree.nodes.values()],
+    }
 
 
-def _plain(values):
-    return [v.hex() if isinstance(v, bytes) else v for v in values]
+def _tree(ctx: DemoContext, root: int) -> voucher_cli.Tree:
+    events = voucher_cli.fetch_events(ctx.c["CreditVoucher"], root, ctx.from_block)
+    return voucher_cli.build_tree(root, events)

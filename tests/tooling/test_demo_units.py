@@ -1,0 +1,134 @@
+"""The demo's pure parts: who plays which role, the risk-priced discount rate, the PV replay's
+arithmetic, and the report folder written from a plain figures dict (no chain needed)."""
+
+import json
+
+import pytest
+
+from greenfi.demo import CAST, assign_cast
+from greenfi.demo_mrv import PvDay, capacity_w, day_readings, energy_wh, load_pv_days, replay_start
+from greenfi.demo_report import summary_markdown, voucher_layout, write_report
+from greenfi.demo_voucher import risk_priced_rate
+from greenfi.errors import GreenfiError
+
+ACCOUNTS = [f"0x{i:040x}" for i in range(1, 21)]
+UNIT = 10**6
+
+
+def test_cast_takes_the_accounts_after_the_deployer_in_order():
+    deployer, cast = assign_cast(ACCOUNTS)
+    assert deployer == ACCOUNTS[0]
+    assert list(cast) == [role for role, _, _ in CAST]
+    assert list(cast.values()) == ACCOUNTS[1:len(CAST) + 1]
+    assert {"regulator", "verifier", "oracle_a", "oracle_b", "pv_developer", "core_enterprise", "supplier_tier1",
+            "supplier_tier2", "supplier_tier3", "bank", "investor_a", "investor_b"} <= set(cast)
+
+
+def test_cast_needs_enough_unlocked_accounts():
+    with pytest.raises(GreenfiError, match=f"needs {len(CAST) + 1} unlocked accounts, the node has 5"):
+        assign_cast(ACCOUNTS[:5])
+
+
+@pytest.mark.parametrize("score, pricing, green, rate", [
+    (1011, (300, 10_000, 50), True, 300 + 1011 - 50),  # the suite's pricing: 3 % + PD − 0.5 % green
+    (1011, (300, 10_000, 50), False, 300 + 1011),  # project no longer active: no green discount
+    (6154, (300, 5_000, 0), False, 300 + 3077),  # half the PD as spread
+    (10, (0, 10_000, 500), True, 0),  # the green discount never takes the rate below zero
+    (9_900, (900, 20_000, 0), False, 10_000),  # capped at 100 %
+])
+def test_risk_priced_rate(score, pricing, green, rate):
+    assert risk_priced_rate(score, pricing, green) == rate
+
+
+def test_a_riskier_obligor_is_never_priced_cheaper():
+    rates = [risk_priced_rate(score, (300, 10_000, 50), True) for score in range(0, 10_001, 250)]
+    assert rates == sorted(rates)
+
+
+def test_replay_arithmetic_on_the_shipped_series():
+    days = load_pv_days(start_day=1, days=2)
+    assert len(days) == 2 and days[0].date < days[1].date
+    readings = day_readings(days[0], 86_400 * 100, b"\x01" * 32, 300, first_sequence=7)
+    assert [r.sequence for r in readings[:2]] == [7, 8]
+    assert all(r.period_end - r.period_start == 300 for r in readings)
+    assert sum(r.energy_wh for r in readings) == sum(energy_wh(kw, 300) for _, kw in days[0].samples)
+    peak = max(kw for day in days for _, kw in day.samples)
+    assert capacity_w(days, 300) >= peak * 300 * 1000  # no reading can exceed the device's capacity
+    assert energy_wh(1.0, 300) == 25_000  # 1 kW × 300 for 5 minutes, rounded down
+    assert replay_start(86_400 * 10 + 5, 3) == 86_400 * 7
+    with pytest.raises(GreenfiError, match="cannot replay"):
+        load_pv_days(start_day=0, days=10_000)
+
+
+def _result():
+    """A DemoResult-like figures dict, as the steps leave it in DemoContext.report."""
+    voucher_nodes = [
+        {"path": "1", "parent": None, "holder": "supplier_tier1", "amount": 1_000 * UNIT, "state": "Split", "claimed": 0},
+        {"path": "1.1", "parent": "1", "holder": "supplier_tier2", "amount": 600 * UNIT, "state": "Split", "claimed": 0},
+        {"path": "1.2", "parent": "1", "holder": "supplier_tier1", "amount": 400 * UNIT, "state": "Redeemed", "claimed": 400 * UNIT},
+        {"path": "1.1.1", "parent": "1.1", "holder": "bank", "amount": 350 * UNIT, "state": "Redeemed", "claimed": 350 * UNIT},
+        {"path": "1.1.2", "parent": "1.1", "holder": "supplier_tier2", "amount": 250 * UNIT, "state": "Redeemed", "claimed": 250 * UNIT},
+    ]
+    return {
+        "started_at": 1_790_000_000, "network": "development", "chain_id": 31337, "attached": False,
+        "timings_s": {"step1": 1.0, "total": 9.5},
+        "participants": {"bank": {"address": ACCOUNTS[10], "kind": "BANK", "jurisdiction": "CN"}},
+        "contracts": {"CarbonCredits": ACCOUNTS[19]},
+        "project_id": 1, "devices": [{"index": 0}],
+        "pv_days": [{"day": 0, "seriesDate": "2015-04-10", "readings": 3, "accepted": 3, "generatedWh": 60_000, "acceptedWh": 60_000}],
+        "pv_series": [(1_000, 10_000), (1_300, 20_000), (1_600, 30_000)],
+        "mrv": {"report_id": 1, "period_start": 0, "period_end": 86_400, "net_generation_wh": 60_000, "reduction_grams": 34_860,
+                "emission_factor_g_per_mwh": 581_000, "anchored_energy_wh": 60_000,
+                "batches": [{"daemonId": 1, "root": "0x" + "ab" * 32, "readingCount": 3, "energyWh": 60_000, "txHash": "0x" + "cd" * 32}]},
+        "carbon": {"batch_id": 1, "cai": "CAI-CN-1-2026-1-1-79", "listed": 54, "unit_price": 60 * UNIT,
+                   "fills": {"investor_a": 27}, "developer_proceeds": 1_600 * UNIT, "trace": ["CAI-CN-1-2026-1-1-79"],
+                   "certificates": [{"id": 1, "holder": "investor_a", "quantity": 13}],
+                   "supply": {"issued": 79, "circulating": 46, "escrowed": 14, "retired": 13, "cancelled": 0, "buffered": 7}},
+        "risk": {"model_hash": "0x" + "11" * 32, "model_version": 1, "metrics_bps": [7740, 4530, 1690, 7500],
+                 "scores": {"core_enterprise": {"row": 0, "score_bps": 1011}}},
+        "bond": {"skipped": "green bonds not deployed in this suite"},
+        "voucher": {"root": 1, "face": 1_000 * UNIT, "maturity": 1_800_000_000, "deposited": 1_000 * UNIT, "paid": 1_000 * UNIT,
+                    "discounted": "1.1.1", "score_bps": 1011, "rate_bps": 1261, "price": 339 * UNIT,
+                    "discounted_face": 350 * UNIT, "nodes": voucher_nodes},
+    }
+
+
+def test_report_folder_from_a_result(tmp_path):
+    files = write_report(_result(), tmp_path / "report")
+    names = {p.name for p in files}
+    assert names == {"summary.json", "summary.md", "pv_generation.csv", "pv_generation.png", "credits_by_status.png",
+                     "voucher_tree.png"}  # no bond chart while the bond step was skipped
+    for path in files:
+        assert path.exists() and path.stat().st_size > 0
+    for chart in (p for p in files if p.suffix == ".png"):
+        assert chart.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    summary = json.loads((tmp_path / "report" / "summary.json").read_text())
+    assert "pv_series" not in summary  # the series is the CSV's
+    assert summary["carbon"]["supply"]["retired"] == 13 and summary["voucher"]["rate_bps"] == 1261
+    csv = (tmp_path / "report" / "pv_generation.csv").read_text().splitlines()
+    assert csv == ["period_start,energy_wh", "1000,10000", "1300,20000", "1600,30000"]
+
+
+def test_summary_markdown_has_a_section_per_step():
+    text = summary_markdown(_result())
+    for heading in ("## 1. Suite and participants", "## 2. PV project", "## 3. CAI credits", "## 4. Credit-risk model",
+                    "## 5. Green bond", "## 6. E-credit voucher"):
+        assert heading in text
+    assert "Skipped: green bonds not deployed in this suite." in text
+    assert "| 1.1.1 | bank | 350.00 | Redeemed | 350.00 |" in text
+    assert "12.61 %/year" in text
+
+
+def test_summary_of_a_bond_run_and_of_an_empty_run():
+    result = _result()
+    result["bond"] = {"address": ACCOUNTS[3], "bonds": 100, "raised": 100_000 * UNIT, "released": 50_000 * UNIT,
+                      "withdrawn": 50_000 * UNIT, "coupon_funded": 1_000 * UNIT, "coupon_claimed": 1_000 * UNIT,
+                      "kpi_outcome": "Met", "coupon_rate_bps": 500}
+    assert "| released | 50,000.00 |" in summary_markdown(result)
+    assert summary_markdown({}).startswith("# greenfi demo report")
+
+
+def test_voucher_layout_centres_parents_over_their_children():
+    place = voucher_layout(_result()["voucher"]["nodes"])
+    assert place["1.1.1"] == (0, 2) and place["1.1.2"] == (1, 2) and place["1.2"] == (2, 1)
+    assert place["1.1"] == (0.5, 1) and place["1"] == (1.25, 0)
