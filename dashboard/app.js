@@ -347,7 +347,7 @@ async function renderBonds(chain, bonds) {
         h("i", { class: "released", style: `width:${share(l.released)}` }),
         h("i", { class: "allocated", style: `width:${share(l.allocatedNet - l.released)}` })),
       h("h3", {}, "Use of proceeds (milestones)"),
-      table(["#", "Project", "Amount ", "Released on", "Status"], milestoneRows, { empty: "nothing allocated yet" }),
+      table(["#", "Project", "Amount ", "Released on", "Status"], milestoneRows, { testid: "bond-milestones", empty: "nothing allocated yet" }),
       h("h3", {}, "Verified impact"),
       table(["Project", "Released ", "Verified generation ", "Verified reduction ", "Financed by this bond "], impactRows,
         { testid: "bond-impact", empty: "no financed projects yet" }),

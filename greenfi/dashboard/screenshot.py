@@ -69,7 +69,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=SCREENSHOT, help="PNG to write (default docs/dashboard.png)")
     args = parser.parse_args()
-    with sample.populated_chain(log=print) as ctx, Background(sample.rpc_url(ctx), "development") as url, \
+    with sample.populated_chain(log=print) as ctx, Background(sample.rpc_url(ctx), "development", sample.records_dir(ctx)) as url, \
             browser() as driver:
         state = open_dashboard(driver, url)
         if state != "true":

@@ -23,8 +23,17 @@ def dashboard_url(demo_chain):
     from greenfi.dashboard import sample
     from greenfi.dashboard.server import Background
 
-    with Background(sample.rpc_url(demo_chain), "development") as url:
+    with Background(sample.rpc_url(demo_chain), "development", sample.records_dir(demo_chain)) as url:
         yield url
+
+
+@pytest.fixture(scope="module")
+def bond(demo_chain):
+    """The first bond of the factory, as a web3 handle."""
+    from greenfi import contracts
+
+    factory = contracts.at(demo_chain.w3, "GreenBondFactory", demo_chain.addresses["GreenBondFactory"])
+    return contracts.at(demo_chain.w3, "GreenBond", factory.functions.bondAt(0).call())
 
 
 @pytest.fixture(scope="module")
