@@ -104,7 +104,7 @@ class Chain {
 
   async who(address) {
     const name = await this.label(address);
-    return h("span", { title: address }, h("span", {}, name), " ", h("span", { class: "mono muted" }, short(address)));
+    return h("span", { class: "who", title: address }, h("span", {}, name), " ", h("span", { class: "mono muted" }, short(address)));
   }
 }
 
@@ -264,9 +264,10 @@ async function renderCarbon(chain, carbon) {
     const batch = carbon.batches.find((b) => b.id === a.batchId);
     certRows.push([right(c.id), h("span", { class: "cai" }, batch ? batch.cai : `batch ${a.batchId}`), right(num(a.amount)),
       await chain.who(a.retiree), await chain.who(a.claim.beneficiary), REASON[Number(a.claim.reasonCode)] || a.claim.reasonCode,
-      ascii(a.claim.jurisdiction), `${date(a.claim.periodStart)} – ${date(a.claim.periodEnd)}`, date(c.retiredAt)]);
+      ascii(a.claim.jurisdiction), h("span", { class: "nowrap" }, `${date(a.claim.periodStart)} – ${date(a.claim.periodEnd)}`),
+      h("span", { class: "nowrap" }, date(c.retiredAt))]);
   }
-  fill("certificates", table(["Certificate #", "CAI", "Units ", "Retired by", "Beneficiary", "Reason", "Where", "Period", "Retired on"],
+  fill("certificates", table(["#", "CAI", "Units ", "Retired by", "Beneficiary", "Reason", "Where", "Claim period", "Retired on"],
     certRows, { testid: "certificates", empty: "no retirements yet" }));
 
   fill("retire-batch", carbon.batches.map((b) => h("option", { value: b.id.toString() }, b.cai)));
@@ -489,6 +490,7 @@ async function retireWithWallet(chain, carbon, form) {
   if (!wallet.signer) await connectWallet(chain);
   const batchId = BigInt(form.batch.value);
   const batch = carbon.batches.find((b) => b.id === batchId);
+  if (!batch) throw new Error("choose a batch to retire from");
   const beneficiary = form.beneficiary.value.trim() || wallet.account;
   if (!ethers.isAddress(beneficiary)) throw new Error(`not an address: ${beneficiary}`);
   const jurisdiction = form.jurisdiction.value.trim().toUpperCase();

@@ -109,3 +109,56 @@ def test_page_has_no_console_errors_and_screenshots(page, tmp_path):
     errors = [e for e in page.get_log("browser") if e["level"] == "SEVERE"]
     assert errors == []
     assert capture(page, tmp_path / "dashboard.png").stat().st_size > 50_000
+
+
+# An injected EIP-1193 wallet for the test: it answers with one of the node's unlocked accounts and
+# sends everything straight to the node (not through the dashboard's read-only proxy), as a browser
+# wallet would.
+INJECTED_WALLET = """
+window.ethereum = {
+  isTestWallet: true,
+  async request({ method, params }) {
+    if (method === "eth_requestAccounts" || method === "eth_accounts") return [%(account)r];
+    const reply = await fetch(%(rpc)r, { method: "POST", headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params: params || [] }) });
+    const body = await reply.json();
+    if (body.error) throw Object.assign(new Error(body.error.message), body.error);
+    return body.result;
+  },
+  on() {}, removeListener() {},
+};
+"""
+
+
+def test_wallet_mode_signs_a_retirement(dashboard_url, demo_chain):
+    from greenfi.dashboard import sample
+    from greenfi.dashboard.screenshot import browser, open_dashboard
+
+    credits = demo_chain.c["CarbonCredits"]
+    holder = demo_chain.cast["investor_a"]
+    batch_id = demo_chain.report["carbon"]["batch_id"]
+    held = credits.functions.balanceOf(holder, batch_id).call()
+    certificates = credits.functions.certificateCount().call()
+    assert held > 0
+    with browser() as driver:
+        driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {
+            "source": INJECTED_WALLET % {"account": holder, "rpc": sample.rpc_url(demo_chain)}})
+        assert open_dashboard(driver, dashboard_url) == "true"
+        driver.find_element(By.ID, "wallet-button").click()
+        WebDriverWait(driver, 10).until(
+            expected_conditions.text_to_be_present_in_element((By.ID, "wallet-button"), holder[:6]))
+        driver.find_element(By.CSS_SELECTOR, "#retire-box summary").click()
+        form = driver.find_element(By.ID, "retire-form")
+        form.find_element(By.NAME, "amount").clear()
+        form.find_element(By.NAME, "amount").send_keys("1")
+        form.find_element(By.NAME, "name").send_keys("Investor A Ltd")
+        form.find_element(By.CSS_SELECTOR, "button").click()
+        WebDriverWait(driver, 20).until(
+            expected_conditions.text_to_be_present_in_element((By.ID, "retire-status"), "retired in 0x"))
+        assert credits.functions.balanceOf(holder, batch_id).call() == held - 1
+        assert credits.functions.certificateCount().call() == certificates + 1
+        certificate = credits.functions.certificate(certificates + 1).call()
+        assert certificate[1] == holder and certificate[2] == 1
+        assert certificate[4][1] == bytes(demo_chain.w3.keccak(text="Investor A Ltd"))
+        rows = driver.find_elements(By.CSS_SELECTOR, "[data-testid=certificates] tbody tr")
+        assert len(rows) == certificates + 1  # the page re-read the chain after the retirement
