@@ -92,3 +92,15 @@ def test_rpc_url_for_networks():
     assert rpc_url_for(EMBEDDED["development"], None) == "http://127.0.0.1:8545"
     assert rpc_url_for(EMBEDDED["development"], "http://node:1") == "http://node:1"
     assert rpc_url_for(Network("sepolia", False, 11155111, "https://rpc.example"), None) == "https://rpc.example"
+
+
+def test_cli_says_when_the_chain_does_not_answer():
+    from click.testing import CliRunner
+
+    from greenfi.chain import free_port
+    from greenfi.cli import cli
+
+    result = CliRunner().invoke(cli, ["dashboard", "--network", "development", "--rpc-url",
+                                      f"http://127.0.0.1:{free_port()}"])
+    assert result.exit_code == 1
+    assert "does not answer eth_chainId" in result.output + getattr(result, "stderr", "")
