@@ -82,7 +82,7 @@ class Chain {
 
   async events(name, address) {
     if (!address && !this.has(name)) return [];
-    const logs = await this.contract(name, address).queryFilter("*", 0, "latest");
+    const logs = await this.contract(name, address).queryFilter("*", this.config.fromBlock || 0, "latest");
     return logs.filter((log) => log.eventName).map((log) => ({
       contract: name, address: log.address, event: log.eventName, args: log.args,
       block: log.blockNumber, index: log.index, tx: log.transactionHash,
@@ -168,6 +168,8 @@ async function traceOf(chain, carbon, batch) {
           `: ${CREDIT_CLASS[Number(a.creditClass)]}, ${ascii(a.jurisdiction)}`);
       } else if (e.event === "ProjectStatusChanged" && Number(a.from) !== 0) {
         add(e, "project", `project ${projectId} ${PROJECT_STATUS[Number(a.from)]} → ${PROJECT_STATUS[Number(a.to)]} by `, await chain.who(a.actor));
+      } else if (e.event === "DocumentUpdated") {
+        add(e, "document", `document ${hex(a.name, 18)} at ${a.uri}`);
       }
     } else if (e.contract === "MRVAnchor" && e.event === "BatchAnchored" && anchored.has(a.batchId.toLowerCase())) {
       add(e, "anchored", `sensor batch ${hex(a.batchId, 14)}: ${num(a.readingCount)} signed readings, ${mwh(a.energyWh)}, `,
@@ -555,6 +557,10 @@ async function main() {
   document.getElementById("cai-search").addEventListener("submit", (ev) => {
     ev.preventDefault();
     showTrace(chain, carbon, document.getElementById("cai-input").value).catch(showError);
+  });
+
+  document.getElementById("refresh-button").addEventListener("click", async () => {
+    try { carbon = await refresh(chain); } catch (err) { showError(err); }
   });
 
   const button = document.getElementById("wallet-button");

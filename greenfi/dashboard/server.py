@@ -4,7 +4,7 @@
     GET  /vendor/ethers.js      node_modules/ethers/dist/ethers.min.js (an ES module; no CDN)
     GET  /abi/index.json        `greenfi abi export` layout: {"contracts": [...], "chains": {...}}
     GET  /abi/<Name>.json       {"contractName", "abi", "addresses": {"<chainId>": "0x…"}}
-    GET  /config.json           {"chainId", "network", "rpc": "/rpc", "addresses": {...}}
+    GET  /config.json           {"chainId", "network", "rpc": "/rpc", "addresses": {...}, "fromBlock"}
     POST /rpc                   JSON-RPC to the chain, read-only methods only
 
 The page reads the chain through /rpc so it needs nothing but its own origin. The proxy forwards
@@ -28,6 +28,7 @@ from pathlib import Path
 
 from greenfi import abi_export
 from greenfi.deploy import SUITE
+from greenfi.deployments import DeploymentRecord
 from greenfi.errors import ConfigError, ToolchainError
 from greenfi.paths import DEPLOYMENTS, REPO_ROOT
 
@@ -97,6 +98,7 @@ class Site:
     static_dir: Path = STATIC_DIR
     ethers_js: Path = ETHERS_JS
     addresses: dict[str, str] = field(default_factory=dict)
+    from_block: int = 0  # the suite's first deployment block: event queries start there
 
     @classmethod
     def build(cls, rpc_url: str, network: str, abi_dir: Path, deployments: Path = DEPLOYMENTS,
@@ -108,11 +110,13 @@ class Site:
             raise ToolchainError("the ethers library is missing: run `npm ci` (it ships in node_modules)")
         chain_id = chain_id_of(rpc_url)
         index = abi_export.export(abi_dir, deployments, contract_names())
+        blocks = [d.block for d in DeploymentRecord(chain_id, deployments).contracts.values() if d.block is not None]
         return cls(rpc_url, chain_id, network, abi_dir, static_dir, ethers_js,
-                   dict(index["chains"].get(str(chain_id), {})))
+                   dict(index["chains"].get(str(chain_id), {})), min(blocks, default=0))
 
     def config(self) -> dict:
-        return {"chainId": self.chain_id, "network": self.network, "rpc": "/rpc", "addresses": self.addresses}
+        return {"chainId": self.chain_id, "network": self.network, "rpc": "/rpc", "addresses": self.addresses,
+                "fromBlock": self.from_block}
 
 
 class DashboardHandler(BaseHTTPRequestHandler):

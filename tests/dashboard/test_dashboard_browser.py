@@ -99,6 +99,15 @@ def test_latest_risk_scores_with_model_version(page, demo_chain):
     assert "Approved" in page.find_element(By.CSS_SELECTOR, "[data-testid=models]").text
 
 
+def test_refresh_reads_the_chain_again(page, demo_chain):
+    blocks = demo_chain.w3.eth.block_number
+    demo_chain.advance(60)  # a new block
+    page.find_element(By.ID, "refresh-button").click()
+    WebDriverWait(page, 20).until(
+        expected_conditions.text_to_be_present_in_element((By.ID, "chain-status"), f"block {blocks + 1:,}"))
+    assert page.find_element(By.CSS_SELECTOR, "[data-testid=trace-cai]").text == demo_chain.report["carbon"]["cai"]
+
+
 def test_wallet_mode_without_an_injected_wallet(page):
     button = page.find_element(By.ID, "wallet-button")
     assert not button.is_enabled()  # headless Chromium has no window.ethereum: read-only mode

@@ -40,7 +40,7 @@ def test_serves_the_page_ethers_and_config(served):
     assert kind.startswith("text/javascript") and b'version="6.' in body
     config = json.loads(get(served + "config.json")[2])
     assert config == {"chainId": web3.eth.chain_id, "network": "dev", "rpc": "/rpc",
-                      "addresses": {"CarbonCredits": "0x" + "11" * 20}}
+                      "addresses": {"CarbonCredits": "0x" + "11" * 20}, "fromBlock": 0}
 
 
 def test_serves_abis_in_the_abi_export_layout(served):
