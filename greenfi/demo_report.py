@@ -23,6 +23,7 @@ from greenfi.demo import TOKEN_UNIT, DemoContext
 
 SERIES_KEY = "pv_series"  # [(period start, Wh)], written as CSV rather than into summary.json
 CREDIT_STATUSES = ("circulating", "escrowed", "retired", "buffered", "cancelled")
+BOND_FIGURES = ("raised", "released", "withdrawn", "unallocated", "coupon_funded", "coupon_claimed")  # tdCNY base units
 
 
 def run(ctx: DemoContext) -> None:
@@ -121,10 +122,12 @@ def summary_markdown(r: dict[str, Any]) -> str:
     elif r.get("bond"):
         b = r["bond"]
         out += ["| figure | tdCNY |", "|---|---:|"]
-        out += [f"| {name} | {_tcny(b[name])} |" for name in ("raised", "released", "withdrawn", "coupon_funded", "coupon_claimed")
-                if name in b]
-        out += ["", f"Bond `{b['address']}`: {b['bonds']} bonds; KPI step: {b.get('kpi_outcome', '-')}, "
-                f"coupon rate {b.get('coupon_rate_bps', 0) / 100:.2f} %.", "", "![bond proceeds](bond_proceeds.png)", ""]
+        out += [f"| {name.replace('_', ' ')} | {_tcny(b[name])} |" for name in BOND_FIGURES if name in b]
+        out += ["", f"Series {b.get('isin', '?')} at `{b['address']}`: {b['bonds']} bonds. Proceeds released once the "
+                f"project's verified generation reached {b.get('threshold_wh', 0) / 1e6:,.3f} MWh. KPI observation 1: "
+                f"{b.get('kpi_grams', 0) / 1e6:,.3f} t verified vs {b.get('kpi_target_grams', 0) / 1e6:,.0f} t target → "
+                f"{b.get('kpi_outcome', '-')}; coupon rate {b.get('coupon_rate_bps', 0) / 100:.2f} % → "
+                f"{b.get('next_coupon_rate_bps', 0) / 100:.2f} % for period 2.", "", "![bond proceeds](bond_proceeds.png)", ""]
     if r.get("voucher"):
         v = r["voucher"]
         out += ["## 6. E-credit voucher", "",
@@ -198,7 +201,7 @@ def _credits_chart(plt, r):
 
 def _bond_chart(plt, r):
     b = r["bond"]
-    names = [n for n in ("raised", "released", "withdrawn", "coupon_funded", "coupon_claimed") if n in b]
+    names = [n for n in BOND_FIGURES if n in b]
     fig, ax = plt.subplots(figsize=(7, 4))
     bars = ax.bar([n.replace("_", " ") for n in names], [b[n] / TOKEN_UNIT for n in names], color="#009e73")
     ax.bar_label(bars, fmt="{:,.0f}")

@@ -94,6 +94,23 @@ def test_risk_scores_and_the_voucher(demo_run):
     assert 0 < v["price"] < v["discounted_face"]
 
 
+def test_green_bond_or_its_logged_skip(demo_run):
+    result, out_dir, _ = demo_run
+    b = json.loads((out_dir / "summary.json").read_text())["bond"]
+    if b.get("skipped"):
+        assert "    skipped: green bonds not deployed in this suite" in result.stdout
+        return
+    assert b["raised"] == b["bonds"] * b["denomination"] and b["bonds"] == 900
+    assert b["released"] == b["withdrawn"] == b["allocated"] and b["released"] + b["unallocated"] == b["raised"]
+    s = json.loads((out_dir / "summary.json").read_text())
+    assert b["threshold_wh"] == s["mrv"]["net_generation_wh"]  # released against the verified generation
+    assert b["coupon_claimed"] == b["coupon_funded"] > 0
+    assert b["kpi_grams"] == s["mrv"]["reduction_grams"]
+    step = 25 if b["kpi_outcome"] != "Met" else 0
+    assert b["next_coupon_rate_bps"] == b["coupon_rate_bps"] + step
+    assert (out_dir / "bond_proceeds.png").stat().st_size > 0
+
+
 FAKE_SENSOR = textwrap.dedent("""
     import http.server, sys
     port = int(sys.argv[sys.argv.index("--port") + 1])
