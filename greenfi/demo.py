@@ -80,6 +80,7 @@ class DemoOptions:
     cv_folds: int = 5
     cv_repeats: int = 1
     out_dir: Path | None = None  # default reports/<timestamp>/
+    deployments_dir: Path | None = None  # the record of an attached node's suite (default deployments/)
 
     @classmethod
     def quick(cls, out_dir: Path | None = None) -> DemoOptions:

@@ -204,8 +204,9 @@ def _credits_chart(plt, r):
 def _bond_chart(plt, r):
     b = r["bond"]
     names = [n for n in BOND_FIGURES if n in b]
-    fig, ax = plt.subplots(figsize=(7, 4))
-    bars = ax.bar([n.replace("_", " ") for n in names], [b[n] / TOKEN_UNIT for n in names], color="#009e73")
+    fig, ax = plt.subplots(figsize=(8.5, 4))
+    bars = ax.bar([n.replace("_", "\n") for n in names], [b[n] / TOKEN_UNIT for n in names],
+                  color=["#0072b2", "#009e73", "#009e73", "#999999", "#e69f00", "#e69f00"][:len(names)])
     ax.bar_label(bars, fmt="{:,.0f}")
     ax.set(ylabel="tdCNY", title="Green bond: proceeds and coupons")
     return fig
