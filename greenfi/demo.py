@@ -80,6 +80,7 @@ class DemoOptions:
     cv_folds: int = 5
     cv_repeats: int = 1
     out_dir: Path | None = None  # default reports/<timestamp>/
+    deployments_dir: Path | None = None  # the record of an attached node's suite (default deployments/)
 
     @classmethod
     def quick(cls, out_dir: Path | None = None) -> DemoOptions:
@@ -205,7 +206,7 @@ def main(network: Network, options: DemoOptions, log: Callable[[str], None] = pr
     from greenfi import chain
 
     if not network.embedded:
-        raise GreenfiError(f"the demo runs on a local chain; '{network.name}' is live (use development or ganache)")
+        raise GreenfiError(f"the demo runs on an embedded chain or a `greenfi chain` node; '{network.name}' is live (use development or ganache)")
     from greenfi.demo_mrv import replay_start as first_replayed_midnight
 
     started = int(time.time())

@@ -23,6 +23,7 @@ from greenfi.demo import TOKEN_UNIT, DemoContext
 
 SERIES_KEY = "pv_series"  # [(period start, Wh)], written as CSV rather than into summary.json
 CREDIT_STATUSES = ("circulating", "escrowed", "retired", "buffered", "cancelled")
+BOND_FIGURES = ("raised", "released", "withdrawn", "unallocated", "coupon_funded", "coupon_claimed")  # tdCNY base units
 
 
 def run(ctx: DemoContext) -> None:
@@ -66,6 +67,13 @@ def _date(ts: int) -> str:
     return time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(ts))
 
 
+def _table(columns: list[str], rows) -> list[str]:
+    """A Markdown table; a column named with a trailing `>` is right-aligned (numbers)."""
+    head = "| " + " | ".join(c.rstrip(">") for c in columns) + " |"
+    rule = "|" + "|".join("---:" if c.endswith(">") else "---" for c in columns) + "|"
+    return [head, rule, *("| " + " | ".join(str(x) for x in row) + " |" for row in rows), ""]
+
+
 def summary_markdown(r: dict[str, Any]) -> str:
     """summary.md from the figures; a section is left out when its step produced nothing."""
     out = ["# greenfi demo report", ""]
@@ -74,34 +82,32 @@ def summary_markdown(r: dict[str, Any]) -> str:
         out.append(f"Run of {_date(r['started_at'])} on {where} ({r.get('network', '?')}, chain id {r.get('chain_id', '?')}).")
         out.append("")
     if r.get("timings_s"):
-        out += ["| step | seconds |", "|---|---:|"]
-        out += [f"| {name} | {seconds} |" for name, seconds in r["timings_s"].items()]
-        out.append("")
+        out += _table(["step", "seconds>"], r["timings_s"].items())
     if r.get("participants"):
-        out += ["## 1. Suite and participants", "", "| role | kind | jurisdiction | address |", "|---|---|---|---|"]
-        out += [f"| {role} | {p['kind']} | {p['jurisdiction']} | `{p['address']}` |" for role, p in r["participants"].items()]
-        out += ["", f"{len(r.get('contracts', {}))} contracts: "
+        out += ["## 1. Suite and participants", ""]
+        out += _table(["role", "kind", "jurisdiction", "address"],
+                      ([role, p["kind"], p["jurisdiction"], f"`{p['address']}`"] for role, p in r["participants"].items()))
+        out += [f"{len(r.get('contracts', {}))} contracts: "
                 + ", ".join(f"{name} `{address}`" for name, address in r.get("contracts", {}).items()), ""]
     if r.get("mrv"):
         m = r["mrv"]
         out += ["## 2. PV project, readings, anchored batches, monitoring report", "",
                 f"Project {r.get('project_id')}, {len(r.get('devices', []))} devices, "
-                f"emission factor {m['emission_factor_g_per_mwh']:,} g CO2e/MWh.", "",
-                "| day | series date | readings | accepted | generated MWh | accepted MWh |", "|---:|---|---:|---:|---:|---:|"]
-        out += [f"| {d['day'] + 1} | {d['seriesDate']} | {d['readings']} | {d['accepted']} | "
-                f"{d['generatedWh'] / 1e6:,.3f} | {d['acceptedWh'] / 1e6:,.3f} |" for d in r.get("pv_days", [])]
-        out += ["", "| batch | root | readings | MWh | anchor tx |", "|---:|---|---:|---:|---|"]
-        out += [f"| {b['daemonId']} | `{b['root'][:18]}…` | {b['readingCount']} | {b['energyWh'] / 1e6:,.3f} | "
-                f"`{(b['txHash'] or '')[:18]}…` |" for b in m["batches"]]
-        out += ["", f"Monitoring report {m['report_id']} ({_date(m['period_start'])} to {_date(m['period_end'])}): "
+                f"emission factor {m['emission_factor_g_per_mwh']:,} g CO2e/MWh.", ""]
+        out += _table(["day>", "series date", "readings>", "accepted>", "generated MWh>", "accepted MWh>"],
+                      ([d["day"] + 1, d["seriesDate"], d["readings"], d["accepted"], f"{d['generatedWh'] / 1e6:,.3f}",
+                        f"{d['acceptedWh'] / 1e6:,.3f}"] for d in r.get("pv_days", [])))
+        out += _table(["batch>", "root", "readings>", "MWh>", "anchor tx"],
+                      ([b["daemonId"], f"`{b['root'][:18]}…`", b["readingCount"], f"{b['energyWh'] / 1e6:,.3f}",
+                        f"`{(b['txHash'] or '')[:18]}…`"] for b in m["batches"]))
+        out += [f"Monitoring report {m['report_id']} ({_date(m['period_start'])} to {_date(m['period_end'])}): "
                 f"{m['net_generation_wh'] / 1e6:,.3f} MWh net generation, {m['reduction_grams'] / 1e6:,.3f} t CO2e, "
                 "approved by the verifier.", "", "![PV generation](pv_generation.png)", ""]
     if r.get("carbon"):
         c = r["carbon"]
-        out += ["## 3. CAI credits", "", f"Batch {c['batch_id']}: `{c['cai']}`.", "",
-                "| status | tCO2e |", "|---|---:|"]
-        out += [f"| {k} | {v} |" for k, v in c["supply"].items()]
-        out += ["", f"Listed {c['listed']} at {_tcny(c['unit_price'])} tdCNY/t; fills: "
+        out += ["## 3. CAI credits", "", f"Batch {c['batch_id']}: `{c['cai']}`.", ""]
+        out += _table(["status", "tCO2e>"], c["supply"].items())
+        out += [f"Listed {c['listed']} at {_tcny(c['unit_price'])} tdCNY/t; fills: "
                 + ", ".join(f"{who} {q}" for who, q in c["fills"].items())
                 + f"; developer proceeds {_tcny(c['developer_proceeds'])} tdCNY.", "",
                 "Certificates: " + ", ".join(f"#{x['id']} {x['holder']} {x['quantity']} t" for x in c["certificates"]),
@@ -111,31 +117,30 @@ def summary_markdown(r: dict[str, Any]) -> str:
         k = r["risk"]
         out += ["## 4. Credit-risk model and scores", "",
                 f"Model `{k['model_hash']}`, version {k['model_version']} (approved); metrics (bps) "
-                f"AUC/KS/Brier/accuracy {'/'.join(str(x) for x in k['metrics_bps'])}.", "",
-                "| participant | German Credit row | PD |", "|---|---:|---:|"]
-        out += [f"| {who} | {s['row']} | {s['score_bps'] / 100:.2f} % |" for who, s in k["scores"].items()]
-        out.append("")
+                f"AUC/KS/Brier/accuracy {'/'.join(str(x) for x in k['metrics_bps'])}.", ""]
+        out += _table(["participant", "German Credit row>", "PD>"],
+                      ([who, s["row"], f"{s['score_bps'] / 100:.2f} %"] for who, s in k["scores"].items()))
     out += ["## 5. Green bond", ""]
     if r.get("bond", {}).get("skipped"):
         out += [f"Skipped: {r['bond']['skipped']}.", ""]
     elif r.get("bond"):
         b = r["bond"]
-        out += ["| figure | tdCNY |", "|---|---:|"]
-        out += [f"| {name} | {_tcny(b[name])} |" for name in ("raised", "released", "withdrawn", "coupon_funded", "coupon_claimed")
-                if name in b]
-        out += ["", f"Bond `{b['address']}`: {b['bonds']} bonds; KPI step: {b.get('kpi_outcome', '-')}, "
-                f"coupon rate {b.get('coupon_rate_bps', 0) / 100:.2f} %.", "", "![bond proceeds](bond_proceeds.png)", ""]
+        out += _table(["figure", "tdCNY>"], ([name.replace("_", " "), _tcny(b[name])] for name in BOND_FIGURES if name in b))
+        out += [f"Series {b.get('isin', '?')} at `{b['address']}`: {b['bonds']} bonds. Proceeds released once the "
+                f"project's verified generation reached {b.get('threshold_wh', 0) / 1e6:,.3f} MWh. KPI observation 1: "
+                f"{b.get('kpi_grams', 0) / 1e6:,.3f} t verified vs {b.get('kpi_target_grams', 0) / 1e6:,.0f} t target → "
+                f"{b.get('kpi_outcome', '-')}; coupon rate {b.get('coupon_rate_bps', 0) / 100:.2f} % → "
+                f"{b.get('next_coupon_rate_bps', 0) / 100:.2f} % for period 2.", "", "![bond proceeds](bond_proceeds.png)", ""]
     if r.get("voucher"):
         v = r["voucher"]
         out += ["## 6. E-credit voucher", "",
                 f"Voucher {v['root']}: face {_tcny(v['face'])} tdCNY, maturity {_date(v['maturity'])}. "
                 f"Part {v['discounted']} discounted with the bank at {v['rate_bps'] / 100:.2f} %/year "
                 f"(obligor PD {v['score_bps'] / 100:.2f} %): paid {_tcny(v['price'])} for {_tcny(v['discounted_face'])}. "
-                f"Repaid {_tcny(v['deposited'])}, claimed {_tcny(v['paid'])}.", "",
-                "| part | holder | amount | state | claimed |", "|---|---|---:|---|---:|"]
-        out += [f"| {n['path']} | {n['holder']} | {_tcny(n['amount'])} | {n['state']} | {_tcny(n['claimed'])} |"
-                for n in v["nodes"]]
-        out += ["", "![voucher tree](voucher_tree.png)", ""]
+                f"Repaid {_tcny(v['deposited'])}, claimed {_tcny(v['paid'])}.", ""]
+        out += _table(["part", "holder", "amount>", "state", "claimed>"],
+                      ([n["path"], n["holder"], _tcny(n["amount"]), n["state"], _tcny(n["claimed"])] for n in v["nodes"]))
+        out += ["![voucher tree](voucher_tree.png)", ""]
     return "\n".join(out) + "\n"
 
 
@@ -198,9 +203,10 @@ def _credits_chart(plt, r):
 
 def _bond_chart(plt, r):
     b = r["bond"]
-    names = [n for n in ("raised", "released", "withdrawn", "coupon_funded", "coupon_claimed") if n in b]
-    fig, ax = plt.subplots(figsize=(7, 4))
-    bars = ax.bar([n.replace("_", " ") for n in names], [b[n] / TOKEN_UNIT for n in names], color="#009e73")
+    names = [n for n in BOND_FIGURES if n in b]
+    fig, ax = plt.subplots(figsize=(8.5, 4))
+    bars = ax.bar([n.replace("_", "\n") for n in names], [b[n] / TOKEN_UNIT for n in names],
+                  color=["#0072b2", "#009e73", "#009e73", "#999999", "#e69f00", "#e69f00"][:len(names)])
     ax.bar_label(bars, fmt="{:,.0f}")
     ax.set(ylabel="tdCNY", title="Green bond: proceeds and coupons")
     return fig

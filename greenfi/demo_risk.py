@@ -18,6 +18,7 @@ import pandas as pd
 from web3 import Web3
 
 from greenfi.demo import DemoContext
+from greenfi.demo_setup import AI_OPERATOR
 from greenfi.errors import GreenfiError
 from greenfi.paths import REPO_ROOT
 
@@ -31,7 +32,7 @@ PARTICIPANT_ROWS: dict[str, int] = {
     "supplier_tier2": 3,  # A11, 42 months, 7 882 DM, guarantor, age 45: good
     "supplier_tier3": 1,  # A12, 48 months, 5 951 DM, age 22, employed 1-4 years: bad
 }
-AI_OPERATOR = "oracle_b"
+MODEL_DIR, FEATURES_CSV = "risk-model", "risk-features.csv"  # in the run's scratch folder
 
 
 def participant_features(table: pd.DataFrame, cast: dict[str, str],
@@ -52,7 +53,7 @@ def run(ctx: DemoContext) -> None:
     from models.train import train
     from oracles.risk.registration import model_spec
 
-    model_dir = ctx.workdir / "risk-model"
+    model_dir = ctx.workdir / MODEL_DIR
     metrics = train(GERMAN_CREDIT_CSV, TARGET, model_dir, positive=POSITIVE,
                     folds=ctx.options.cv_folds, repeats=ctx.options.cv_repeats)
     ctx.log(f"    trained LightGBM on German Credit ({ctx.options.cv_folds}-fold CV): AUC {metrics['auc']:.3f}, "
@@ -71,12 +72,17 @@ def run(ctx: DemoContext) -> None:
         ctx.send("auditor", registry.functions.approve(version, Web3.keccak(text="model validation: demo")))
         ctx.log(f"    version {version} approved by auditor")
 
-    features_csv = ctx.workdir / "risk-features.csv"
     table = pd.read_csv(GERMAN_CREDIT_CSV, dtype=str, keep_default_na=False)
-    participant_features(table, ctx.cast).to_csv(features_csv, index=False)
-    output = _run_daemon_once(ctx, model_dir, features_csv, version)
-    ctx.log(f"    greenfi oracle risk --once: {output}")
+    participant_features(table, ctx.cast).to_csv(ctx.workdir / FEATURES_CSV, index=False)
+    ctx.report["risk"] = {"model_hash": spec.model_hash, "model_version": version, "metrics_bps": list(spec.metrics_bps)}
+    post_scores(ctx)
 
+
+def post_scores(ctx: DemoContext) -> dict[str, dict]:
+    """One `greenfi oracle risk --once` run over the participants' features (step 4's model): it
+    posts the scores that changed or are older than its heartbeat (a day); return the latest scores."""
+    output = _run_daemon_once(ctx, ctx.workdir / MODEL_DIR, ctx.workdir / FEATURES_CSV, ctx.report["risk"]["model_version"])
+    ctx.log(f"    greenfi oracle risk --once: {output}")
     oracle = ctx.c["RiskOracle"]
     scores = {}
     for role in PARTICIPANT_ROWS:
@@ -85,8 +91,8 @@ def run(ctx: DemoContext) -> None:
                         "timestamp": timestamp, "expiry": expiry}
         ctx.log(f"    {role:16} German Credit row {PARTICIPANT_ROWS[role]:>3}: PD {score_bps / 100:5.2f} % "
                 f"(model v{model_version})")
-    ctx.report["risk"] = {"model_hash": spec.model_hash, "model_version": version, "metrics_bps": list(spec.metrics_bps),
-                          "scores": scores}
+    ctx.report["risk"]["scores"] = scores
+    return scores
 
 
 def _run_daemon_once(ctx: DemoContext, model_dir: Path, features_csv: Path, version: int) -> str:

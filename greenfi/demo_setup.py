@@ -7,6 +7,7 @@ from greenfi import contracts
 from greenfi.demo import CAST, FUNDED, ONE_YEAR, TOKEN_UNIT, DemoContext, assign_cast
 from greenfi.deploy import SuiteDeployer, SuiteRoles
 from greenfi.deployments import DeploymentRecord
+from greenfi.paths import DEPLOYMENTS
 from greenfi.participants import Kind, jurisdiction
 from greenfi.signers import UnlockedSigner
 
@@ -18,7 +19,7 @@ def run(ctx: DemoContext) -> None:
     w3 = ctx.w3
     ctx.deployer, ctx.cast = assign_cast(w3.eth.accounts)
     if ctx.attached:  # the node's own record: deploy only what is missing or changed
-        record = DeploymentRecord(ctx.conn.chain_id)
+        record = DeploymentRecord(ctx.conn.chain_id, ctx.options.deployments_dir or DEPLOYMENTS)
     else:  # a throwaway chain: its record goes in the report folder, never over deployments/
         record = DeploymentRecord(ctx.conn.chain_id, ctx.options.out_dir / "deployments")
     roles = SuiteRoles(admin=ctx.deployer, regulator=ctx.cast["regulator"], bank=ctx.cast["bank"])

@@ -94,6 +94,23 @@ def test_risk_scores_and_the_voucher(demo_run):
     assert 0 < v["price"] < v["discounted_face"]
 
 
+def test_green_bond_or_its_logged_skip(demo_run):
+    result, out_dir, _ = demo_run
+    b = json.loads((out_dir / "summary.json").read_text())["bond"]
+    if b.get("skipped"):
+        assert "    skipped: green bonds not deployed in this suite" in result.stdout
+        return
+    assert b["raised"] == b["bonds"] * b["denomination"] and b["bonds"] == 900
+    assert b["released"] == b["withdrawn"] == b["allocated"] and b["released"] + b["unallocated"] == b["raised"]
+    s = json.loads((out_dir / "summary.json").read_text())
+    assert b["threshold_wh"] == s["mrv"]["net_generation_wh"]  # released against the verified generation
+    assert b["coupon_claimed"] == b["coupon_funded"] > 0
+    assert b["kpi_grams"] == s["mrv"]["reduction_grams"]
+    step = 25 if b["kpi_outcome"] != "Met" else 0
+    assert b["next_coupon_rate_bps"] == b["coupon_rate_bps"] + step
+    assert (out_dir / "bond_proceeds.png").stat().st_size > 0
+
+
 FAKE_SENSOR = textwrap.dedent("""
     import http.server, sys
     port = int(sys.argv[sys.argv.index("--port") + 1])
@@ -118,3 +135,36 @@ def test_a_failing_step_is_one_line_and_the_daemon_is_stopped(tmp_path):
     with pytest.raises(ProcessLookupError):
         os.kill(pid, 0)
     assert not (tmp_path / "report" / "summary.json").exists()
+
+
+def test_re_running_on_an_attached_node_reuses_the_suite_and_re_creates_the_objects(tmp_path):
+    """`greenfi demo --attach` twice on one node (as `greenfi chain` keeps it): the second run deploys
+    nothing, keeps the cast, the roles and the model version, and creates its own project, devices,
+    credit batch, bond and voucher; the node's clock is back at the wall clock after each run."""
+    import dataclasses
+
+    from greenfi import demo, networks
+    from greenfi.chain import embedded
+
+    base = networks.resolve("development")
+    with embedded(base) as conn:  # a node on a free port, standing in for `greenfi chain`
+        port, chain_id = int(conn.w3.provider.endpoint_uri.rsplit(":", 1)[1]), conn.chain_id
+        network = dataclasses.replace(base, port=port)
+        runs, logs = [], []
+        for i in range(2):
+            options = dataclasses.replace(demo.DemoOptions.quick(tmp_path / f"report{i}"),
+                                          deployments_dir=tmp_path / "deployments")
+            runs.append(demo.main(network, options, log=logs.append, attach=True).report)
+            assert abs(conn.w3.eth.get_block("latest")["timestamp"] - time.time()) < 120
+    first, second = runs
+    assert second["contracts"] == first["contracts"]
+    assert sum("deploy   " in line for line in logs) == len(first["contracts"])  # all in the first run only
+    assert second["project_id"] == first["project_id"] + 1
+    assert {d["deviceId"] for d in second["devices"]}.isdisjoint(d["deviceId"] for d in first["devices"])
+    assert second["carbon"]["batch_id"] == first["carbon"]["batch_id"] + 1
+    assert second["voucher"]["root"] == first["voucher"]["root"] + 1
+    assert second["risk"]["model_version"] == first["risk"]["model_version"]
+    assert second["mrv"]["anchored_energy_wh"] == first["mrv"]["anchored_energy_wh"]  # the same replayed days
+    if not first["bond"].get("skipped"):
+        assert second["bond"]["address"] != first["bond"]["address"]
+    assert json.loads((tmp_path / "deployments" / f"{chain_id}.json").read_text())
