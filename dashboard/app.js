@@ -582,8 +582,8 @@ async function main() {
       const tx = await retireWithWallet(chain, carbon, ev.target);
       status.textContent = `sent ${tx.hash}; waiting to be mined…`;
       await tx.wait();
-      status.textContent = `retired in ${tx.hash}`;
       carbon = await refresh(chain);
+      status.textContent = `retired in ${tx.hash}`;
     } catch (err) {
       status.textContent = `not retired: ${err.revert ? err.revert.name : err.shortMessage || err.message}`;
     }
