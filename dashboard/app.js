@@ -16,6 +16,7 @@ const LEDGER_FIELDS = ["subscribed", "refunded", "allocatedNet", "released", "wi
   "principalDeposited", "redeemed"];
 const MODEL_STATUS = ["None", "Registered", "Approved", "Suspended", "Retired"];
 const ZERO = ethers.ZeroAddress;
+const LOG_SLICE = 10_000; // blocks per eth_getLogs
 
 // ------------------------------------------------------------------------------ small helpers
 
@@ -82,7 +83,13 @@ class Chain {
 
   async events(name, address) {
     if (!address && !this.has(name)) return [];
-    const logs = await this.contract(name, address).queryFilter("*", this.config.fromBlock || 0, "latest");
+    const contract = this.contract(name, address);
+    const latest = await this.provider.getBlockNumber();
+    const logs = [];
+    // in slices: public RPC endpoints cap the block range of one eth_getLogs
+    for (let from = Number(this.config.fromBlock || 0); from <= latest; from += LOG_SLICE) {
+      logs.push(...(await contract.queryFilter("*", from, Math.min(from + LOG_SLICE - 1, latest))));
+    }
     return logs.filter((log) => log.eventName).map((log) => ({
       contract: name, address: log.address, event: log.eventName, args: log.args,
       block: log.blockNumber, index: log.index, tx: log.transactionHash,
