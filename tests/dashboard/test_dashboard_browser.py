@@ -54,6 +54,15 @@ def test_cai_search_by_hash_and_unknown_cai(page, demo_chain):
     assert "issuance" in [kind for kind, _ in trace_entries(page)]
 
 
+def test_a_link_opens_a_trace(dashboard_url, demo_chain):
+    from greenfi.dashboard.screenshot import browser, open_dashboard
+
+    carbon = demo_chain.report["carbon"]
+    with browser() as driver:
+        assert open_dashboard(driver, f"{dashboard_url}?cai={carbon['batch_id']}") == "true"
+        assert driver.find_element(By.CSS_SELECTOR, "[data-testid=trace-cai]").text == carbon["cai"]
+
+
 def test_retirements_are_listed_with_certificates(page, demo_chain):
     rows = page.find_elements(By.CSS_SELECTOR, "[data-testid=certificates] tbody tr")
     assert len(rows) == len(demo_chain.report["carbon"]["certificates"])
