@@ -121,8 +121,12 @@ class DemoContext:
     def advance_to(self, timestamp: int) -> None:
         """Mine a block at `timestamp` (local chains only); never moves time backwards."""
         target = max(timestamp, self.now() + 1)
-        self.w3.provider.make_request("evm_setNextBlockTimestamp", [target])
-        self.w3.provider.make_request("evm_mine", [])
+        if "error" in self.w3.provider.make_request("evm_setNextBlockTimestamp", [target]):
+            self.w3.provider.make_request("evm_mine", [target])  # ganache: the block's time as a parameter
+        else:
+            self.w3.provider.make_request("evm_mine", [])
+        if self.now() < target:
+            raise GreenfiError(f"the node did not move its clock to {target} (evm_setNextBlockTimestamp / evm_mine)")
 
     def advance(self, seconds: int) -> None:
         self.advance_to(self.now() + seconds)
