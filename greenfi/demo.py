@@ -121,8 +121,12 @@ class DemoContext:
     def advance_to(self, timestamp: int) -> None:
         """Mine a block at `timestamp` (local chains only); never moves time backwards."""
         target = max(timestamp, self.now() + 1)
-        self.w3.provider.make_request("evm_setNextBlockTimestamp", [target])
-        self.w3.provider.make_request("evm_mine", [])
+        if "error" in self.w3.provider.make_request("evm_setNextBlockTimestamp", [target]):
+            self.w3.provider.make_request("evm_mine", [target])  # ganache: the block's time as a parameter
+        else:
+            self.w3.provider.make_request("evm_mine", [])
+        if self.now() < target:
+            raise GreenfiError(f"the node did not move its clock to {target} (evm_setNextBlockTimestamp / evm_mine)")
 
     def advance(self, seconds: int) -> None:
         self.advance_to(self.now() + seconds)
@@ -167,15 +171,27 @@ def run(ctx: DemoContext) -> DemoContext:
         t0 = time.monotonic()
         try:
             step.run(ctx)
-        except GreenfiError as exc:
-            raise DemoStepFailed(f"demo step {step.number} ({step.title}) failed: {exc}") from exc
-        except Exception as exc:  # an unexpected failure still ends with one clear line
-            raise DemoStepFailed(
-                f"demo step {step.number} ({step.title}) failed: {type(exc).__name__}: {exc}") from exc
+        except Exception as exc:  # any failure, expected or not, ends with one clear line
+            raise DemoStepFailed(f"demo step {step.number} ({step.title}) failed: {failure_reason(ctx, exc)}") from exc
         ctx.report["timings_s"][f"step{step.number}"] = round(time.monotonic() - t0, 1)
         ctx.log(f"    done in {time.monotonic() - t0:.1f} s")
     ctx.log(f"\ndemo finished in {time.monotonic() - started:.0f} s")
     return ctx
+
+
+def failure_reason(ctx: DemoContext, exc: Exception) -> str:
+    """The cause of a failed step on one line; a contract's custom error is named with its arguments
+    (decoded against the suite's ABIs), also when a GreenfiError wraps it."""
+    from web3.exceptions import ContractCustomError
+
+    from greenfi.mrv_cli import decode_custom_error
+
+    custom = exc if isinstance(exc, ContractCustomError) else exc.__context__
+    text = str(exc) if isinstance(exc, GreenfiError) else f"{type(exc).__name__}: {exc}"
+    if isinstance(custom, ContractCustomError):
+        named = decode_custom_error([item for c in ctx.c.values() for item in c.abi], custom.data)
+        text = f"reverted with {named}" if custom is exc else text.replace(str(custom), named)
+    return " ".join(text.split())
 
 
 def assign_cast(accounts: list[str]) -> tuple[str, dict[str, str]]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from greenfi import contracts
 from greenfi.demo import CAST, FUNDED, ONE_YEAR, TOKEN_UNIT, DemoContext, assign_cast
-from greenfi.deploy import SuiteDeployer, SuiteRoles
+from greenfi.deploy import SUITE, SuiteDeployer, SuiteRoles
 from greenfi.deployments import DeploymentRecord
 from greenfi.paths import DEPLOYMENTS
 from greenfi.participants import Kind, jurisdiction
@@ -25,7 +25,8 @@ def run(ctx: DemoContext) -> None:
     roles = SuiteRoles(admin=ctx.deployer, regulator=ctx.cast["regulator"], bank=ctx.cast["bank"])
     ctx.addresses = SuiteDeployer(w3, UnlockedSigner(ctx.deployer), record, roles).deploy(
         on_progress=lambda step: ctx.log(f"    {step.action:8} {step.spec.name}"))
-    ctx.c = contracts.suite(w3, ctx.addresses)
+    artifact_of = {spec.name: spec.artifact_name for spec in SUITE}  # a spec may deploy another name's artifact
+    ctx.c = {name: contracts.at(w3, artifact_of.get(name, name), address) for name, address in ctx.addresses.items()}
     ctx.log(f"    {record.path} written ({len(ctx.addresses)} contracts)")
     register_cast(ctx)
     fund(ctx)

@@ -132,3 +132,27 @@ def test_voucher_layout_centres_parents_over_their_children():
     place = voucher_layout(_result()["voucher"]["nodes"])
     assert place["1.1.1"] == (0, 2) and place["1.1.2"] == (1, 2) and place["1.2"] == (2, 1)
     assert place["1.1"] == (0.5, 1) and place["1"] == (1.25, 0)
+
+
+def test_a_failed_step_names_the_contract_error():
+    from types import SimpleNamespace
+
+    from web3.exceptions import ContractCustomError
+
+    from greenfi.demo import failure_reason
+
+    abi = [{"type": "error", "name": "RiskScoreUnavailable", "inputs": [{"name": "obligor", "type": "address"}]}]
+    ctx = SimpleNamespace(c={"CreditVoucher": SimpleNamespace(abi=abi)})
+    data = "0x448729a7" + "00" * 12 + "976ea74026e726554db657fa54763abd0c3a0aa9"
+    raw = ContractCustomError(data, data=data)
+    assert failure_reason(ctx, raw) == \
+        "reverted with RiskScoreUnavailable(0x976ea74026e726554db657fa54763abd0c3a0aa9)"
+    try:
+        try:
+            raise raw
+        except ContractCustomError as exc:
+            raise GreenfiError(f"offer(1, 2) would revert: {exc}") from None
+    except GreenfiError as wrapped:
+        assert failure_reason(ctx, wrapped) == \
+            "offer(1, 2) would revert: RiskScoreUnavailable(0x976ea74026e726554db657fa54763abd0c3a0aa9)"
+    assert failure_reason(ctx, ValueError("bad\nvalue")) == "ValueError: bad value"
