@@ -130,7 +130,8 @@ def _chain_figures(network_name: str) -> Callable[[list[str]], Any]:
     def figures(addresses: list[str]) -> Any:
         try:
             w3 = chain.attach(networks.resolve(network_name)).w3
-            return chain_figures(w3, recorded_addresses(w3), addresses)
+            contracts, first_block = recorded_addresses(w3)
+            return chain_figures(w3, contracts, addresses, from_block=first_block)
         except GreenfiError as exc:
             raise ModelError(str(exc)) from None
 

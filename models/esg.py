@@ -230,6 +230,8 @@ def score_csv(entities_csv: Path, out_csv: Path, *, methodology_path: Path = MET
         for column in ENVIRONMENTAL_COLUMNS:
             entities[column] = found.loc[entities[entity_column], column].to_numpy(dtype=np.float64)
     scored = score_entities(entities, methodology, entity_column)
+    for column in methodology.columns:  # inputs as written in the input hash: 2000000000, not 2000000000.0
+        scored[column] = [canonical_number(v) if not np.isnan(v) else "" for v in scored[column].tolist()]
     with staged_file(out_csv) as scratch:
         scored.to_csv(scratch, index=False, lineterminator="\n")
     return len(scored)

@@ -57,8 +57,9 @@ def chain_figures(w3: Web3, addresses: dict[str, str], entities: Iterable[str], 
     return frame.astype("float64")
 
 
-def recorded_addresses(w3: Web3) -> dict[str, str]:
-    """Addresses of CONTRACTS from deployments/<chainId>.json."""
+def recorded_addresses(w3: Web3) -> tuple[dict[str, str], int]:
+    """Addresses of CONTRACTS from deployments/<chainId>.json and the first block to scan for their events
+    (the earliest recorded deployment block; 0 if a block is not recorded)."""
     from greenfi.deployments import DEPLOYMENTS, DeploymentRecord
 
     chain_id = w3.eth.chain_id
@@ -67,4 +68,6 @@ def recorded_addresses(w3: Web3) -> dict[str, str]:
     absent = [name for name, deployed in found.items() if deployed is None]
     if absent:
         raise ModelError(f"no {', '.join(absent)} in deployments/{chain_id}.json: deploy the suite first")
-    return {name: deployed.address for name, deployed in found.items()}
+    blocks = [deployed.block for deployed in found.values()]
+    first = 0 if any(block is None for block in blocks) else min(blocks)
+    return {name: deployed.address for name, deployed in found.items()}, first

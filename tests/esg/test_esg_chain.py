@@ -113,3 +113,17 @@ def test_cli_without_a_deployment_record_is_one_error_line(tmp_path, monkeypatch
     assert result.exit_code == 1 and result.stderr.count("\n") == 1
     assert "no ProjectRegistry, MRVAnchor, CarbonCredits in deployments/" in result.stderr
     assert not (tmp_path / "esg.csv").exists()
+
+
+def test_events_are_scanned_from_the_earliest_recorded_deployment(tmp_path, monkeypatch, w3, projects, anchor,
+                                                                  credits, activity, developer):
+    record = DeploymentRecord(web3.eth.chain_id, directory=tmp_path)
+    for contract in (projects, anchor, credits):
+        record.put(contract._name, Deployed(contract.address, None, contract.tx.block_number, "", ""))
+    monkeypatch.setattr(esg_chain, "DEPLOYMENTS_DIR", tmp_path)
+    addresses, first_block = esg_chain.recorded_addresses(w3)
+    assert addresses == {"ProjectRegistry": projects.address, "MRVAnchor": anchor.address,
+                         "CarbonCredits": credits.address}
+    assert first_block == projects.tx.block_number
+    from_first = esg_chain.chain_figures(w3, addresses, [developer.address], from_block=first_block)
+    assert from_first.equals(esg_chain.chain_figures(w3, addresses, [developer.address]))
