@@ -45,11 +45,20 @@ def test_tabulated_contributions_follow_lightgbms_missing_value_rules(zero_as_mi
     y = ((np.nan_to_num(x["a"].to_numpy()) + x["b"] + (x["c"] == "q") + rng.normal(size=rows)) > 0.5).astype(int)
     params = seeded(CLASSIFIER, 3) | {"zero_as_missing": zero_as_missing, "max_depth": 3, "num_leaves": 8,
                                       "min_data_per_group": 5, "cat_smooth": 1.0}
-    booster = lgb.train(params, lgb.Dataset(x, y), 60)
+    booster = lgb.train(params, lgb.Dataset(x, y), 10)
     tables = TabulatedContributions.of(booster)
     probe = x.sample(n=500, random_state=2, ignore_index=True)
     probe.loc[:5, "a"] = [np.nan, 0.0, -0.0, 1e-40, -3.0, 99.0]
     assert np.allclose(tables.contributions(probe), booster.predict(probe, pred_contrib=True), rtol=0, atol=1e-9)
+
+
+def test_many_depth_3_trees_fall_back_to_lightgbm_as_tabulating_would_be_slow():
+    rng = np.random.default_rng(3)
+    x = pd.DataFrame(rng.normal(size=(2000, 8)), columns=list("abcdefgh"))
+    y = (x["a"] + x["b"] * x["c"] - x["d"] > 0).astype(int)
+    booster = lgb.train(seeded(CLASSIFIER, 1) | {"max_depth": 3, "num_leaves": 8, "feature_fraction": 1.0},
+                        lgb.Dataset(x, y), 200)
+    assert TabulatedContributions.of(booster) is None
 
 
 def test_large_trees_fall_back_to_lightgbm():
