@@ -120,7 +120,8 @@ class Methodology:
             for pillar in PILLARS
         }
         composite = _weighted((self.weights_bps[pillar], subs[pillar]) for pillar in PILLARS)
-        return {f"{pillar}_bps": subs[pillar] for pillar in PILLARS} | {"esg_bps": composite, "risk_bps": BPS - composite}
+        scores = {f"{pillar}_bps": subs[pillar] for pillar in PILLARS}
+        return scores | {"esg_bps": composite, "risk_bps": BPS - composite}
 
 
 def _indicator(item: dict[str, Any]) -> Indicator:
@@ -167,7 +168,7 @@ def check_entities(table: pd.DataFrame, methodology: Methodology, entity_column:
         raise ModelInputError(f"entity column {entity_column!r} not in data")
     unknown = [c for c in table.columns if c not in (entity_column, *expected)]
     if unknown:
-        hint = " (environmental figures come from the chain with --network)" if set(unknown) & {
+        hint = " (with --network the environmental figures come from the chain)" if set(unknown) & {
             *ENVIRONMENTAL_COLUMNS} else ""
         raise ModelInputError(f"unknown column{'s' if len(unknown) > 1 else ''}: {', '.join(unknown)}{hint}")
     missing = [c for c in expected if c not in table.columns]
@@ -180,7 +181,9 @@ def check_entities(table: pd.DataFrame, methodology: Methodology, entity_column:
             raise ModelInputError(f"column {entity_column!r} line {line}: {value!r} is not an address")
         address = to_checksum_address(value)
         if address in seen:
-            raise ModelInputError(f"column {entity_column!r} line {line}: entity {address} repeats line {seen[address]}")
+            raise ModelInputError(
+                f"column {entity_column!r} line {line}: entity {address} repeats line {seen[address]}"
+            )
         seen[address] = line
         entities.append(address)
     indicators = {i.column: i for pillar in PILLARS for i in methodology.pillars[pillar]}

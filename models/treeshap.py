@@ -9,7 +9,8 @@ pattern index and gathers the tabulated contributions: no per-row work in Python
 
 The decisions follow LightGBM's `NumericalDecision`/`CategoricalDecision` (missing types, default
 directions, categories by their codes). Models with a tree of more than MAX_SPLITS split nodes, or whose
-tables would take more than MAX_WORK evaluations to build, fall back to LightGBM's own `pred_contrib`. Results agree with LightGBM to floating-point rounding (tested).
+tables would take more than MAX_WORK evaluations to build, fall back to LightGBM's own `pred_contrib`.
+Results agree with LightGBM to floating-point rounding (tested).
 """
 
 from __future__ import annotations
@@ -101,7 +102,9 @@ def _merged(tables: list[_Table]) -> list[_Table]:
     merged: dict[tuple[_Split, ...], _Table] = {}
     for table in tables:
         seen = merged.get(table.splits)
-        merged[table.splits] = table if seen is None else _Table(table.splits, table.features, seen.values + table.values)
+        if seen is not None:
+            table = _Table(table.splits, table.features, seen.values + table.values)
+        merged[table.splits] = table
     return [_Table(t.splits, t.features, np.ascontiguousarray(t.values)) for t in merged.values()]
 
 

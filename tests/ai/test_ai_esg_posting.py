@@ -27,7 +27,8 @@ def test_esg_scores_post_under_the_methodology_version(model_registry, risk_orac
     figures = [(5e9, 2000, 900), (1e8, 10, 0), (0, 0, 0)]
     settings = daemon_settings(model_dir=METHODOLOGY_V1, model_version=None)
     pd.DataFrame([
-        {"subject": subject, "verified_generation_wh": g, "credits_issued": i, "credits_retired": r, **SOCIAL_GOVERNANCE}
+        {"subject": subject, "verified_generation_wh": g, "credits_issued": i, "credits_retired": r,
+         **SOCIAL_GOVERNANCE}
         for subject, (g, i, r) in zip(subjects, figures)
     ]).to_csv(settings.features, index=False)
 

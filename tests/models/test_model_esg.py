@@ -117,7 +117,8 @@ def test_more_verified_generation_or_credits_never_lowers_the_score(methodology,
 def test_more_generation_and_retirement_raise_the_score(methodology):
     for column in ("verified_generation_wh", "credits_retired", "credits_issued"):
         base = methodology.score_row(row())
-        assert methodology.score_row(row(**{column: row()[column] * 2}))["environmental_bps"] > base["environmental_bps"]
+        doubled = methodology.score_row(row(**{column: row()[column] * 2}))
+        assert doubled["environmental_bps"] > base["environmental_bps"]
     assert methodology.score_row(row(injury_rate=0.5))["social_bps"] > methodology.score_row(row())["social_bps"]
 
 
@@ -163,7 +164,8 @@ BAD = {
     "missing indicator": (lambda f: f.drop(columns="injury_rate"), "indicator column missing: injury_rate"),
     "not an address": (lambda f: f.assign(entity=[A, "acme"]), "column 'entity' line 3: 'acme' is not an address"),
     "repeated entity": (lambda f: f.assign(entity=[A, A.lower()]), "line 3: entity .* repeats line 2"),
-    "junk number": (lambda f: f.assign(injury_rate=["1.0", "low"]), "column 'injury_rate' line 3: 'low' is not a finite"),
+    "junk number": (lambda f: f.assign(injury_rate=["1.0", "low"]),
+                    "column 'injury_rate' line 3: 'low' is not a finite"),
     "negative generation": (lambda f: f.assign(verified_generation_wh=[5, -1]),
                             "column 'verified_generation_wh' line 3: -1 is not a number >= 0"),
     "flag not 0/1": (lambda f: f.assign(esg_linked_pay=[1, 2]), "column 'esg_linked_pay' line 3: 2 is not 0 or 1"),
@@ -192,7 +194,8 @@ def test_empty_entities_file_and_header_only(tmp_path):
 
 def test_network_and_environmental_columns_conflict(tmp_path):
     data = write(tmp_path, entities_frame((A, row())))
-    with pytest.raises(ModelError, match=r"unknown columns: .*verified_generation_wh.* from the chain with --network"):
+    message = r"unknown columns: .*verified_generation_wh.* \(with --network the environmental figures come from"
+    with pytest.raises(ModelError, match=message):
         score_csv(data, tmp_path / "out.csv", figures=lambda addresses: None)
 
 
