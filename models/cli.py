@@ -16,7 +16,10 @@ from models import german_credit
 from models.anomaly import train_anomaly
 from models.calibration import METHODS
 from models.datasets import GERMAN_CREDIT_CSV, PV_CSV
+from models.artifacts import sha256_file
 from models.errors import ModelError
+from models.esg import METHODOLOGY_V1
+from models.esg import score_csv as esg_score_csv
 from models.score import score as score_csv
 from models.train import train as train_model
 
@@ -41,7 +44,7 @@ def _reports_errors(command: Callable[..., dict[str, Any]]) -> Callable[..., Non
 
 @click.group(name="model")
 def model() -> None:
-    """Credit-risk scoring and PV-reading plausibility models (LightGBM)."""
+    """Credit-risk scoring, ESG scores and PV-reading plausibility models."""
 
 
 @model.command()
@@ -99,3 +102,37 @@ def score(model_dir: Path, data: Path, out: Path, top_k: int) -> dict[str, Any]:
 def anomaly_train(data: Path, out: Path, seed: int) -> dict[str, Any]:
     """Train the PV reading screen; print its MAE against persistence and its residual threshold."""
     return train_anomaly(out, data, seed)
+
+
+@model.command()
+@click.option("--entities", required=True, type=FILE, help="CSV: entity address and the social/governance columns.")
+@click.option("--network", "network_name", help="Read the environmental figures from this network's chain; "
+              "without it they are columns of --entities.")
+@click.option("--methodology", type=FILE, default=METHODOLOGY_V1, show_default=True, help="Methodology JSON.")
+@click.option("--entity-column", default="entity", show_default=True)
+@click.option("--out", required=True, type=FILE, help="Scored CSV to write.")
+@_reports_errors
+def esg(entities: Path, network_name: str | None, methodology: Path, entity_column: str, out: Path) -> dict[str, Any]:
+    """ESG composite per entity: E, S, G sub-scores and the composite in basis points, with the methodology version."""
+    figures = None
+    if network_name is not None:
+        figures = _chain_figures(network_name)
+    rows = esg_score_csv(entities, out, methodology_path=methodology, figures=figures, entity_column=entity_column)
+    return {"rows": rows, "out": str(out), "methodology_version": "0x" + sha256_file(methodology)}
+
+
+def _chain_figures(network_name: str) -> Callable[[list[str]], Any]:
+    """figures(addresses) reading the deployed suite on `network_name` (web3 imported only here)."""
+    from greenfi import chain, networks
+    from greenfi.errors import GreenfiError
+    from models.esg_chain import chain_figures, recorded_addresses
+
+    def figures(addresses: list[str]) -> Any:
+        try:
+            w3 = chain.attach(networks.resolve(network_name)).w3
+            contracts, first_block = recorded_addresses(w3)
+            return chain_figures(w3, contracts, addresses, from_block=first_block)
+        except GreenfiError as exc:
+            raise ModelError(str(exc)) from None
+
+    return figures

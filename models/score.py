@@ -15,12 +15,14 @@ import pandas as pd
 
 from models.artifacts import read_json, staged_file, verify_manifest
 from models.calibration import Calibrator, calibrator_from_dict
+from models.csv_writer import write_csv
 from models.errors import ModelError, ModelInputError
 from models.input_hash import input_hashes
 from models.reasons import reason_columns
 from models.schema import Schema
 from models.table import read_table
 from models.train import CALIBRATION_FILE, CARD_FILE, CARD_FORMAT, MODEL_FILE
+from models.treeshap import TabulatedContributions
 
 BASIS_POINTS = 10_000
 PREDICT_THREADS = 0  # LightGBM's default: all cores; each row's prediction does not depend on it
@@ -33,6 +35,13 @@ class ScoringModel:
     calibrator: Calibrator
     threshold: float
     card: dict[str, Any]
+    tabulated: TabulatedContributions | None = None  # fast reason codes; None: LightGBM's pred_contrib
+
+    def contributions(self, features: pd.DataFrame) -> np.ndarray:
+        """LightGBM's per-feature contributions with the base value last (tabulated when the trees are small)."""
+        if self.tabulated is not None:
+            return self.tabulated.contributions(features)
+        return self.booster.predict(features, pred_contrib=True, num_threads=PREDICT_THREADS)
 
 
 def load_model(model_dir: Path) -> ScoringModel:
@@ -44,12 +53,14 @@ def load_model(model_dir: Path) -> ScoringModel:
     card = read_json(model_dir / CARD_FILE)
     if card.get("format") != CARD_FORMAT:
         raise ModelError(f"{model_dir} holds a {card.get('format')!r} model, not {CARD_FORMAT!r}")
+    booster = lgb.Booster(model_file=str(model_dir / MODEL_FILE))
     return ScoringModel(
-        booster=lgb.Booster(model_file=str(model_dir / MODEL_FILE)),
+        booster=booster,
         schema=Schema.from_dict(card["schema"]),
         calibrator=calibrator_from_dict(read_json(model_dir / CALIBRATION_FILE)),
         threshold=card["decision"]["threshold"],
         card=card,
+        tabulated=TabulatedContributions.of(booster),
     )
 
 
@@ -67,7 +78,7 @@ def score_table(model: ScoringModel, table: pd.DataFrame, top_k: int = 3) -> pd.
     features = schema.encode(parsed)
     if top_k:
         # Contributions plus the base value (last column) sum to the raw margin: one pass gives both.
-        contributions = model.booster.predict(features, pred_contrib=True, num_threads=PREDICT_THREADS)
+        contributions = model.contributions(features)
         margins = contributions.sum(axis=1)
     else:
         margins = model.booster.predict(features, raw_score=True, num_threads=PREDICT_THREADS)
@@ -90,5 +101,5 @@ def score(model_dir: Path, data_csv: Path, out_csv: Path, top_k: int = 3) -> int
     numeric = [f.name for f in model.schema.features if f.kind == "numeric"]
     scored = score_table(model, read_table(data_csv, numeric), top_k)
     with staged_file(out_csv) as scratch:
-        scored.to_csv(scratch, index=False, lineterminator="\n")
+        write_csv(scored, scratch)
     return len(scored)

@@ -60,8 +60,10 @@ def parse_numeric(values: pd.Series, column: str) -> np.ndarray:
     bad = np.flatnonzero(values.notna().to_numpy() & ~np.isfinite(numbers))
     if bad.size:
         position = int(bad[0])
+        cell = values.iloc[position]  # text, or a float the CSV reader already parsed (inf)
+        shown = cell if isinstance(cell, str) else str(float(cell))
         raise ModelInputError(
-            f"column {column!r} line {line_number(position)}: {values.iloc[position]!r} is not a finite number"
+            f"column {column!r} line {line_number(position)}: {shown!r} is not a finite number"
             f" ({bad.size} such cell{'s' if bad.size > 1 else ''} in this numeric column)"
         )
     return numbers

@@ -112,3 +112,62 @@ def test_cli_reports_one_error_line_and_writes_nothing(tmp_path, german):
     assert result.stdout == ""
     assert result.stderr.startswith("error: column 'age_years' line 19") and result.stderr.count("\n") == 1
     assert not (tmp_path / "out").exists()
+
+
+# Scoring-time bad input: the same one-line errors, exit status 1 from the CLI, no output file.
+
+SCORE_CASES = {
+    "unknown column": (lambda g: g.assign(branch="x").to_csv(index=False), "unknown column: branch"),
+    "missing feature": (lambda g: g.drop(columns="job").to_csv(index=False), "feature column missing: job"),
+    "empty file": (lambda g: "", "is empty"),
+    "header only": (lambda g: ",".join(g.columns) + "\n", "has no data rows"),
+    "junk in a numeric column": (
+        lambda g: g.assign(duration_months=g["duration_months"].where(g.index != 4, "twelve")).to_csv(index=False),
+        "column 'duration_months' line 6: 'twelve' is not a finite number",
+    ),
+    "infinite number": (
+        lambda g: g.assign(credit_amount=g["credit_amount"].where(g.index != 0, "-inf")).to_csv(index=False),
+        "column 'credit_amount' line 2: '-inf' is not a finite number",
+    ),
+    "not a CSV": (lambda g: 'a,b\n"1,2\n', "not a readable CSV"),
+}
+
+
+@pytest.mark.parametrize("case", SCORE_CASES)
+def test_score_cli_bad_input_is_one_line_exit_1_nothing_written(case, german, german_model_dir, tmp_path):
+    make, message = SCORE_CASES[case]
+    data = tmp_path / "in.csv"
+    data.write_text(make(german.drop(columns=TARGET).head(20)))
+    out = tmp_path / "scored.csv"
+    result = CliRunner().invoke(model, ["score", "--model", str(german_model_dir), "--data", str(data),
+                                        "--out", str(out)])
+    assert result.exit_code == 1 and result.stdout == ""
+    assert result.stderr.startswith("error: ") and result.stderr.count("\n") == 1
+    assert message in result.stderr
+    assert [p.name for p in tmp_path.iterdir()] == ["in.csv"]
+
+
+TRAIN_CASES = {
+    "missing target": ("--target", "default", "target column 'default' not in data"),
+    "unknown positive": ("--positive", "risky", "positive value 'risky' not in target column"),
+    "unknown id": ("--id", "applicant", "id column 'applicant' not in data"),
+}
+
+
+@pytest.mark.parametrize("case", TRAIN_CASES)
+def test_train_cli_bad_arguments_are_one_line_exit_1_nothing_written(case, tmp_path):
+    option, value, message = TRAIN_CASES[case]
+    arguments = {"--data": str(GERMAN_CREDIT_CSV), "--target": TARGET, "--out": str(tmp_path / "out")}
+    arguments[option] = value
+    result = CliRunner().invoke(model, ["train", *(part for pair in arguments.items() for part in pair)])
+    assert result.exit_code == 1 and result.stdout == ""
+    assert result.stderr.startswith("error: ") and result.stderr.count("\n") == 1 and message in result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_train_cli_on_an_empty_file_exits_1(tmp_path):
+    (tmp_path / "empty.csv").write_text("")
+    result = CliRunner().invoke(model, ["train", "--data", str(tmp_path / "empty.csv"), "--target", TARGET,
+                                        "--out", str(tmp_path / "out")])
+    assert result.exit_code == 1 and result.stderr == f"error: data file {tmp_path / 'empty.csv'} is empty\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["empty.csv"]

@@ -6,9 +6,9 @@ import pytest
 
 from models import german_credit
 from models.artifacts import MANIFEST, read_json, sha256_file, verify_manifest
-from models.booster import CLASSIFIER, seeded
+from models.booster import CLASSIFIER, MAX_ROUNDS, PATIENCE, seeded
 from models.calibration import cross_fitted_probabilities
-from models.cv import cross_validate
+from models.cv import cross_validate, stratified_folds
 from models.datasets import GERMAN_CREDIT_CSV
 from models.input_hash import ENCODING
 from models.schema import infer_schema
@@ -114,3 +114,33 @@ def test_any_two_class_csv_trains_without_code_changes(tmp_path):
         ("income", "float64"), ("region", "category"), ("noise", "float64")
     ]
     assert metrics["auc"] > 0.75 and metrics["accuracy"] > metrics["baseline_accuracy"]
+
+
+def test_early_stopping_picks_the_rounds_in_every_fold(german_model_dir):
+    training = read_json(german_model_dir / "model_card.json")["training"]
+    rounds = training["fold_rounds"]
+    assert len(rounds) == training["folds"] * training["repeats"] == 15
+    # stopped well before the cap, and not one fixed number: each fold found its own
+    assert max(rounds) < MAX_ROUNDS - PATIENCE and len(set(rounds)) > 1
+    assert training["num_boost_round"] == round(np.mean(rounds))
+    assert training["lightgbm_params"]["seed"] == 42 and training["lightgbm_params"]["deterministic"] is True
+
+
+def test_cross_validation_does_not_leak_labels(tmp_path):
+    # The same features with the labels shuffled: any AUC above chance would come from the pipeline
+    # seeing held-out labels (in early stopping, calibration or the folds), not from the data.
+    frame = pd.read_csv(GERMAN_CREDIT_CSV, dtype=str)
+    frame[german_credit.TARGET] = np.random.default_rng(7).permutation(frame[german_credit.TARGET].to_numpy())
+    frame.to_csv(tmp_path / "shuffled.csv", index=False)
+    metrics = train(tmp_path / "shuffled.csv", german_credit.TARGET, tmp_path / "model",
+                    positive=german_credit.POSITIVE, folds=5, repeats=1)
+    assert abs(metrics["auc"] - 0.5) < 0.06
+    assert metrics["accuracy"] <= metrics["baseline_accuracy"] + 0.01
+
+
+def test_stratified_folds_keep_the_class_balance_of_german_credit():
+    table = read_table(GERMAN_CREDIT_CSV)
+    labels = infer_schema(table, german_credit.TARGET, german_credit.POSITIVE).labels(table)
+    fold_ids = stratified_folds(labels, 5, np.random.default_rng(42))
+    assert [int(labels[fold_ids == f].sum()) for f in range(5)] == [60] * 5  # 300 bad rows, 60 per fold
+    assert np.bincount(fold_ids).tolist() == [200] * 5
