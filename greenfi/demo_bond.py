@@ -6,7 +6,8 @@ from step 4 against the terms' limit); part of the proceeds is allocated to the 
 release threshold equal to its verified generation (MRVReports.verifiedTotals, step 2), released
 and withdrawn by the developer; the first coupon is funded, the chain's clock moves to its payment
 date and the investors claim; the first KPI observation compares the project's verified reductions
-with the per-period target and, when missed, steps up the next coupon (the KPI step).
+with the per-period target and, when missed, steps up the next coupon (the KPI step). The series'
+impact report (`greenfi bond report`, greenfi.bond_report) goes into the report folder's bond/.
 
 Runs only when the deployed suite has a GreenBondFactory; otherwise it logs that it was skipped.
 """
@@ -16,7 +17,7 @@ from __future__ import annotations
 from web3 import Web3
 from web3.logs import DISCARD
 
-from greenfi import contracts
+from greenfi import bond_cli, bond_report, contracts
 from greenfi.demo import ONE_DAY, TOKEN_UNIT, DemoContext
 
 SKIPPED = "green bonds not deployed in this suite"
@@ -28,20 +29,20 @@ COUPON_BPS, FREQUENCY, KPI_STEP_BPS = 500, 4, 25  # 5 % a year, quarterly; +0.25
 KPI_TARGET_GRAMS = 100 * 10**6  # verified reductions due per quarter (cumulative: i × this at observation i)
 RISK_LIMIT_BPS = 2_000  # the issuer's PD at settlement must not exceed 20 %
 ALLOCATED_SHARE_BPS = 6_000  # of the raise, to the PV project's milestone
-THIRTY_360 = 0
 KPI_OUTCOMES = ["None", "Met", "Missed", "Missing", "Stale"]
-YEAR = 365 * ONE_DAY
 
 
-def isin(run_tag: str) -> bytes:
-    """A 12-character ISIN-like id unique to the run, left-aligned in bytes32."""
-    return ("XSGF" + Web3.keccak(text=run_tag).hex().removeprefix("0x")[:8].upper()).encode().ljust(32, b"\0")
+def isin(run_tag: str) -> str:
+    """A 12-character ISIN-like id unique to the run."""
+    return "XSGF" + Web3.keccak(text=run_tag).hex().removeprefix("0x")[:8].upper()
 
 
 def terms(start: int, run_tag: str) -> tuple:
-    issue = start + ONE_DAY
-    return (isin(run_tag), DENOMINATION, ISSUE_SIZE, MINIMUM_RAISE, start, issue, issue + YEAR, COUPON_BPS, FREQUENCY,
-            THIRTY_360, KPI_STEP_BPS, KPI_TARGET_GRAMS, RISK_LIMIT_BPS, 0, 0)
+    """The series' IGreenBond.Terms, built by `greenfi bond create`'s own function."""
+    return bond_cli.build_terms(
+        isin=isin(run_tag), denomination=DENOMINATION, issue_size=ISSUE_SIZE, minimum_raise=MINIMUM_RAISE, start=start,
+        issue=start + ONE_DAY, periods=FREQUENCY, coupon_bps=COUPON_BPS, frequency=FREQUENCY, day_count="30/360",
+        kpi_step_bps=KPI_STEP_BPS, kpi_target_grams=KPI_TARGET_GRAMS, risk_limit_bps=RISK_LIMIT_BPS)
 
 
 def run(ctx: DemoContext) -> None:
@@ -53,6 +54,9 @@ def run(ctx: DemoContext) -> None:
     subscribe_and_settle(ctx, bond)
     release_proceeds(ctx, bond)
     coupon_and_kpi(ctx, bond)
+    impact = bond_report.build_report(ctx.w3, bond.address, ctx.options.out_dir / "bond", ctx.from_block)
+    ctx.report["bond"]["impact_report"] = f"bond/{impact['markdown'].name}"
+    ctx.log(f"    greenfi bond report: {ctx.options.out_dir / 'bond'} ({impact['markdown'].name}, {impact['chart'].name})")
 
 
 def create(ctx: DemoContext):

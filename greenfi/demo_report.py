@@ -6,6 +6,7 @@
     pv_generation.png     PV power over the replayed days; per day, signed vs anchored energy
     credits_by_status.png the credit batch's supply by status
     bond_proceeds.png     the green bond's raised, released and withdrawn proceeds, coupons
+    bond/                 the series' impact report (greenfi bond report: Markdown + PNG)
     voucher_tree.png      the voucher tree: who holds which part, financed and redeemed parts
     deployments/          the chain's deployment record (embedded runs)
 
@@ -130,7 +131,9 @@ def summary_markdown(r: dict[str, Any]) -> str:
                 f"project's verified generation reached {b.get('threshold_wh', 0) / 1e6:,.3f} MWh. KPI observation 1: "
                 f"{b.get('kpi_grams', 0) / 1e6:,.3f} t verified vs {b.get('kpi_target_grams', 0) / 1e6:,.0f} t target → "
                 f"{b.get('kpi_outcome', '-')}; coupon rate {b.get('coupon_rate_bps', 0) / 100:.2f} % → "
-                f"{b.get('next_coupon_rate_bps', 0) / 100:.2f} % for period 2.", "", "![bond proceeds](bond_proceeds.png)", ""]
+                f"{b.get('next_coupon_rate_bps', 0) / 100:.2f} % for period 2."
+                + (f" The series' impact report: [{b['impact_report']}]({b['impact_report']})." if b.get("impact_report") else ""),
+                "", "![bond proceeds](bond_proceeds.png)", ""]
     if r.get("voucher"):
         v = r["voucher"]
         out += ["## 6. E-credit voucher", "",

@@ -113,6 +113,13 @@ SUITE: list[ContractSpec] = [
         lambda c: [c.address("ParticipantRegistry"), c.address("SettlementToken"), c.address("RiskOracle"),
                    c.address("ProjectRegistry"), c.roles.admin, c.roles.regulator],
     ),
+    # Green bonds (issue 6): one GreenBond implementation wired to the suite, cloned per series by the factory.
+    ContractSpec(
+        "GreenBond",
+        lambda c: [c.address("ParticipantRegistry"), c.address("SettlementToken"), c.address("ProjectRegistry"),
+                   c.address("MRVReports"), c.address("RiskOracle")],
+    ),
+    ContractSpec("GreenBondFactory", lambda c: [c.address("ParticipantRegistry"), c.address("GreenBond")]),
 ]
 
 # Roles the suite's contracts hold on each other.

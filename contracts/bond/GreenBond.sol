@@ -71,14 +71,19 @@ contract GreenBond is IGreenBond, ERC20, ReentrancyGuard, ComplianceGuard {
 
     Milestone[] private _milestones;
     uint256[] private _projects;
-    mapping(uint256 projectId => uint256) private _allocatedTo; // net of reallocations, incl. released
-    mapping(uint256 projectId => uint256) private _releasedTo;
+    /// @dev Proceeds amounts are < issueSize × denomination < 2^64 × 2^64 (both checked in _validate), so
+    /// allocated and released share a slot: a release updates a slot its allocation already made non-zero.
+    struct Book {
+        uint128 allocated; // net of reallocations, incl. released
+        uint128 released;
+    }
+
+    mapping(uint256 projectId => Book) private _books;
     mapping(address developer => uint256) private _withdrawable;
 
     uint256 private _subscribed;
     uint256 private _refunded;
-    uint256 private _allocatedNet;
-    uint256 private _released;
+    Book private _proceeds; // the whole series: allocated net of reallocations, and released
     uint256 private _withdrawn;
     uint256 private _couponsDeposited;
     uint256 private _couponsClaimed;
@@ -246,8 +251,9 @@ contract GreenBond is IGreenBond, ERC20, ReentrancyGuard, ComplianceGuard {
             if (_projects.length == MAX_PROJECTS) revert TooManyProjects(MAX_PROJECTS);
             _projects.push(projectId);
         }
-        _allocatedNet += amount;
-        _allocatedTo[projectId] += amount;
+        // amount ≤ unallocated ≤ subscribed < 2^128 (see Book): the casts cannot truncate.
+        _proceeds.allocated += uint128(amount);
+        _books[projectId].allocated += uint128(amount);
         milestoneId = _milestones.length;
         _milestones.push(Milestone(projectId, amount, thresholdWh, false, false, false));
         emit ProceedsAllocated(milestoneId, projectId, amount, thresholdWh);
@@ -277,8 +283,8 @@ contract GreenBond is IGreenBond, ERC20, ReentrancyGuard, ComplianceGuard {
         uint256 amount = m.amount;
         address developer = projectRegistry.developerOf(projectId);
         m.released = true;
-        _released += amount;
-        _releasedTo[projectId] += amount;
+        _proceeds.released += uint128(amount); // amount < 2^128: see Book
+        _books[projectId].released += uint128(amount);
         _withdrawable[developer] += amount;
         emit ProceedsReleased(milestoneId, projectId, developer, amount);
     }
@@ -291,8 +297,8 @@ contract GreenBond is IGreenBond, ERC20, ReentrancyGuard, ComplianceGuard {
         if (projectRegistry.isActive(projectId)) revert ProjectStillActive(projectId);
         uint256 amount = m.amount;
         m.reallocated = true;
-        _allocatedNet -= amount;
-        _allocatedTo[projectId] -= amount;
+        _proceeds.allocated -= uint128(amount); // amount < 2^128: see Book
+        _books[projectId].allocated -= uint128(amount);
         emit ProceedsReallocated(milestoneId, projectId, amount, reasonHash);
     }
 
@@ -546,7 +552,7 @@ contract GreenBond is IGreenBond, ERC20, ReentrancyGuard, ComplianceGuard {
 
     /// @inheritdoc IGreenBond
     function unallocated() public view returns (uint256) {
-        return _state.status == Status.Issued || _state.status == Status.Redeemable ? _subscribed - _allocatedNet : 0;
+        return _state.status == Status.Issued || _state.status == Status.Redeemable ? _subscribed - _proceeds.allocated : 0;
     }
 
     /// @inheritdoc IGreenBond
@@ -586,7 +592,7 @@ contract GreenBond is IGreenBond, ERC20, ReentrancyGuard, ComplianceGuard {
         returns (uint256, uint256, uint256, uint256, uint256, uint256, uint256, uint256, uint256)
     {
         return (
-            _subscribed, _refunded, _allocatedNet, _released, _withdrawn,
+            _subscribed, _refunded, _proceeds.allocated, _proceeds.released, _withdrawn,
             _couponsDeposited, _couponsClaimed, _principalDeposited, _redeemed
         );
     }
@@ -599,10 +605,11 @@ contract GreenBond is IGreenBond, ERC20, ReentrancyGuard, ComplianceGuard {
         uint256 n = _projects.length;
         for (uint256 i; i < n; ++i) {
             uint256 projectId = _projects[i];
-            uint256 allocated = _allocatedTo[projectId];
+            Book memory book = _books[projectId];
+            uint256 allocated = book.allocated;
             if (allocated == 0) continue;
             (uint256 wh, uint256 grams) = monitoringReports.verifiedTotals(projectId);
-            uint256 released = _releasedTo[projectId];
+            uint256 released = book.released;
             generationWh += Math.mulDiv(Math.mulDiv(wh, released, allocated), balance, supply);
             reductionGrams += Math.mulDiv(Math.mulDiv(grams, released, allocated), balance, supply);
         }

@@ -109,6 +109,8 @@ def test_green_bond_or_its_logged_skip(demo_run):
     step = 25 if b["kpi_outcome"] != "Met" else 0
     assert b["next_coupon_rate_bps"] == b["coupon_rate_bps"] + step
     assert (out_dir / "bond_proceeds.png").stat().st_size > 0
+    impact = (out_dir / b["impact_report"]).read_text()  # greenfi bond report's own Markdown
+    assert b["address"] in impact and "| 0 | " in impact
 
 
 FAKE_SENSOR = textwrap.dedent("""

@@ -28,7 +28,8 @@ def test_every_suite_contract_is_deployed(deployed):
 def test_contracts_point_at_each_other(deployed):
     _, a, c = deployed
     for name in ("SettlementToken", "ProjectRegistry", "MRVAnchor", "MRVReports", "CarbonCredits", "CarbonMarket",
-                 "ModelRegistry", "RiskOracle", "CreditVoucher"):
+                 "ModelRegistry", "RiskOracle", "CreditVoucher", "GreenBond",
+                 "GreenBondFactory"):
         assert c[name].functions.registry().call() == a["ParticipantRegistry"], name
     assert c["DeviceRegistry"].functions.projects().call() == a["ProjectRegistry"]
     assert c["MRVAnchor"].functions.devices().call() == a["DeviceRegistry"]
@@ -39,6 +40,12 @@ def test_contracts_point_at_each_other(deployed):
     assert c["RiskOracle"].functions.modelRegistry().call() == a["ModelRegistry"]
     assert c["CreditVoucher"].functions.riskOracle().call() == a["RiskOracle"]
     assert c["CreditVoucher"].functions.projectRegistry().call() == a["ProjectRegistry"]
+    bond = c["GreenBond"].functions
+    assert bond.settlementToken().call() == a["SettlementToken"]
+    assert bond.projectRegistry().call() == a["ProjectRegistry"]
+    assert bond.monitoringReports().call() == a["MRVReports"]
+    assert bond.riskOracle().call() == a["RiskOracle"]
+    assert c["GreenBondFactory"].functions.implementation().call() == a["GreenBond"]
 
 
 def test_grants_and_roles(deployed, admin, regulator):

@@ -1,0 +1,229 @@
+"""`greenfi bond ...`: create a green bond series, subscribe, release proceeds, fund and claim coupons, report.
+
+The pure parts (ISIN and date parsing, the terms tuple with its maturity on the coupon grid) are plain
+functions that tests call directly; the click commands only read the chain and send transactions (plain
+web3.py). The impact report lives in greenfi.bond_report.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import click
+from web3 import Web3
+
+from greenfi import contracts, networks
+from greenfi.errors import ConfigError
+from greenfi.signers import Signer
+from greenfi.transactions import transact
+from greenfi.voucher_cli import _connect, _signer, format_amount, parse_amount
+
+YEAR = 365 * 24 * 3600
+DAY_COUNTS = {"30/360": 0, "act/365": 1}
+FREQUENCIES = (1, 2, 4, 12)
+
+
+# ---------------------------------------------------------------- pure parts
+
+
+def parse_isin(text: str) -> bytes:
+    """An ISIN-like id (1–12 ASCII letters/digits) as the bytes32 the contract keys series by."""
+    text = text.strip().upper()
+    if not 1 <= len(text) <= 12 or not text.isascii() or not text.isalnum():
+        raise click.BadParameter(f"an ISIN-like id is 1-12 ASCII letters and digits: {text!r}")
+    return text.encode().ljust(32, b"\0")
+
+
+def parse_time(text: str) -> int:
+    """`YYYY-MM-DD` (00:00 UTC) or unix seconds."""
+    text = text.strip()
+    if text.isdigit():
+        return int(text)
+    try:
+        day = dt.date.fromisoformat(text)
+    except ValueError:
+        raise click.BadParameter(f"not a date (YYYY-MM-DD) or unix time: {text!r}") from None
+    return int(dt.datetime(day.year, day.month, day.day, tzinfo=dt.timezone.utc).timestamp())
+
+
+def build_terms(*, isin: str, denomination: int, issue_size: int, minimum_raise: int, start: int, issue: int,
+                periods: int, coupon_bps: int, frequency: int, day_count: str, kpi_step_bps: int = 0,
+                kpi_target_grams: int = 0, risk_limit_bps: int = 10_000, call_date: int = 0,
+                call_price: int = 0) -> tuple:
+    """The IGreenBond.Terms tuple; maturity is `periods` coupon periods (365 days / frequency) after issue."""
+    if frequency not in FREQUENCIES:
+        raise click.BadParameter(f"coupon frequency must be one of {FREQUENCIES}, got {frequency}")
+    if day_count not in DAY_COUNTS:
+        raise click.BadParameter(f"day count must be one of {', '.join(DAY_COUNTS)}, got {day_count!r}")
+    if not 1 <= periods <= 120:
+        raise click.BadParameter(f"1 to 120 coupon periods, got {periods}")
+    if not start < issue:
+        raise click.BadParameter("the subscription must start before the issue date")
+    if not 0 < minimum_raise <= issue_size:
+        raise click.BadParameter("the minimum raise must be between 1 and the issue size")
+    maturity = issue + periods * (YEAR // frequency)
+    return (parse_isin(isin), denomination, issue_size, minimum_raise, start, issue, maturity, coupon_bps, frequency,
+            DAY_COUNTS[day_count], kpi_step_bps, kpi_target_grams, risk_limit_bps, call_date, call_price)
+
+
+# ---------------------------------------------------------------- chain access
+
+
+@dataclass
+class Session:
+    w3: Web3
+    signer: Signer
+    factory: Any
+
+
+def open_session(network_name: str, sender: str | None, factory_address: str | None) -> Session:
+    from greenfi.deployments import DeploymentRecord
+
+    network = networks.resolve(network_name)
+    w3 = _connect(network)
+    signer = _signer(w3, network, sender)
+    if factory_address is None:
+        deployed = DeploymentRecord(w3.eth.chain_id).get("GreenBondFactory")
+        if deployed is None:
+            raise ConfigError(f"no GreenBondFactory in deployments/{w3.eth.chain_id}.json: run `greenfi deploy`")
+        factory_address = deployed.address
+    elif not Web3.is_address(factory_address):
+        raise ConfigError(f"--factory is not an address: {factory_address}")
+    return Session(w3, signer, contracts.at(w3, "GreenBondFactory", factory_address))
+
+
+def resolve_bond(session: Session, bond: str):
+    """A series by its address or its ISIN-like id."""
+    if Web3.is_address(bond):
+        address = bond
+    else:
+        address = session.factory.functions.bondOf(parse_isin(bond)).call()
+    return contracts.at(session.w3, "GreenBond", address)
+
+
+def _send(session: Session, call) -> dict:
+    receipt = transact(session.w3, session.signer, call)
+    click.echo(f"mined in block {receipt['blockNumber']}, gas {receipt['gasUsed']:,}")
+    return receipt
+
+
+def _approve(session: Session, bond, amount: int) -> None:
+    token = contracts.at(session.w3, "SettlementToken", bond.functions.settlementToken().call())
+    if token.functions.allowance(session.signer.address, bond.address).call() < amount:
+        _send(session, token.functions.approve(bond.address, amount))
+
+
+# ---------------------------------------------------------------- commands
+
+
+def _common(fn):
+    fn = click.option("--factory", "factory_address", metavar="ADDRESS",
+                      help="GreenBondFactory address (default: deployments/<chainId>.json).")(fn)
+    fn = click.option("--from", "sender", metavar="ACCOUNT",
+                      help="Local node: account address or index (default 0). Live: must match the configured key.")(fn)
+    return click.option("--network", "network_name", required=True, help="a local network or a live NAME")(fn)
+
+
+BOND = click.argument("bond", metavar="BOND")  # address or ISIN-like id
+
+
+@click.group("bond")
+def bond() -> None:
+    """Green bonds: create, subscribe, release, fund-coupon, claim, report."""
+
+
+@bond.command()
+@_common
+@click.option("--isin", required=True, help="ISIN-like id, up to 12 letters and digits.")
+@click.option("--name", required=True)
+@click.option("--symbol", required=True)
+@click.option("--denomination", required=True, help="Settlement units per bond, e.g. 1000.")
+@click.option("--size", "issue_size", type=int, required=True, help="Bonds on offer.")
+@click.option("--minimum", "minimum_raise", type=int, required=True, help="Bonds that must sell, else refunds.")
+@click.option("--start", required=True, help="Subscriptions open (YYYY-MM-DD or unix seconds).")
+@click.option("--issue", required=True, help="Issue date (YYYY-MM-DD or unix seconds).")
+@click.option("--periods", type=int, required=True, help="Coupon periods to maturity.")
+@click.option("--coupon-bps", type=click.IntRange(0, 10_000), required=True)
+@click.option("--frequency", type=int, default=2, show_default=True, help="Coupons per year: 1, 2, 4 or 12.")
+@click.option("--day-count", default="30/360", show_default=True, type=click.Choice(list(DAY_COUNTS)))
+@click.option("--kpi-step-bps", type=int, default=25, show_default=True)
+@click.option("--kpi-target-t", type=float, default=0, show_default=True, help="t CO2e per period (0: not KPI-linked).")
+@click.option("--risk-limit-bps", type=click.IntRange(0, 10_000), default=500, show_default=True)
+def create(network_name, sender, factory_address, isin, name, symbol, denomination, issue_size, minimum_raise, start,
+           issue, periods, coupon_bps, frequency, day_count, kpi_step_bps, kpi_target_t, risk_limit_bps):
+    """Create a series (the sender, an enterprise, is its issuer)."""
+    session = open_session(network_name, sender, factory_address)
+    terms = build_terms(isin=isin, denomination=parse_amount(denomination), issue_size=issue_size,
+                        minimum_raise=minimum_raise, start=parse_time(start), issue=parse_time(issue), periods=periods,
+                        coupon_bps=coupon_bps, frequency=frequency, day_count=day_count, kpi_step_bps=kpi_step_bps,
+                        kpi_target_grams=int(kpi_target_t * 10**6), risk_limit_bps=risk_limit_bps)
+    _send(session, session.factory.functions.createBond(terms, name, symbol))
+    click.echo(f"{isin}: {session.factory.functions.bondOf(terms[0]).call()}")
+
+
+@bond.command()
+@_common
+@BOND
+@click.argument("bonds", type=click.IntRange(1))
+def subscribe(network_name, sender, factory_address, bond, bonds):
+    """Subscribe BONDS bonds (approves the settlement token as needed)."""
+    session = open_session(network_name, sender, factory_address)
+    contract = resolve_bond(session, bond)
+    cost = bonds * contract.functions.terms().call()[1]
+    _approve(session, contract, cost)
+    _send(session, contract.functions.subscribe(bonds))
+    click.echo(f"subscribed {bonds:,} bonds for {format_amount(cost)}")
+
+
+@bond.command()
+@_common
+@BOND
+@click.argument("milestone_id", type=click.IntRange(0))
+def release(network_name, sender, factory_address, bond, milestone_id):
+    """Release a milestone's proceeds to its project's developer (its condition must be met)."""
+    session = open_session(network_name, sender, factory_address)
+    contract = resolve_bond(session, bond)
+    _send(session, contract.functions.releaseMilestone(milestone_id))
+
+
+@bond.command("fund-coupon")
+@_common
+@BOND
+def fund_coupon(network_name, sender, factory_address, bond):
+    """Issuer: fund the next coupon period."""
+    session = open_session(network_name, sender, factory_address)
+    contract = resolve_bond(session, bond)
+    period = contract.functions.nextPeriod().call()
+    amount = contract.functions.couponPerBond(period).call() * contract.functions.totalSupply().call()
+    _approve(session, contract, amount)
+    _send(session, contract.functions.fundCoupon(period))
+    click.echo(f"period {period} funded: {format_amount(amount)}")
+
+
+@bond.command()
+@_common
+@BOND
+def claim(network_name, sender, factory_address, bond):
+    """Claim every coupon owed to the sender."""
+    session = open_session(network_name, sender, factory_address)
+    contract = resolve_bond(session, bond)
+    owed = contract.functions.claimableCoupons(session.signer.address).call()
+    _send(session, contract.functions.claimCoupons())
+    click.echo(f"claimed {format_amount(owed)}")
+
+
+@bond.command()
+@_common
+@BOND
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("reports/bonds"),
+              show_default=True)
+def report(network_name, sender, factory_address, bond, out_dir):
+    """Write the series' impact report (Markdown + PNG chart) built from its events."""
+    from greenfi.bond_report import build_report
+
+    session = open_session(network_name, sender, factory_address)
+    paths = build_report(session.w3, resolve_bond(session, bond).address, out_dir)
+    click.echo(f"wrote {paths['markdown']} and {paths['chart']}")

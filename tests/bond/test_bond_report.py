@@ -1,0 +1,86 @@
+"""The impact report, built from a series' events after a life on the Brownie chain; the CLI's pure parts."""
+
+import click
+import pytest
+from bond_support import TONNE, b32, past
+from brownie import web3
+from conftest import DENOMINATION
+from web3 import Web3
+
+from greenfi.bond_cli import build_terms, parse_isin, parse_time
+from greenfi.bond_report import BondFacts, Milestone, build_report, markdown, totals
+
+MWH = 10**6
+
+
+@pytest.fixture
+def lived(bond, reports, issuer, investor, investor2, verifier, developer, outsider):
+    """Sold 300 / 100, settled, two milestones (one released), two coupons, one KPI observation."""
+    bond.subscribe(300, {"from": investor})
+    bond.subscribe(100, {"from": investor2})
+    past(bond.terms()[5])
+    bond.settle({"from": issuer})
+    bond.allocate(1, 150 * DENOMINATION, 0, {"from": issuer})
+    bond.allocate(2, 50 * DENOMINATION, 10 * MWH, {"from": issuer})
+    bond.attestMilestone(0, b32("commissioned"), {"from": verifier})
+    bond.releaseMilestone(0, {"from": outsider})
+    reports.setTotals(1, 800 * MWH, 400 * TONNE)
+    bond.fundCoupon(1, {"from": issuer})
+    past(bond.paymentDate(1))
+    bond.observeKpi(1, {"from": outsider})
+    bond.fundCoupon(2, {"from": issuer})
+    bond.claimCoupons({"from": investor})
+    return bond
+
+
+def test_report_from_events_and_views(lived, tmp_path, investor, investor2):
+    w3 = Web3(Web3.HTTPProvider(web3.provider.endpoint_uri))
+    paths = build_report(w3, lived.address, tmp_path)
+    assert paths["chart"].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    text = paths["markdown"].read_text()
+    assert "| Raised | 400,000.000000 |" in text
+    assert "| Allocated (net) | 200,000.000000 |" in text and "| Released to projects | 150,000.000000 |" in text
+    coupon = 25 * 10**6
+    assert f"| Coupons paid | {300 * coupon * 2 // 10**6:,}.000000 |" in text
+    assert "| 0 | 1 | 150,000.000000 | verifier attestation | released |" in text
+    assert "| 1 | 2 | 50,000.000000 | ≥ 10.000 MWh verified | open |" in text
+    assert "| 1 | Met | 400.000 | 100.000 | 0 |" in text
+    # 150k of project 1's 150k allocation released: all its 400 t; investor holds 3/4
+    assert f"| `{investor}` | 300 | 75.00% | 600.000 | 300.000 |" in text
+    assert f"| `{investor2}` | 100 | 25.00% | 200.000 | 100.000 |" in text
+    assert "![proceeds, coupons and impact](GB29-impact.png)" in text
+
+
+def test_totals_and_markdown_of_plain_facts():
+    facts = BondFacts("0xB0", "Green", "G", "Issued", 1_000 * 10**6, 10, raised=10_000 * 10**6, held=1)
+    facts.milestones = [Milestone(0, 1, 6_000 * 10**6, 0, released=True), Milestone(1, 2, 4_000 * 10**6, 0,
+                                                                                  reallocated=True)]
+    facts.coupons = [{"period": 1, "rate_bps": 500, "per_bond": 25 * 10**6, "amount": 250 * 10**6}]
+    assert totals(facts) == {"raised": 10_000 * 10**6, "allocated": 6_000 * 10**6, "released": 6_000 * 10**6,
+                             "coupons_funded": 250 * 10**6, "coupons_claimed": 0, "redeemed": 0, "refunded": 0}
+    text = markdown(facts)
+    assert "| 1 | 2 | 4,000.000000 | verifier attestation | reallocated |" in text
+    assert "| Held by the bond contract | 0.000001 |" in text
+
+
+def test_terms_put_maturity_on_the_coupon_grid():
+    t = build_terms(isin="xs0000green1", denomination=1_000, issue_size=10, minimum_raise=5, start=100, issue=1_000,
+                    periods=6, coupon_bps=500, frequency=2, day_count="act/365", kpi_target_grams=TONNE)
+    assert t[0] == b"XS0000GREEN1".ljust(32, b"\0") and t[6] == 1_000 + 6 * (365 * 86_400 // 2) and t[9] == 1
+    assert parse_time("2026-01-01") == 1_767_225_600 and parse_time("123") == 123
+
+
+@pytest.mark.parametrize("bad", [
+    dict(frequency=3), dict(day_count="30E/360"), dict(periods=0), dict(start=1_000), dict(minimum_raise=11),
+])
+def test_bad_terms_are_refused_before_sending(bad):
+    args = {**dict(isin="A1", denomination=1, issue_size=10, minimum_raise=5, start=100, issue=1_000, periods=2,
+                   coupon_bps=500, frequency=2, day_count="30/360"), **bad}
+    with pytest.raises(click.BadParameter):
+        build_terms(**args)
+
+
+@pytest.mark.parametrize("text", ["", "TOO-LONG-ISIN-1", "ÄB12"])
+def test_isins_are_short_ascii(text):
+    with pytest.raises(click.BadParameter):
+        parse_isin(text)
