@@ -28,7 +28,7 @@ from __future__ import annotations
 import contextlib
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -215,10 +215,11 @@ class _BackdatedNetwork(Network):
         return command + ["--timestamp", str(self.genesis)]
 
 
-def main(network: Network, options: DemoOptions, log: Callable[[str], None] = print,
-         attach: bool = False) -> DemoContext:
-    """Run every step on a fresh embedded chain dated before the replayed days (stopped afterwards),
-    or with `attach` on the node `greenfi chain` runs for `network`."""
+@contextlib.contextmanager
+def session(network: Network, options: DemoOptions, log: Callable[[str], None] = print,
+            attach: bool = False) -> Iterator[DemoContext]:
+    """A demo context on a fresh embedded chain dated before the replayed days (stopped on exit), or
+    with `attach` on the node `greenfi chain` runs for `network` (its clock set back meanwhile)."""
     from greenfi import chain
 
     if not network.embedded:
@@ -244,13 +245,21 @@ def main(network: Network, options: DemoOptions, log: Callable[[str], None] = pr
         ctx.report.update(replay_start=replay_start, started_at=started, chain_id=conn.chain_id, attached=attach,
                           network=network.name)
         if not attach:
-            return run(ctx)
+            yield ctx
+            return
         ctx.set_clock(replay_start - ONE_DAY)  # the devices must be active before the replayed days
         try:
-            return run(ctx)
+            yield ctx
         finally:
             try:
                 ctx.set_clock(int(time.time()))
                 log("the node's clock is back at the wall clock")
             except Exception as exc:  # never hide the step's own failure behind this one
                 log(f"could not reset the node's clock: {exc}")
+
+
+def main(network: Network, options: DemoOptions, log: Callable[[str], None] = print,
+         attach: bool = False) -> DemoContext:
+    """Run every step in a `session` (see there); the chain of an embedded run is stopped afterwards."""
+    with session(network, options, log, attach) as ctx:
+        return run(ctx)

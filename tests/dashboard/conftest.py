@@ -1,4 +1,4 @@
-"""Dashboard fixtures: a chain populated by the demo (plus a green bond, see greenfi.dashboard.sample),
+"""Dashboard fixtures: a chain populated by the demo (greenfi.dashboard.sample),
 the dashboard served against it from a thread, and a headless Chromium that has loaded it."""
 
 import pytest

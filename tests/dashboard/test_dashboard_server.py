@@ -104,15 +104,3 @@ def test_cli_says_when_the_chain_does_not_answer():
                                       f"http://127.0.0.1:{free_port()}"])
     assert result.exit_code == 1
     assert "does not answer eth_chainId" in result.output + getattr(result, "stderr", "")
-
-
-def test_sample_plan_deploys_bond_contracts_just_before_the_bond_step():
-    from greenfi.dashboard.sample import BOND_STEP, plan
-    from greenfi.demo import Step
-
-    ran = []
-    steps = [Step(n, f"step {n}", lambda ctx, n=n: ran.append(n)) for n in (1, 4, BOND_STEP, 6, 7)]
-    planned = plan(steps)
-    assert [s.number for s in planned] == [1, 4, BOND_STEP, 6, 7]
-    assert planned[2].title == f"step {BOND_STEP}" and planned[2].run is not steps[2].run
-    assert [s.run for s in planned if s.number != BOND_STEP] == [s.run for s in steps if s.number != BOND_STEP]
