@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import sqlite3
 import threading
 from pathlib import Path
 
@@ -101,27 +102,52 @@ def risk(network_name: str, features, model_dir, model_version, subject_column, 
 @click.option("--confirmations", type=click.IntRange(1), default=1, show_default=True, help="Blocks before a batch counts as anchored.")
 @click.option("--tolerance-bps", type=click.IntRange(0, 10_000), default=500, show_default=True,
               help="Energy may exceed rated capacity × duration by this much.")
+@click.option("--max-failures", type=click.IntRange(1), default=5, show_default=True,
+              help="Consecutive failed rounds (RPC down, store locked) before the daemon stops.")
+@click.option("--max-backoff-s", type=click.FloatRange(min=0), default=60.0, show_default=True,
+              help="After failures the wait between rounds doubles from --tick-s up to this.")
+@click.option("--resend-after-s", type=click.FloatRange(min=0), default=120.0, show_default=True,
+              help="Replace an unmined anchor transaction (same nonce, higher fees) after this long.")
+@click.option("--db-busy-timeout-s", type=click.FloatRange(min=0), default=5.0, show_default=True,
+              help="How long a write waits while another connection holds the store's lock.")
+@click.option("--mqtt-url", metavar="URL", help="Also take readings from this broker: mqtt://[user[:pass]@]host[:port].")
+@click.option("--mqtt-topic", default="greenfi/readings/#", show_default=True, help="Topic filter devices publish readings to.")
+@click.option("--mqtt-reply-topic", metavar="TOPIC", help="Publish each rejected reading to TOPIC/<deviceId>.")
 @click.option("--mrv-anchor", metavar="ADDRESS", help="MRVAnchor address (default: deployments/<chainId>.json).")
 @click.option("--device-registry", metavar="ADDRESS", help="DeviceRegistry address (default: deployments/<chainId>.json).")
 def sensor(network_name: str, rpc_url, sender, host, port, db_path, batch_size, window_s, tick_s, confirmations,
-           tolerance_bps, mrv_anchor, device_registry) -> None:
+           tolerance_bps, max_failures, max_backoff_s, resend_after_s, db_busy_timeout_s, mqtt_url, mqtt_topic,
+           mqtt_reply_topic, mrv_anchor, device_registry) -> None:
     """Run the sensor oracle: take signed device readings over HTTP, check and store them, and
     anchor them on MRVAnchor in Merkle batches."""
     from oracles.readings import Domain
-    from oracles.sensor.anchor import AnchorClient
+    from oracles.sensor.anchor import AnchorClient, AnchorPolicy
     from oracles.sensor.batcher import BatchPolicy
     from oracles.sensor.chain_directory import ChainDirectory
     from oracles.sensor.daemon import DaemonSettings, SensorDaemon
     from oracles.sensor.intake import IntakePolicy
+    from oracles.sensor.mqtt import MqttSettings, broker_address
+
+    if mqtt_url:
+        broker_address(mqtt_url)  # a bad URL fails before touching the chain
 
     w3, signer = connect(networks.resolve(network_name), rpc_url, sender)
+    if isinstance(w3.provider, Web3.HTTPProvider):
+        # The daemon backs off between rounds itself: a failed call should fail the round at once
+        # rather than sleep through web3's own retries.
+        w3.provider.exception_retry_configuration = None
     anchor_address = _checked_address(mrv_anchor or _recorded_address(w3, "MRVAnchor"), "--mrv-anchor")
     registry_address = _checked_address(device_registry or _recorded_address(w3, "DeviceRegistry"), "--device-registry")
-    settings = DaemonSettings(db_path, host, port, tick_s, batch=BatchPolicy(batch_size, window_s),
-                              intake=IntakePolicy(tolerance_bps=tolerance_bps))
+    settings = DaemonSettings(db_path, host, port, tick_s, max_failures, max_backoff_s, db_busy_timeout_s,
+                              batch=BatchPolicy(batch_size, window_s), intake=IntakePolicy(tolerance_bps=tolerance_bps),
+                              anchor=AnchorPolicy(resend_after_s=resend_after_s),
+                              mqtt=MqttSettings(mqtt_url, mqtt_topic, mqtt_reply_topic) if mqtt_url else None)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
-    daemon = SensorDaemon(settings, ChainDirectory(w3, registry_address), Domain(w3.eth.chain_id, anchor_address),
-                          anchor=AnchorClient(w3, anchor_address, signer, confirmations))
+    try:
+        daemon = SensorDaemon(settings, ChainDirectory(w3, registry_address), Domain(w3.eth.chain_id, anchor_address),
+                              anchor=AnchorClient(w3, anchor_address, signer, confirmations))
+    except sqlite3.OperationalError as exc:
+        raise GreenfiError(f"cannot open the store {db_path}: {exc}") from None
     click.echo(f"sensor oracle on http://{host}:{daemon.server.port} (operator {signer.address}, store {db_path})")
     code = daemon.run()
     if code:
