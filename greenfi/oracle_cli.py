@@ -154,6 +154,85 @@ def sensor(network_name: str, rpc_url, sender, host, port, db_path, batch_size, 
         raise GreenfiError(f"sensor oracle stopped: {daemon.failed_reason}")
 
 
+@oracle.command("simulate-devices")
+@click.option("--url", help="Daemon HTTP API to POST readings to, e.g. http://127.0.0.1:8700.")
+@click.option("--mqtt-url", metavar="URL", help="Or publish them to this broker: mqtt://host[:port].")
+@click.option("--mqtt-topic-prefix", default="greenfi/readings", show_default=True, help="Readings go to PREFIX/<deviceId>.")
+@click.option("--devices", "count", type=click.IntRange(1, 10_000), default=3, show_default=True, help="How many devices.")
+@click.option("--keys-from-seed", "seed", default="demo", show_default=True,
+              help="Derive device keys and ids from this seed (test keys: never for real value).")
+@click.option("--speedup", type=click.FloatRange(min=0), default=60.0, show_default=True,
+              help="Replay this many times faster than real time (0 = as fast as possible).")
+@click.option("--steps", type=click.IntRange(min=1), help="Replay this many five-minute steps (default: the whole series).")
+@click.option("--start-row", type=click.IntRange(min=0), default=0, show_default=True, help="First row of the series to replay.")
+@click.option("--first-sequence", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Sequence number of each device's first reading (continue an earlier replay above its last).")
+@click.option("--network", "network_name", help="Read the chain id and MRVAnchor address from this network (and --register there).")
+@click.option("--rpc-url", help="Node URL (default: the network's).")
+@click.option("--chain-id", type=int, help="Signing domain chain id (without --network).")
+@click.option("--mrv-anchor", metavar="ADDRESS", help="Signing domain: the MRVAnchor address (default: deployments/<chainId>.json).")
+@click.option("--register", "do_register", is_flag=True,
+              help="First register the devices in DeviceRegistry (as --developer) and activate them (as --verifier).")
+@click.option("--project", "project_id", type=click.IntRange(min=1), help="Project the devices belong to (with --register).")
+@click.option("--developer", metavar="ADDRESS", help="Unlocked account of the project's developer (with --register).")
+@click.option("--verifier", metavar="ADDRESS", help="Unlocked account of a verifier (with --register).")
+@click.option("--device-registry", metavar="ADDRESS", help="DeviceRegistry address (default: deployments/<chainId>.json).")
+@click.option("--list", "list_only", is_flag=True, help="Print the fleet (id, signer, capacity) as JSON lines and exit.")
+def simulate_devices(url, mqtt_url, mqtt_topic_prefix, count, seed, speedup, steps, start_row, first_sequence,
+                     network_name, rpc_url, chain_id, mrv_anchor, do_register, project_id, developer, verifier,
+                     device_registry, list_only) -> None:
+    """Replay the shipped real PV series as COUNT signed devices against a sensor daemon."""
+    import json
+
+    from oracles.readings import Domain
+    from oracles.sensor import simulate
+
+    devices = simulate.fleet(seed, count)
+    if list_only:
+        for d in devices:
+            click.echo(json.dumps({"deviceId": "0x" + d.device_id.hex(), "signer": d.address, "capacityW": d.capacity_w,
+                                   "scale": d.scale, "dayOffset": d.day_offset}))
+        return
+    if bool(url) == bool(mqtt_url):
+        raise ConfigError("pass exactly one of --url and --mqtt-url")
+    if network_name:
+        w3, _ = connect(networks.resolve(network_name), rpc_url, None)
+        chain_id = w3.eth.chain_id
+        mrv_anchor = mrv_anchor or _recorded_address(w3, "MRVAnchor")
+        if do_register:
+            _register_simulated(w3, devices, project_id, developer, verifier, device_registry)
+    elif do_register:
+        raise ConfigError("--register needs --network")
+    if chain_id is None or not mrv_anchor:
+        raise ConfigError("the signing domain needs --network, or --chain-id and --mrv-anchor")
+    domain = Domain(chain_id, _checked_address(mrv_anchor, "--mrv-anchor"))
+    replay = simulate.Replay(devices, domain, first_sequence=first_sequence)
+    close = lambda: None  # noqa: E731
+    if url:
+        send = simulate.http_sender(url)
+    else:
+        send, close = simulate.mqtt_sender(mqtt_url, mqtt_topic_prefix)
+    try:
+        tally = simulate.run(replay, send, steps, speedup, start_row=start_row)
+    finally:
+        close()
+    rejected = ", ".join(f"{k} {v}" for k, v in sorted((tally.rejected or {}).items())) or "none"
+    click.echo(f"sent {tally.sent} readings from {count} devices: accepted {tally.accepted}, rejected: {rejected}")
+
+
+def _register_simulated(w3: Web3, devices, project_id, developer, verifier, device_registry) -> None:
+    from greenfi.signers import UnlockedSigner
+    from oracles.sensor import simulate
+
+    if project_id is None or not developer or not verifier:
+        raise ConfigError("--register needs --project, --developer and --verifier")
+    registry = _checked_address(device_registry or _recorded_address(w3, "DeviceRegistry"), "--device-registry")
+    now = w3.eth.get_block("latest")["timestamp"]
+    added = simulate.register(w3, registry, devices, project_id, UnlockedSigner(_checked_address(developer, "--developer")),
+                              UnlockedSigner(_checked_address(verifier, "--verifier")), now - 86_400 * 365 * 12)
+    click.echo(f"registered and activated {added} devices in project {project_id} ({len(devices) - added} already there)")
+
+
 @oracle.command("register-model")
 @click.option("--network", "network_name", required=True, help="development, ganache, sepolia, ... or any NAME with $NAME_RPC_URL")
 @click.option("--model", "model_dir", required=True, type=click.Path(path_type=Path), help="Model directory (greenfi model train --out).")

@@ -1,7 +1,13 @@
 """PV power series: reading a measured series, unit conversion, and gap-aware forecasting features.
 
 A series is a float Series of average AC power in kW indexed by its (sorted, unique) timestamps, one
-reading per 5-minute step. Lag features look readings up by exact timestamp (t - k * 5 min), so a lag
+reading per 5-minute step.
+
+Time zones: the shipped series' clock is naive local *standard* time of a US Pacific site, UTC-8 all
+year (no daylight saving: the midpoint of each day's daylight rows averages 11:58 on that clock,
+i.e. solar noon near 120 deg W at UTC-8; with PDT it would sit near 13:00). Features (minute of day,
+day of year) are computed on that clock. Sensor readings carry unix UTC seconds: `local_times`
+converts them to the series' clock and `unix_seconds` converts back, both with an explicit zone. Lag features look readings up by exact timestamp (t - k * 5 min), so a lag
 that would reach across a gap (night, a dropped reading) is missing rather than an older reading.
 """
 
@@ -24,6 +30,7 @@ FEATURES = (
     "minute_of_day",
     "day_of_year",
 )
+SERIES_TZ = "Etc/GMT+8"  # POSIX sign convention: Etc/GMT+8 is UTC-8, fixed, no DST
 WH_PER_KWH = 1000.0
 SECONDS_PER_HOUR = 3600.0
 
@@ -34,6 +41,22 @@ def energy_to_average_kw(energy_wh: np.ndarray | float, period_seconds: np.ndarr
     if np.any(period_seconds <= 0):
         raise ModelInputError("energy period must be positive")
     return np.asarray(energy_wh, dtype=np.float64) / WH_PER_KWH / (period_seconds / SECONDS_PER_HOUR)
+
+
+def local_times(unix_seconds, tz: str = SERIES_TZ) -> pd.DatetimeIndex:
+    """Naive wall-clock times in zone `tz` of unix UTC seconds (the model's feature clock)."""
+    stamps = pd.to_datetime(np.atleast_1d(np.asarray(unix_seconds, dtype=np.int64)), unit="s", utc=True)
+    return pd.DatetimeIndex(stamps).tz_convert(tz).tz_localize(None).as_unit("ns")
+
+
+def unix_seconds(local: pd.DatetimeIndex, tz: str = SERIES_TZ) -> np.ndarray:
+    """Unix UTC seconds of naive wall-clock times in zone `tz` (inverse of `local_times`).
+    Raises ModelInputError for a wall-clock time that does not exist or is ambiguous in `tz`."""
+    try:
+        aware = pd.DatetimeIndex(local).tz_localize(tz, ambiguous="raise", nonexistent="raise")
+    except (ValueError, TypeError) as exc:  # pytz/zoneinfo errors derive from ValueError
+        raise ModelInputError(f"cannot place local times in {tz}: {exc}") from None
+    return aware.tz_convert("UTC").as_unit("s").asi8
 
 
 def read_power_series(path: Path, time_column: str = "ts", power_column: str | None = None) -> pd.Series:

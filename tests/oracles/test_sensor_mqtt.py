@@ -3,44 +3,18 @@ the daemon runs them through the same Intake as HTTP, and every rejection is cou
 answered on the reply topic; readings published while the daemon is away are delivered later."""
 
 import json
-import shutil
-import socket
-import subprocess
 import threading
 import time
 
 import paho.mqtt.client as mqtt
 import pytest
-from sensor_fixtures import T0, directory, make_devices
+from sensor_fixtures import DOMAIN, T0, directory, make_devices
 
-from greenfi.chain import free_port
 from greenfi.errors import ConfigError
 from oracles.sensor.daemon import DaemonSettings, SensorDaemon
 from oracles.sensor.mqtt import MqttSettings, broker_address
-from sensor_fixtures import DOMAIN
 
 NOW = T0 + 10_000 * 300
-MOSQUITTO = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
-
-
-@pytest.fixture
-def broker(tmp_path):
-    port = free_port()
-    config = tmp_path / "mosquitto.conf"
-    config.write_text(f"listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\n")
-    proc = subprocess.Popen([MOSQUITTO, "-c", str(config)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 20
-    while True:
-        assert proc.poll() is None, proc.stderr.read().decode()
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            break
-        except OSError:
-            assert time.monotonic() < deadline, "mosquitto did not start"
-            time.sleep(0.05)
-    yield f"mqtt://127.0.0.1:{port}"
-    proc.terminate()
-    proc.wait(timeout=10)
 
 
 @pytest.fixture
