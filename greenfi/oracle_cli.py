@@ -113,11 +113,16 @@ def risk(network_name: str, features, model_dir, model_version, subject_column, 
 @click.option("--mqtt-url", metavar="URL", help="Also take readings from this broker: mqtt://[user[:pass]@]host[:port].")
 @click.option("--mqtt-topic", default="greenfi/readings/#", show_default=True, help="Topic filter devices publish readings to.")
 @click.option("--mqtt-reply-topic", metavar="TOPIC", help="Publish each rejected reading to TOPIC/<deviceId>.")
+@click.option("--anomaly-model", default="default", show_default=True, metavar="DIR|default|off",
+              help="Screen readings with this PV anomaly model (greenfi model anomaly-train --out DIR); 'default' "
+                   "trains one on the shipped PV series once and caches it under --cache-dir; 'off' screens nothing.")
+@click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path), envvar="GREENFI_CACHE_DIR",
+              default=Path.home() / ".cache" / "greenfi", show_default=True, help="Where the default model is cached.")
 @click.option("--mrv-anchor", metavar="ADDRESS", help="MRVAnchor address (default: deployments/<chainId>.json).")
 @click.option("--device-registry", metavar="ADDRESS", help="DeviceRegistry address (default: deployments/<chainId>.json).")
 def sensor(network_name: str, rpc_url, sender, host, port, db_path, batch_size, window_s, tick_s, confirmations,
            tolerance_bps, max_failures, max_backoff_s, resend_after_s, db_busy_timeout_s, mqtt_url, mqtt_topic,
-           mqtt_reply_topic, mrv_anchor, device_registry) -> None:
+           mqtt_reply_topic, anomaly_model, cache_dir, mrv_anchor, device_registry) -> None:
     """Run the sensor oracle: take signed device readings over HTTP, check and store them, and
     anchor them on MRVAnchor in Merkle batches."""
     from oracles.readings import Domain
@@ -143,15 +148,31 @@ def sensor(network_name: str, rpc_url, sender, host, port, db_path, batch_size, 
                               anchor=AnchorPolicy(resend_after_s=resend_after_s),
                               mqtt=MqttSettings(mqtt_url, mqtt_topic, mqtt_reply_topic) if mqtt_url else None)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
+    screen = _anomaly_screen(anomaly_model, cache_dir)
     try:
         daemon = SensorDaemon(settings, ChainDirectory(w3, registry_address), Domain(w3.eth.chain_id, anchor_address),
-                              anchor=AnchorClient(w3, anchor_address, signer, confirmations))
+                              screen=screen, anchor=AnchorClient(w3, anchor_address, signer, confirmations))
     except sqlite3.OperationalError as exc:
         raise GreenfiError(f"cannot open the store {db_path}: {exc}") from None
     click.echo(f"sensor oracle on http://{host}:{daemon.server.port} (operator {signer.address}, store {db_path})")
     code = daemon.run()
     if code:
         raise GreenfiError(f"sensor oracle stopped: {daemon.failed_reason}")
+
+
+def _anomaly_screen(choice: str, cache_dir: Path):
+    """The intake's anomaly screen for --anomaly-model (None for 'off')."""
+    if choice == "off":
+        return None
+    from models.anomaly import AnomalyModel
+    from models.errors import ModelError
+    from oracles.sensor.screen import AnomalyScreen, default_model
+
+    try:
+        model = default_model(cache_dir) if choice == "default" else AnomalyModel.load(Path(choice))
+    except ModelError as exc:
+        raise ConfigError(f"--anomaly-model: {exc}") from None
+    return AnomalyScreen(model)
 
 
 @oracle.command("simulate-devices")

@@ -51,6 +51,8 @@ class SensorDaemon:
         self.clock = clock
         self.metrics = Metrics()
         self.store = Store(settings.db_path, settings.db_busy_timeout_s)
+        if screen is not None and getattr(screen, "history_loader", False) is None:
+            screen.history_loader = self.store.recent_readings  # an AnomalyScreen learns history from the store
         self.intake = Intake(self.store, directory, domain, settings.intake, screen, clock, self._count)
         self.server = SensorHTTPServer(
             ServerContext(self.intake, self.store, self.metrics, self.health), settings.host, settings.port)

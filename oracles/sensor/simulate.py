@@ -32,10 +32,10 @@ from oracles.codec import SignedReading
 from oracles.keccak import keccak256
 from oracles.readings import Domain, Reading
 from oracles.sensor.devices import DeviceInfo
+from oracles.sensor.screen import REFERENCE_CAPACITY_W
 from oracles.signing import sign_reading
 
 STEP_S = int(STEP.total_seconds())
-CLIP_KW = 7.1  # the measured inverter clips here; a device's capacity is this times its scale, plus headroom
 PV_INVERTER = 0
 
 
@@ -53,7 +53,8 @@ class SimulatedDevice:
 
     @property
     def capacity_w(self) -> int:
-        return int(CLIP_KW * self.scale * 1000 * 1.1)
+        """The measured plant's rating scaled: the anomaly screen normalises by it."""
+        return int(REFERENCE_CAPACITY_W * self.scale)
 
     def info(self, project_id: int) -> DeviceInfo:
         return DeviceInfo(self.device_id, self.address, project_id, self.capacity_w, True)

@@ -171,6 +171,13 @@ class Store:
             [(now, d, s, reason, detail, int(flagged)) for d, s, reason, detail, flagged in rows],
         )
 
+    def recent_readings(self, device_id: bytes, since: int) -> list[tuple[int, int, int]]:
+        """(period start, period end, energy Wh) of a device's accepted readings starting at or after `since`."""
+        with self.lock:
+            return self._db.execute(
+                "SELECT period_start, period_end, energy_wh FROM readings WHERE device_id = ? AND period_start >= ?"
+                " ORDER BY sequence", (device_id, since)).fetchall()
+
     def reading_count(self, batched: bool | None = None) -> int:
         where = {None: "", True: " WHERE batch_id IS NOT NULL", False: " WHERE batch_id IS NULL"}[batched]
         with self.lock:

@@ -36,7 +36,8 @@ class DaemonProcess:
         self.operator = operator
         self.port = free_port()
         self.options = {"batch-size": 4, "window-s": 0.3, "tick-s": 0.1, "max-failures": 5, "max-backoff-s": 0.5,
-                        "resend-after-s": 1, "db-busy-timeout-s": 0.2} | options
+                        "resend-after-s": 1, "db-busy-timeout-s": 0.2,
+                        "anomaly-model": "off"} | options  # the drills' readings are random, not PV-shaped
         self.base = [sys.executable, "-c", "from greenfi.cli import main; main()", "oracle", "sensor",
                      "--network", "development", "--rpc-url", rpc_url, "--from", operator, "--db", str(db),
                      "--port", str(self.port), "--mrv-anchor", anchor, "--device-registry", registry]
