@@ -4,6 +4,7 @@ anchor transaction dropped by the node, and the store locked by another connecti
 drill: every acknowledged reading is stored and in exactly one anchored batch, no root is anchored
 twice, and per device the energy in the anchored leaves equals the energy of the stored readings."""
 
+import json
 import random
 import sqlite3
 import tempfile
@@ -14,7 +15,8 @@ from pathlib import Path
 import pytest
 from brownie import web3
 from mrv_helpers import DAY, chain_now, sign
-from sensor_process import DaemonProcess, RpcRelay, accepted_keys, all_anchored, check_exactly_once, wait_until
+from sensor_process import (DaemonProcess, RpcRelay, accepted_keys, all_anchored, check_exactly_once, mosquitto_broker,
+                            wait_until)
 
 SEED = 20261124
 ROUNDS = 5
@@ -235,3 +237,40 @@ def test_a_locked_store_is_waited_out_then_the_breaker_stops_the_daemon(drill):
     locker.execute("ROLLBACK")
     locker.close()
     finish(daemon, feed, acknowledged)
+
+
+def test_kill_9_while_devices_publish_over_mqtt_loses_no_published_reading(drill):
+    """The broker holds what the daemon has not acknowledged (persistent QoS 1 session), and the daemon
+    acknowledges only after committing: every reading the broker accepted ends anchored, once."""
+    import paho.mqtt.client as mqtt
+
+    from oracles.sensor.mqtt import broker_address
+
+    make, feed = drill
+    with mosquitto_broker() as url:
+        host, port, _, _ = broker_address(url)
+        device = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id="drill-devices")
+        device.connect(host, port)
+        device.loop_start()
+        daemon = make(**{"mqtt-url": url})
+        published: set = set()
+        rng = random.Random(SEED + 2)
+        try:
+            def publish(n):
+                for item in feed.take(n):
+                    device.publish(f"greenfi/readings/{item['deviceId']}", json.dumps(item), qos=1).wait_for_publish(10)
+                    published.add((item["deviceId"], item["sequence"]))  # the broker has it
+
+            for _ in range(3):
+                daemon.start()
+                publish(rng.randint(5, 25))
+                daemon.kill()  # some of those are still in flight
+                publish(rng.randint(0, 5))  # the broker queues these for the daemon's session
+            daemon.start(**{"window-s": 0.3})
+            wait_until(lambda: read_keys(daemon.db) and set(read_keys(daemon.db)) >= published and all_anchored(daemon.db),
+                       daemon=daemon, message="every published reading stored and anchored")
+            assert daemon.terminate() == 0
+        finally:
+            device.disconnect()
+            device.loop_stop()
+        check_exactly_once(daemon.db, daemon.anchor, published, feed.sent)
