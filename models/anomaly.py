@@ -143,8 +143,11 @@ class AnomalyModel:
         readings = _checked_series(readings, allow_missing=True)
         known = readings if history is None else pd.concat([_checked_series(history), readings])
         known = known[~known.index.duplicated(keep="last")].sort_index()
-        expected = _forecast(self.booster, features(known, readings.index))
-        actual = readings.to_numpy(dtype=np.float64)
+        return self.judge(features(known, readings.index), readings.to_numpy(dtype=np.float64))
+
+    def judge(self, x: pd.DataFrame, actual: np.ndarray) -> pd.DataFrame:
+        """`screen` on a ready feature table (see models.pv.feature_frame) and the readings' kW, row by row."""
+        expected = _forecast(self.booster, x)
         residual = actual - expected
         reasons = np.full(len(actual), "", dtype=object)
         implausible = np.abs(residual) > self.threshold_kw
@@ -156,7 +159,7 @@ class AnomalyModel:
         reasons[~np.isfinite(actual)] = "reading is not a finite number"
         return pd.DataFrame(
             {"expected_kw": expected, "residual_kw": residual, "flagged": reasons != "", "reason": reasons},
-            index=readings.index,
+            index=x.index,
         )
 
     def save(self, out_dir: Path) -> None:

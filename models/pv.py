@@ -95,11 +95,18 @@ def read_power_series(path: Path, time_column: str = "ts", power_column: str | N
 def features(history: pd.Series, timestamps: pd.DatetimeIndex) -> pd.DataFrame:
     """Features for forecasting the reading at each of `timestamps` from `history` (earlier readings only)."""
     lags = np.column_stack([history.reindex(timestamps - k * STEP).to_numpy() for k in range(1, LAGS + 1)])
+    return feature_frame(lags, history.reindex(timestamps - pd.Timedelta(days=1)).to_numpy(), timestamps)
+
+
+def feature_frame(lags: np.ndarray, yesterday: np.ndarray, timestamps: pd.DatetimeIndex) -> pd.DataFrame:
+    """The feature table from looked-up values: `lags[i, k-1]` is the reading k steps before
+    `timestamps[i]` and `yesterday[i]` the one a day before (NaN where missing). Callers that keep
+    history in their own structure (the sensor screen) look values up themselves and call this."""
     columns = {f"lag_{k}": lags[:, k - 1] for k in range(1, LAGS + 1)}
     columns["mean_3"] = _mean_present(lags[:, :3])
     columns["mean_6"] = _mean_present(lags)
     columns["slope"] = lags[:, 0] - lags[:, 1]
-    columns["same_time_yesterday"] = history.reindex(timestamps - pd.Timedelta(days=1)).to_numpy()
+    columns["same_time_yesterday"] = yesterday
     columns["minute_of_day"] = (timestamps.hour * 60 + timestamps.minute).to_numpy(dtype=np.float64)
     columns["day_of_year"] = timestamps.dayofyear.to_numpy(dtype=np.float64)
     return pd.DataFrame(columns, index=timestamps)[list(FEATURES)]

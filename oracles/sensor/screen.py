@@ -26,17 +26,17 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
 from models.anomaly import AnomalyModel, train_anomaly
 from models.artifacts import sha256_file
 from models.datasets import PV_CSV
-from models.pv import LAGS, SECONDS_PER_HOUR, STEP, WH_PER_KWH, local_times
+from models.pv import LAGS, SECONDS_PER_HOUR, STEP, WH_PER_KWH, feature_frame, local_times
 from oracles.readings import Reading
 from oracles.sensor.devices import DeviceInfo
 
 REFERENCE_CAPACITY_W = 7_810  # the measured plant: its inverter clips at 7.1 kW AC, rated with 10 % headroom
 STEP_S = int(STEP.total_seconds())
+DAY_S = 86_400
 HISTORY_S = 25 * 3600  # the features reach back 24 hours (same time yesterday)
 
 # (device id, since unix seconds) -> [(period start, period end, energy Wh)] of accepted readings
@@ -53,49 +53,47 @@ class AnomalyScreen:
         self._lock = threading.Lock()
 
     def __call__(self, items: Sequence[tuple[Reading, DeviceInfo]]) -> list[str | None]:
+        """One model call per request. A reading is judged from the device's accepted history and the
+        readings before it in the same request (as AnomalyModel.screen treats a batch); features are
+        looked up by unix time in per-device dicts (no pandas reindexing on the hot path)."""
         reasons: list[str | None] = [None] * len(items)
-        by_device: dict[bytes, list[int]] = {}
-        for i, (reading, _) in enumerate(items):
-            by_device.setdefault(reading.device_id, []).append(i)
+        judged: list[tuple[int, bytes, int, float]] = []  # (position, device, period start, normalised kW)
+        lag_rows: list[list[float]] = []
+        yesterday: list[float] = []
+        fresh: dict[bytes, dict[int, float]] = {}
         with self._lock:
-            for device_id, positions in by_device.items():
-                self._screen_device(device_id, [items[i] for i in positions], positions, reasons)
+            for position, (reading, device) in enumerate(items):
+                history = self._device_history(reading.device_id, reading.period_start)
+                mine = fresh.setdefault(reading.device_id, {})
+                start, kw = reading.period_start, _normalised_kw(reading, device)
+
+                def known(t: int) -> float:
+                    return mine.get(t, history.get(t, np.nan))
+
+                if (reading.period_end - start == STEP_S and start % STEP_S == 0
+                        and start not in history and start not in mine):
+                    lags = [known(start - k * STEP_S) for k in range(1, LAGS + 1)]
+                    if not all(np.isnan(lags)):
+                        judged.append((position, reading.device_id, start, kw))
+                        lag_rows.append(lags)
+                        yesterday.append(known(start - DAY_S))
+                mine[start] = kw
+            if judged:
+                local = local_times(np.array([start for _, _, start, _ in judged]), self.model.timezone)
+                x = feature_frame(np.array(lag_rows, dtype=np.float64), np.array(yesterday, dtype=np.float64), local)
+                result = self.model.judge(x, np.array([kw for _, _, _, kw in judged], dtype=np.float64))
+                for (position, device_id, start, _), flagged, reason in zip(judged, result["flagged"], result["reason"]):
+                    if flagged:
+                        reasons[position] = f"{reason} (normalised to the reference plant)"
+                        fresh[device_id].pop(start, None)  # a rejected reading is no history
+            for device_id, mine in fresh.items():
+                history = self._history[device_id]
+                history.update(mine)
+                cutoff = max(history, default=0) - HISTORY_S
+                if min(history, default=cutoff) < cutoff:
+                    for stale in [t for t in history if t < cutoff]:
+                        del history[stale]
         return reasons
-
-    # ------------------------------------------------------------------ internals
-
-    def _screen_device(self, device_id: bytes, items: list[tuple[Reading, DeviceInfo]], positions: list[int],
-                       reasons: list[str | None]) -> None:
-        """One model call per device and request: a device's readings are judged together, each
-        from the history before it (an earlier reading of the same request included)."""
-        history = self._device_history(device_id, items[0][0].period_start)
-        known = set(history)
-        judged: list[tuple[int, int, float]] = []  # (position, period start, normalised kW)
-        fresh: dict[int, float] = {}
-        for (reading, device), position in zip(items, positions):
-            start, kw = reading.period_start, _normalised_kw(reading, device)
-            if (reading.period_end - start == STEP_S and start % STEP_S == 0 and start not in known
-                    and any(start - k * STEP_S in known for k in range(1, LAGS + 1))):
-                judged.append((position, start, kw))
-            fresh[start] = kw
-            known.add(start)
-        if judged:
-            judged_starts = {t for _, t, _ in judged}
-            context = history | {t: kw for t, kw in fresh.items() if t not in judged_starts}
-            stamps = np.fromiter(context, dtype=np.int64, count=len(context))
-            past = pd.Series(np.fromiter(context.values(), dtype=np.float64, count=len(context)),
-                             index=local_times(stamps, self.model.timezone)).sort_index()
-            batch = pd.Series([kw for _, _, kw in judged],
-                              index=local_times(np.array([t for _, t, _ in judged]), self.model.timezone))
-            result = self.model.screen(batch, history=past)
-            for (position, start, _), flagged, reason in zip(judged, result["flagged"], result["reason"]):
-                if flagged:
-                    reasons[position] = f"{reason} (normalised to the reference plant)"
-                    del fresh[start]  # a rejected reading is no history
-        history.update(fresh)
-        cutoff = max(history, default=0) - HISTORY_S
-        for stale in [t for t in history if t < cutoff]:
-            del history[stale]
 
     def _device_history(self, device_id: bytes, first_start: int) -> dict[int, float]:
         history = self._history.get(device_id)
