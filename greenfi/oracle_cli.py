@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import sqlite3
 import threading
 from pathlib import Path
 
@@ -101,31 +102,156 @@ def risk(network_name: str, features, model_dir, model_version, subject_column, 
 @click.option("--confirmations", type=click.IntRange(1), default=1, show_default=True, help="Blocks before a batch counts as anchored.")
 @click.option("--tolerance-bps", type=click.IntRange(0, 10_000), default=500, show_default=True,
               help="Energy may exceed rated capacity × duration by this much.")
+@click.option("--max-failures", type=click.IntRange(1), default=5, show_default=True,
+              help="Consecutive failed rounds (RPC down, store locked) before the daemon stops.")
+@click.option("--max-backoff-s", type=click.FloatRange(min=0), default=60.0, show_default=True,
+              help="After failures the wait between rounds doubles from --tick-s up to this.")
+@click.option("--resend-after-s", type=click.FloatRange(min=0), default=120.0, show_default=True,
+              help="Replace an unmined anchor transaction (same nonce, higher fees) after this long.")
+@click.option("--db-busy-timeout-s", type=click.FloatRange(min=0), default=5.0, show_default=True,
+              help="How long a write waits while another connection holds the store's lock.")
+@click.option("--mqtt-url", metavar="URL", help="Also take readings from this broker: mqtt://[user[:pass]@]host[:port].")
+@click.option("--mqtt-topic", default="greenfi/readings/#", show_default=True, help="Topic filter devices publish readings to.")
+@click.option("--mqtt-reply-topic", metavar="TOPIC", help="Publish each rejected reading to TOPIC/<deviceId>.")
+@click.option("--anomaly-model", default="default", show_default=True, metavar="DIR|default|off",
+              help="Screen readings with this PV anomaly model (greenfi model anomaly-train --out DIR); 'default' "
+                   "trains one on the shipped PV series once and caches it under --cache-dir; 'off' screens nothing.")
+@click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path), envvar="GREENFI_CACHE_DIR",
+              default=Path.home() / ".cache" / "greenfi", show_default=True, help="Where the default model is cached.")
 @click.option("--mrv-anchor", metavar="ADDRESS", help="MRVAnchor address (default: deployments/<chainId>.json).")
 @click.option("--device-registry", metavar="ADDRESS", help="DeviceRegistry address (default: deployments/<chainId>.json).")
 def sensor(network_name: str, rpc_url, sender, host, port, db_path, batch_size, window_s, tick_s, confirmations,
-           tolerance_bps, mrv_anchor, device_registry) -> None:
+           tolerance_bps, max_failures, max_backoff_s, resend_after_s, db_busy_timeout_s, mqtt_url, mqtt_topic,
+           mqtt_reply_topic, anomaly_model, cache_dir, mrv_anchor, device_registry) -> None:
     """Run the sensor oracle: take signed device readings over HTTP, check and store them, and
     anchor them on MRVAnchor in Merkle batches."""
     from oracles.readings import Domain
-    from oracles.sensor.anchor import AnchorClient
+    from oracles.sensor.anchor import AnchorClient, AnchorPolicy
     from oracles.sensor.batcher import BatchPolicy
     from oracles.sensor.chain_directory import ChainDirectory
     from oracles.sensor.daemon import DaemonSettings, SensorDaemon
     from oracles.sensor.intake import IntakePolicy
+    from oracles.sensor.mqtt import MqttSettings, broker_address
+
+    if mqtt_url:
+        broker_address(mqtt_url)  # a bad URL fails before touching the chain
 
     w3, signer = connect(networks.resolve(network_name), rpc_url, sender)
+    if isinstance(w3.provider, Web3.HTTPProvider):
+        # The daemon backs off between rounds itself: a failed call should fail the round at once
+        # rather than sleep through web3's own retries.
+        w3.provider.exception_retry_configuration = None
     anchor_address = _checked_address(mrv_anchor or _recorded_address(w3, "MRVAnchor"), "--mrv-anchor")
     registry_address = _checked_address(device_registry or _recorded_address(w3, "DeviceRegistry"), "--device-registry")
-    settings = DaemonSettings(db_path, host, port, tick_s, batch=BatchPolicy(batch_size, window_s),
-                              intake=IntakePolicy(tolerance_bps=tolerance_bps))
+    settings = DaemonSettings(db_path, host, port, tick_s, max_failures, max_backoff_s, db_busy_timeout_s,
+                              batch=BatchPolicy(batch_size, window_s), intake=IntakePolicy(tolerance_bps=tolerance_bps),
+                              anchor=AnchorPolicy(resend_after_s=resend_after_s),
+                              mqtt=MqttSettings(mqtt_url, mqtt_topic, mqtt_reply_topic) if mqtt_url else None)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
-    daemon = SensorDaemon(settings, ChainDirectory(w3, registry_address), Domain(w3.eth.chain_id, anchor_address),
-                          anchor=AnchorClient(w3, anchor_address, signer, confirmations))
+    screen = _anomaly_screen(anomaly_model, cache_dir)
+    try:
+        daemon = SensorDaemon(settings, ChainDirectory(w3, registry_address), Domain(w3.eth.chain_id, anchor_address),
+                              screen=screen, anchor=AnchorClient(w3, anchor_address, signer, confirmations))
+    except sqlite3.OperationalError as exc:
+        raise GreenfiError(f"cannot open the store {db_path}: {exc}") from None
     click.echo(f"sensor oracle on http://{host}:{daemon.server.port} (operator {signer.address}, store {db_path})")
     code = daemon.run()
     if code:
         raise GreenfiError(f"sensor oracle stopped: {daemon.failed_reason}")
+
+
+def _anomaly_screen(choice: str, cache_dir: Path):
+    """The intake's anomaly screen for --anomaly-model (None for 'off')."""
+    if choice == "off":
+        return None
+    from models.anomaly import AnomalyModel
+    from models.errors import ModelError
+    from oracles.sensor.screen import AnomalyScreen, default_model
+
+    try:
+        model = default_model(cache_dir) if choice == "default" else AnomalyModel.load(Path(choice))
+    except ModelError as exc:
+        raise ConfigError(f"--anomaly-model: {exc}") from None
+    return AnomalyScreen(model)
+
+
+@oracle.command("simulate-devices")
+@click.option("--url", help="Daemon HTTP API to POST readings to, e.g. http://127.0.0.1:8700.")
+@click.option("--mqtt-url", metavar="URL", help="Or publish them to this broker: mqtt://host[:port].")
+@click.option("--mqtt-topic-prefix", default="greenfi/readings", show_default=True, help="Readings go to PREFIX/<deviceId>.")
+@click.option("--devices", "count", type=click.IntRange(1, 10_000), default=3, show_default=True, help="How many devices.")
+@click.option("--keys-from-seed", "seed", default="demo", show_default=True,
+              help="Derive device keys and ids from this seed (test keys: never for real value).")
+@click.option("--speedup", type=click.FloatRange(min=0), default=60.0, show_default=True,
+              help="Replay this many times faster than real time (0 = as fast as possible).")
+@click.option("--steps", type=click.IntRange(min=1), help="Replay this many five-minute steps (default: the whole series).")
+@click.option("--start-row", type=click.IntRange(min=0), default=0, show_default=True, help="First row of the series to replay.")
+@click.option("--first-sequence", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Sequence number of each device's first reading (continue an earlier replay above its last).")
+@click.option("--network", "network_name", help="Read the chain id and MRVAnchor address from this network (and --register there).")
+@click.option("--rpc-url", help="Node URL (default: the network's).")
+@click.option("--chain-id", type=int, help="Signing domain chain id (without --network).")
+@click.option("--mrv-anchor", metavar="ADDRESS", help="Signing domain: the MRVAnchor address (default: deployments/<chainId>.json).")
+@click.option("--register", "do_register", is_flag=True,
+              help="First register the devices in DeviceRegistry (as --developer) and activate them (as --verifier).")
+@click.option("--project", "project_id", type=click.IntRange(min=1), help="Project the devices belong to (with --register).")
+@click.option("--developer", metavar="ADDRESS", help="Unlocked account of the project's developer (with --register).")
+@click.option("--verifier", metavar="ADDRESS", help="Unlocked account of a verifier (with --register).")
+@click.option("--device-registry", metavar="ADDRESS", help="DeviceRegistry address (default: deployments/<chainId>.json).")
+@click.option("--list", "list_only", is_flag=True, help="Print the fleet (id, signer, capacity) as JSON lines and exit.")
+def simulate_devices(url, mqtt_url, mqtt_topic_prefix, count, seed, speedup, steps, start_row, first_sequence,
+                     network_name, rpc_url, chain_id, mrv_anchor, do_register, project_id, developer, verifier,
+                     device_registry, list_only) -> None:
+    """Replay the shipped real PV series as COUNT signed devices against a sensor daemon."""
+    import json
+
+    from oracles.readings import Domain
+    from oracles.sensor import simulate
+
+    devices = simulate.fleet(seed, count)
+    if list_only:
+        for d in devices:
+            click.echo(json.dumps({"deviceId": "0x" + d.device_id.hex(), "signer": d.address, "capacityW": d.capacity_w,
+                                   "scale": d.scale, "dayOffset": d.day_offset}))
+        return
+    if bool(url) == bool(mqtt_url):
+        raise ConfigError("pass exactly one of --url and --mqtt-url")
+    if network_name:
+        w3, _ = connect(networks.resolve(network_name), rpc_url, None)
+        chain_id = w3.eth.chain_id
+        mrv_anchor = mrv_anchor or _recorded_address(w3, "MRVAnchor")
+        if do_register:
+            _register_simulated(w3, devices, project_id, developer, verifier, device_registry)
+    elif do_register:
+        raise ConfigError("--register needs --network")
+    if chain_id is None or not mrv_anchor:
+        raise ConfigError("the signing domain needs --network, or --chain-id and --mrv-anchor")
+    domain = Domain(chain_id, _checked_address(mrv_anchor, "--mrv-anchor"))
+    replay = simulate.Replay(devices, domain, first_sequence=first_sequence)
+    close = lambda: None  # noqa: E731
+    if url:
+        send = simulate.http_sender(url)
+    else:
+        send, close = simulate.mqtt_sender(mqtt_url, mqtt_topic_prefix)
+    try:
+        tally = simulate.run(replay, send, steps, speedup, start_row=start_row)
+    finally:
+        close()
+    rejected = ", ".join(f"{k} {v}" for k, v in sorted((tally.rejected or {}).items())) or "none"
+    click.echo(f"sent {tally.sent} readings from {count} devices: accepted {tally.accepted}, rejected: {rejected}")
+
+
+def _register_simulated(w3: Web3, devices, project_id, developer, verifier, device_registry) -> None:
+    from greenfi.signers import UnlockedSigner
+    from oracles.sensor import simulate
+
+    if project_id is None or not developer or not verifier:
+        raise ConfigError("--register needs --project, --developer and --verifier")
+    registry = _checked_address(device_registry or _recorded_address(w3, "DeviceRegistry"), "--device-registry")
+    now = w3.eth.get_block("latest")["timestamp"]
+    added = simulate.register(w3, registry, devices, project_id, UnlockedSigner(_checked_address(developer, "--developer")),
+                              UnlockedSigner(_checked_address(verifier, "--verifier")), now - 86_400 * 365 * 12)
+    click.echo(f"registered and activated {added} devices in project {project_id} ({len(devices) - added} already there)")
 
 
 @oracle.command("register-model")

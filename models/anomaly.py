@@ -11,7 +11,13 @@ quantile of the model's absolute residuals on the evaluation part, so screening 
 normal readings. The saved model is the one trained on the earlier part, so its metrics and threshold are
 out-of-sample for exactly that model.
 
-Timestamps are naive local time of the site, like the training series: the time-of-day features depend on it.
+Timestamps are naive wall-clock time in the zone recorded in the card (`timezone`; the shipped series'
+clock is UTC-8, see models.pv), like the training series: the time-of-day features depend on it. Callers
+holding unix UTC seconds (sensor readings) convert with `models.pv.local_times(seconds, model.timezone)`.
+
+`cross_validate` compares the model with persistence over the whole series (contiguous time folds), on
+every row with a reading 5 minutes earlier and on the rows where the system produces (both readings at
+least `producing_kw`): the figures the data's README quotes are of that kind (see docs/mrv.md).
 """
 
 import hashlib
@@ -27,7 +33,7 @@ from models.artifacts import library_versions, read_json, sha256_file, staged_di
 from models.booster import early_stopped_rounds, fit, seeded
 from models.datasets import PV_CSV
 from models.errors import ModelError, ModelInputError
-from models.pv import FEATURES, LAGS, STEP, features, read_power_series
+from models.pv import FEATURES, LAGS, SERIES_TZ, STEP, features, read_power_series
 
 MODEL_FILE = "model.txt"
 CARD_FILE = "model_card.json"
@@ -59,11 +65,18 @@ class AnomalyModel:
     def metrics(self) -> dict[str, Any]:
         return self.card["metrics"]
 
+    @property
+    def timezone(self) -> str:
+        """Zone of the wall clock the features use (cards from before it was recorded: the series' UTC-8)."""
+        return self.card.get("timezone", SERIES_TZ)
+
     @classmethod
     def fit(
-        cls, readings: pd.Series, *, seed: int = 42, eval_share: float = EVAL_SHARE, quantile: float = QUANTILE
+        cls, readings: pd.Series, *, seed: int = 42, eval_share: float = EVAL_SHARE, quantile: float = QUANTILE,
+        timezone: str = SERIES_TZ,
     ) -> "AnomalyModel":
-        """Train on the earlier `1 - eval_share` of `readings` (kW by timestamp) and evaluate on the rest."""
+        """Train on the earlier `1 - eval_share` of `readings` (kW by naive wall-clock time in `timezone`)
+        and evaluate on the rest."""
         readings = _checked_series(readings)
         if not 0 < eval_share < 1 or not 0 < quantile < 1:
             raise ModelInputError("eval_share and quantile must lie strictly between 0 and 1")
@@ -100,6 +113,7 @@ class AnomalyModel:
                 "end": readings.index[-1].isoformat(),
             },
             "features": list(FEATURES),
+            "timezone": timezone,
             "step_seconds": int(STEP.total_seconds()),
             "training": {
                 "seed": seed,
@@ -129,8 +143,11 @@ class AnomalyModel:
         readings = _checked_series(readings, allow_missing=True)
         known = readings if history is None else pd.concat([_checked_series(history), readings])
         known = known[~known.index.duplicated(keep="last")].sort_index()
-        expected = _forecast(self.booster, features(known, readings.index))
-        actual = readings.to_numpy(dtype=np.float64)
+        return self.judge(features(known, readings.index), readings.to_numpy(dtype=np.float64))
+
+    def judge(self, x: pd.DataFrame, actual: np.ndarray) -> pd.DataFrame:
+        """`screen` on a ready feature table (see models.pv.feature_frame) and the readings' kW, row by row."""
+        expected = _forecast(self.booster, x)
         residual = actual - expected
         reasons = np.full(len(actual), "", dtype=object)
         implausible = np.abs(residual) > self.threshold_kw
@@ -142,7 +159,7 @@ class AnomalyModel:
         reasons[~np.isfinite(actual)] = "reading is not a finite number"
         return pd.DataFrame(
             {"expected_kw": expected, "residual_kw": residual, "flagged": reasons != "", "reason": reasons},
-            index=readings.index,
+            index=x.index,
         )
 
     def save(self, out_dir: Path) -> None:
@@ -162,6 +179,35 @@ class AnomalyModel:
         if card.get("format") != CARD_FORMAT:
             raise ModelError(f"{model_dir} holds a {card.get('format')!r} model, not {CARD_FORMAT!r}")
         return cls(lgb.Booster(model_file=str(model_dir / MODEL_FILE)), card["screen"]["threshold_kw"], card)
+
+
+def cross_validate(readings: pd.Series, *, folds: int = 5, seed: int = 42, producing_kw: float = 1.0) -> dict[str, Any]:
+    """Model against persistence over the whole series: `folds` contiguous time folds, each forecast by a
+    model trained on the other folds (rounds by early stopping on the last fifth of those). Rows: every
+    reading with one 5 minutes earlier (`all`), and those where both are at least `producing_kw` (`producing`)."""
+    readings = _checked_series(readings)
+    x = features(readings, readings.index)
+    y = readings.to_numpy()
+    correction = y - _baseline(x)
+    forecast = np.full(len(y), np.nan)
+    params = seeded(REGRESSOR, seed)
+    for test in np.array_split(np.arange(len(y)), folds):
+        train = np.setdiff1d(np.arange(len(y)), test)
+        fitting, validation = np.split(train, [int(len(train) * (1 - VALIDATION_SHARE))])
+        rounds = early_stopped_rounds(params, x.iloc[fitting], correction[fitting], x.iloc[validation],
+                                      correction[validation])
+        forecast[test] = _forecast(fit(params, x.iloc[train], correction[train], rounds), x.iloc[test])
+    previous = x["lag_1"].to_numpy()
+    comparable = ~np.isnan(previous)
+    producing = comparable & (y >= producing_kw) & (np.nan_to_num(previous) >= producing_kw)
+    result: dict[str, Any] = {"folds": folds, "producing_kw": producing_kw}
+    for name, rows in (("all", comparable), ("producing", producing)):
+        result[name] = {
+            "rows": int(rows.sum()),
+            "model_mae_kw": round(float(np.mean(np.abs(y - forecast)[rows])), 6),
+            "persistence_mae_kw": round(float(np.mean(np.abs(y - previous)[rows])), 6),
+        }
+    return result
 
 
 def train_anomaly(out_dir: Path, data_csv: Path = PV_CSV, seed: int = 42) -> dict[str, Any]:

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from web3 import Web3
+from web3.exceptions import Web3RPCError
 
 from greenfi import contracts
 from greenfi.signers import Signer, with_fees
@@ -57,50 +58,76 @@ class AnchorClient:
     def chain_time(self) -> int:
         return self.w3.eth.get_block("latest")["timestamp"]
 
-    def send(self, batch: StoredBatch, nonce: int, bump_pct: int = 0) -> bytes:
+    def send(self, batch: StoredBatch, nonce: int, bump_pct: int = 0, attempts: int = 1) -> bytes:
+        """Send the batch's anchor with `nonce`; with `bump_pct`, fees are the network's ×
+        (1 + bump_pct)^attempts so every replacement outbids the one before."""
         call = self.contract.functions.anchorBatch(_header(batch), [])
         tx: dict[str, Any] = {"to": self.contract.address, "data": call._encode_transaction_data(), "nonce": nonce,
                               "gas": 200_000}
         if bump_pct:
             fees = with_fees(self.w3, tx)
-            tx = {k: (v * (100 + bump_pct) // 100 if k in ("maxFeePerGas", "maxPriorityFeePerGas", "gasPrice") else v)
+            tx = {k: (v * (100 + bump_pct) ** attempts // 100 ** attempts if k in ("maxFeePerGas", "maxPriorityFeePerGas", "gasPrice") else v)
                   for k, v in fees.items()}
         return bytes(self.signer.send(self.w3, tx))
 
 
 
 def anchor_batches(store: Store, client: AnchorClient, policy: AnchorPolicy = AnchorPolicy(),
-                   clock: Callable[[], float] = time.time) -> list[int]:
-    """One round of the state machine above; returns the ids of batches newly anchored."""
-    anchored = []
+                   clock: Callable[[], float] = time.time,
+                   on_anchored: Callable[[int], None] = lambda batch_id: None) -> list[int]:
+    """One round of the state machine above; returns the ids of batches newly anchored.
+    `on_anchored` hears of each as soon as it is recorded, even if the round fails later on."""
+    anchored: list[int] = []
+
+    def mark_anchored(batch_id: int) -> None:
+        store.mark_anchored(batch_id)
+        anchored.append(batch_id)
+        on_anchored(batch_id)
+
     mined_nonce = client.mined_nonce()
     for batch in store.batches("sending") + store.batches("sent"):
         if client.is_anchored(batch.root):
-            store.mark_anchored(batch.id)
-            anchored.append(batch.id)
+            mark_anchored(batch.id)
         elif client.is_anchored(batch.root, confirmed=False):
             continue  # mined, not yet deep enough
         elif batch.nonce < mined_nonce:
             store.mark_built(batch.id)  # its nonce was consumed without anchoring it
         elif batch.status == "sending":
-            store.mark_sent(batch.id, client.send(batch, batch.nonce))
+            store.mark_sent(batch.id, _send_known(client, batch, batch.nonce))
         elif clock() - batch.sent_at > policy.resend_after_s:
-            store.mark_sent(batch.id, client.send(batch, batch.nonce, policy.fee_bump_pct))
+            # Each replacement outbids the last: fees grow by fee_bump_pct per attempt.
+            store.mark_resent(batch.id, _send_known(client, batch, batch.nonce, policy.fee_bump_pct, batch.attempts))
     chain_now = client.chain_time()
     next_nonce = max(mined_nonce, (store.max_nonce() or -1) + 1)
     for batch in store.batches("built"):
         if client.is_anchored(batch.root):  # by an earlier run, or by another operator
-            store.mark_anchored(batch.id)
-            anchored.append(batch.id)
+            mark_anchored(batch.id)
             continue
         if client.is_anchored(batch.root, confirmed=False):
             continue
         if batch.window_end > chain_now:
             continue  # the contract refuses windows that end in the future: wait for the chain
         store.mark_sending(batch.id, next_nonce)
-        store.mark_sent(batch.id, client.send(batch, next_nonce))
+        store.mark_sent(batch.id, _send_known(client, batch, next_nonce))
         next_nonce += 1
     return anchored
+
+
+# What nodes answer when a transaction with this nonce is already in their pool or mined.
+_KNOWN = ("already known", "already imported", "underpriced", "nonce too low", "nonce is too low")
+
+
+def _send_known(client: AnchorClient, batch: StoredBatch, nonce: int, bump_pct: int = 0,
+                attempts: int = 1) -> bytes | None:
+    """Send; if the node says the nonce is already taken (a copy pending from before a crash, or a
+    replacement that did not outbid it), return None: the batch counts as sent, and the next rounds
+    see it mined, see its nonce consumed, or replace it with higher fees."""
+    try:
+        return client.send(batch, nonce, bump_pct, attempts)
+    except (Web3RPCError, ValueError) as exc:  # the node's JSON-RPC error
+        if any(marker in str(exc).lower() for marker in _KNOWN):
+            return None
+        raise
 
 
 def _header(batch: StoredBatch) -> tuple:

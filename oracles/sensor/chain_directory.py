@@ -2,7 +2,8 @@
 
 The cache bounds RPC load at thousands of readings per second; its time-to-live bounds how long a
 revoked or suspended device's readings can still be accepted here (the chain's challenge window
-catches any that slip through).
+catches any that slip through). While the node cannot be reached, a device seen before keeps its
+last known record; an unseen one raises Unavailable (HTTP 503, retry later) rather than a rejection.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from collections.abc import Callable
 from web3 import Web3
 
 from greenfi import contracts
-from oracles.sensor.devices import DeviceInfo
+from oracles.sensor.devices import DeviceInfo, Unavailable
 
 STATUS_ACTIVE = 2
 
@@ -33,7 +34,12 @@ class ChainDirectory:
             cached = self._cache.get(device_id)
         if cached is not None and now - cached[0] < self._ttl_s:
             return cached[1]
-        info = self._fetch(device_id)
+        try:
+            info = self._fetch(device_id)
+        except Exception as exc:  # the node is down or failing: serve what we knew, else ask to retry
+            if cached is not None:
+                return cached[1]
+            raise Unavailable(f"device registry: {type(exc).__name__}: {exc}") from exc
         with self._lock:
             self._cache[device_id] = (now, info)
         return info

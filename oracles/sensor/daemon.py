@@ -20,6 +20,7 @@ from oracles.sensor.batcher import BatchPolicy, cut_batches
 from oracles.sensor.devices import DeviceDirectory
 from oracles.sensor.intake import Intake, IntakePolicy, Outcome, Screen
 from oracles.sensor.metrics import Metrics
+from oracles.sensor.mqtt import MqttIntake, MqttSettings
 from oracles.sensor.server import SensorHTTPServer, ServerContext
 from oracles.sensor.store import Store
 
@@ -33,9 +34,12 @@ class DaemonSettings:
     port: int = 0
     tick_s: float = 1.0
     max_consecutive_failures: int = 5
+    max_backoff_s: float = 60.0  # after a failed tick the wait doubles from tick_s up to this
+    db_busy_timeout_s: float = 5.0  # how long a write waits for another connection's lock
     batch: BatchPolicy = BatchPolicy()
     intake: IntakePolicy = IntakePolicy()
     anchor: AnchorPolicy = AnchorPolicy()
+    mqtt: MqttSettings | None = None  # also take readings from an MQTT broker topic
 
 
 class SensorDaemon:
@@ -46,10 +50,13 @@ class SensorDaemon:
         self.anchor = anchor
         self.clock = clock
         self.metrics = Metrics()
-        self.store = Store(settings.db_path)
+        self.store = Store(settings.db_path, settings.db_busy_timeout_s)
+        if screen is not None and getattr(screen, "history_loader", False) is None:
+            screen.history_loader = self.store.recent_readings  # an AnomalyScreen learns history from the store
         self.intake = Intake(self.store, directory, domain, settings.intake, screen, clock, self._count)
         self.server = SensorHTTPServer(
             ServerContext(self.intake, self.store, self.metrics, self.health), settings.host, settings.port)
+        self.mqtt = MqttIntake(settings.mqtt, self.intake, self.metrics, _log_rejection) if settings.mqtt else None
         self._stop = threading.Event()
         self._failures = 0
         self.failed_reason: str | None = None
@@ -61,12 +68,17 @@ class SensorDaemon:
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, lambda *_: self.stop())
         self.server.start()
-        _log("started", port=self.server.port, db=str(self.settings.db_path))
+        if self.mqtt is not None:
+            self.mqtt.start()
+        _log("started", port=self.server.port, db=str(self.settings.db_path),
+             mqtt=self.settings.mqtt.topic if self.settings.mqtt else None)
         try:
             while not self._stop.is_set() and self.failed_reason is None:
                 self.tick()
-                self._stop.wait(self.settings.tick_s)
+                self._stop.wait(self.next_wait_s())
         finally:
+            if self.mqtt is not None:
+                self.mqtt.stop()
             self.server.stop()
             self.store.close()
             _log("stopped", reason=self.failed_reason or "signal")
@@ -75,6 +87,12 @@ class SensorDaemon:
     def stop(self) -> None:
         self._stop.set()
 
+    def next_wait_s(self) -> float:
+        """tick_s while healthy; after n consecutive failures tick_s·2ⁿ, capped at max_backoff_s."""
+        if not self._failures:
+            return self.settings.tick_s
+        return min(self.settings.max_backoff_s, self.settings.tick_s * 2 ** self._failures)
+
     def tick(self) -> None:
         """One round of batching and anchoring; failures count towards the circuit breaker."""
         try:
@@ -82,9 +100,9 @@ class SensorDaemon:
                 self.metrics.inc("batches_built")
                 _log("batch_built", batch=batch_id)
             if self.anchor is not None:
-                for batch_id in anchor_batches(self.store, self.anchor, self.settings.anchor, self.clock):
-                    self.metrics.inc("batches_anchored")
-                    _log("batch_anchored", batch=batch_id)
+                anchor_batches(self.store, self.anchor, self.settings.anchor, self.clock, self._anchored)
+            self.metrics.set("unbatched_readings", self.store.reading_count(batched=False))
+            self.metrics.set("unanchored_batches", len(self.store.batches()) - len(self.store.batches("anchored")))
             self._failures = 0
         except Exception as exc:  # any failure here is retried next tick, until the breaker trips
             self._failures += 1
@@ -92,19 +110,27 @@ class SensorDaemon:
             _log("tick_failed", error=f"{type(exc).__name__}: {exc}", consecutive=self._failures)
             if self._failures >= self.settings.max_consecutive_failures:
                 self.failed_reason = f"{self._failures} consecutive failures, last: {type(exc).__name__}: {exc}"
-        self.metrics.set("unbatched_readings", self.store.reading_count(batched=False))
-        self.metrics.set("unanchored_batches", len(self.store.batches()) - len(self.store.batches("anchored")))
+        self.metrics.set("consecutive_failures", self._failures)
 
     def health(self) -> tuple[bool, dict[str, Any]]:
         ok = self.failed_reason is None
         return ok, {"status": "ok" if ok else "failed", "reason": self.failed_reason,
                     "consecutiveFailures": self._failures}
 
+    def _anchored(self, batch_id: int) -> None:
+        self.metrics.inc("batches_anchored")
+        _log("batch_anchored", batch=batch_id)
+
     def _count(self, outcome: Outcome) -> None:
         if outcome.accepted:
             self.metrics.inc("readings_accepted")
         else:
             self.metrics.inc("readings_rejected", reason=str(outcome.reason))
+
+
+def _log_rejection(outcome: Outcome, source: str) -> None:
+    _log("reading_rejected", source=source, reason=str(outcome.reason), detail=outcome.detail,
+         deviceId="0x" + outcome.device_id.hex() if outcome.device_id else None, sequence=outcome.sequence)
 
 
 def _log(event: str, **fields: Any) -> None:

@@ -5,6 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
+from greenfi.errors import GreenfiError
+
+
+class Unavailable(GreenfiError):
+    """A dependency of the intake (the chain's device registry, the SQLite store) cannot answer
+    right now: nothing was decided or stored, the client should retry later (HTTP 503)."""
+
 
 @dataclass(frozen=True, slots=True)
 class DeviceInfo:

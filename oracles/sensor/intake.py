@@ -7,6 +7,7 @@ period move forward per device) and the write run under it, so concurrent reques
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -14,7 +15,7 @@ from enum import StrEnum
 
 from oracles.codec import SignedReading, from_json
 from oracles.readings import Domain, Reading, ReadingFormatError, ReadingLimits, check_reading
-from oracles.sensor.devices import DeviceDirectory, DeviceInfo
+from oracles.sensor.devices import DeviceDirectory, DeviceInfo, Unavailable
 from oracles.sensor.store import Head, Store
 from oracles.signing import verify_reading
 
@@ -73,7 +74,10 @@ class Intake:
         self.on_outcome = on_outcome
 
     def submit(self, items: Sequence[object]) -> list[Outcome]:
-        """Validate and store `items` (JSON text or decoded objects); one outcome per item, in order."""
+        """Validate and store `items` (JSON text or decoded objects); one outcome per item, in order.
+
+        Raises Unavailable, with nothing stored, when the device directory or the store cannot answer
+        (an RPC outage, the database locked by another connection past its busy timeout)."""
         now = self.clock()
         outcomes: list[Outcome | None] = [None] * len(items)
         candidates: list[tuple[int, SignedReading, DeviceInfo]] = []
@@ -83,8 +87,11 @@ class Intake:
                 outcomes[i] = result
             else:
                 candidates.append((i, *result))
-        with self.store.lock:
-            self._ordered_and_stored(candidates, outcomes, now)
+        try:
+            with self.store.lock:
+                self._ordered_and_stored(candidates, outcomes, now)
+        except sqlite3.OperationalError as exc:  # locked or unwritable: the transaction rolled back
+            raise Unavailable(f"store: {exc}") from exc
         for outcome in outcomes:
             self.on_outcome(outcome)
         return outcomes  # type: ignore[return-value]

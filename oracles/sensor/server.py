@@ -6,7 +6,8 @@
     GET  /metrics         Prometheus text format
 
 Every rejection is a 4xx with a JSON body {"error": reason, "detail": ...}; nothing is a 5xx
-unless the daemon itself failed.
+unless the daemon itself failed, or 503 {"error": "unavailable"} when the chain or the store cannot
+answer right now (nothing was stored: retry the same readings later).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from oracles.codec import canonical_batch_bytes
+from oracles.sensor.devices import Unavailable
 from oracles.sensor.intake import Intake, Outcome, Rejection
 from oracles.sensor.metrics import Metrics
 from oracles.sensor.store import Store
@@ -97,8 +99,18 @@ class _Handler(BaseHTTPRequestHandler):
             return None
         return self.rfile.read(int(length))
 
+    def _submit(self, items: list) -> list[Outcome] | None:
+        try:
+            return self.ctx.intake.submit(items)
+        except Unavailable as exc:  # nothing was stored: the device may retry the same readings
+            self._error(HTTPStatus.SERVICE_UNAVAILABLE, "unavailable", str(exc))
+            return None
+
     def _post_one(self, item: dict) -> None:
-        outcome = self.ctx.intake.submit([item])[0]
+        outcomes = self._submit([item])
+        if outcomes is None:
+            return
+        outcome = outcomes[0]
         if outcome.accepted:
             self._json(HTTPStatus.ACCEPTED, outcome.to_json())
         else:
@@ -109,7 +121,9 @@ class _Handler(BaseHTTPRequestHandler):
         if len(items) > self.ctx.max_items:
             self._error(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, "too_large", f"more than {self.ctx.max_items} readings")
             return
-        outcomes = self.ctx.intake.submit(items)
+        outcomes = self._submit(items)
+        if outcomes is None:
+            return
         accepted = sum(o.accepted for o in outcomes)
         body = {"accepted": accepted, "rejected": len(outcomes) - accepted, "results": [o.to_json() for o in outcomes]}
         self._json(HTTPStatus.OK if accepted or not outcomes else HTTPStatus.UNPROCESSABLE_ENTITY, body)

@@ -101,9 +101,11 @@ class StoredBatch:
 class Store:
     """One SQLite database; a lock serialises writers so device heads stay consistent."""
 
-    def __init__(self, path: Path | str):
+    def __init__(self, path: Path | str, busy_timeout_s: float = 5.0):
+        """`busy_timeout_s`: how long a write waits for another connection's lock before it fails
+        with `sqlite3.OperationalError: database is locked` (the daemon then backs off)."""
         self.path = Path(path)
-        self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+        self._db = sqlite3.connect(self.path, timeout=busy_timeout_s, check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")
         self._db.executescript(SCHEMA)
@@ -168,6 +170,13 @@ class Store:
             "INSERT INTO rejections (received_at, device_id, sequence, reason, detail, flagged) VALUES (?,?,?,?,?,?)",
             [(now, d, s, reason, detail, int(flagged)) for d, s, reason, detail, flagged in rows],
         )
+
+    def recent_readings(self, device_id: bytes, since: int) -> list[tuple[int, int, int]]:
+        """(period start, period end, energy Wh) of a device's accepted readings starting at or after `since`."""
+        with self.lock:
+            return self._db.execute(
+                "SELECT period_start, period_end, energy_wh FROM readings WHERE device_id = ? AND period_start >= ?"
+                " ORDER BY sequence", (device_id, since)).fetchall()
 
     def reading_count(self, batched: bool | None = None) -> int:
         where = {None: "", True: " WHERE batch_id IS NOT NULL", False: " WHERE batch_id IS NULL"}[batched]
@@ -243,9 +252,16 @@ class Store:
         with self.transaction() as db:
             db.execute("UPDATE batches SET status='sending', nonce=?, attempts=attempts+1 WHERE id=?", (nonce, batch_id))
 
-    def mark_sent(self, batch_id: int, tx_hash: bytes) -> None:
+    def mark_sent(self, batch_id: int, tx_hash: bytes | None) -> None:
+        """Sent (tx_hash None: the node already held a transaction with the batch's nonce)."""
         with self.transaction() as db:
             db.execute("UPDATE batches SET status='sent', tx_hash=?, sent_at=? WHERE id=?", (tx_hash, time.time(), batch_id))
+
+    def mark_resent(self, batch_id: int, tx_hash: bytes | None) -> None:
+        """Replaced with higher fees: one more attempt, so the next replacement bids higher again."""
+        with self.transaction() as db:
+            db.execute("UPDATE batches SET status='sent', tx_hash=COALESCE(?, tx_hash), sent_at=?, attempts=attempts+1"
+                       " WHERE id=?", (tx_hash, time.time(), batch_id))
 
     def mark_anchored(self, batch_id: int) -> None:
         with self.transaction() as db:

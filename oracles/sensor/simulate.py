@@ -1,0 +1,208 @@
+"""Simulated devices: replay the shipped real PV series (models/data/pv) as N signed devices.
+
+Device i of seed S has the key keccak256("greenfi-sim-key/S/i") and the id
+keccak256("greenfi-sim-device/S/i"), so a fleet is reproducible from its seed (and must never be
+used with real value: anyone can derive the keys). Each device replays the series with its own
+scale (0.6 to 1.4, a larger or smaller roof) and day offset (another day's weather), as five-minute
+readings whose sequence numbers and periods only move forward.
+
+Time: the series' clock is local standard time UTC-8 (models.pv.SERIES_TZ). The replay keeps the
+time of day and the day of the year and moves whole years forward, to the latest year whose replayed
+span has ended by `now`; so replayed readings are in the past (the daemon refuses future periods)
+and the anomaly screen sees the time of day the data was measured at. Night rows are absent in
+the series, so a device sends nothing at night.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+import pandas as pd
+from eth_account import Account
+
+from models.datasets import PV_CSV
+from models.pv import SECONDS_PER_HOUR, SERIES_TZ, STEP, WH_PER_KWH, read_power_series, unix_seconds
+from oracles.codec import SignedReading
+from oracles.keccak import keccak256
+from oracles.readings import Domain, Reading
+from oracles.sensor.devices import DeviceInfo
+from oracles.sensor.screen import REFERENCE_CAPACITY_W
+from oracles.signing import sign_reading
+
+STEP_S = int(STEP.total_seconds())
+PV_INVERTER = 0
+
+
+@dataclass(frozen=True)
+class SimulatedDevice:
+    index: int
+    key: bytes
+    device_id: bytes
+    scale: float
+    day_offset: int
+
+    @property
+    def address(self) -> str:
+        return Account.from_key(self.key).address
+
+    @property
+    def capacity_w(self) -> int:
+        """The measured plant's rating scaled: the anomaly screen normalises by it."""
+        return int(REFERENCE_CAPACITY_W * self.scale)
+
+    def info(self, project_id: int) -> DeviceInfo:
+        return DeviceInfo(self.device_id, self.address, project_id, self.capacity_w, True)
+
+
+def fleet(seed: str, count: int) -> list[SimulatedDevice]:
+    """`count` devices derived from `seed` (see the module docstring)."""
+    rng = random.Random(f"greenfi-sim/{seed}")
+    return [
+        SimulatedDevice(i, keccak256(f"greenfi-sim-key/{seed}/{i}".encode()),
+                        keccak256(f"greenfi-sim-device/{seed}/{i}".encode()),
+                        round(rng.uniform(0.6, 1.4), 3), rng.randrange(0, 60) if i else 0)
+        for i in range(count)
+    ]
+
+
+class Replay:
+    """Signed readings of a fleet, step by step over the series' five-minute grid."""
+
+    def __init__(self, devices: list[SimulatedDevice], domain: Domain, now: float | None = None,
+                 series: pd.Series | None = None, first_sequence: int = 1):
+        self.devices = devices
+        self.domain = domain
+        self.series = read_power_series(PV_CSV) if series is None else series
+        self.now = time.time() if now is None else now
+        self.first_sequence = first_sequence
+
+    @cached_property
+    def years_forward(self) -> int:
+        """Whole years added to the series' timestamps so that the replay has ended by `now`."""
+        last = pd.Timestamp(int(unix_seconds(pd.DatetimeIndex([self.series.index[-1] + STEP]))[0]), unit="s")
+        years = pd.Timestamp(int(self.now), unit="s").year - last.year
+        while unix_seconds(pd.DatetimeIndex([self.series.index[-1] + STEP + pd.DateOffset(years=years)]))[0] > self.now:
+            years -= 1
+        return years
+
+    def steps(self, limit: int | None = None, start_row: int = 0) -> Iterator[list[SignedReading]]:
+        """Per five-minute step of the series (from row `start_row`), every device's reading."""
+        sequence = {d.device_id: self.first_sequence for d in self.devices}
+        index = self.series.index
+        shift = pd.DateOffset(years=self.years_forward)
+        for n, local in enumerate(index[start_row:]):
+            if limit is not None and n >= limit:
+                return
+            start = int(unix_seconds(pd.DatetimeIndex([local + shift]))[0])
+            step = []
+            for device in self.devices:
+                kw = self.series.get(local - pd.Timedelta(days=device.day_offset))
+                if kw is None or not np.isfinite(kw):
+                    continue  # that day's series has no reading here: the device stays silent
+                energy = int(round(max(float(kw), 0.0) * device.scale * WH_PER_KWH * STEP_S / SECONDS_PER_HOUR))
+                reading = Reading(device.device_id, sequence[device.device_id], start, start + STEP_S, energy)
+                sequence[device.device_id] += 1
+                step.append(SignedReading(reading, sign_reading(device.key, reading, self.domain)))
+            yield step
+
+
+@dataclass
+class Tally:
+    sent: int = 0
+    accepted: int = 0
+    rejected: dict[str, int] | None = None
+
+    def add(self, outcomes: list[dict]) -> None:
+        self.rejected = self.rejected or {}
+        for outcome in outcomes:
+            self.sent += 1
+            if outcome.get("accepted"):
+                self.accepted += 1
+            else:
+                reason = str(outcome.get("reason") or outcome.get("error"))
+                self.rejected[reason] = self.rejected.get(reason, 0) + 1
+
+
+def run(replay: Replay, send: Callable[[list[SignedReading]], list[dict]], steps: int | None, speedup: float,
+        sleep: Callable[[float], None] = time.sleep, start_row: int = 0) -> Tally:
+    """Send each step's readings with `send`; between steps wait 300 s / speedup (0: no waiting)."""
+    tally = Tally()
+    for step in replay.steps(steps, start_row):
+        if step:
+            tally.add(send(step))
+        if speedup > 0:
+            sleep(STEP_S / speedup)
+    return tally
+
+
+def http_sender(url: str, timeout: float = 30) -> Callable[[list[SignedReading]], list[dict]]:
+    """POST each step as one JSON array to `url`/readings; returns the per-reading results."""
+    import requests
+
+    session = requests.Session()
+    endpoint = url.rstrip("/") + "/readings"
+
+    def send(step: list[SignedReading]) -> list[dict]:
+        response = session.post(endpoint, json=[s.to_json_obj() for s in step], timeout=timeout)
+        body = response.json()
+        if "results" in body:
+            return body["results"]
+        return [{"accepted": False, "error": body.get("error")}] * len(step)
+
+    return send
+
+
+def mqtt_sender(url: str, topic_prefix: str = "greenfi/readings") -> tuple[Callable, Callable[[], None]]:
+    """Publish each reading (QoS 1) to `topic_prefix`/<deviceId>; MQTT has no per-message answer,
+    so results count as sent (rejections show in the daemon's metrics and reply topic)."""
+    import paho.mqtt.client as mqtt
+
+    from oracles.sensor.mqtt import broker_address
+
+    host, port, user, password = broker_address(url)
+    client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2)
+    if user is not None:
+        client.username_pw_set(user, password)
+    client.connect(host, port)
+    client.loop_start()
+
+    def send(step: list[SignedReading]) -> list[dict]:
+        infos = [client.publish(f"{topic_prefix}/0x{s.reading.device_id.hex()}", json.dumps(s.to_json_obj()), qos=1)
+                 for s in step]
+        for info in infos:
+            info.wait_for_publish(30)
+        return [{"accepted": True}] * len(step)
+
+    def close() -> None:
+        client.disconnect()
+        client.loop_stop()
+
+    return send, close
+
+
+def register(w3, registry_address: str, devices: list[SimulatedDevice], project_id: int, developer, verifier,
+             commissioned_at: int) -> int:
+    """Register (as the project's developer) and activate (as a verifier) every device not yet
+    registered; returns how many were registered. Signers are greenfi.signers signers."""
+    from greenfi import contracts
+    from greenfi.transactions import transact
+
+    registry = contracts.at(w3, "DeviceRegistry", registry_address)
+    registered = 0
+    for device in devices:
+        if registry.functions.device(device.device_id).call()[2] != 0:
+            continue
+        transact(w3, developer, registry.functions.registerDevice(
+            device.device_id, project_id, device.address, PV_INVERTER, device.capacity_w, commissioned_at))
+        transact(w3, verifier, registry.functions.activate(device.device_id))
+        registered += 1
+    return registered
+
+
+__all__ = ["SERIES_TZ", "Replay", "SimulatedDevice", "Tally", "fleet", "http_sender", "mqtt_sender", "register", "run"]

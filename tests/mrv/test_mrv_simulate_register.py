@@ -1,0 +1,38 @@
+"""`greenfi oracle simulate-devices --register`: the simulated fleet registered and activated in the
+real DeviceRegistry, then replayed against a daemon that reads devices from that registry."""
+
+from brownie import web3
+from click.testing import CliRunner
+from mrv_helpers import PROJECT, domain
+
+from greenfi.cli import cli
+from oracles.sensor.chain_directory import ChainDirectory
+from oracles.sensor.daemon import DaemonSettings, SensorDaemon
+from oracles.sensor.simulate import fleet
+
+ACTIVE = 2
+
+
+def test_register_then_replay_against_the_chain_directory(tmp_path, anchor, devices, developer, verifier):
+    daemon = SensorDaemon(DaemonSettings(tmp_path / "sensor.db"), ChainDirectory(web3, devices.address), domain(anchor))
+    daemon.server.start()
+    args = ["oracle", "simulate-devices", "--network", "development", "--rpc-url", web3.provider.endpoint_uri,
+            "--mrv-anchor", anchor.address, "--device-registry", devices.address, "--register", "--project", str(PROJECT),
+            "--developer", developer.address, "--verifier", verifier.address, "--keys-from-seed", "register-test",
+            "--devices", "2", "--steps", "6", "--speedup", "0", "--url", f"http://127.0.0.1:{daemon.server.port}"]
+    try:
+        first = CliRunner().invoke(cli, args)
+        assert first.exit_code == 0, first.output
+        assert "registered and activated 2 devices in project 1 (0 already there)" in first.output
+        for d in fleet("register-test", 2):
+            record = devices.device(d.device_id)
+            assert (record[0], record[2], record[4], record[5]) == (d.address, ACTIVE, PROJECT, d.capacity_w)
+        assert daemon.store.reading_count() > 0 and "rejected: none" in first.output
+
+        again = CliRunner().invoke(cli, args + ["--first-sequence", "100", "--start-row", "6"])
+        assert again.exit_code == 0, again.output
+        assert "registered and activated 0 devices in project 1 (2 already there)" in again.output
+        assert "rejected: none" in again.output
+    finally:
+        daemon.server.stop()
+        daemon.store.close()
