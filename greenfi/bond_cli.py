@@ -104,6 +104,12 @@ def resolve_bond(session: Session, bond: str):
     return contracts.at(session.w3, "GreenBond", address)
 
 
+def open_series(network_name: str, sender: str | None, factory_address: str | None, bond: str):
+    """A session and the series named by `bond` (an address or an ISIN-like id)."""
+    session = open_session(network_name, sender, factory_address)
+    return session, resolve_bond(session, bond)
+
+
 def _send(session: Session, call) -> dict:
     receipt = transact(session.w3, session.signer, call)
     click.echo(f"mined in block {receipt['blockNumber']}, gas {receipt['gasUsed']:,}")
@@ -170,8 +176,7 @@ def create(network_name, sender, factory_address, isin, name, symbol, denominati
 @click.argument("bonds", type=click.IntRange(1))
 def subscribe(network_name, sender, factory_address, bond, bonds):
     """Subscribe BONDS bonds (approves the settlement token as needed)."""
-    session = open_session(network_name, sender, factory_address)
-    contract = resolve_bond(session, bond)
+    session, contract = open_series(network_name, sender, factory_address, bond)
     cost = bonds * contract.functions.terms().call()[1]
     _approve(session, contract, cost)
     _send(session, contract.functions.subscribe(bonds))
@@ -184,8 +189,7 @@ def subscribe(network_name, sender, factory_address, bond, bonds):
 @click.argument("milestone_id", type=click.IntRange(0))
 def release(network_name, sender, factory_address, bond, milestone_id):
     """Release a milestone's proceeds to its project's developer (its condition must be met)."""
-    session = open_session(network_name, sender, factory_address)
-    contract = resolve_bond(session, bond)
+    session, contract = open_series(network_name, sender, factory_address, bond)
     _send(session, contract.functions.releaseMilestone(milestone_id))
 
 
@@ -194,8 +198,7 @@ def release(network_name, sender, factory_address, bond, milestone_id):
 @BOND
 def fund_coupon(network_name, sender, factory_address, bond):
     """Issuer: fund the next coupon period."""
-    session = open_session(network_name, sender, factory_address)
-    contract = resolve_bond(session, bond)
+    session, contract = open_series(network_name, sender, factory_address, bond)
     period = contract.functions.nextPeriod().call()
     amount = contract.functions.couponPerBond(period).call() * contract.functions.totalSupply().call()
     _approve(session, contract, amount)
@@ -208,8 +211,7 @@ def fund_coupon(network_name, sender, factory_address, bond):
 @BOND
 def claim(network_name, sender, factory_address, bond):
     """Claim every coupon owed to the sender."""
-    session = open_session(network_name, sender, factory_address)
-    contract = resolve_bond(session, bond)
+    session, contract = open_series(network_name, sender, factory_address, bond)
     owed = contract.functions.claimableCoupons(session.signer.address).call()
     _send(session, contract.functions.claimCoupons())
     click.echo(f"claimed {format_amount(owed)}")
@@ -224,6 +226,6 @@ def report(network_name, sender, factory_address, bond, out_dir):
     """Write the series' impact report (Markdown + PNG chart) built from its events."""
     from greenfi.bond_report import build_report
 
-    session = open_session(network_name, sender, factory_address)
-    paths = build_report(session.w3, resolve_bond(session, bond).address, out_dir)
+    session, contract = open_series(network_name, sender, factory_address, bond)
+    paths = build_report(session.w3, contract.address, out_dir)
     click.echo(f"wrote {paths['markdown']} and {paths['chart']}")

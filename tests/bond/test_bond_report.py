@@ -4,10 +4,14 @@ import click
 import pytest
 from bond_support import TONNE, b32, past
 from brownie import web3
+from click.testing import CliRunner
 from conftest import DENOMINATION
+from eth_account import Account
 from web3 import Web3
 
 from greenfi.bond_cli import build_terms, parse_isin, parse_time
+from greenfi.cli import cli
+from greenfi.networks import LOCAL_MNEMONIC
 from greenfi.bond_report import BondFacts, Milestone, build_report, markdown, totals
 
 MWH = 10**6
@@ -84,3 +88,35 @@ def test_bad_terms_are_refused_before_sending(bad):
 def test_isins_are_short_ascii(text):
     with pytest.raises(click.BadParameter):
         parse_isin(text)
+
+
+# ---------------------------------------------------------------- the commands, signing with local keys
+
+
+def _key(index):
+    Account.enable_unaudited_hdwallet_features()
+    return Account.from_mnemonic(LOCAL_MNEMONIC, account_path=f"m/44'/60'/0'/0/{index}").key.hex()
+
+
+def test_commands_end_to_end(factory, bond, settlement_token, investor, tmp_path, monkeypatch):
+    """Subscribe, fund a coupon, claim and report through the CLI; the series named by its ISIN."""
+    monkeypatch.setattr("greenfi.cli._load_dotenv", lambda: None)
+    monkeypatch.setenv("TESTCHAIN_RPC_URL", web3.provider.endpoint_uri)
+    runner = CliRunner()
+
+    def run(index, *args):
+        monkeypatch.setenv("GREENFI_PRIVATE_KEY", _key(index))
+        result = runner.invoke(cli, ["bond", *args, "--network", "testchain", "--factory", factory.address])
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    assert "subscribed 200 bonds for 200,000.000000" in run(8, "subscribe", "XS0000GREEN1", "200")
+    past(bond.terms()[5])
+    bond.settle({"from": bond.issuer()})
+    assert "period 1 funded: 5,000.000000" in run(5, "fund-coupon", "XS0000GREEN1")
+    before = settlement_token.balanceOf(investor)
+    assert "claimed 5,000.000000" in run(8, "claim", bond.address)
+    assert settlement_token.balanceOf(investor) == before + 5_000 * 10**6
+    out = run(0, "report", "XS0000GREEN1", "--out", str(tmp_path))
+    assert "GB29-impact.md" in out and (tmp_path / "GB29-impact.png").exists()
+    assert "| Coupons paid | 5,000.000000 |" in (tmp_path / "GB29-impact.md").read_text()
