@@ -191,7 +191,11 @@ def main(argv: list[str]) -> None:
         cache = json.loads(tests_json.read_text())
         cache["tx"] = {}
         tests_json.write_text(json.dumps(cache, indent=2, sort_keys=True))
-    sys.argv = ["brownie", "test", *argv, "--coverage"]  # a leading option would make brownie test run every test
+    rest = list(argv)
+    if "--network" in rest:
+        del rest[rest.index("--network"):rest.index("--network") + 2]
+    # brownie test runs every test when its first argument is an option: paths first
+    sys.argv = ["brownie", "test", *rest, "--network", network, "--coverage"]
     brownie_main()
 
 
