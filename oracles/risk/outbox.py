@@ -13,11 +13,13 @@ SQLite with WAL and synchronous=FULL: a committed state survives a crash of the 
 
 from __future__ import annotations
 
+import functools
 import sqlite3
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from greenfi.errors import GreenfiError
 from oracles.risk.policy import LastPosted
 from oracles.risk.scorer import ScoredRow
 
@@ -57,6 +59,26 @@ CREATE TABLE IF NOT EXISTS posted (
 """
 
 
+class OutboxError(GreenfiError):
+    """The outbox database refused an operation (locked by another connection, unreadable, full).
+    Nothing half-done is left behind: each write is one SQLite transaction."""
+
+
+def _guarded(method):
+    """sqlite3.OperationalError as an OutboxError naming the file: a one-line error for the CLI, and
+    a failed cycle (retried, counted by the breaker) for the loop."""
+
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        try:
+            return method(self, *args, **kwargs)
+        except sqlite3.OperationalError as exc:
+            hint = "; another process holds it (one daemon per outbox)" if "locked" in str(exc) else ""
+            raise OutboxError(f"outbox {self.path}: {exc}{hint}") from exc
+
+    return wrapper
+
+
 @dataclass(frozen=True)
 class Batch:
     id: int
@@ -72,6 +94,7 @@ class Batch:
 
 
 class Outbox:
+    @_guarded
     def __init__(self, path: Path):
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -85,6 +108,7 @@ class Outbox:
 
     # ------------------------------------------------------------------ writing
 
+    @_guarded
     def add(self, sender: str, nonce: int, model_version: int, timestamp: int, expiry: int,
             items: list[ScoredRow]) -> Batch:
         """Record a new pending batch and its items in one transaction."""
@@ -102,9 +126,11 @@ class Outbox:
             )
         return self.get(batch_id)
 
+    @_guarded
     def mark_sent(self, batch_id: int, tx_hash: str) -> None:
         self._set(batch_id, "sent", tx_hash=tx_hash)
 
+    @_guarded
     def mark_confirmed(self, batch_id: int, block: int | None, tx_hash: str | None = None) -> None:
         """Confirm the batch and make its scores the subjects' last posted ones (newer timestamps win)."""
         batch = self.get(batch_id)
@@ -117,12 +143,15 @@ class Outbox:
                 [(r.subject, r.score_bps, batch.model_version, batch.timestamp) for r in batch.items],
             )
 
+    @_guarded
     def mark_failed(self, batch_id: int, error: str) -> None:
         self._set(batch_id, "failed", error=error[:2000])
 
+    @_guarded
     def mark_dropped(self, batch_id: int) -> None:
         self._set(batch_id, "dropped", error="nonce used by another transaction; scores not on chain")
 
+    @_guarded
     def remember(self, subject: str, last: LastPosted) -> None:
         """Record a score found on chain (e.g. after the outbox was lost) as the subject's last posted one."""
         self._db.execute(
@@ -134,6 +163,7 @@ class Outbox:
 
     # ------------------------------------------------------------------ reading
 
+    @_guarded
     def get(self, batch_id: int) -> Batch:
         row = self._db.execute(
             "SELECT id, state, sender, nonce, model_version, timestamp, expiry, tx_hash, block FROM batches WHERE id = ?",
@@ -147,6 +177,7 @@ class Outbox:
         ]
         return Batch(*row, items=items)
 
+    @_guarded
     def open_batches(self) -> list[Batch]:
         """Pending and sent batches, oldest nonce first."""
         ids = self._db.execute(
@@ -154,12 +185,14 @@ class Outbox:
         ).fetchall()
         return [self.get(i) for (i,) in ids]
 
+    @_guarded
     def in_flight_subjects(self) -> set[str]:
         return {s for (s,) in self._db.execute(
             "SELECT DISTINCT subject FROM items JOIN batches ON batches.id = items.batch_id"
             " WHERE batches.state IN ('pending', 'sent')"
         )}
 
+    @_guarded
     def next_nonce(self, sender: str) -> int | None:
         """One past the highest nonce reserved by an open batch of `sender` (None when none is open)."""
         (top,) = self._db.execute(
@@ -167,10 +200,12 @@ class Outbox:
         ).fetchone()
         return None if top is None else top + 1
 
+    @_guarded
     def last_posted(self) -> dict[str, LastPosted]:
         return {s: LastPosted(score, version, ts) for s, score, version, ts in
                 self._db.execute("SELECT subject, score_bps, model_version, timestamp FROM posted")}
 
+    @_guarded
     def counts(self) -> dict[str, int]:
         """Items per batch state."""
         counts = dict.fromkeys(("pending", "sent", "confirmed", "failed", "dropped"), 0)

@@ -112,15 +112,22 @@ def lightgbm_scorer(model_dir: Path, subject_column: str = "subject", top_k: int
     until a LightGBM model is actually used)."""
     try:
         from models.artifacts import sha256_file
+        from models.errors import ModelError
         from models.score import load_model, score_table
         from models.train import MODEL_FILE
     except ImportError as exc:
         raise ScoringError(f"the models package is not available ({exc}); install greenfi with its models") from None
 
-    model = load_model(Path(model_dir))
+    try:
+        model = load_model(Path(model_dir))
+    except (ModelError, OSError) as exc:
+        raise ScoringError(f"cannot load the model in {model_dir}: {' '.join(str(exc).split())}") from None
 
     def score(features: pd.DataFrame) -> pd.DataFrame:
-        scored = score_table(model, features.drop(columns=[subject_column]), top_k=top_k)
+        try:
+            scored = score_table(model, features.drop(columns=[subject_column]), top_k=top_k)
+        except ModelError as exc:  # e.g. a feature column missing or a category never seen: one line, not a traceback
+            raise ScoringError(f"cannot score the features: {' '.join(str(exc).split())}") from None
         ranks = sorted({int(c.split("_")[1]) for c in scored.columns if c.startswith("reason_")})
         reasons = zip(*([zip(scored[f"reason_{r}_feature"], scored[f"reason_{r}_contribution"]) for r in ranks]))
         return pd.DataFrame({

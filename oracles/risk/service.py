@@ -7,6 +7,8 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+from oracles.http_json import JsonErrors
+
 _METRICS = [
     # name, type, help
     ("scores_posted_total", "counter", "Scores confirmed on chain by this daemon."),
@@ -83,7 +85,7 @@ class MetricsServer:
 
 
 def _handler(metrics: Metrics):
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(JsonErrors, BaseHTTPRequestHandler):
         def do_GET(self):  # noqa: N802 (http.server's naming)
             if self.path == "/metrics":
                 self._reply(200, "text/plain; version=0.0.4; charset=utf-8", metrics.prometheus())
@@ -91,7 +93,8 @@ def _handler(metrics: Metrics):
                 status, body = metrics.health()
                 self._reply(status, "application/json", json.dumps(body))
             else:
-                self._reply(404, "text/plain", "not found: try /health or /metrics\n")
+                body = {"error": "not_found", "detail": f"no resource at {self.path}: try /health or /metrics"}
+                self._reply(404, "application/json", json.dumps(body))
 
         def _reply(self, status: int, content_type: str, body: str) -> None:
             data = body.encode()

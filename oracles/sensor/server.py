@@ -21,6 +21,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from oracles.codec import canonical_batch_bytes
+from oracles.http_json import JsonErrors
 from oracles.sensor.devices import Unavailable
 from oracles.sensor.intake import Intake, Outcome, Rejection
 from oracles.sensor.metrics import Metrics
@@ -40,7 +41,7 @@ class ServerContext:
     max_items: int = 4096
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(JsonErrors, BaseHTTPRequestHandler):
     ctx: ServerContext
     server_version = "greenfi-sensor/1"
     protocol_version = "HTTP/1.1"
@@ -90,13 +91,14 @@ class _Handler(BaseHTTPRequestHandler):
             self._error(HTTPStatus.UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", "send Content-Type: application/json")
             return None
         length = self.headers.get("Content-Length")
-        if length is None or not length.isdigit():
+        if length is None or not (length.isascii() and length.isdigit()):
             self._error(HTTPStatus.LENGTH_REQUIRED, "length_required", "send a Content-Length header")
             return None
         if int(length) > self.ctx.max_body_bytes:
             self.close_connection = True  # the unread body would be parsed as the next request
             self._error(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, "too_large", f"body over {self.ctx.max_body_bytes} bytes")
             return None
+        self.body_read = True
         return self.rfile.read(int(length))
 
     def _submit(self, items: list) -> list[Outcome] | None:
@@ -129,7 +131,7 @@ class _Handler(BaseHTTPRequestHandler):
         self._json(HTTPStatus.OK if accepted or not outcomes else HTTPStatus.UNPROCESSABLE_ENTITY, body)
 
     def _get_batch(self, raw_id: str) -> None:
-        if not raw_id.isdigit():
+        if not (raw_id.isascii() and raw_id.isdigit() and len(raw_id) <= 18):  # an SQLite INTEGER
             self._error(HTTPStatus.BAD_REQUEST, "bad_batch_id", "batch id must be a non-negative integer")
             return
         batch = self.ctx.store.batch(int(raw_id))
