@@ -50,7 +50,7 @@ compile: setup
 	$(BIN)/brownie compile
 
 test: setup $(DEB_STAMP)
-	$(BIN)/brownie test --network $(NETWORK) $(ARGS)
+	$(BIN)/brownie test --network $(NETWORK) --durations=25 $(ARGS)
 
 test-deep: setup $(DEB_STAMP)
 	GREENFI_STATEFUL_SCALE=10 $(BIN)/brownie test --network $(NETWORK) $(ARGS)

@@ -10,7 +10,7 @@ touched already holds settlement tokens and bonds, as on a live network after th
 
 import json
 
-from brownie import (GreenBond, GreenBondFactory, MockMonitoringReportsForBonds, MockRiskOracleForBonds,
+from brownie import (GreenBond, GreenBondFactory, MockMonitoringReportsForBonds, MockRiskOracle,
                      ParticipantRegistry, ProjectRegistry, SettlementToken, accounts, chain)
 
 from greenfi.participants import Kind, jurisdiction
@@ -56,7 +56,7 @@ def main():
     projects.validate(pid, b32("validation"), {"from": verifier})
     projects.activate(pid, b32("decision"), {"from": regulator})
     reports = MockMonitoringReportsForBonds.deploy({"from": admin})
-    risk = MockRiskOracleForBonds.deploy({"from": admin})
+    risk = MockRiskOracle.deploy({"from": admin})
     impl = GreenBond.deploy(registry, token, projects, reports, risk, {"from": admin})
     factory = GreenBondFactory.deploy(registry, impl, {"from": admin})
 

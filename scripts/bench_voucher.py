@@ -12,7 +12,7 @@ import json
 from brownie import (
     CreditVoucher,
     MockProjectRegistryForVouchers,
-    MockRiskOracleForVouchers,
+    MockRiskOracle,
     ParticipantRegistry,
     SettlementToken,
     accounts,
@@ -52,7 +52,7 @@ def main():
     for account, kind in [(obligor, Kind.ENTERPRISE), (tier1, Kind.ENTERPRISE), (tier2, Kind.ENTERPRISE), (bank, Kind.BANK)]:
         registry.register(account, kind, jurisdiction("CN"), expiry, {"from": regulator})
     token = SettlementToken.deploy("Tokenized Deposit CNY", "tdCNY", registry, admin, bank, {"from": admin})
-    oracle = MockRiskOracleForVouchers.deploy({"from": admin})
+    oracle = MockRiskOracle.deploy({"from": admin})
     projects = MockProjectRegistryForVouchers.deploy({"from": admin})
     voucher = CreditVoucher.deploy(registry, token, oracle, projects, admin, regulator, {"from": admin})
     oracle.setScore(obligor, 150, 1, {"from": admin})

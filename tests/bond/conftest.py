@@ -3,7 +3,7 @@ oracle, the GreenBond implementation and factory, funded investors and issuer, a
 
 import pytest
 from bond_support import DAY, THIRTY_360, TONNE, YEAR, b32, now
-from brownie import (GreenBond, GreenBondFactory, MockMonitoringReportsForBonds, MockRiskOracleForBonds,
+from brownie import (GreenBond, GreenBondFactory, MockMonitoringReportsForBonds, MockRiskOracle,
                      ProjectRegistry, accounts)
 from helpers import UNIT, kyc_expiry
 
@@ -63,7 +63,7 @@ def reports(admin):
 
 @pytest.fixture(scope="module")
 def risk(admin, issuer):
-    oracle = MockRiskOracleForBonds.deploy({"from": admin})
+    oracle = MockRiskOracle.deploy({"from": admin})
     oracle.setScore(issuer, ISSUER_SCORE, MODEL_VERSION, {"from": admin})
     return oracle
 

@@ -82,11 +82,18 @@ def test_readings_of_unknown_or_inactive_devices_are_refused_from_the_chain(make
     assert [o.reason for o in outcomes] == ["inactive_device", None]
 
 
+def reserve_nonce(daemon, anchor, fleet):
+    """Readings in, one batch cut, its nonce reserved (`sending`): where every crash test starts."""
+    daemon.intake.submit(readings(anchor, fleet))
+    [batch_id] = cut_batches(daemon.store, daemon.settings.batch, chain_now)
+    nonce = daemon.anchor.mined_nonce()
+    daemon.store.mark_sending(batch_id, nonce)
+    return batch_id, nonce
+
+
 def test_a_crash_after_reserving_the_nonce_anchors_once(make_daemon, anchor, fleet):
     first = make_daemon()
-    first.intake.submit(readings(anchor, fleet))
-    [batch_id] = cut_batches(first.store, first.settings.batch, chain_now)
-    first.store.mark_sending(batch_id, first.anchor.mined_nonce())
+    reserve_nonce(first, anchor, fleet)
     first.store.close()
 
     restarted = make_daemon()
@@ -98,10 +105,7 @@ def test_a_crash_after_reserving_the_nonce_anchors_once(make_daemon, anchor, fle
 
 def test_a_crash_after_sending_but_before_recording_the_hash_anchors_once(make_daemon, anchor, fleet):
     first = make_daemon()
-    first.intake.submit(readings(anchor, fleet))
-    [batch_id] = cut_batches(first.store, first.settings.batch, chain_now)
-    nonce = first.anchor.mined_nonce()
-    first.store.mark_sending(batch_id, nonce)
+    batch_id, nonce = reserve_nonce(first, anchor, fleet)
     first.anchor.send(first.store.batch(batch_id), nonce)  # sent and mined; the process dies before mark_sent
     first.store.close()
 
@@ -113,10 +117,7 @@ def test_a_crash_after_sending_but_before_recording_the_hash_anchors_once(make_d
 
 def test_a_dropped_transaction_is_resent_with_its_nonce(make_daemon, anchor, fleet):
     daemon = make_daemon()
-    daemon.intake.submit(readings(anchor, fleet))
-    [batch_id] = cut_batches(daemon.store, daemon.settings.batch, chain_now)
-    nonce = daemon.anchor.mined_nonce()
-    daemon.store.mark_sending(batch_id, nonce)
+    batch_id, _ = reserve_nonce(daemon, anchor, fleet)
     daemon.store.mark_sent(batch_id, b"\x11" * 32)  # a hash no node knows: the transaction was dropped
     anchor_batches(daemon.store, daemon.anchor, clock=lambda: chain_now() + 10**6)
     assert daemon.store.batch(batch_id).status == "sent"

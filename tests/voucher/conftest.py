@@ -2,7 +2,7 @@
 project registry, and a funded obligor and bank."""
 
 import pytest
-from brownie import CreditVoucher, MockProjectRegistryForVouchers, MockRiskOracleForVouchers, accounts
+from brownie import CreditVoucher, MockProjectRegistryForVouchers, MockRiskOracle, accounts
 from helpers import UNIT, kyc_expiry
 from voucher_support import now
 
@@ -44,7 +44,7 @@ def chain_registry(registry, regulator, tier2, tier3, tier3b, bank2):
 
 @pytest.fixture(scope="module")
 def risk_oracle(admin, enterprise):
-    oracle = MockRiskOracleForVouchers.deploy({"from": admin})
+    oracle = MockRiskOracle.deploy({"from": admin})
     oracle.setScore(enterprise, OBLIGOR_SCORE, MODEL_VERSION, {"from": admin})
     return oracle
 

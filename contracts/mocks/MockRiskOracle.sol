@@ -3,9 +3,9 @@ pragma solidity ^0.8.24;
 
 import {IRiskOracle} from "../interfaces/IRiskOracle.sol";
 
-/// @dev Test double of IRiskOracle for CreditVoucher: scores set directly, reverting like the real
-/// oracle when a subject has no usable score.
-contract MockRiskOracleForVouchers is IRiskOracle {
+/// @dev Test double of IRiskOracle for the instruments that read scores (bonds, vouchers): scores
+/// set directly, reverting like the real oracle when a subject has no usable score.
+contract MockRiskOracle is IRiskOracle {
     error NoUsableScore(address subject);
 
     mapping(address subject => Score) private _scores;
