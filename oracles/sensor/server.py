@@ -27,6 +27,8 @@ from oracles.sensor.intake import Intake, Outcome, Rejection
 from oracles.sensor.metrics import Metrics
 from oracles.sensor.store import Store
 
+DRAIN_LIMIT_BYTES = 8 << 20  # an oversized body up to this size is read and dropped before the 413
+
 STATUS_BY_REASON = {Rejection.MALFORMED: HTTPStatus.BAD_REQUEST, Rejection.REPLAYED: HTTPStatus.CONFLICT,
                     Rejection.OUT_OF_ORDER: HTTPStatus.CONFLICT}
 
@@ -96,10 +98,20 @@ class _Handler(JsonErrors, BaseHTTPRequestHandler):
             return None
         if int(length) > self.ctx.max_body_bytes:
             self.close_connection = True  # the unread body would be parsed as the next request
+            self._discard(int(length))
             self._error(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, "too_large", f"body over {self.ctx.max_body_bytes} bytes")
             return None
         self.body_read = True
         return self.rfile.read(int(length))
+
+    def _discard(self, length: int) -> None:
+        """Read and drop a moderately oversized body before answering 413: closing a socket with
+        unread data makes the kernel reset the connection, and the client would lose the answer.
+        Bodies past DRAIN_LIMIT_BYTES are not read at all (the connection just closes)."""
+        if length > DRAIN_LIMIT_BYTES:
+            return
+        while length > 0 and (chunk := self.rfile.read(min(length, 1 << 16))):
+            length -= len(chunk)
 
     def _submit(self, items: list) -> list[Outcome] | None:
         try:
