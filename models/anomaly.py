@@ -29,10 +29,10 @@ import lightgbm as lgb
 import numpy as np
 import pandas as pd
 
-from models.artifacts import library_versions, read_json, sha256_file, staged_dir, verify_manifest, write_json
+from models.artifacts import library_versions, read_verified_card, sha256_file, staged_dir, write_json
 from models.booster import early_stopped_rounds, fit, seeded
 from models.datasets import PV_CSV
-from models.errors import ModelError, ModelInputError
+from models.errors import ModelInputError
 from models.pv import FEATURES, LAGS, SERIES_TZ, STEP, features, read_power_series
 
 MODEL_FILE = "model.txt"
@@ -172,12 +172,7 @@ class AnomalyModel:
     @classmethod
     def load(cls, model_dir: Path) -> "AnomalyModel":
         model_dir = Path(model_dir)
-        if not model_dir.is_dir():
-            raise ModelError(f"model directory {model_dir} not found")
-        verify_manifest(model_dir)
-        card = read_json(model_dir / CARD_FILE)
-        if card.get("format") != CARD_FORMAT:
-            raise ModelError(f"{model_dir} holds a {card.get('format')!r} model, not {CARD_FORMAT!r}")
+        card = read_verified_card(model_dir, CARD_FILE, CARD_FORMAT)
         return cls(lgb.Booster(model_file=str(model_dir / MODEL_FILE)), card["screen"]["threshold_kw"], card)
 
 

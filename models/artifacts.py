@@ -72,6 +72,19 @@ def verify_manifest(directory: Path) -> None:
             raise ModelError(f"{path} does not match its hash in {MANIFEST}")
 
 
+def read_verified_card(model_dir: Path, card_file: str, card_format: str) -> dict:
+    """The model card of `model_dir` after checking every file against SHA256SUMS and the card's
+    format; ModelError names what is wrong."""
+    model_dir = Path(model_dir)
+    if not model_dir.is_dir():
+        raise ModelError(f"model directory {model_dir} not found")
+    verify_manifest(model_dir)
+    card = read_json(model_dir / card_file)
+    if card.get("format") != card_format:
+        raise ModelError(f"{model_dir} holds a {card.get('format')!r} model, not {card_format!r}")
+    return card
+
+
 def check_output_dir(out_dir: Path) -> None:
     """Refuse to overwrite: the output directory must be absent or empty."""
     out_dir = Path(out_dir)

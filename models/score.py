@@ -13,7 +13,7 @@ import lightgbm as lgb
 import numpy as np
 import pandas as pd
 
-from models.artifacts import read_json, staged_file, verify_manifest
+from models.artifacts import read_json, read_verified_card, staged_file
 from models.calibration import Calibrator, calibrator_from_dict
 from models.csv_writer import write_csv
 from models.errors import ModelError, ModelInputError
@@ -47,12 +47,7 @@ class ScoringModel:
 def load_model(model_dir: Path) -> ScoringModel:
     """Load a model directory after checking every file against SHA256SUMS."""
     model_dir = Path(model_dir)
-    if not model_dir.is_dir():
-        raise ModelError(f"model directory {model_dir} not found")
-    verify_manifest(model_dir)
-    card = read_json(model_dir / CARD_FILE)
-    if card.get("format") != CARD_FORMAT:
-        raise ModelError(f"{model_dir} holds a {card.get('format')!r} model, not {CARD_FORMAT!r}")
+    card = read_verified_card(model_dir, CARD_FILE, CARD_FORMAT)
     booster = lgb.Booster(model_file=str(model_dir / MODEL_FILE))
     return ScoringModel(
         booster=booster,
