@@ -3,6 +3,7 @@
 Every test starts from the same chain state (fn_isolation); deployments are module-scoped.
 """
 
+import fast_isolation
 import pytest
 from brownie import ParticipantRegistry, SettlementToken, accounts
 from helpers import kyc_expiry, resync_node_clock
@@ -21,9 +22,24 @@ def clock_guard():
     resync_node_clock()
 
 
+fast_isolation.skip_internal_call_guard()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def module_garbage(module_isolation):
+    """Collect a module's garbage once, in module_isolation's closing reset (see fast_isolation)."""
+    yield
+    fast_isolation.thaw()
+
+
 @pytest.fixture(autouse=True)
-def isolation(clock_guard, fn_isolation):
-    """Every test starts from the same chain state and clock (clock_guard tears down last)."""
+def isolation(module_garbage, clock_guard, fn_isolation):
+    """Every test starts from the same chain state and clock (clock_guard tears down last).
+
+    The revert after each test collects garbage; freezing what the module set up first keeps that
+    collection to the objects this test made.
+    """
+    fast_isolation.freeze_survivors()
 
 
 @pytest.fixture(scope="session")
