@@ -176,26 +176,25 @@ def submit(network_name, sender, deployments, methodology, methodology_version, 
         _set_document(session, project_id, name, content, uri)
 
 
-def _transition(function: str, target: str, caller: str):
+def _transition(function: str, doc: str):
     @_writes
     @PROJECT_ID
     @click.option("--evidence", metavar="TEXT|FILE|HASH",
-                  help="The validation report or decision (a file or text), hashed into the event.")
+                  help="The validation report or the decision (a file or text), hashed into the event.")
     def command(network_name, sender, deployments, project_id, evidence):
         session = open_session(network_name, sender, deployments)
         registry = _registry(session)
         session.send(getattr(registry.functions, function)(project_id, optional_digest(evidence)))
         click.echo(f"project {project_id} {STATUS[registry.functions.project(project_id).call()[2]]}")
 
-    command.__doc__ = f"Move project PROJECT_ID to {target} (sent by {caller})."
+    command.__doc__ = doc
     return project.command(function)(command)
 
 
-for _function, _target, _caller in (("validate", "Validated", "a registered verifier"),
-                                    ("activate", "Active", "REGULATOR_ROLE"),
-                                    ("suspend", "Suspended", "REGULATOR_ROLE"),
-                                    ("close", "Closed, for good", "REGULATOR_ROLE")):
-    _transition(_function, _target, _caller)
+_transition("validate", "Validate a Submitted project (sent by a registered verifier).")
+_transition("activate", "Activate a Validated project or reinstate a Suspended one (sent by REGULATOR_ROLE).")
+_transition("suspend", "Suspend an Active project: no issuance while suspended (sent by REGULATOR_ROLE).")
+_transition("close", "Close a project for good, from any status but Closed (sent by REGULATOR_ROLE).")
 
 
 @project.command()
