@@ -176,8 +176,6 @@ def _event(contract, receipt, name: str) -> dict[str, Any]:
     return dict(events[0]["args"])
 
 
-
-
 # ---------------------------------------------------------------- commands
 
 
