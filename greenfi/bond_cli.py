@@ -16,6 +16,7 @@ import click
 from web3 import Web3
 
 from greenfi import contracts, networks
+from greenfi.cli_options import address_option, network_option, sender_option
 from greenfi.errors import ConfigError
 from greenfi.signers import Signer
 from greenfi.transactions import transact
@@ -126,11 +127,7 @@ def _approve(session: Session, bond, amount: int) -> None:
 
 
 def _common(fn):
-    fn = click.option("--factory", "factory_address", metavar="ADDRESS",
-                      help="GreenBondFactory address (default: deployments/<chainId>.json).")(fn)
-    fn = click.option("--from", "sender", metavar="ACCOUNT",
-                      help="Local node: account address or index (default 0). Live: must match the configured key.")(fn)
-    return click.option("--network", "network_name", required=True, help="a local network or a live NAME")(fn)
+    return network_option(sender_option(address_option("--factory", "factory_address", "GreenBondFactory")(fn)))
 
 
 BOND = click.argument("bond", metavar="BOND")  # address or ISIN-like id

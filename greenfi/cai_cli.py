@@ -9,6 +9,10 @@ Everything here is assembled from events (ProjectRegistry, CarbonCredits, Carbon
 trace works without the MRV contract: the Issued event carries the report id, hash and verifier.
 Chain I/O (`load_events`) is kept apart from the pure assembly (`index_batches`, `trace`, the
 formatters), which tests call directly.
+
+The write commands (`issue` from an approved monitoring report, `transfer`, `retire` with a claim)
+send with plain web3.py through greenfi.carbon_session; a refusal ends with one line naming the
+contract's custom error.
 """
 
 from __future__ import annotations
@@ -24,7 +28,10 @@ import click
 from web3 import Web3
 
 from greenfi import contracts, networks
+from greenfi.carbon_session import digest, event_args, open_session, parse_code
+from greenfi.cli_options import deployments_option, network_option, sender_option
 from greenfi.errors import ConfigError, GreenfiError
+from greenfi.mrv_cli import parse_address, parse_time
 
 CONTRACTS = ("ProjectRegistry", "CarbonCredits", "CarbonMarket")
 ZERO = "0x0000000000000000000000000000000000000000"
@@ -354,19 +361,16 @@ def _context(network_name: str, deployments: Path | None) -> tuple[list[dict], s
 
 # ---------------------------------------------------------------------------- commands
 
-_network = click.option("--network", "network_name", required=True, help="A network name (see `greenfi networks`).")
-_deployments = click.option("--deployments", type=click.Path(file_okay=False, path_type=Path), default=None,
-                            hidden=True, help="Directory of deployment records (default: deployments/).")
 
 
 @click.group("cai")
 def cai() -> None:
-    """Carbon batches by Carbon Asset Identifier: list, show, trace."""
+    """Carbon batches by Carbon Asset Identifier: list, show, trace, issue, transfer, retire."""
 
 
 @cai.command("list")
-@_network
-@_deployments
+@network_option
+@deployments_option
 def list_batches(network_name: str, deployments: Path | None) -> None:
     """Every batch with its supply by status."""
     events, market = _context(network_name, deployments)
@@ -376,8 +380,8 @@ def list_batches(network_name: str, deployments: Path | None) -> None:
 
 @cai.command("show")
 @click.argument("cai_or_batch")
-@_network
-@_deployments
+@network_option
+@deployments_option
 def show(cai_or_batch: str, network_name: str, deployments: Path | None) -> None:
     """One batch: its CAI, holders and supply by status."""
     query = parse_cai(cai_or_batch)
@@ -388,8 +392,8 @@ def show(cai_or_batch: str, network_name: str, deployments: Path | None) -> None
 
 @cai.command("trace")
 @click.argument("cai_or_batch")
-@_network
-@_deployments
+@network_option
+@deployments_option
 def trace_command(cai_or_batch: str, network_name: str, deployments: Path | None) -> None:
     """The whole chain of custody of a batch, from project registration to retirement."""
     query = parse_cai(cai_or_batch)
@@ -397,3 +401,103 @@ def trace_command(cai_or_batch: str, network_name: str, deployments: Path | None
     batch = resolve(query, index_batches(events))
     for line in format_trace(batch, trace(events, batch.batch_id, market)):
         click.echo(line)
+
+
+# ---------------------------------------------------------------------------- write commands
+# Issue from an approved report, transfer, retire with a claim: sent with plain web3.py through a
+# CarbonSession (greenfi.carbon_session), whose refusals name the contract's custom error.
+
+REASON_CODES = {"voluntary": 1, "compliance": 2, "green-electricity": 3, "other": 4}
+
+
+def build_claim(beneficiary: str, name_hash: bytes, reason: str, jurisdiction: bytes, start: int,
+                end: int) -> tuple:
+    """An ICarbonCredits.Claim tuple (the contract checks the period: InvalidClaimPeriod)."""
+    return (beneficiary, name_hash, REASON_CODES[reason], jurisdiction, start, end)
+
+
+def batch_on_chain(session, query: CaiQuery) -> int:
+    """The batch id `query` names, checked by the contract: UnknownCai, UnknownBatch, or a readable
+    CAI that is not the batch's."""
+    credits = session.contract("CarbonCredits")
+    if query.cai:
+        return session.read(credits.functions.batchOfCai(bytes.fromhex(query.cai[2:])))
+    readable = session.read(credits.functions.caiString(query.batch_id))
+    if query.readable and query.readable != readable:
+        raise GreenfiError(f"{query.readable} does not match batch {query.batch_id} (it is {readable})")
+    return query.batch_id
+
+
+@cai.command("issue")
+@network_option
+@sender_option
+@deployments_option
+@click.argument("report_id", type=click.IntRange(min=1))
+def issue_command(network_name: str, sender: str | None, deployments: Path | None, report_id: int) -> None:
+    """Issue the batch of approved monitoring report REPORT_ID (sent by the project's developer or an
+    ISSUER_ROLE holder); the report is consumed, so it is issued once."""
+    session = open_session(network_name, sender, deployments)
+    credits = session.contract("CarbonCredits")
+    issued = event_args(credits, session.send(credits.functions.issue(report_id)), "Issued")
+    batch_id = issued["batchId"]
+    click.echo(f"issued batch {batch_id} ({credits.functions.caiString(batch_id).call()}): {issued['quantity']} units, "
+               f"serials {issued['serialStart']}-{issued['serialEnd']}, {issued['buffered']} to the buffer pool, "
+               f"{issued['quantity'] - issued['buffered']} to {issued['developer']}")
+    click.echo(f"CAI hash {_hex(issued['cai'])}")
+
+
+@cai.command("transfer")
+@network_option
+@sender_option
+@deployments_option
+@click.argument("cai_or_batch")
+@click.argument("to")
+@click.argument("amount", type=click.IntRange(min=1))
+def transfer_command(network_name: str, sender: str | None, deployments: Path | None, cai_or_batch: str, to: str,
+                     amount: int) -> None:
+    """Transfer AMOUNT units of a batch from the sender to TO (both must pass the participant registry)."""
+    query, recipient = parse_cai(cai_or_batch), parse_address(to, "TO")
+    session = open_session(network_name, sender, deployments)
+    batch_id = batch_on_chain(session, query)
+    credits = session.contract("CarbonCredits")
+    session.send(credits.functions.safeTransferFrom(session.signer.address, recipient, batch_id, amount, b""))
+    click.echo(f"transferred {amount} units of batch {batch_id} to {recipient}")
+
+
+@cai.command("retire")
+@network_option
+@sender_option
+@deployments_option
+@click.argument("cai_or_batch")
+@click.argument("amount", type=click.IntRange(min=1))
+@click.option("--beneficiary-name", required=True, metavar="TEXT|FILE|HASH",
+              help="The beneficiary's legal name (only its keccak256 goes on chain).")
+@click.option("--beneficiary", metavar="ADDRESS", help="On whose behalf the claim is made (default: the holder).")
+@click.option("--reason", type=click.Choice(list(REASON_CODES)), default="voluntary", show_default=True)
+@click.option("--jurisdiction", required=True, help="Where the claim is made (ISO 3166-1 alpha-2).")
+@click.option("--period-start", metavar="TIME", help="Consumption period start (default: the batch's vintage).")
+@click.option("--period-end", metavar="TIME", help="Consumption period end, exclusive (default: the vintage's end).")
+@click.option("--owner", metavar="ADDRESS", help="Retire the units of OWNER, who approved the sender as operator.")
+def retire_command(network_name: str, sender: str | None, deployments: Path | None, cai_or_batch: str, amount: int,
+                   beneficiary_name: str, beneficiary: str | None, reason: str, jurisdiction: str,
+                   period_start: str | None, period_end: str | None, owner: str | None) -> None:
+    """Retire AMOUNT units of a batch under a claim; prints the retirement certificate."""
+    query = parse_cai(cai_or_batch)
+    owner = parse_address(owner, "--owner") if owner else None
+    beneficiary = parse_address(beneficiary, "--beneficiary") if beneficiary else None
+    start = parse_time(period_start, "--period-start") if period_start else None
+    end = parse_time(period_end, "--period-end") if period_end else None
+    code = parse_code(jurisdiction, "--jurisdiction")
+    session = open_session(network_name, sender, deployments)
+    credits = session.contract("CarbonCredits")
+    batch_id = batch_on_chain(session, query)
+    info = credits.functions.batch(batch_id).call()
+    holder = owner or session.signer.address
+    claim = build_claim(beneficiary or holder, digest(beneficiary_name), reason, code,
+                        info[1] if start is None else start, info[2] if end is None else end)
+    call = (credits.functions.retireFrom(owner, batch_id, amount, claim) if owner
+            else credits.functions.retire(batch_id, amount, claim))
+    retired = event_args(credits, session.send(call), "Retired")
+    click.echo(f"certificate {retired['certificateId']}: {amount} units of {credits.functions.caiString(batch_id).call()} "
+               f"retired by {retired['retiree']} for {claim[0]} ({reason}, {jurisdiction}, {_date(claim[4])} to "
+               f"{_date(claim[5])})")

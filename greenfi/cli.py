@@ -182,10 +182,11 @@ from greenfi.cai_cli import cai as cai_cli  # noqa: E402
 from greenfi.dashboard_cli import dashboard as dashboard_cli  # noqa: E402
 from greenfi.mrv_cli import mrv as mrv_cli  # noqa: E402
 from greenfi.oracle_cli import oracle as oracle_cli  # noqa: E402
+from greenfi.project_cli import project as project_cli  # noqa: E402
 from greenfi.voucher_cli import voucher_cli  # noqa: E402
 from models.cli import model as model_cli  # noqa: E402
 
-for group in (bond_cli, cai_cli, dashboard_cli, model_cli, mrv_cli, oracle_cli, voucher_cli):
+for group in (bond_cli, cai_cli, dashboard_cli, model_cli, mrv_cli, oracle_cli, project_cli, voucher_cli):
     cli.add_command(group)
 
 

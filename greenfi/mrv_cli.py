@@ -17,17 +17,17 @@ from pathlib import Path
 from typing import Any
 
 import click
-from eth_abi import decode as abi_decode
-from eth_utils import function_signature_to_4byte_selector, keccak
+from eth_utils import keccak
 from web3 import Web3
 from web3.exceptions import ContractCustomError, ContractLogicError
 
 from greenfi import chain, contracts, networks
+from greenfi.cli_options import network_option
 from greenfi.deployments import DeploymentRecord
 from greenfi.errors import ConfigError, GreenfiError
 from greenfi.paths import DEPLOYMENTS
 from greenfi.signers import Signer, UnlockedSigner, signer_from_env
-from greenfi.transactions import TransactionReverted, transact
+from greenfi.transactions import TransactionReverted, decode_custom_error, transact
 
 KINDS = {"pv-inverter": 0, "energy-meter": 1, "wind-turbine": 2, "other": 3}
 DEVICE_STATUSES = ("none", "registered", "active", "suspended", "revoked")
@@ -140,22 +140,6 @@ def report_lines(report_id: int, record: tuple | list, factor_g_per_mwh: int | N
     ]
 
 
-def decode_custom_error(abi: list[dict[str, Any]], data: str | None) -> str:
-    """`Name(arg, ...)` for revert data that matches an error of `abi`; the raw data otherwise."""
-    if not data or not isinstance(data, str) or len(data) < 10:
-        return str(data)
-    raw = bytes.fromhex(data.removeprefix("0x"))
-    for item in abi:
-        if item.get("type") != "error":
-            continue
-        types = [i["type"] for i in item["inputs"]]
-        if function_signature_to_4byte_selector(f"{item['name']}({','.join(types)})") == raw[:4]:
-            values = abi_decode(types, raw[4:])
-            shown = ["0x" + v.hex() if isinstance(v, bytes) else str(v) for v in values]
-            return f"{item['name']}({', '.join(shown)})"
-    return data
-
-
 # ---------------------------------------------------------------- chain access
 
 
@@ -190,10 +174,6 @@ def _event(contract, receipt, name: str) -> dict[str, Any]:
     if not events:
         raise GreenfiError(f"no {name} event in transaction {receipt['transactionHash'].hex()}")
     return dict(events[0]["args"])
-
-
-network_option = click.option("--network", "network_name", required=True,
-                              help="development, ganache, sepolia, holesky or any NAME with $NAME_RPC_URL")
 
 
 # ---------------------------------------------------------------- commands

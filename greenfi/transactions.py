@@ -1,30 +1,133 @@
-"""Send contract calls and wait for them, turning a revert into a GreenfiError that names it."""
+"""Send contract calls and wait for them, turning a revert into a GreenfiError that names it.
+
+A custom error is decoded against the ABIs at hand: `Name(arg, ...)`, with enum arguments by member
+name (read from the compiled interfaces) and an AccessControl role by its constant's name.
+"""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
+from functools import cache
 from typing import Any
 
+from eth_abi import decode as abi_decode
+from eth_utils import function_signature_to_4byte_selector, keccak
 from web3 import Web3
 from web3.contract.contract import ContractFunction
 from web3.exceptions import ContractCustomError, ContractLogicError
 
 from greenfi.errors import GreenfiError
+from greenfi.paths import BUILD_CONTRACTS
 from greenfi.signers import Signer
+
+Abi = list[dict[str, Any]]
 
 
 class TransactionReverted(GreenfiError):
     """A transaction greenfi sent was reverted."""
 
 
-def transact(w3: Web3, signer: Signer, call: ContractFunction, timeout: float = 600) -> Any:
-    """Send `call` from `signer`, wait for its receipt, raise TransactionReverted if it failed."""
-    label = f"{call.fn_name}({', '.join(map(str, call.args))})"
+def transact(w3: Web3, signer: Signer, call: ContractFunction, timeout: float = 600,
+             more_errors: Callable[[], Abi] | None = None) -> Any:
+    """Send `call` from `signer`, wait for its receipt, raise TransactionReverted if it failed.
+
+    A custom error is named from the called contract's ABI, else from `more_errors()`: the errors of
+    contracts the call reaches (e.g. the report contract behind an issuance), looked up only then."""
     try:
         call.estimate_gas({"from": signer.address})  # surfaces the revert reason before paying gas
     except (ContractCustomError, ContractLogicError) as exc:
-        raise TransactionReverted(f"{label} would revert: {exc}") from None
+        raise TransactionReverted(f"{_label(call)} would revert: {revert_reason(exc, call, more_errors)}") from None
     tx_hash = signer.send(w3, {"to": call.address, "data": call._encode_transaction_data()})
     receipt = w3.eth.wait_for_transaction_receipt(tx_hash, timeout=timeout)
     if receipt["status"] != 1:
-        raise TransactionReverted(f"{label} reverted in transaction {Web3.to_hex(tx_hash)}")
+        raise TransactionReverted(f"{_label(call)} reverted in transaction {Web3.to_hex(tx_hash)}")
     return receipt
+
+
+def read(call: ContractFunction, more_errors: Callable[[], Abi] | None = None) -> Any:
+    """`call.call()`, with a revert (e.g. `UnknownCai`) as a GreenfiError naming the custom error."""
+    try:
+        return call.call()
+    except (ContractCustomError, ContractLogicError) as exc:
+        raise GreenfiError(f"{_label(call)} reverted: {revert_reason(exc, call, more_errors)}") from None
+
+
+def revert_reason(exc: ContractLogicError, call: ContractFunction,
+                  more_errors: Callable[[], Abi] | None = None) -> str:
+    """The decoded custom error, or what the node said (a revert string, a panic)."""
+    if not isinstance(exc, ContractCustomError):
+        return str(exc.message or exc)
+    for abi in (lambda: call.contract_abi, more_errors or list):
+        named = decode_custom_error(abi(), exc.data)
+        if named != exc.data:
+            return named
+    return str(exc)
+
+
+def _label(call: ContractFunction) -> str:
+    return f"{call.fn_name}({', '.join(_shown(a) for a in call.args)})"
+
+
+def decode_custom_error(abi: Abi, data: str | None) -> str:
+    """`Name(arg, ...)` for revert data that matches an error of `abi`; the raw data otherwise."""
+    if not data or not isinstance(data, str) or len(data) < 10:
+        return str(data)
+    raw = bytes.fromhex(data.removeprefix("0x"))
+    roles = _role_names(abi)
+    for item in abi:
+        if item.get("type") != "error":
+            continue
+        types = [i["type"] for i in item["inputs"]]
+        if function_signature_to_4byte_selector(f"{item['name']}({','.join(types)})") == raw[:4]:
+            values = abi_decode(types, raw[4:])
+            shown = [_argument(spec, value, roles) for spec, value in zip(item["inputs"], values)]
+            return f"{item['name']}({', '.join(shown)})"
+    return data
+
+
+def _argument(spec: dict[str, Any], value: Any, roles: dict[bytes, str]) -> str:
+    internal = spec.get("internalType", "")
+    if internal.startswith("enum ") and isinstance(value, int):
+        members = enum_members(internal.removeprefix("enum "))
+        return members[value] if value < len(members) else str(value)
+    if isinstance(value, bytes) and spec.get("name", "").endswith("Role") and value in roles:
+        return roles[value]
+    return _shown(value)
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, (bytes, bytearray)):
+        return "0x" + bytes(value).hex()
+    if isinstance(value, (list, tuple)):
+        return f"({', '.join(_shown(v) for v in value)})"
+    return str(value)
+
+
+def _role_names(abi: Abi) -> dict[bytes, str]:
+    """AccessControl roles named by the ABI's `X_ROLE` constants (OpenZeppelin: keccak256("X_ROLE"))."""
+    names = {b"\0" * 32: "DEFAULT_ADMIN_ROLE"}
+    for item in abi:
+        if item.get("type") == "function" and item["name"].endswith("_ROLE") and not item.get("inputs"):
+            names.setdefault(keccak(text=item["name"]), item["name"])
+    return names
+
+
+@cache
+def enum_members(qualified: str) -> tuple[str, ...]:
+    """The member names of enum `Contract.Enum`, read from the contract's compiled AST (() if absent)."""
+    contract, _, name = qualified.rpartition(".")
+    try:
+        ast = json.loads((BUILD_CONTRACTS / f"{contract}.json").read_text())["ast"]
+    except (OSError, ValueError, KeyError):
+        return ()
+    stack = [ast]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            if node.get("nodeType") == "EnumDefinition" and node.get("name") == name:
+                return tuple(m["name"] for m in node["members"])
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return ()

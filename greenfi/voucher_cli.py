@@ -19,6 +19,7 @@ from eth_utils import keccak
 from web3 import Web3
 
 from greenfi import contracts, networks
+from greenfi.cli_options import address_option, network_option, sender_option
 from greenfi.errors import ConfigError, GreenfiError
 from greenfi.signers import Signer, UnlockedSigner, signer_from_env
 from greenfi.transactions import transact
@@ -383,10 +384,7 @@ VOUCHER_ID = click.argument("voucher_id", metavar="ID")
 
 
 def _common(fn):
-    fn = click.option("--address", metavar="ADDRESS", help="CreditVoucher address (default: deployments/<chainId>.json).")(fn)
-    fn = click.option("--from", "sender", metavar="ACCOUNT",
-                      help="Local node: account address or index (default 0). Live: must match the configured key.")(fn)
-    return click.option("--network", "network_name", required=True, help="development, ganache, or a live NAME with $NAME_RPC_URL")(fn)
+    return network_option(sender_option(address_option("--address", "address", "CreditVoucher")(fn)))
 
 
 def _send(session: Session, call) -> Any:

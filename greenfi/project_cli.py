@@ -1,0 +1,236 @@
+"""`greenfi project`: submit carbon and green-electricity projects, move them through the workflow,
+attach documents, and read them back (ProjectRegistry, plain web3.py).
+
+Workflow (IProjectRegistryWorkflow), one command per transition, each sent by the party the contract
+requires:
+
+    submit    (a ProjectDeveloper participant)  -> Submitted
+    validate  (a Verifier participant)          Submitted -> Validated
+    activate  (REGULATOR_ROLE)                  Validated | Suspended -> Active
+    suspend   (REGULATOR_ROLE)                  Active -> Suspended
+    close     (REGULATOR_ROLE)                  any but Closed -> Closed (final)
+
+Refusals are the contract's: the error line names its custom error (`InvalidStatusTransition(3,
+Submitted, Active)`, `AccessControlUnauthorizedAccount(0x…, REGULATOR_ROLE)`, `ComplianceRefused(0x…,
+WrongKind)`, `UnknownProject(9)`). The text formatting is pure (`project_lines`, `project_row`).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import click
+
+from greenfi.cai_cli import CREDIT_CLASS, STATUS, _jurisdiction
+from greenfi.carbon_session import (
+    CarbonSession,
+    digest,
+    event_args,
+    hex32,
+    open_session,
+    optional_digest,
+    parse_code,
+)
+from greenfi.cli_options import deployments_option, network_option, sender_option
+from greenfi.errors import GreenfiError
+
+CLASSES = {"ver": 0, "gec": 1}
+
+
+# ---------------------------------------------------------------- pure parts
+
+
+def document_name(text: str) -> bytes:
+    """An ERC-1643 document name as bytes32: up to 32 ASCII characters, or 0x + 64 hex digits."""
+    if text.startswith("0x") and len(text) == 66:
+        try:
+            return bytes.fromhex(text[2:])
+        except ValueError:
+            pass
+    if not 0 < len(text) <= 32 or not text.isascii():
+        raise click.BadParameter(f"a document name is 1-32 ASCII characters or a 0x 32-byte value, got {text!r}")
+    return text.encode().ljust(32, b"\0")
+
+
+def name_text(raw: bytes) -> str:
+    """A document name as written by `document_name`, or its hex when it is not printable text."""
+    text = bytes(raw).rstrip(b"\0")
+    return text.decode() if text and text.isascii() and text.decode().isprintable() else hex32(raw)
+
+
+def _when(ts: int) -> str:
+    return f"{datetime.fromtimestamp(ts, UTC):%Y-%m-%d %H:%M} UTC"
+
+
+def project_row(project_id: int, info: list | tuple) -> str:
+    developer, credit_class, status, code = info[:4]
+    return (f"{project_id:>5}  {STATUS[status]:<10} {CREDIT_CLASS[credit_class]:<12} {_jurisdiction(code)}  "
+            f"developer {developer}")
+
+
+
+def project_lines(project_id: int, info: list | tuple, documents: list[dict[str, Any]],
+                  history: list[dict[str, Any]]) -> list[str]:
+    """`greenfi project show`: the record, its documents (name, hash, URI, time) and its status history."""
+    developer, credit_class, status, code, methodology, version, location = info
+    lines = [
+        f"project      {project_id}",
+        f"status       {STATUS[status]}",
+        f"developer    {developer}",
+        f"class        {CREDIT_CLASS[credit_class]}",
+        f"jurisdiction {_jurisdiction(code)}",
+        f"methodology  {hex32(methodology)} (version {hex32(version)})",
+        f"location     {hex32(location)}",
+        "documents",
+    ]
+    lines += [f"  {name_text(d['name'])}  {hex32(d['hash'])}  {d['uri']}  ({_when(d['modified'])})"
+              for d in documents] or ["  none"]
+    lines.append("history")
+    lines += [f"  block {h['block']:>6}  {STATUS[h['from']]} -> {STATUS[h['to']]} by {h['actor']}"
+              + (f" (evidence {hex32(h['evidence'])})" if any(h["evidence"]) else "") for h in history]
+    return lines
+
+
+# ---------------------------------------------------------------- chain access
+
+
+def _registry(session: CarbonSession):
+    return session.contract("ProjectRegistry")
+
+
+def _record(session: CarbonSession, project_id: int) -> tuple:
+    info = _registry(session).functions.project(project_id).call()
+    if info[2] == 0:
+        raise GreenfiError(f"UnknownProject({project_id}): no project has id {project_id}")
+    return info
+
+
+def _documents(session: CarbonSession, project_id: int) -> list[dict[str, Any]]:
+    registry = _registry(session)
+    uris = {}
+    for log in registry.events.DocumentUpdated().get_logs(from_block=session.from_block("ProjectRegistry"),
+                                                          argument_filters={"projectId": project_id}):
+        uris[bytes(log["args"]["name"])] = log["args"]["uri"]  # the latest update wins
+    documents = []
+    for name in registry.functions.getAllDocuments(project_id).call():
+        _uri_hash, doc_hash, modified = registry.functions.getDocument(project_id, name).call()
+        documents.append({"name": bytes(name), "hash": bytes(doc_hash), "uri": uris.get(bytes(name), "?"),
+                          "modified": modified})
+    return documents
+
+
+def _history(session: CarbonSession, project_id: int) -> list[dict[str, Any]]:
+    logs = _registry(session).events.ProjectStatusChanged().get_logs(
+        from_block=session.from_block("ProjectRegistry"), argument_filters={"projectId": project_id})
+    return [{"block": log["blockNumber"], "from": log["args"]["from"], "to": log["args"]["to"],
+             "actor": log["args"]["actor"], "evidence": bytes(log["args"]["evidenceHash"])}
+            for log in sorted(logs, key=lambda log: (log["blockNumber"], log["logIndex"]))]
+
+
+def _set_document(session: CarbonSession, project_id: int, name: str, content: str, uri: str) -> None:
+    raw, doc_hash = document_name(name), digest(content)
+    session.send(_registry(session).functions.setDocument(project_id, raw, uri, doc_hash))
+    click.echo(f"document {name_text(raw)}: {hex32(doc_hash)} at {uri}")
+
+
+# ---------------------------------------------------------------- commands
+
+
+def _writes(fn):
+    return network_option(sender_option(deployments_option(fn)))
+
+
+PROJECT_ID = click.argument("project_id", type=click.IntRange(min=1))
+
+
+@click.group("project")
+def project() -> None:
+    """Carbon projects: submit, validate, activate, suspend, close, document, list, show."""
+
+
+@project.command()
+@_writes
+@click.option("--methodology", required=True, metavar="TEXT|FILE|HASH", help="Methodology id, e.g. VM0042.")
+@click.option("--methodology-version", required=True, metavar="TEXT|FILE|HASH",
+              help="The methodology version (its text or document), hashed.")
+@click.option("--class", "credit_class", type=click.Choice(list(CLASSES)), default="ver", show_default=True,
+              help="ver: 1 unit = 1 tCO2e; gec: 1 unit = 1 MWh.")
+@click.option("--jurisdiction", required=True, help="ISO 3166-1 alpha-2 code, e.g. CN.")
+@click.option("--location", required=True, metavar="TEXT|FILE|HASH", help="Site location (coordinates, a file), hashed.")
+@click.option("--document", "documents", multiple=True, type=(str, str, str), metavar="NAME CONTENT URI",
+              help="Attach a document: NAME (≤ 32 chars), CONTENT (a file or text, hashed), URI. Repeatable.")
+def submit(network_name, sender, deployments, methodology, methodology_version, credit_class, jurisdiction, location,
+           documents):
+    """Submit a project; the sender (a registered project developer) becomes its developer."""
+    args = (digest(methodology), digest(methodology_version), CLASSES[credit_class],
+            parse_code(jurisdiction, "--jurisdiction"), digest(location))
+    for name, _content, _uri in documents:
+        document_name(name)  # refuse a bad name before anything is sent
+    session = open_session(network_name, sender, deployments)
+    registry = _registry(session)
+    receipt = session.send(registry.functions.submitProject(*args))
+    project_id = event_args(registry, receipt, "ProjectSubmitted")["projectId"]
+    click.echo(f"submitted project {project_id} (Submitted)")
+    for name, content, uri in documents:
+        _set_document(session, project_id, name, content, uri)
+
+
+def _transition(function: str, doc: str):
+    @_writes
+    @PROJECT_ID
+    @click.option("--evidence", metavar="TEXT|FILE|HASH",
+                  help="The validation report or the decision (a file or text), hashed into the event.")
+    def command(network_name, sender, deployments, project_id, evidence):
+        session = open_session(network_name, sender, deployments)
+        registry = _registry(session)
+        session.send(getattr(registry.functions, function)(project_id, optional_digest(evidence)))
+        click.echo(f"project {project_id} {STATUS[registry.functions.project(project_id).call()[2]]}")
+
+    command.__doc__ = doc
+    return project.command(function)(command)
+
+
+_transition("validate", "Validate a Submitted project (sent by a registered verifier).")
+_transition("activate", "Activate a Validated project or reinstate a Suspended one (sent by REGULATOR_ROLE).")
+_transition("suspend", "Suspend an Active project: no issuance while suspended (sent by REGULATOR_ROLE).")
+_transition("close", "Close a project for good, from any status but Closed (sent by REGULATOR_ROLE).")
+
+
+@project.command()
+@_writes
+@PROJECT_ID
+@click.argument("name")
+@click.argument("content", metavar="CONTENT")
+@click.argument("uri")
+def document(network_name, sender, deployments, project_id, name, content, uri):
+    """Attach or update document NAME of a project (sent by its developer): CONTENT is a file or text,
+    hashed; the URI goes into the DocumentUpdated event."""
+    document_name(name)
+    _set_document(open_session(network_name, sender, deployments), project_id, name, content, uri)
+
+
+@project.command("list")
+@network_option
+@deployments_option
+def list_projects(network_name, deployments):
+    """Every project with its status, class, jurisdiction and developer."""
+    session = open_session(network_name, deployments=deployments, signing=False)
+    registry = _registry(session)
+    count = registry.functions.projectCount().call()
+    if not count:
+        click.echo("no projects submitted")
+    for project_id in range(1, count + 1):
+        click.echo(project_row(project_id, registry.functions.project(project_id).call()))
+
+
+@project.command()
+@network_option
+@deployments_option
+@PROJECT_ID
+def show(network_name, deployments, project_id):
+    """One project: its record, documents and status history."""
+    session = open_session(network_name, deployments=deployments, signing=False)
+    info = _record(session, project_id)
+    for line in project_lines(project_id, info, _documents(session, project_id), _history(session, project_id)):
+        click.echo(line)
