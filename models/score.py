@@ -16,7 +16,7 @@ import pandas as pd
 from models.artifacts import read_json, read_verified_card, staged_file
 from models.calibration import Calibrator, calibrator_from_dict
 from models.csv_writer import write_csv
-from models.errors import ModelError, ModelInputError
+from models.errors import ModelInputError
 from models.input_hash import input_hashes
 from models.reasons import reason_columns
 from models.schema import Schema

@@ -17,14 +17,13 @@ all back, and the module's own `chain.reset()` then collects the module's garbag
 """
 
 import gc
-import sys
-
-import brownie  # noqa: F401  (imports brownie.network.rpc)
+import importlib
 
 
 def skip_internal_call_guard():
     """Call the Rpc methods behind Brownie's `@internal` warning wrapper directly."""
-    rpc_class = sys.modules["brownie.network.rpc"].Rpc
+    # `brownie.network.rpc` the attribute is an Rpc instance; the module is only reachable by name.
+    rpc_class = importlib.import_module("brownie.network.rpc").Rpc
     for name, attribute in list(vars(rpc_class).items()):
         if getattr(attribute, "__qualname__", "") == "internal.<locals>.wrapped":
             (wrapped_method,) = (cell.cell_contents for cell in attribute.__closure__)

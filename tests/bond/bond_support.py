@@ -1,6 +1,7 @@
 """Readers and clock helpers shared by the bond tests."""
 
 from brownie import chain
+from helpers import UNIT
 
 DAY = 24 * 3600
 YEAR = 365 * DAY
@@ -8,6 +9,9 @@ SUBSCRIPTION, ISSUED, FAILED, REDEEMABLE = 0, 1, 2, 3
 THIRTY_360, ACTUAL_365 = 0, 1
 NONE, MET, MISSED, MISSING, STALE = 0, 1, 2, 3, 4
 TONNE = 10**6  # grams
+ISSUER_SCORE = 300  # bps
+MODEL_VERSION = 2
+DENOMINATION = 1_000 * UNIT
 
 
 def b32(text):
@@ -50,3 +54,24 @@ def reference_coupon(denomination, rate_bps, frequency, day_count, issue_date, p
     length = YEAR // frequency
     start, end = issue_date + (period - 1) * length, issue_date + period * length
     return denomination * rate_bps * (end // DAY - start // DAY) // 3_650_000
+
+
+def default_terms(start, **overrides):
+    """Terms as a dict: 3 years, semi-annual 5 % 30/360, KPI 100 t per period, callable after a year."""
+    issue = start + 10 * DAY
+    tenor = overrides.pop("tenor", 3 * YEAR)
+    t = dict(
+        isin=b32("XS0000GREEN1"), denomination=DENOMINATION, issueSize=1_000, minimumRaise=100,
+        subscriptionStart=start, issueDate=issue, maturityDate=issue + tenor, couponRateBps=500,
+        couponFrequency=2, dayCount=THIRTY_360, kpiStepBps=25, kpiTargetGramsPerPeriod=100 * TONNE,
+        riskLimitBps=500, callDate=issue + YEAR, callPrice=1_010 * UNIT,
+    )
+    t.update(overrides)
+    return t
+
+
+def as_tuple(t):
+    order = ("isin", "denomination", "issueSize", "minimumRaise", "subscriptionStart", "issueDate", "maturityDate",
+             "couponRateBps", "couponFrequency", "dayCount", "kpiStepBps", "kpiTargetGramsPerPeriod", "riskLimitBps",
+             "callDate", "callPrice")
+    return tuple(t[k] for k in order)

@@ -2,17 +2,12 @@
 oracle, the GreenBond implementation and factory, funded investors and issuer, and a series maker."""
 
 import pytest
-from bond_support import DAY, THIRTY_360, TONNE, YEAR, b32, now
+from bond_support import ISSUER_SCORE, MODEL_VERSION, as_tuple, b32, default_terms, now
 from brownie import (GreenBond, GreenBondFactory, MockMonitoringReportsForBonds, MockRiskOracle,
                      ProjectRegistry, accounts)
 from helpers import UNIT, kyc_expiry
 
 from greenfi.participants import Kind, jurisdiction
-
-ISSUER_SCORE = 300  # bps
-MODEL_VERSION = 2
-DENOMINATION = 1_000 * UNIT
-
 
 @pytest.fixture(scope="session")
 def investor2():
@@ -75,27 +70,6 @@ def factory(bond_registry, settlement_token, projects, reports, risk, admin, ban
     for payer in (issuer, *investors):
         settlement_token.mint(payer, 100_000_000 * UNIT, {"from": bank})
     return f
-
-
-def default_terms(start, **overrides):
-    """Terms as a dict: 3 years, semi-annual 5 % 30/360, KPI 100 t per period, callable after a year."""
-    issue = start + 10 * DAY
-    tenor = overrides.pop("tenor", 3 * YEAR)
-    t = dict(
-        isin=b32("XS0000GREEN1"), denomination=DENOMINATION, issueSize=1_000, minimumRaise=100,
-        subscriptionStart=start, issueDate=issue, maturityDate=issue + tenor, couponRateBps=500,
-        couponFrequency=2, dayCount=THIRTY_360, kpiStepBps=25, kpiTargetGramsPerPeriod=100 * TONNE,
-        riskLimitBps=500, callDate=issue + YEAR, callPrice=1_010 * UNIT,
-    )
-    t.update(overrides)
-    return t
-
-
-def as_tuple(t):
-    order = ("isin", "denomination", "issueSize", "minimumRaise", "subscriptionStart", "issueDate", "maturityDate",
-             "couponRateBps", "couponFrequency", "dayCount", "kpiStepBps", "kpiTargetGramsPerPeriod", "riskLimitBps",
-             "callDate", "callPrice")
-    return tuple(t[k] for k in order)
 
 
 @pytest.fixture(scope="module")

@@ -2,9 +2,10 @@
 verified impact, KPI-linked coupons, impact per holder, transfers, redemption; and the early call."""
 
 import pytest
-from bond_support import (ACTUAL_365, DAY, FAILED, ISSUED, MET, MISSED, MISSING, REDEEMABLE, STALE, THIRTY_360, TONNE,
-                          YEAR, b32, ledger, past, reference_coupon)
-from conftest import DENOMINATION, ISSUER_SCORE, MODEL_VERSION
+from bond_support import (
+    ACTUAL_365, DAY, DENOMINATION, FAILED, ISSUED, ISSUER_SCORE, MET, MISSED, MISSING, MODEL_VERSION,
+    REDEEMABLE, STALE, THIRTY_360, TONNE, YEAR, b32, ledger, past, reference_coupon
+)
 from helpers import UNIT, event
 
 MWH = 10**6  # Wh

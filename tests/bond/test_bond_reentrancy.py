@@ -2,9 +2,8 @@
 the guard and every balance is exactly what an honest token would give."""
 
 import pytest
-from bond_support import ledger, now, past
+from bond_support import DENOMINATION, as_tuple, default_terms, ledger, now, past
 from brownie import GreenBond, GreenBondFactory, ReentrantTokenForBonds
-from conftest import DENOMINATION, as_tuple, default_terms
 from helpers import UNIT
 from web3 import Web3
 

@@ -2,10 +2,9 @@
 
 import click
 import pytest
-from bond_support import TONNE, b32, past
+from bond_support import DENOMINATION, TONNE, b32, past
 from brownie import web3
 from click.testing import CliRunner
-from conftest import DENOMINATION
 from eth_account import Account
 from web3 import Web3
 

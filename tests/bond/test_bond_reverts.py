@@ -2,8 +2,10 @@
 
 import brownie
 import pytest
-from bond_support import DAY, FAILED, ISSUED, REDEEMABLE, SUBSCRIPTION, TONNE, YEAR, b32, now, past, snapshot
-from conftest import DENOMINATION, as_tuple, default_terms
+from bond_support import (
+    DAY, DENOMINATION, FAILED, ISSUED, REDEEMABLE, SUBSCRIPTION, YEAR, as_tuple, b32, default_terms,
+    now, past, snapshot
+)
 from helpers import UNIT, custom_error
 
 from greenfi.participants import Reason

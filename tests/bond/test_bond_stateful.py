@@ -11,9 +11,8 @@ claims (paid and claimable) equals, and so never exceeds, what the issuer deposi
 """
 
 import brownie
-from bond_support import DAY, FAILED, ISSUED, REDEEMABLE, SUBSCRIPTION, TONNE, b32
+from bond_support import DAY, FAILED, ISSUED, REDEEMABLE, SUBSCRIPTION, TONNE, b32, default_terms
 from brownie import chain
-from conftest import default_terms
 from helpers import UNIT, custom_error, kyc_expiry, now, run_stateful
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule

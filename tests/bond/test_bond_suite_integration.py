@@ -5,9 +5,8 @@ MRVReports answers the KPI (no verified report yet: the data is missing and the 
 
 import brownie
 import pytest
-from bond_support import ISSUED, MISSING, b32, past
+from bond_support import DENOMINATION, ISSUED, MISSING, as_tuple, b32, default_terms, past
 from brownie import DeviceRegistry, chain, GreenBond, GreenBondFactory, ModelRegistry, MRVAnchor, MRVReports, RiskOracle
-from conftest import DENOMINATION, as_tuple, default_terms
 from helpers import custom_error, event, now
 
 MAX_AGE = 30 * 24 * 3600

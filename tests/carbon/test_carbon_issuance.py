@@ -1,7 +1,7 @@
 """Issuance: only by consuming an approved report, exactly once, for an active project; every refusal."""
 
 import brownie
-from carbon_helpers import ACTIVE, DAY, PERIOD0, SUSPENDED, TONNE, VALIDATED, VER, h, report, supply
+from carbon_helpers import DAY, PERIOD0, SUSPENDED, TONNE, VALIDATED, VER, h, report, supply
 from helpers import custom_error
 
 from greenfi.participants import Reason

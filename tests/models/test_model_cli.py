@@ -3,7 +3,6 @@
 import json
 
 import pandas as pd
-import pytest
 from click.testing import CliRunner
 
 from models.artifacts import read_json

@@ -30,7 +30,6 @@ from pathlib import Path
 
 import pytest
 from eth_utils import to_checksum_address
-from web3 import Web3
 
 from greenfi import contracts
 from greenfi.chain import embedded, free_port

@@ -6,7 +6,7 @@ import json
 import pytest
 
 from greenfi.demo import CAST, assign_cast
-from greenfi.demo_mrv import PvDay, capacity_w, day_readings, energy_wh, load_pv_days, replay_start
+from greenfi.demo_mrv import capacity_w, day_readings, energy_wh, load_pv_days, replay_start
 from greenfi.demo_report import summary_markdown, voucher_layout, write_report
 from greenfi.demo_voucher import risk_priced_rate
 from greenfi.errors import GreenfiError
