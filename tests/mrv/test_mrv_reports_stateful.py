@@ -127,12 +127,13 @@ class ReportsMachine(ComplianceRules):
             self.batches[batch.root] = AnchoredBatch(batch, forged, tx.timestamp + self.window)
             self.touched_batches.add(batch.root)
 
+    def _batch(self, i):
+        return list(self.batches.values())[i % len(self.batches)]
+
     @rule(i=st.integers(0, 50))
     def challenge_first_reading(self, i):
         """Only forged batches fall to a challenge (the honest ones hold no fault)."""
-        if not self.batches:
-            return
-        b = list(self.batches.values())[i % len(self.batches)]
+        b = self._batch(i)
         error = (b.status != ANCHORED and ("InvalidBatchStatus", b.root, b.status)
                  or chain_now() >= b.challenge_end and ("ChallengeWindowClosed", b.root, b.challenge_end)
                  or not b.forged and ("NoFault",) or None)
@@ -143,9 +144,7 @@ class ReportsMachine(ComplianceRules):
 
     @rule(i=st.integers(0, 50))
     def finalize(self, i):
-        if not self.batches:
-            return
-        b = list(self.batches.values())[i % len(self.batches)]
+        b = self._batch(i)
         error = (self.paused_error()
                  or b.status != ANCHORED and ("InvalidBatchStatus", b.root, b.status)
                  or chain_now() < b.challenge_end and ("ChallengeWindowOpen", b.root, b.challenge_end) or None)
