@@ -3,7 +3,7 @@ registers devices, verifiers activate and suspend them, the developer or a verif
 every call is also tried with bad input, from the wrong status, by the wrong people, while the
 network is paused or the caller frozen, and projects change hands. A refused call reverts with the
 exact named error and changes nothing: after every step each device's record matches the model,
-and so does the touched device's standing at the edges of its lifecycle."""
+and so does the touched device's standing on both sides of its latest change."""
 
 from brownie import ZERO_ADDRESS, chain
 from helpers import run_stateful
@@ -57,10 +57,10 @@ class Device:
         return OK
 
     def edges(self):
-        """The periods that end at, or start at, each time standing compares against: enough to tell
-        every `<` from `<=` there."""
-        times = {t for t in (self.activated_at, self.suspended_at, self.resumed_at, self.revoked_at) if t}
-        return [period for t in sorted(times) for period in ((t - 1, t), (t, t + 1))]
+        """The periods that end at, and start at, the latest time the record holds (the one the
+        latest successful call set): enough to tell every `<` from `<=` standing compares it with."""
+        t = max(self.activated_at, self.suspended_at, self.resumed_at, self.revoked_at)
+        return [(t - 1, t), (t, t + 1)] if t else [(self.commissioned_at, self.commissioned_at + 1)]
 
 
 class DeviceMachine(ComplianceRules):
@@ -189,7 +189,7 @@ class DeviceMachine(ComplianceRules):
 
     @invariant()
     def touched_device_stands_as_modelled(self):
-        """The record decides the standing; the touched device's is checked at its edges."""
+        """The record decides the standing; the touched device's is checked where it just changed."""
         if self.touched is None:
             return
         m = self.model.get(self.touched)
