@@ -1,6 +1,6 @@
 """Gas benchmark of the MRV contracts: `brownie run scripts/bench_mrv.py --network NAME`.
 
-Deploys a fresh ParticipantRegistry, a stand-in project registry (MockProjectRegistryForMRV, until
+Deploys a fresh ParticipantRegistry, a stand-in project registry (MockProjectRegistry, until
 ProjectRegistry lands in the suite), DeviceRegistry, MRVAnchor and MRVReports; signs 1,024 readings
 of 4 simulated devices with the Python oracle core, anchors them as one batch, proves readings on
 chain, and runs a report through approval. Prints one JSON line per operation and OK/OVER against
@@ -9,7 +9,7 @@ the issue's targets.
 
 import json
 
-from brownie import (DeviceRegistry, MockProjectRegistryForMRV, MRVAnchor, MRVReports, ParticipantRegistry, accounts,
+from brownie import (DeviceRegistry, MockProjectRegistry, MRVAnchor, MRVReports, ParticipantRegistry, accounts,
                      chain)
 from eth_account import Account
 
@@ -47,7 +47,7 @@ def main():
     for account, kind in [(verifier, Kind.VERIFIER), (operator, Kind.ORACLE_OPERATOR), (cosigner, Kind.ORACLE_OPERATOR),
                           (developer, Kind.PROJECT_DEVELOPER)]:
         registry.register(account, kind, jurisdiction("CN"), expiry, {"from": regulator})
-    projects = MockProjectRegistryForMRV.deploy({"from": admin})
+    projects = MockProjectRegistry.deploy({"from": admin})
     projects.setProject(PROJECT, developer, 3, {"from": admin})
     devices = DeviceRegistry.deploy(registry, projects, {"from": admin})
     anchor = MRVAnchor.deploy(registry, devices, admin, regulator, {"from": admin})

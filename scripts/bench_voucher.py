@@ -11,7 +11,7 @@ import json
 
 from brownie import (
     CreditVoucher,
-    MockProjectRegistryForVouchers,
+    MockProjectRegistry,
     MockRiskOracle,
     ParticipantRegistry,
     SettlementToken,
@@ -53,7 +53,7 @@ def main():
         registry.register(account, kind, jurisdiction("CN"), expiry, {"from": regulator})
     token = SettlementToken.deploy("Tokenized Deposit CNY", "tdCNY", registry, admin, bank, {"from": admin})
     oracle = MockRiskOracle.deploy({"from": admin})
-    projects = MockProjectRegistryForVouchers.deploy({"from": admin})
+    projects = MockProjectRegistry.deploy({"from": admin})
     voucher = CreditVoucher.deploy(registry, token, oracle, projects, admin, regulator, {"from": admin})
     oracle.setScore(obligor, 150, 1, {"from": admin})
     for account in (obligor, tier1, tier2, bank):

@@ -74,6 +74,11 @@ def run_stateful(machine, step_count=None, **context):
             max_examples=STATEFUL_WARMUP_EXAMPLES + scale * config["hypothesis"]["max_examples"],
             stateful_step_count=scale * (step_count or config["hypothesis"]["stateful_step_count"]),
             deadline=None,
+            # No example database: with one (Brownie's ~/.brownie/hypothesis, shared by every
+            # checkout), Hypothesis spends most of the budget shrinking its Pareto front, i.e.
+            # mutating one generated run, and replays what earlier runs stored, so a run held
+            # about one fresh full-length example and its length grew with the database.
+            database=None,
             # Machines that draw a whole operation mix per step make large examples, and a busy
             # node makes slow ones: neither is a defect of the test.
             suppress_health_check=[HealthCheck.data_too_large, HealthCheck.too_slow],

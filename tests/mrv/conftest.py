@@ -2,7 +2,7 @@
 of active simulated devices, and extra participants (a second developer, co-signing operators)."""
 
 import pytest
-from brownie import DeviceRegistry, MockProjectRegistryForMRV, MRVAnchor, MRVReports, accounts, chain
+from brownie import DeviceRegistry, MockProjectRegistry, MRVAnchor, MRVReports, accounts, chain
 from helpers import kyc_expiry
 from mrv_helpers import chain_now, CAPACITY_W, DAY, FACTOR, HOUR, OTHER_PROJECT, PROJECT, PV_INVERTER, keccak256, make_device
 
@@ -43,7 +43,7 @@ def mrv_registry(registry, regulator, other_developer, cosigners):
 
 @pytest.fixture(scope="module")
 def projects(admin, developer, other_developer):
-    p = MockProjectRegistryForMRV.deploy({"from": admin})
+    p = MockProjectRegistry.deploy({"from": admin})
     p.setProject(PROJECT, developer, ACTIVE, {"from": admin})
     p.setProject(OTHER_PROJECT, other_developer, ACTIVE, {"from": admin})
     return p

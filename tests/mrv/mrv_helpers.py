@@ -1,13 +1,20 @@
 """Signed readings and Merkle batches for the MRV tests, built with the Python oracle core
-(`oracles`), so every test proves the Python and Solidity sides agree on digests, leaves and trees."""
+(`oracles`), so every test proves the Python and Solidity sides agree on digests, leaves and trees;
+and what the MRV stateful machines share (expected reverts, the compliance model, seeding)."""
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 
+import brownie
 from brownie import chain, web3
 from eth_account import Account
+from helpers import custom_error
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, rule
 
+from greenfi.participants import Reason
 from oracles import Domain, Reading, SignedReading, batch_content_hash, batch_tree, keccak256, sign_digest, sign_reading
 
 HOUR = 3600
@@ -138,3 +145,84 @@ def chain_now() -> int:
     """The timestamp the next transaction gets: the node's clock, which can drift from Brownie's
     `chain.time()` after time travel and snapshot reverts in earlier tests."""
     return web3.eth.get_block("pending")["timestamp"]
+
+
+# ---------------------------------------------------------------- stateful machines
+
+
+def attempt(call, args, error):
+    """Send `call(*args)`: with `error` None it must succeed (the receipt is returned), otherwise it
+    must revert with exactly that custom error, given as a tuple (name, *arguments)."""
+    if error is None:
+        return call(*args)
+    with brownie.reverts(custom_error(*error)):
+        call(*args)
+    return None
+
+
+class ComplianceRules(RuleBasedStateMachine):
+    """Rules shared by the MRV machines: the regulator pauses the network and freezes or unfreezes
+    the accounts in `freezable`; `refusal` says what a ComplianceGuard check then answers.
+
+    Context (run_stateful): `registry`, `regulator`, `people` (name -> account) and `kinds`
+    (name -> the Kind it is registered as; unregistered names are absent)."""
+
+    registry = regulator = people = kinds = None
+    freezable = ()
+    seeded = None  # the model state a seed run left (seed_machine), for initialize to start from
+
+    def start_compliance(self):
+        self.paused = False
+        self.frozen = set()
+
+    def restore_seed(self):
+        """Take over the seed run's model (call at the end of initialize)."""
+        if self.seeded:
+            self.__dict__.update(copy.deepcopy(self.seeded))
+
+    def paused_error(self):
+        return ("NetworkPaused",) if self.paused else None
+
+    def refusal(self, name, kind):
+        """The error of `_requireCanActAs(people[name], kind)`, None when it passes (KYC is valid for
+        a year and no jurisdiction is restricted, far beyond what a run's time jumps reach)."""
+        if self.paused:
+            return ("NetworkPaused",)
+        account = self.people[name]
+        if name not in self.kinds:
+            return ("ComplianceRefused", account, Reason.NOT_REGISTERED)
+        if name in self.frozen:
+            return ("ComplianceRefused", account, Reason.FROZEN)
+        if self.kinds[name] != kind:
+            return ("ComplianceRefused", account, Reason.WRONG_KIND)
+        return None
+
+    @rule()
+    def toggle_pause(self):
+        (self.registry.unpause if self.paused else self.registry.pause)({"from": self.regulator})
+        self.paused = not self.paused
+
+    @rule(pick=st.integers(0, 7))
+    def toggle_freeze(self, pick):
+        if not self.freezable:
+            return
+        name = self.freezable[pick % len(self.freezable)]
+        account = self.people[name]
+        if name in self.frozen:
+            self.registry.unfreeze(account, {"from": self.regulator})
+            self.frozen.discard(name)
+        else:
+            self.registry.freeze(account, b"\x01" * 32, {"from": self.regulator})
+            self.frozen.add(name)
+
+
+def seed_machine(machine, script, **context):
+    """Run `script(m)` on an instance `m` of `machine` (with run_stateful's `context`), whose rules it
+    calls as plain methods, and return the model state that leaves: pass it to run_stateful as
+    `seeded`. The seed goes through the same rules and model as the run, so short runs can start
+    from every live status without an unmodelled set-up."""
+    seeder = type(machine.__name__, (machine,), context)()
+    internal = set(vars(seeder))
+    seeder.start()
+    script(seeder)
+    return {k: v for k, v in vars(seeder).items() if k not in internal}

@@ -2,7 +2,7 @@
 project registry, and a funded obligor and bank."""
 
 import pytest
-from brownie import CreditVoucher, MockProjectRegistryForVouchers, MockRiskOracle, accounts
+from brownie import CreditVoucher, MockProjectRegistry, MockRiskOracle, accounts
 from helpers import UNIT, kyc_expiry
 from voucher_support import now
 
@@ -51,7 +51,7 @@ def risk_oracle(admin, enterprise):
 
 @pytest.fixture(scope="module")
 def projects(admin):
-    registry = MockProjectRegistryForVouchers.deploy({"from": admin})
+    registry = MockProjectRegistry.deploy({"from": admin})
     registry.setStatus(GREEN_PROJECT, 3, {"from": admin})  # ProjectStatus.Active
     return registry
 
