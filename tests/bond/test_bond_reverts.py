@@ -329,10 +329,9 @@ def test_default_only_after_the_date_and_only_unfunded(issued, issuer, outsider,
     same = unchanged(issued)
     with brownie.reverts(custom_error("PaymentDateNotReached", 1, issued.paymentDate(1))):
         issued.declareDefault(1, {"from": outsider})
-    with brownie.reverts(custom_error("UnknownPeriod", 9)):
-        issued.declareDefault(9, {"from": outsider})
-    with brownie.reverts(custom_error("UnknownPeriod", 0)):
-        issued.declareDefault(0, {"from": outsider})
+    for period in (9, 0):
+        with brownie.reverts(custom_error("UnknownPeriod", period)):
+            issued.declareDefault(period, {"from": outsider})
     assert same()
     issued.fundCoupon(1, {"from": issuer})
     past(issued.paymentDate(2))
@@ -343,15 +342,21 @@ def test_default_only_after_the_date_and_only_unfunded(issued, issuer, outsider,
         issued.declareDefault(2, {"from": outsider})
 
 
+def test_default_only_on_an_issued_bond(bond, outsider, unchanged):
+    same = unchanged(bond)
+    with brownie.reverts(custom_error("WrongStatus", ISSUED, SUBSCRIPTION)):
+        bond.declareDefault(1, {"from": outsider})
+    assert same()
+
+
 def test_observe_kpi_too_early_out_of_order_or_unlinked(issued, make_bond, outsider, unchanged):
     plain = make_bond(isin=b32("XS0000PLAIN1"), kpiTargetGramsPerPeriod=0)
     same = unchanged(issued)
     with brownie.reverts(custom_error("PaymentDateNotReached", 1, issued.paymentDate(1))):
         issued.observeKpi(1, {"from": outsider})
-    with brownie.reverts(custom_error("UnknownObservation", 6)):
-        issued.observeKpi(6, {"from": outsider})
-    with brownie.reverts(custom_error("UnknownObservation", 0)):
-        issued.observeKpi(0, {"from": outsider})
+    for index in (6, 0):
+        with brownie.reverts(custom_error("UnknownObservation", index)):
+            issued.observeKpi(index, {"from": outsider})
     past(issued.paymentDate(2))
     with brownie.reverts(custom_error("ObservationOutOfOrder", 2, 1)):
         issued.observeKpi(2, {"from": outsider})
