@@ -2,8 +2,8 @@
 verified impact, KPI-linked coupons, impact per holder, transfers, redemption; and the early call."""
 
 import pytest
-from bond_support import (ACTUAL_365, DAY, FAILED, ISSUED, MET, MISSED, MISSING, REDEEMABLE, STALE, THIRTY_360, TONNE,
-                          YEAR, b32, ledger, past, reference_coupon)
+from bond_support import (ACTUAL_365, DAY, FAILED, ISSUED, LEDGER_FIELDS, MET, MISSED, MISSING, REDEEMABLE, STALE,
+                          THIRTY_360, TONNE, YEAR, b32, ledger, past, reference_coupon)
 from conftest import DENOMINATION, ISSUER_SCORE, MODEL_VERSION
 from helpers import UNIT, event
 
@@ -133,7 +133,7 @@ def test_coupons_are_exact_and_sum_to_deposits(issued, reports, settlement_token
         assert event(tx, "CouponClaimed")["amount"] == n * coupon
         assert settlement_token.balanceOf(who) == before + n * coupon
     led = ledger(issued)
-    assert led["coupons_claimed"] == led["coupons_deposited"] == 600 * coupon
+    assert led["couponsClaimed"] == led["couponsDeposited"] == 600 * coupon
 
 
 def test_kpi_step_rule_misses_step_up_meeting_does_not(issued, reports, issuer, outsider):
@@ -230,6 +230,12 @@ def test_impact_per_holder_is_pro_rata_of_released_share(issued, reports, issuer
     assert tuple(issued.impactOf(outsider)) == (0, 0)  # holds no bond
 
 
+def test_ledger_fields_are_named_for_readers(bond):
+    """The dashboard reads ledger() by field name, not by position."""
+    assert tuple(bond.ledger().dict()) == LEDGER_FIELDS
+    assert ledger(bond) == dict.fromkeys(LEDGER_FIELDS, 0)
+
+
 def test_whole_life_to_redemption_at_maturity(issued, reports, settlement_token, issuer, verifier, developer,
                                               investor, investor2, investor3, outsider, renew_kyc):
     issued.allocate(1, 600 * DENOMINATION, 0, {"from": issuer})
@@ -252,8 +258,8 @@ def test_whole_life_to_redemption_at_maturity(issued, reports, settlement_token,
         assert event(tx, "Redeemed") == {"holder": str(who), "bonds": n, "amount": n * DENOMINATION}
     led = ledger(issued)
     assert issued.totalSupply() == 0 and settlement_token.balanceOf(issued) == 0
-    assert led["coupons_claimed"] == led["coupons_deposited"] == 600 * 6 * 25 * UNIT
-    assert led["redeemed"] == led["principal_deposited"] == 600 * DENOMINATION
+    assert led["couponsClaimed"] == led["couponsDeposited"] == 600 * 6 * 25 * UNIT
+    assert led["redeemed"] == led["principalDeposited"] == 600 * DENOMINATION
     assert led["withdrawn"] == led["subscribed"]
 
 
