@@ -12,8 +12,6 @@ const LISTING_STATUS = ["None", "Open", "Cancelled", "Sold out"];
 const BOND_STATUS = ["Subscription", "Issued", "Failed", "Redeemable"];
 const KPI_OUTCOME = ["None", "Met", "Missed", "Missing", "Stale"];
 const VOUCHER_STATE = ["None", "Active", "Pending", "Offered", "Split", "Redeemed"];
-const LEDGER_FIELDS = ["subscribed", "refunded", "allocatedNet", "released", "withdrawn", "couponsDeposited", "couponsClaimed",
-  "principalDeposited", "redeemed"];
 const MODEL_STATUS = ["None", "Registered", "Approved", "Suspended", "Retired"];
 const ZERO = ethers.ZeroAddress;
 const LOG_SLICE = 10_000; // blocks per eth_getLogs
@@ -292,11 +290,10 @@ async function loadBonds(chain) {
   for (let i = 0; i < count; i++) {
     const address = await factory.bondAt(i);
     const bond = chain.contract("GreenBond", address);
-    const [name, symbol, terms, status, raw, milestoneCount, projects, risk, steps, supply] = await Promise.all([
+    const [name, symbol, terms, status, ledgerResult, milestoneCount, projects, risk, steps, supply] = await Promise.all([
       bond.name(), bond.symbol(), bond.terms(), bond.status(), bond.ledger(), bond.milestoneCount(),
       bond.financedProjects(), bond.riskScoreUsed(), bond.stepCount(), bond.totalSupply()]);
-    // GreenBond's ledger() has unnamed outputs: name them in IGreenBond's order.
-    const ledger = Object.fromEntries(LEDGER_FIELDS.map((field, i) => [field, raw[i]]));
+    const ledger = ledgerResult.toObject(); // IGreenBond.Ledger: subscribed, refunded, allocatedNet, released, ...
     const milestones = [];
     for (let m = 0; m < Number(milestoneCount); m++) milestones.push({ id: m, ...(await bond.milestone(m)).toObject() });
     const events = await chain.events("GreenBond", address);

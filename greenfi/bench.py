@@ -106,16 +106,32 @@ def script_targets(path: Path) -> dict[str, int | None]:
             table = ast.literal_eval(node.value)
         except ValueError:
             continue
-        out = {}
-        for name, value in table.items():
-            if isinstance(value, (int, float)) and not isinstance(value, bool):
-                out[name] = value
-            elif isinstance(value, tuple):
-                out[name] = next((v for v in value if isinstance(v, (int, float)) and not isinstance(v, bool)), None)
-            else:
-                out[name] = None
-        return out
+        return {name: _target_and_anchor(value)[0] for name, value in table.items()}
     return {}
+
+
+def _target_and_anchor(value) -> tuple[int | float | None, str | None]:
+    """A TARGETS/BUDGETS entry: an int, or a tuple holding one int (or None) and the anchor text, in
+    either order."""
+    is_number = lambda v: isinstance(v, (int, float)) and not isinstance(v, bool)  # noqa: E731
+    if is_number(value):
+        return value, None
+    if isinstance(value, tuple):
+        return next((v for v in value if is_number(v)), None), next((v for v in value if isinstance(v, str)), None)
+    return None, None
+
+
+def gas_line(targets: dict, name: str, gas: int, anchor: str | None = None, **extra) -> dict:
+    """What a bench script prints for one figure: a JSON line {"name", "value", "unit": "gas", "anchor"}
+    (the anchor from the TARGETS/BUDGETS entry unless given), with "target" and "check" (OK/OVER)
+    when the entry has a target, and any `extra` fields. Returns the line as a dict."""
+    target, table_anchor = _target_and_anchor(targets.get(name))
+    line = {"name": name, "value": int(gas), "unit": "gas", "anchor": anchor or table_anchor or "no target (informational)", **extra}
+    if target is not None:
+        line["target"] = target
+        line["check"] = "OK" if gas <= target else "OVER"
+    print(json.dumps(line))
+    return line
 
 
 def parse_gas_lines(lines: Iterable[str], targets: dict[str, int | None], source: str) -> list[Figure]:

@@ -3,14 +3,14 @@
     brownie run scripts/bench_ai.py --network dev-risk
 
 Deploys a fresh ParticipantRegistry, ModelRegistry and RiskOracle, then prints one JSON line per
-operation: {"name", "value" (gas used), "unit", "anchor" (the budget it is checked against)},
-followed by OK or OVER. A batch of 256 first-time scores is the daemon's worst case (every stored
+operation: {"name", "value" (gas used), "unit", "anchor", "target" (the budget), "check" (OK or OVER)},
+and a last line whether all are within budget. A batch of 256 first-time scores is the daemon's worst case (every stored
 slot goes from zero to non-zero); `ai.post_scores_256_update` re-scores the same subjects.
 """
 
-import json
-
 from brownie import ModelRegistry, ParticipantRegistry, RiskOracle, accounts, chain
+
+from greenfi.bench import gas_line
 
 DAY = 24 * 3600
 BATCH = 256
@@ -29,13 +29,6 @@ def h32(n):
     return "0x" + n.to_bytes(32, "big").hex()
 
 
-def report(name, gas):
-    budget, anchor = BUDGETS[name]
-    print(json.dumps({"name": name, "value": int(gas), "unit": "gas", "anchor": anchor}))
-    print(f"{name}: {int(gas):,} gas {'OK' if gas <= budget else 'OVER'} (budget {budget:,})")
-    return gas <= budget
-
-
 def main():
     admin, regulator, operator, auditor = accounts[0], accounts[1], accounts[2], accounts[3]
     registry = ParticipantRegistry.deploy(admin, regulator, {"from": admin})
@@ -50,9 +43,9 @@ def main():
     ok = True
     spec = (h32(1), h32(2), h32(3), h32(4), h32(5), (7900, 4500, 1700, 7600))
     tx = models.registerModel(spec, "ipfs://bafy-model-card", {"from": operator})
-    ok &= report("ai.register_model", tx.gas_used)
+    ok &= gas_line(BUDGETS, "ai.register_model", tx.gas_used)["check"] == "OK"
     tx = models.approve(1, h32(0), {"from": auditor})
-    ok &= report("ai.approve_model", tx.gas_used)
+    ok &= gas_line(BUDGETS, "ai.approve_model", tx.gas_used)["check"] == "OK"
 
     subjects = ["0x" + (0x1000 + i).to_bytes(20, "big").hex() for i in range(BATCH)]
     scores = [(i * 37) % 10_001 for i in range(BATCH)]
@@ -60,12 +53,12 @@ def main():
     reasons = [h32(20_000 + i) for i in range(BATCH)]
     now = chain[-1].timestamp
     tx = oracle.postScores(1, now, now + 7 * DAY, subjects, scores, inputs, reasons, {"from": operator})
-    ok &= report("ai.post_scores_256", tx.gas_used)
-    ok &= report("ai.post_score_per_item", tx.gas_used // BATCH)
+    ok &= gas_line(BUDGETS, "ai.post_scores_256", tx.gas_used)["check"] == "OK"
+    ok &= gas_line(BUDGETS, "ai.post_score_per_item", tx.gas_used // BATCH)["check"] == "OK"
     chain.sleep(60)
     chain.mine()
     now = chain[-1].timestamp
     tx = oracle.postScores(1, now, now + 7 * DAY, subjects, [s // 2 for s in scores], inputs[::-1], reasons,
                            {"from": operator})
-    ok &= report("ai.post_scores_256_update", tx.gas_used)
+    ok &= gas_line(BUDGETS, "ai.post_scores_256_update", tx.gas_used)["check"] == "OK"
     print("all within budget" if ok else "OVER budget")

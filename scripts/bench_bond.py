@@ -8,11 +8,10 @@ JSON line per operation with its gas, the issue's anchor figure and OK/OVER its 
 touched already holds settlement tokens and bonds, as on a live network after the first trades.
 """
 
-import json
-
 from brownie import (GreenBond, GreenBondFactory, MockMonitoringReportsForBonds, MockRiskOracle,
                      ParticipantRegistry, ProjectRegistry, SettlementToken, accounts, chain)
 
+from greenfi.bench import gas_line
 from greenfi.participants import Kind, jurisdiction
 
 UNIT = 10**6
@@ -26,16 +25,6 @@ TARGETS = {
     "bond.release": (100_000, "ERC-3643 (T-REX) compliant transfer ~195k, forcedTransfer ~200-215k"),
     "bond.redeem": (None, "ERC-3643 (T-REX) compliant transfer ~195k, forcedTransfer ~200-215k (informational)"),
 }
-
-
-def report(name, gas, **extra):
-    target, anchor = TARGETS[name]
-    line = {"name": name, "value": gas, "unit": "gas", "anchor": anchor, **extra}
-    if target is not None:
-        line["target"] = target
-        line["check"] = "OK" if gas <= target else "OVER"
-    print(json.dumps(line))
-    return line
 
 
 def b32(text):
@@ -73,7 +62,7 @@ def main():
     lines = []
     bond.subscribe(300, {"from": holder1})
     tx = bond.subscribe(200, {"from": holder2})
-    lines.append(report("bond.subscribe", tx.gas_used))
+    lines.append(gas_line(TARGETS, "bond.subscribe", tx.gas_used))
     chain.sleep(issue - chain[-1].timestamp + 1)
     chain.mine()
     bond.settle({"from": issuer})
@@ -81,22 +70,22 @@ def main():
     bond.allocate(pid, 100_000 * UNIT, 0, {"from": issuer})
     bond.attestMilestone(0, b32("commissioned"), {"from": verifier})
     tx = bond.releaseMilestone(0, {"from": verifier})
-    lines.append(report("bond.release", tx.gas_used))
+    lines.append(gas_line(TARGETS, "bond.release", tx.gas_used))
     bond.withdrawProceeds({"from": developer})  # the developer already holds tokens (minted above)
 
     bond.fundCoupon(1, {"from": issuer})
     bond.claimCoupons({"from": holder2})  # holder2 has claimed before: a warm accrual slot
     tx = bond.transfer(holder2, 10, {"from": holder1})  # settles both holders' coupons, then moves the bonds
-    lines.append(report("bond.transfer", tx.gas_used))
+    lines.append(gas_line(TARGETS, "bond.transfer", tx.gas_used))
     tx = bond.claimCoupons({"from": holder1})
-    lines.append(report("bond.claim_coupon", tx.gas_used))
+    lines.append(gas_line(TARGETS, "bond.claim_coupon", tx.gas_used))
 
     bond.fundCoupon(2, {"from": issuer})
     bond.depositPrincipal({"from": issuer})
     chain.sleep(issue + YEAR - chain[-1].timestamp + 1)
     chain.mine()
     tx = bond.redeem(100, {"from": holder1})
-    lines.append(report("bond.redeem", tx.gas_used))
+    lines.append(gas_line(TARGETS, "bond.redeem", tx.gas_used))
     over = [line["name"] for line in lines if line.get("check") == "OVER"]
     print("OVER: " + ", ".join(over) if over else "OK: every figure within its target")
     return lines

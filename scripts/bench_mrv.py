@@ -7,12 +7,11 @@ chain, and runs a report through approval. Prints one JSON line per operation an
 the issue's targets.
 """
 
-import json
-
 from brownie import (DeviceRegistry, MockProjectRegistry, MRVAnchor, MRVReports, ParticipantRegistry, accounts,
                      chain)
 from eth_account import Account
 
+from greenfi.bench import gas_line
 from greenfi.participants import Kind, jurisdiction
 from oracles import Domain, Reading, SignedReading, batch_content_hash, batch_tree, keccak256, sign_digest, sign_reading
 
@@ -20,18 +19,11 @@ DAY, HOUR = 86_400, 3_600
 PROJECT = 1
 READINGS = 1_024
 DEVICES = 4
-TARGETS = {"mrv.anchor_batch_1024": 80_000, "mrv.verify_reading": 60_000}
-ANCHORS = {
-    "mrv.anchor_batch_1024": "issue 3: anchoring gas per batch is constant; at most 80,000 gas for 1,024 readings",
-    "mrv.verify_reading": "issue 3: per-reading on-chain inclusion proof verification at most 60,000 gas",
+# name -> (target gas, anchor text); the other figures are informational
+TARGETS = {
+    "mrv.anchor_batch_1024": (80_000, "issue 3: anchoring gas per batch is constant; at most 80,000 gas for 1,024 readings"),
+    "mrv.verify_reading": (60_000, "issue 3: per-reading on-chain inclusion proof verification at most 60,000 gas"),
 }
-
-
-def emit(name, gas):
-    line = {"name": name, "value": int(gas), "unit": "gas", "anchor": ANCHORS.get(name, "no target (informational)")}
-    print(json.dumps(line))
-    if name in TARGETS:
-        print(f"{name}: {int(gas):,} gas vs target {TARGETS[name]:,}: {'OK' if gas <= TARGETS[name] else 'OVER'}")
 
 
 def _hex(b):
@@ -61,7 +53,7 @@ def main():
         tx = devices.registerDevice(device_id, PROJECT, Account.from_key(key).address, 0, 50_000, chain.time() - DAY,
                                     {"from": developer})
         if i == 0:
-            emit("mrv.register_device", tx.gas_used)
+            gas_line(TARGETS, "mrv.register_device", tx.gas_used)
         devices.activate(device_id, {"from": verifier})
     t0 = (chain.time() // HOUR + 1) * HOUR
     chain.sleep(3 * DAY)
@@ -78,7 +70,7 @@ def main():
     header = (_hex(tree.root), PROJECT, t0, t0 + 60 * per_device, sum(i.reading.energy_wh for i in items), len(items),
               _hex(batch_content_hash(items)))
     tx = anchor.anchorBatch(header, [], {"from": operator})
-    emit("mrv.anchor_batch_1024", tx.gas_used)
+    gas_line(TARGETS, "mrv.anchor_batch_1024", tx.gas_used)
 
     worst = 0
     for i in (0, 1, 511, 1023):
@@ -87,7 +79,7 @@ def main():
                 _hex(items[i].signature[:32]), _hex(items[i].signature[32:]), [_hex(p) for p in tree.proof(i)])
         assert anchor.proveReading(tree.root, *args)
         worst = max(worst, anchor.proveReading.estimate_gas(tree.root, *args))
-    emit("mrv.verify_reading", worst)
+    gas_line(TARGETS, "mrv.verify_reading", worst)
 
     # k = 2: the same size of batch with one co-signature (informational).
     anchor.addOperator(cosigner, {"from": regulator})
@@ -102,7 +94,7 @@ def main():
                sum(i.reading.energy_wh for i in second), len(second), _hex(batch_content_hash(second)))
     sig = sign_digest(cosigner_key, bytes(anchor.attestationDigest(header2)))
     tx = anchor.anchorBatch(header2, [(_hex(sig[:32]), _hex(sig[32:]))], {"from": operator})
-    emit("mrv.anchor_batch_1024_k2", tx.gas_used)
+    gas_line(TARGETS, "mrv.anchor_batch_1024_k2", tx.gas_used)
 
     # Challenges (informational): a forged reading, and wrong totals proven with every leaf.
     anchor.setThreshold(1, {"from": regulator})
@@ -117,7 +109,7 @@ def main():
                                                r.energy_wh), _hex(forged[0].signature[:32]),
                                               _hex(forged[0].signature[32:])),
                                  [_hex(p) for p in tree3.proof(0)], {"from": admin})
-    emit("mrv.challenge_reading", tx.gas_used)
+    gas_line(TARGETS, "mrv.challenge_reading", tx.gas_used)
 
     inflated = items[:512]
     tree4 = batch_tree(inflated)
@@ -129,14 +121,14 @@ def main():
     signed = [((_hex(s.reading.device_id), s.reading.sequence, s.reading.period_start, s.reading.period_end,
                 s.reading.energy_wh), _hex(s.signature[:32]), _hex(s.signature[32:])) for s in leaves]
     tx = anchor.challengeTotals(tree4.root, signed, list(mp.proof_flags), {"from": admin})
-    emit("mrv.challenge_totals_512", tx.gas_used)
+    gas_line(TARGETS, "mrv.challenge_totals_512", tx.gas_used)
 
     chain.sleep(DAY + 1)
     chain.mine()
     tx = anchor.finalize(_hex(tree.root), {"from": admin})
-    emit("mrv.finalize", tx.gas_used)
+    gas_line(TARGETS, "mrv.finalize", tx.gas_used)
     tx = reports.openReport(PROJECT, t0, t0 + 120 * per_device, [_hex(tree.root), _hex(tree2.root)],
                             keccak256(b"report"), {"from": developer})
-    emit("mrv.open_report", tx.gas_used)
+    gas_line(TARGETS, "mrv.open_report", tx.gas_used)
     tx = reports.approveReport(tx.return_value, keccak256(b"statement"), {"from": verifier})
-    emit("mrv.approve_report", tx.gas_used)
+    gas_line(TARGETS, "mrv.approve_report", tx.gas_used)

@@ -7,8 +7,6 @@ Every account touched already holds settlement tokens, as on a live network wher
 traded before (a first-ever token balance costs a further ~17k gas in the claim and the financing).
 """
 
-import json
-
 from brownie import (
     CreditVoucher,
     MockProjectRegistry,
@@ -19,6 +17,7 @@ from brownie import (
     chain,
 )
 
+from greenfi.bench import gas_line
 from greenfi.participants import Kind, jurisdiction
 
 UNIT = 10**6
@@ -33,16 +32,6 @@ TARGETS = {
     "voucher.finance": (200_000, "offer + accept together; no anchor in the issue"),
     "voucher.claim": (70_000, "no anchor in the issue"),
 }
-
-
-def report(name, gas, **extra):
-    target, anchor = TARGETS[name]
-    line = {"name": name, "value": gas, "unit": "gas", "anchor": anchor, **extra}
-    if target is not None:
-        line["target"] = target
-        line["check"] = "OK" if gas <= target else "OVER"
-    print(json.dumps(line))
-    return line
 
 
 def main():
@@ -66,28 +55,28 @@ def main():
     docs = [bytes([i]) * 32 for i in (1, 2, 3)]
     tx = voucher.issue(tier1, 100_000 * UNIT, maturity, *docs, 0, {"from": obligor})
     root = tx.return_value
-    lines.append(report("voucher.issue", tx.gas_used))
+    lines.append(gas_line(TARGETS, "voucher.issue", tx.gas_used))
 
     tx = voucher.split(root, [60_000 * UNIT, 40_000 * UNIT], [tier2, tier1], {"from": tier1})
     first, second = voucher.childId(root, 0), voucher.childId(root, 1)
-    lines.append(report("voucher.split", tx.gas_used, parts=2))
+    lines.append(gas_line(TARGETS, "voucher.split", tx.gas_used, parts=2))
     voucher.accept(first, {"from": tier2})
 
     transfer = voucher.transfer(second, tier2, {"from": tier1})
     accept = voucher.accept(second, {"from": tier2})
-    lines.append(report("voucher.transfer", transfer.gas_used, accept=accept.gas_used))
-    lines.append(report("voucher.accept", accept.gas_used))
+    lines.append(gas_line(TARGETS, "voucher.transfer", transfer.gas_used, accept=accept.gas_used))
+    lines.append(gas_line(TARGETS, "voucher.accept", accept.gas_used))
 
     offer = voucher.offer(first, bank, 600, {"from": tier2})
     financed = voucher.acceptOffer(first, 450, {"from": bank})
-    lines.append(report("voucher.finance", offer.gas_used + financed.gas_used,
+    lines.append(gas_line(TARGETS, "voucher.finance", offer.gas_used + financed.gas_used,
                         offer=offer.gas_used, accept=financed.gas_used))
 
     voucher.repay(root, 100_000 * UNIT, {"from": obligor})
     chain.sleep(maturity - chain.time() + 1)
     chain.mine()
     tx = voucher.claim(second, {"from": tier2})
-    lines.append(report("voucher.claim", tx.gas_used))
+    lines.append(gas_line(TARGETS, "voucher.claim", tx.gas_used))
     over = [line["name"] for line in lines if line.get("check") == "OVER"]
     print("OVER: " + ", ".join(over) if over else "OK: every figure within its target")
     return lines

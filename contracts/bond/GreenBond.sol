@@ -586,12 +586,8 @@ contract GreenBond is IGreenBond, ERC20, ReentrancyGuard, ComplianceGuard {
     }
 
     /// @inheritdoc IGreenBond
-    function ledger()
-        external
-        view
-        returns (uint256, uint256, uint256, uint256, uint256, uint256, uint256, uint256, uint256)
-    {
-        return (
+    function ledger() external view returns (Ledger memory) {
+        return Ledger(
             _subscribed, _refunded, _proceeds.allocated, _proceeds.released, _withdrawn,
             _couponsDeposited, _couponsClaimed, _principalDeposited, _redeemed
         );

@@ -67,6 +67,19 @@ interface IGreenBond {
         uint256 kpiGrams;
     }
 
+    /// @notice The series' running money totals, in settlement base units (see `ledger()`).
+    struct Ledger {
+        uint256 subscribed; // paid in by subscribers
+        uint256 refunded; // paid back to subscribers of a failed issue
+        uint256 allocatedNet; // allocated to milestones, less what was reallocated
+        uint256 released; // released to developers on met milestones
+        uint256 withdrawn; // withdrawn by developers
+        uint256 couponsDeposited;
+        uint256 couponsClaimed;
+        uint256 principalDeposited;
+        uint256 redeemed; // paid out on redemption
+    }
+
     // ---------------------------------------------------------------- errors
 
     error AlreadyInitialized();
@@ -252,20 +265,7 @@ interface IGreenBond {
     function redemptionPrice() external view returns (uint256);
     function documentHash(uint256 documentId) external view returns (bytes32);
     /// @notice Money ledger in settlement base units: what came in and what went out, by kind.
-    function ledger()
-        external
-        view
-        returns (
-            uint256 subscribed,
-            uint256 refunded,
-            uint256 allocatedNet,
-            uint256 released,
-            uint256 withdrawn,
-            uint256 couponsDeposited,
-            uint256 couponsClaimed,
-            uint256 principalDeposited,
-            uint256 redeemed
-        );
+    function ledger() external view returns (Ledger memory);
     /// @notice The holder's pro-rata share of the impact financed so far (Wh, grams CO2e):
     /// Σ over financed projects of verifiedTotals × released/allocated, × balance/totalSupply.
     function impactOf(address holder) external view returns (uint256 generationWh, uint256 reductionGrams);

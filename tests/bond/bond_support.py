@@ -30,10 +30,13 @@ def past(timestamp):
     chain.mine()
 
 
+LEDGER_FIELDS = ("subscribed", "refunded", "allocatedNet", "released", "withdrawn", "couponsDeposited",
+                 "couponsClaimed", "principalDeposited", "redeemed")
+
+
 def ledger(bond):
-    keys = ("subscribed", "refunded", "allocated", "released", "withdrawn", "coupons_deposited", "coupons_claimed",
-            "principal_deposited", "redeemed")
-    return dict(zip(keys, (int(v) for v in bond.ledger())))
+    """GreenBond.ledger() (an IGreenBond.Ledger) by field name, as the dashboard reads it."""
+    return {name: int(value) for name, value in bond.ledger().dict().items()}
 
 
 def snapshot(bond, token, people):

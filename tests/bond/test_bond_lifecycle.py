@@ -3,7 +3,7 @@ verified impact, KPI-linked coupons, impact per holder, transfers, redemption; a
 
 import pytest
 from bond_support import (
-    ACTUAL_365, DAY, DENOMINATION, FAILED, ISSUED, ISSUER_SCORE, MET, MISSED, MISSING, MODEL_VERSION,
+    ACTUAL_365, DAY, DENOMINATION, FAILED, ISSUED, ISSUER_SCORE, LEDGER_FIELDS, MET, MISSED, MISSING, MODEL_VERSION,
     REDEEMABLE, STALE, THIRTY_360, TONNE, YEAR, b32, ledger, past, reference_coupon
 )
 from helpers import UNIT, event
@@ -29,6 +29,14 @@ def test_factory_indexes_series_and_terms_are_readable(factory, bond, issuer):
     assert bond.periodCount() == 6
     t = bond.terms()
     assert bond.paymentDate(1) == t[5] + YEAR // 2 and bond.paymentDate(6) == t[6]
+
+
+@pytest.mark.parametrize("frequency, periods", [(1, 3), (4, 12), (12, 36)], ids=["annual", "quarterly", "monthly"])
+def test_every_allowed_coupon_frequency_divides_the_tenor_into_periods(make_bond, frequency, periods):
+    bond = make_bond(couponFrequency=frequency)
+    t = bond.terms()
+    assert bond.periodCount() == periods
+    assert bond.paymentDate(1) == t[5] + YEAR // frequency and bond.paymentDate(periods) == t[6]
 
 
 def test_documents_store_hashes_and_put_uris_in_events(bond, issuer):
@@ -98,7 +106,7 @@ def test_proceeds_are_released_on_attestation_and_on_verified_output(issued, pro
     assert issued.milestone(0)[4] and issued.milestone(1)[4]
 
 
-def test_a_failed_projects_allocation_is_reallocated(issued, projects, issuer, regulator):
+def test_a_failed_projects_allocation_is_reallocated(issued, projects, reports, issuer, regulator, investor):
     issued.allocate(1, 100_000 * UNIT, 0, {"from": issuer})
     projects.suspend(1, b32("fraud"), {"from": regulator})
     tx = issued.reallocate(0, b32("suspended"), {"from": issuer})
@@ -107,6 +115,8 @@ def test_a_failed_projects_allocation_is_reallocated(issued, projects, issuer, r
     assert issued.unallocated() == 600 * DENOMINATION
     issued.allocate(2, 600 * DENOMINATION, 0, {"from": issuer})
     assert issued.unallocated() == 0
+    reports.setTotals(1, 1_000 * MWH, 500 * TONNE)  # the failed project's output is not the bond's impact
+    assert tuple(issued.impactOf(investor)) == (0, 0)
 
 
 def test_coupons_are_exact_and_sum_to_deposits(issued, reports, settlement_token, issuer, investor, investor2,
@@ -124,7 +134,7 @@ def test_coupons_are_exact_and_sum_to_deposits(issued, reports, settlement_token
         assert event(tx, "CouponClaimed")["amount"] == n * coupon
         assert settlement_token.balanceOf(who) == before + n * coupon
     led = ledger(issued)
-    assert led["coupons_claimed"] == led["coupons_deposited"] == 600 * coupon
+    assert led["couponsClaimed"] == led["couponsDeposited"] == 600 * coupon
 
 
 def test_kpi_step_rule_misses_step_up_meeting_does_not(issued, reports, issuer, outsider):
@@ -174,6 +184,15 @@ def test_no_financed_project_is_missing_data(issued, issuer, outsider):
     assert issued.couponRate(2) == 525
 
 
+def test_financed_projects_without_verified_reductions_are_missing_data(issued, issuer, outsider):
+    issued.allocate(1, 100_000 * UNIT, 0, {"from": issuer})
+    issued.fundCoupon(1, {"from": issuer})
+    past(issued.paymentDate(1))
+    tx = issued.observeKpi(1, {"from": outsider})
+    assert event(tx, "KpiObserved")["outcome"] == MISSING and event(tx, "KpiObserved")["kpiGrams"] == 0
+    assert issued.couponRate(2) == 525
+
+
 def test_actual_365_counts_whole_days(make_bond, issuer, investor):
     bond = make_bond(dayCount=ACTUAL_365, kpiTargetGramsPerPeriod=0)
     issue = bond.terms()[5]
@@ -193,7 +212,13 @@ def test_missed_funding_is_a_declared_default(issued, issuer, outsider):
     assert issued.isDefaulted(1)
 
 
-def test_impact_per_holder_is_pro_rata_of_released_share(issued, reports, issuer, verifier, investor, investor3):
+def test_no_impact_before_anyone_holds_a_bond(bond, reports, investor):
+    reports.setTotals(1, 1_200 * MWH, 600 * TONNE)
+    assert bond.totalSupply() == 0 and tuple(bond.impactOf(investor)) == (0, 0)
+
+
+def test_impact_per_holder_is_pro_rata_of_released_share(issued, reports, issuer, verifier, investor, investor3,
+                                                         outsider):
     issued.allocate(1, 200_000 * UNIT, 0, {"from": issuer})
     issued.allocate(1, 200_000 * UNIT, 0, {"from": issuer})
     reports.setTotals(1, 1_200 * MWH, 600 * TONNE)
@@ -203,6 +228,13 @@ def test_impact_per_holder_is_pro_rata_of_released_share(issued, reports, issuer
     # half of project 1's allocation released: 600 MWh, 300 t; investor holds 300/600
     assert tuple(issued.impactOf(investor)) == (300 * MWH, 150 * TONNE)
     assert tuple(issued.impactOf(investor3)) == (100 * MWH, 50 * TONNE)
+    assert tuple(issued.impactOf(outsider)) == (0, 0)  # holds no bond
+
+
+def test_ledger_fields_are_named_for_readers(bond):
+    """The dashboard reads ledger() by field name, not by position."""
+    assert tuple(bond.ledger().dict()) == LEDGER_FIELDS
+    assert ledger(bond) == dict.fromkeys(LEDGER_FIELDS, 0)
 
 
 def test_whole_life_to_redemption_at_maturity(issued, reports, settlement_token, issuer, verifier, developer,
@@ -227,12 +259,12 @@ def test_whole_life_to_redemption_at_maturity(issued, reports, settlement_token,
         assert event(tx, "Redeemed") == {"holder": str(who), "bonds": n, "amount": n * DENOMINATION}
     led = ledger(issued)
     assert issued.totalSupply() == 0 and settlement_token.balanceOf(issued) == 0
-    assert led["coupons_claimed"] == led["coupons_deposited"] == 600 * 6 * 25 * UNIT
-    assert led["redeemed"] == led["principal_deposited"] == 600 * DENOMINATION
+    assert led["couponsClaimed"] == led["couponsDeposited"] == 600 * 6 * 25 * UNIT
+    assert led["redeemed"] == led["principalDeposited"] == 600 * DENOMINATION
     assert led["withdrawn"] == led["subscribed"]
 
 
-def test_early_call_at_the_call_price(issued, issuer, investor, settlement_token, renew_kyc):
+def test_early_call_at_the_call_price(issued, issuer, investor, investor2, settlement_token, renew_kyc):
     issued.fundCoupon(1, {"from": issuer})
     past(issued.paymentDate(1))
     issued.observeKpi(1, {"from": issuer})
@@ -241,9 +273,11 @@ def test_early_call_at_the_call_price(issued, issuer, investor, settlement_token
     renew_kyc()
     tx = issued.callBonds({"from": issuer})
     assert event(tx, "PrincipalDeposited") == {"pricePerBond": 1_010 * UNIT, "amount": 600 * 1_010 * UNIT, "called": True}
+    issued.transfer(investor2, 100, {"from": investor})  # a called bond still trades until redeemed
+    assert issued.balanceOf(investor) == 200 and issued.balanceOf(investor2) == 300
     before = settlement_token.balanceOf(investor)
-    issued.redeem(300, {"from": investor})
-    assert settlement_token.balanceOf(investor) == before + 300 * 1_010 * UNIT
+    issued.redeem(200, {"from": investor})
+    assert settlement_token.balanceOf(investor) == before + 200 * 1_010 * UNIT
 
 
 def test_each_series_is_its_own_clone(make_bond, factory):

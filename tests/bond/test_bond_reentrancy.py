@@ -50,7 +50,7 @@ def test_reentry_on_coupon_claim_and_refund_is_refused(hostile, issuer, investor
     assert token.balanceOf(investor) == before + 300 * 25 * UNIT
     assert bond.claimableCoupons(investor) == 0
     led = ledger(bond)
-    assert token.balanceOf(bond) == led["subscribed"] + led["coupons_deposited"] - led["coupons_claimed"]
+    assert token.balanceOf(bond) == led["subscribed"] + led["couponsDeposited"] - led["couponsClaimed"]
 
 
 def test_reentry_on_refund_is_refused(hostile, issuer, investor):

@@ -42,11 +42,17 @@ def reverts_named(name):
 @pytest.mark.parametrize("overrides, field", [
     (dict(isin="0x" + "00" * 32), "isin"),
     (dict(denomination=0), "denomination"),
+    (dict(denomination=2**64), "denomination"),
     (dict(issueSize=0), "issueSize"),
+    (dict(minimumRaise=0), "minimumRaise"),
     (dict(minimumRaise=2_000), "minimumRaise"),
     (dict(couponFrequency=3), "couponFrequency"),
+    (dict(tenor=0), "maturityDate"),
+    (dict(couponFrequency=12, tenor=11 * YEAR), "maturityDate"),  # 132 monthly periods > MAX_PERIODS
     (dict(couponRateBps=10_001), "couponRate"),
+    (dict(kpiStepBps=600), "couponRate"),  # 500 + 600 × 120 steps would overflow the uint16 rate
     (dict(riskLimitBps=10_001), "riskLimitBps"),
+    (dict(callPrice=0), "call"),
 ])
 def test_create_rejects_bad_terms(factory, issuer, overrides, field):
     with brownie.reverts(custom_error("InvalidTerms", b32(field))):
@@ -59,7 +65,10 @@ def test_create_rejects_bad_dates_and_call(factory, issuer):
     for overrides, field in [
         (dict(maturityDate=start + 10 * DAY + YEAR + 1), "maturityDate"),
         (dict(issueDate=start), "dates"),
+        (dict(subscriptionStart=start - DAY, issueDate=start), "dates"),  # an issue date already passed
+        (dict(subscriptionStart=start + 10 * DAY), "dates"),  # the window [start, issueDate) is empty
         (dict(callDate=start + 5 * DAY), "call"),
+        (dict(callDate=start + 10 * DAY + 3 * YEAR), "call"),  # on the maturity date
     ]:
         with brownie.reverts(custom_error("InvalidTerms", b32(field))):
             factory.createBond(as_tuple(default_terms(start, **overrides)), "n", "s", {"from": issuer})
@@ -261,6 +270,23 @@ def test_release_twice_and_reallocate_released_or_active(issued, issuer, verifie
     assert same()
 
 
+def test_a_reallocated_milestone_is_closed_and_unknown_ones_are_refused(issued, projects, regulator, issuer, verifier,
+                                                                       outsider, unchanged):
+    issued.allocate(1, UNIT, 0, {"from": issuer})
+    projects.suspend(1, b32("fraud"), {"from": regulator})
+    issued.reallocate(0, b32("suspended"), {"from": issuer})
+    same = unchanged(issued)
+    with brownie.reverts(custom_error("MilestoneClosed", 0)):
+        issued.attestMilestone(0, b32("e"), {"from": verifier})
+    with brownie.reverts(custom_error("MilestoneClosed", 0)):
+        issued.releaseMilestone(0, {"from": outsider})
+    with brownie.reverts(custom_error("MilestoneClosed", 0)):
+        issued.reallocate(0, b32("again"), {"from": issuer})
+    with brownie.reverts(custom_error("UnknownMilestone", 1)):
+        issued.milestone(1)
+    assert same()
+
+
 def test_release_refused_while_the_network_is_paused(issued, bond_registry, regulator, issuer, verifier, outsider):
     issued.allocate(1, UNIT, 0, {"from": issuer})
     issued.attestMilestone(0, b32("e"), {"from": verifier})
@@ -305,8 +331,9 @@ def test_default_only_after_the_date_and_only_unfunded(issued, issuer, outsider,
     same = unchanged(issued)
     with brownie.reverts(custom_error("PaymentDateNotReached", 1, issued.paymentDate(1))):
         issued.declareDefault(1, {"from": outsider})
-    with brownie.reverts(custom_error("UnknownPeriod", 9)):
-        issued.declareDefault(9, {"from": outsider})
+    for period in (9, 0):
+        with brownie.reverts(custom_error("UnknownPeriod", period)):
+            issued.declareDefault(period, {"from": outsider})
     assert same()
     issued.fundCoupon(1, {"from": issuer})
     past(issued.paymentDate(2))
@@ -317,13 +344,21 @@ def test_default_only_after_the_date_and_only_unfunded(issued, issuer, outsider,
         issued.declareDefault(2, {"from": outsider})
 
 
+def test_default_only_on_an_issued_bond(bond, outsider, unchanged):
+    same = unchanged(bond)
+    with brownie.reverts(custom_error("WrongStatus", ISSUED, SUBSCRIPTION)):
+        bond.declareDefault(1, {"from": outsider})
+    assert same()
+
+
 def test_observe_kpi_too_early_out_of_order_or_unlinked(issued, make_bond, outsider, unchanged):
     plain = make_bond(isin=b32("XS0000PLAIN1"), kpiTargetGramsPerPeriod=0)
     same = unchanged(issued)
     with brownie.reverts(custom_error("PaymentDateNotReached", 1, issued.paymentDate(1))):
         issued.observeKpi(1, {"from": outsider})
-    with brownie.reverts(custom_error("UnknownObservation", 6)):
-        issued.observeKpi(6, {"from": outsider})
+    for index in (6, 0):
+        with brownie.reverts(custom_error("UnknownObservation", index)):
+            issued.observeKpi(index, {"from": outsider})
     past(issued.paymentDate(2))
     with brownie.reverts(custom_error("ObservationOutOfOrder", 2, 1)):
         issued.observeKpi(2, {"from": outsider})
@@ -342,6 +377,18 @@ def test_redeem_early_without_the_right(issued, make_bond, issuer, investor, unc
     with brownie.reverts(custom_error("CouponsOutstanding", 1)):
         issued.depositPrincipal({"from": issuer})
     with brownie.reverts(custom_error("CallWindowClosed", issued.terms()[13], issued.terms()[6])):
+        issued.callBonds({"from": issuer})
+    assert same()
+
+
+def test_call_refused_with_coupons_outstanding_and_after_maturity(issued, issuer, unchanged):
+    t = issued.terms()
+    past(t[13])  # the call date, periods 1 and 2 due and unfunded
+    same = unchanged(issued)
+    with brownie.reverts(custom_error("CouponsOutstanding", 1)):
+        issued.callBonds({"from": issuer})
+    past(t[6])
+    with brownie.reverts(custom_error("CallWindowClosed", t[13], t[6])):
         issued.callBonds({"from": issuer})
     assert same()
 
@@ -365,4 +412,7 @@ def test_redeem_before_maturity_even_with_principal_deposited(make_bond, issuer,
     same = unchanged(b)
     with reverts_named("RedemptionNotOpen"):
         b.redeem(1, {"from": investor})
+    past(b.terms()[6])
+    with brownie.reverts(custom_error("ZeroAmount")):
+        b.redeem(0, {"from": investor})
     assert same()

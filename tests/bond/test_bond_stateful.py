@@ -215,7 +215,7 @@ class BondMoneyMachine(RuleBasedStateMachine):
     def accounts_balance(self):
         self.view = {}  # a rule ran: read the chain afresh
         held = int(self.token.balanceOf(self.bond))
-        ledger = [int(v) for v in self.bond.ledger()]
+        ledger = {name: int(value) for name, value in self.bond.ledger().dict().items()}
         self.every_base_unit_is_accounted_for(held)
         self.the_ledger_matches_the_money_and_what_is_held_is_owed(held, ledger)
         self.coupon_claims_never_exceed_deposits(ledger)
@@ -224,7 +224,9 @@ class BondMoneyMachine(RuleBasedStateMachine):
         assert self.money_in == self.money_out + held
 
     def the_ledger_matches_the_money_and_what_is_held_is_owed(self, held, ledger):
-        subscribed, refunded, allocated, released, withdrawn, c_dep, c_claimed, p_dep, redeemed = ledger
+        subscribed, refunded, allocated = ledger["subscribed"], ledger["refunded"], ledger["allocatedNet"]
+        released, withdrawn, redeemed = ledger["released"], ledger["withdrawn"], ledger["redeemed"]
+        c_dep, c_claimed, p_dep = ledger["couponsDeposited"], ledger["couponsClaimed"], ledger["principalDeposited"]
         assert subscribed + c_dep + p_dep == self.money_in
         assert refunded + withdrawn + c_claimed + redeemed == self.money_out
         assert released == self.released and allocated >= released
@@ -238,7 +240,7 @@ class BondMoneyMachine(RuleBasedStateMachine):
         claimable = {h: int(self.bond.claimableCoupons(h)) for h in self.holders}
         assert claimable == self.owed
         assert self.coupons_paid + sum(claimable.values()) == self.coupons_deposited
-        assert ledger[5] == self.coupons_deposited and ledger[6] == self.coupons_paid
+        assert ledger["couponsDeposited"] == self.coupons_deposited and ledger["couponsClaimed"] == self.coupons_paid
 
 
 def test_every_base_unit_is_accounted_for(make_bond, settlement_token, bond_registry, regulator, issuer, developer,

@@ -1,11 +1,12 @@
 """Carbon fixtures: project registry, mock monitoring reports, credits, market, an active project."""
 
 import pytest
-from brownie import CarbonCredits, CarbonMarket, MockMonitoringReportsForCarbon, ProjectRegistry, accounts
-from carbon_helpers import DAY, GEC, PERIOD0, TONNE, VER, h, report
-from helpers import UNIT, kyc_expiry
+from brownie import CarbonMarket, MockMonitoringReportsForCarbon, accounts
+from carbon_helpers import DAY, GEC, PERIOD0, TONNE, VER, report
+from deploy_helpers import activate_project, deploy_credits, deploy_projects, register
+from helpers import UNIT
 
-from greenfi.participants import Kind, jurisdiction
+from greenfi.participants import Kind
 
 BUFFER_BPS = 1_000  # 10 %
 FEE_BPS = 100  # 1 %
@@ -24,13 +25,13 @@ def issuer():
 
 @pytest.fixture(scope="module")
 def carbon_registry(registry, regulator, treasury):
-    registry.register(treasury, Kind.BANK, jurisdiction("CN"), kyc_expiry(), {"from": regulator})
+    register(registry, regulator, treasury, Kind.BANK)
     return registry
 
 
 @pytest.fixture(scope="module")
 def projects(carbon_registry, admin, regulator):
-    return ProjectRegistry.deploy(carbon_registry, admin, regulator, {"from": admin})
+    return deploy_projects(carbon_registry, admin, regulator)
 
 
 @pytest.fixture(scope="module")
@@ -40,7 +41,7 @@ def reports(admin):
 
 @pytest.fixture(scope="module")
 def credits(carbon_registry, projects, reports, admin, regulator, issuer):
-    c = CarbonCredits.deploy(carbon_registry, projects, reports, admin, regulator, BUFFER_BPS, {"from": admin})
+    c = deploy_credits(carbon_registry, projects, reports, admin, regulator, BUFFER_BPS)
     c.grantRole(c.ISSUER_ROLE(), issuer, {"from": admin})
     return c
 
@@ -52,24 +53,16 @@ def market(carbon_registry, credits, settlement_token, admin, treasury):
     return m
 
 
-def _activate(projects, developer, verifier, regulator, credit_class, code=b"CN"):
-    tx = projects.submitProject(h("VM0042"), h("VM0042 v2.1"), credit_class, code, h("31.2N,121.5E"), {"from": developer})
-    pid = tx.return_value
-    projects.validate(pid, h("validation"), {"from": verifier})
-    projects.activate(pid, h("decision"), {"from": regulator})
-    return pid
-
-
 @pytest.fixture(scope="module")
 def project(projects, developer, verifier, regulator):
     """An active verified-emission-reduction project of `developer` (id 1)."""
-    return _activate(projects, developer, verifier, regulator, VER)
+    return activate_project(projects, developer, verifier, regulator, VER)
 
 
 @pytest.fixture(scope="module")
 def gec_project(projects, project, developer, verifier, regulator):
     """An active green-electricity-certificate project of `developer` (id 2)."""
-    return _activate(projects, developer, verifier, regulator, GEC)
+    return activate_project(projects, developer, verifier, regulator, GEC)
 
 
 @pytest.fixture(scope="module")

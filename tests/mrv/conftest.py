@@ -2,11 +2,11 @@
 of active simulated devices, and extra participants (a second developer, co-signing operators)."""
 
 import pytest
-from brownie import DeviceRegistry, MockProjectRegistry, MRVAnchor, MRVReports, accounts, chain
-from helpers import kyc_expiry
-from mrv_helpers import chain_now, CAPACITY_W, DAY, FACTOR, HOUR, OTHER_PROJECT, PROJECT, PV_INVERTER, keccak256, make_device
+from brownie import MockProjectRegistry, MRVReports, accounts
+from deploy_helpers import deploy_anchor, deploy_devices, next_hour_then_days_pass, register, register_active_devices
+from mrv_helpers import chain_now, CAPACITY_W, DAY, FACTOR, OTHER_PROJECT, PROJECT, PV_INVERTER, keccak256, make_device
 
-from greenfi.participants import Kind, jurisdiction
+from greenfi.participants import Kind
 
 ACTIVE = 3  # IProjectRegistry.ProjectStatus.Active
 OPERATOR_KEYS = [keccak256(b"greenfi-test-operator-%d" % i) for i in range(3)]
@@ -35,9 +35,9 @@ def cosigners():
 
 @pytest.fixture(scope="module")
 def mrv_registry(registry, regulator, other_developer, cosigners):
-    registry.register(other_developer, Kind.PROJECT_DEVELOPER, jurisdiction("CN"), kyc_expiry(), {"from": regulator})
+    register(registry, regulator, other_developer, Kind.PROJECT_DEVELOPER)
     for account in cosigners:
-        registry.register(account, Kind.ORACLE_OPERATOR, jurisdiction("DE"), kyc_expiry(), {"from": regulator})
+        register(registry, regulator, account, Kind.ORACLE_OPERATOR, "DE")
     return registry
 
 
@@ -51,14 +51,12 @@ def projects(admin, developer, other_developer):
 
 @pytest.fixture(scope="module")
 def devices(mrv_registry, projects, admin):
-    return DeviceRegistry.deploy(mrv_registry, projects, {"from": admin})
+    return deploy_devices(mrv_registry, projects, admin)
 
 
 @pytest.fixture(scope="module")
 def anchor(mrv_registry, devices, admin, regulator, oracle_operator):
-    a = MRVAnchor.deploy(mrv_registry, devices, admin, regulator, {"from": admin})
-    a.addOperator(oracle_operator, {"from": regulator})
-    return a
+    return deploy_anchor(mrv_registry, devices, admin, regulator, oracle_operator)
 
 
 @pytest.fixture(scope="module")
@@ -76,14 +74,9 @@ def fleet(devices, verifier, developer, other_developer):
     own = [make_device(i) for i in range(3)]
     foreign = make_device(9, project=OTHER_PROJECT)
     now = chain_now()
-    for d in own:
-        devices.registerDevice(d.device_id, PROJECT, d.address, PV_INVERTER, CAPACITY_W, now - 30 * DAY, {"from": developer})
-        devices.activate(d.device_id, {"from": verifier})
-    devices.registerDevice(foreign.device_id, OTHER_PROJECT, foreign.address, PV_INVERTER, CAPACITY_W, now - DAY,
-                           {"from": other_developer})
-    devices.activate(foreign.device_id, {"from": verifier})
-    t0 = (chain_now() // HOUR + 1) * HOUR
-    chain.sleep(3 * DAY)
-    chain.mine()
-    return own, foreign, t0
+    register_active_devices(devices, verifier, [
+        *((d.device_id, PROJECT, d.address, PV_INVERTER, CAPACITY_W, now - 30 * DAY, developer) for d in own),
+        (foreign.device_id, OTHER_PROJECT, foreign.address, PV_INVERTER, CAPACITY_W, now - DAY, other_developer),
+    ])
+    return own, foreign, next_hour_then_days_pass()
 

@@ -5,7 +5,7 @@ import brownie
 import pytest
 from brownie import chain
 from helpers import custom_error, event
-from mrv_helpers import (chain_now, CAPACITY_W, DAY, HOUR, OTHER_PROJECT, PROJECT, PV_INVERTER, Batch, cosign, make_batch,
+from mrv_helpers import (chain_now, CAPACITY_W, DAY, HOUR, PROJECT, PV_INVERTER, Batch, cosign, make_batch,
                          make_device, sign, signed_tuple)
 
 NONE, ANCHORED, REJECTED, FINALIZED = range(4)

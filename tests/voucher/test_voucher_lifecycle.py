@@ -124,6 +124,26 @@ def test_unaccepted_part_goes_back_to_its_sender_after_the_deadline(voucher, iss
     assert (node(voucher, vid)["holder"], node(voucher, vid)["state"]) == (sender, ACTIVE)
 
 
+def test_parts_kept_by_the_splitter_need_no_acceptance(voucher, issue, supplier, tier2):
+    rid = issue()
+    voucher.split(rid, [600_000 * UNIT, 400_000 * UNIT], [supplier, supplier], {"from": supplier})
+    a, b = child_id(rid, 0), child_id(rid, 1)
+    assert [(node(voucher, v)["holder"], node(voucher, v)["state"], node(voucher, v)["deadline"]) for v in (a, b)] == [
+        (supplier, ACTIVE, 0), (supplier, ACTIVE, 0)]
+    voucher.transfer(a, tier2, {"from": supplier})  # usable at once
+    assert node(voucher, a)["state"] == PENDING
+
+
+def test_views_of_unknown_ids_are_empty(voucher, issue, supplier, tier2):
+    rid = issue()
+    voucher.split(rid, [600_000 * UNIT, 400_000 * UNIT], [tier2, supplier], {"from": supplier})
+    unknown = rid + 1
+    assert node(voucher, unknown)["state"] == 0 and node(voucher, unknown)["amount"] == 0
+    assert root(voucher, unknown)["face"] == 0 and root(voucher, unknown)["obligor"] == "0x" + "00" * 20
+    assert root(voucher, child_id(rid, 0))["face"] == 0  # a part is not a root
+    assert not voucher.isOverdue(unknown) and voucher.claimable(unknown) == 0
+
+
 def test_cancelled_offer_returns_voucher_to_active(voucher, issue, supplier, bank):
     rid = issue()
     voucher.offer(rid, bank, 500, {"from": supplier})
@@ -147,6 +167,14 @@ def test_quote_follows_pricing_parameters(voucher, issue, admin):
     assert tuple(map(int, voucher.quoteRate(rid))) == (quote_rate(150, 200, 20_000, 0, False), 150) == (500, 150)
 
 
+def test_quote_never_goes_below_zero_or_above_the_cap(voucher, issue, admin):
+    green = issue(project=42)
+    voucher.setPricing(100, 0, 300, {"from": admin})  # a green discount larger than the rate
+    assert voucher.quoteRate(green)[0] == 0
+    voucher.setPricing(10_000, 100_000, 0, {"from": admin})  # 10,000 + 150 × 10 bps: over the cap
+    assert voucher.quoteRate(green)[0] == 10_000
+
+
 def test_partial_deposit_pays_pro_rata_then_the_rest_and_marks_overdue(voucher, settlement_token, issue, enterprise,
                                                                        supplier, tier2, outsider):
     rid = issue()
@@ -154,7 +182,9 @@ def test_partial_deposit_pays_pro_rata_then_the_rest_and_marks_overdue(voucher, 
     a, b = child_id(rid, 0), child_id(rid, 1)
     voucher.accept(a, {"from": tier2})
     voucher.repay(rid, 400_000 * UNIT, {"from": enterprise})
+    assert voucher.claimable(a) == 0  # not matured yet
     past(root(voucher, rid)["maturity"])
+    assert voucher.claimable(rid) == 0  # the root was split: its parts are claimed, not the root
     assert voucher.isOverdue(a) and voucher.isOverdue(b) and not voucher.isOverdue(rid)  # the root is Split
     tx = voucher.markOverdue(rid, {"from": outsider})
     assert event(tx, "MarkedOverdue") == {"rootId": rid, "face": FACE, "deposited": 400_000 * UNIT}
@@ -163,9 +193,13 @@ def test_partial_deposit_pays_pro_rata_then_the_rest_and_marks_overdue(voucher, 
     assert voucher.claimable(a) == 280_000 * UNIT
     assert voucher.claim(a, {"from": tier2}).return_value == 280_000 * UNIT  # 70 % of 400k
     assert node(voucher, a)["claimed"] == 280_000 * UNIT and node(voucher, a)["state"] == ACTIVE
-    voucher.repay(rid, 600_000 * UNIT, {"from": enterprise})
+    voucher.repay(rid, 200_000 * UNIT, {"from": enterprise})  # 600k of 1M deposited: a's share is 420k
+    assert voucher.claimable(a) == 140_000 * UNIT
+    assert voucher.claim(a, {"from": tier2}).return_value == 140_000 * UNIT
+    assert node(voucher, a)["claimed"] == 420_000 * UNIT and node(voucher, a)["state"] == ACTIVE
+    voucher.repay(rid, 400_000 * UNIT, {"from": enterprise})
     assert not voucher.isOverdue(a)
-    assert voucher.claim(a, {"from": tier2}).return_value == 420_000 * UNIT
+    assert voucher.claim(a, {"from": tier2}).return_value == 280_000 * UNIT
     assert voucher.claim(b, {"from": supplier}).return_value == 300_000 * UNIT
     assert node(voucher, a)["state"] == REDEEMED and node(voucher, a)["claimed"] == 700_000 * UNIT
     assert root(voucher, rid)["paid"] == FACE and settlement_token.balanceOf(voucher) == 0

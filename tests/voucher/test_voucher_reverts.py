@@ -103,7 +103,10 @@ def test_issue_rejects_reused_trade_documents_across_obligors(voucher, issue, do
     ((ZERO32, "0x" + "02" * 32, "0x" + "03" * 32), ZERO32),
     (("0x" + "01" * 32, "0x" + "01" * 32, "0x" + "03" * 32), "0x" + "01" * 32),
     (("0x" + "01" * 32, "0x" + "02" * 32, "0x" + "02" * 32), "0x" + "02" * 32),
-], ids=["zero", "order-as-delivery", "delivery-as-invoice"])
+    (("0x" + "01" * 32, ZERO32, "0x" + "03" * 32), ZERO32),
+    (("0x" + "01" * 32, "0x" + "02" * 32, ZERO32), ZERO32),
+    (("0x" + "01" * 32, "0x" + "02" * 32, "0x" + "01" * 32), "0x" + "01" * 32),
+], ids=["zero", "order-as-delivery", "delivery-as-invoice", "zero-delivery", "zero-invoice", "order-as-invoice"])
 def test_issue_rejects_missing_or_repeated_documents(voucher, enterprise, supplier, unchanged, hashes, bad):
     check = unchanged([])
     with brownie.reverts(custom_error("InvalidTradeDocument", bad)):
@@ -162,6 +165,25 @@ def test_split_and_transfer_refuse_non_holders_wrong_states_and_unknown_ids(vouc
         voucher.transfer(rid, tier3, {"from": tier2})
     with brownie.reverts(custom_error("UnknownVoucher", 99)):
         voucher.transfer(99, tier3, {"from": tier2})
+    assert check()
+
+
+def test_unknown_ids_are_refused_by_name(voucher, issue, supplier, tier2, bank, unchanged):
+    rid = issue()
+    check = unchanged([rid])
+    unknown = rid + 1
+    with brownie.reverts(custom_error("UnknownVoucher", unknown)):
+        voucher.reclaim(unknown, {"from": tier2})
+    with brownie.reverts(custom_error("UnknownVoucher", unknown)):
+        voucher.acceptOffer(unknown, 500, {"from": bank})
+    with brownie.reverts(custom_error("UnknownVoucher", unknown)):
+        voucher.claim(unknown, {"from": supplier})
+    with brownie.reverts(custom_error("UnknownVoucher", unknown)):
+        voucher.quoteRate(unknown)
+    with brownie.reverts(custom_error("UnknownVoucher", unknown)):
+        voucher.childId(unknown, 0)
+    with brownie.reverts(custom_error("InvalidPartCount", 9, 9)):
+        voucher.childId(rid, 8)  # parts are numbered 0..7
     assert check()
 
 
@@ -416,11 +438,18 @@ def test_roles_and_parameter_bounds(voucher, issue, regulator, admin, outsider, 
         ((0, UNIT, 6, DAY), "maxTenor", 0),
         ((90 * DAY, 0, 6, DAY), "minPartAmount", 0),
         ((90 * DAY, UNIT, 49, DAY), "maxDepth", 49),
+        ((90 * DAY, UNIT, 0, DAY), "maxDepth", 0),
         ((90 * DAY, UNIT, 6, 91 * DAY), "acceptWindow", 91 * DAY),
+        ((90 * DAY, UNIT, 6, 0), "acceptWindow", 0),
     ]:
         with brownie.reverts(custom_error("InvalidParameter", b32(name), value)):
             voucher.setRules(*args, {"from": regulator})
-    with brownie.reverts(custom_error("InvalidParameter", b32("baseRateBps"), 10_001)):
-        voucher.setPricing(10_001, 0, 0, {"from": admin})
+    for args, name, value in [
+        ((10_001, 0, 0), "baseRateBps", 10_001),
+        ((100, 100_001, 0), "spreadFactorBps", 100_001),
+        ((100, 100, 10_001), "greenDiscountBps", 10_001),
+    ]:
+        with brownie.reverts(custom_error("InvalidParameter", b32(name), value)):
+            voucher.setPricing(*args, {"from": admin})
     assert check()
     assert tuple(map(int, voucher.rules())) == (180 * DAY, 100 * UNIT, 6, 7 * DAY)
