@@ -22,7 +22,7 @@ help:
 	@echo "make test-deep       the suite with 10x longer stateful (hypothesis) runs"
 	@echo "make bench           run every benchmark; write bench/results.json and bench/results.md"
 	@echo "make bench-check     fail if a gas figure grew more than 2% over bench/results.json"
-	@echo "make coverage        brownie test --coverage with step traces; per-file table in reports/coverage-summary.json"
+	@echo "make coverage        contract line+branch coverage, one traced run per test directory, merged: reports/coverage-summary.json"
 	@echo "make slither         static analysis of every contract; fails on untriaged findings (slither.triage.json)"
 	@echo "make setup           only install: .venv, npm dev tools, Solidity compiler"
 	@echo "make lock            re-pin requirements.lock from the current .venv"
