@@ -15,12 +15,12 @@ from typing import Any
 import click
 from web3 import Web3
 
-from greenfi import contracts, networks
+from greenfi import chain, contracts, networks
 from greenfi.cli_options import address_option, network_option, sender_option
 from greenfi.errors import ConfigError
-from greenfi.signers import Signer
+from greenfi.signers import Signer, signer_for
 from greenfi.transactions import transact
-from greenfi.voucher_cli import _connect, _signer, format_amount, parse_amount
+from greenfi.voucher_cli import format_amount, parse_amount
 
 YEAR = 365 * 24 * 3600
 DAY_COUNTS = {"30/360": 0, "act/365": 1}
@@ -84,8 +84,8 @@ def open_session(network_name: str, sender: str | None, factory_address: str | N
     from greenfi.deployments import DeploymentRecord
 
     network = networks.resolve(network_name)
-    w3 = _connect(network)
-    signer = _signer(w3, network, sender)
+    w3 = chain.attach(network).w3
+    signer = signer_for(w3, network, sender)
     if factory_address is None:
         deployed = DeploymentRecord(w3.eth.chain_id).get("GreenBondFactory")
         if deployed is None:

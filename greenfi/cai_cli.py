@@ -28,7 +28,8 @@ import click
 from web3 import Web3
 
 from greenfi import contracts, networks
-from greenfi.carbon_session import digest, event_args, open_session, parse_code
+from greenfi.carbon_session import event_args, open_session, parse_code
+from greenfi.hashes import digest
 from greenfi.cli_options import deployments_option, network_option, sender_option
 from greenfi.errors import ConfigError, GreenfiError
 from greenfi.mrv_cli import parse_address, parse_time

@@ -24,15 +24,12 @@ from web3.contract import Contract
 from web3.exceptions import TimeExhausted, Web3RPCError
 from web3.logs import DISCARD
 
-from greenfi import artifacts, contracts, networks
+from greenfi import artifacts, chain, contracts, networks
 from greenfi.deployments import DeploymentRecord
 from greenfi.errors import ConfigError, DeploymentError, GreenfiError
-from greenfi.mrv_cli import file_hash, text_hash
-from greenfi.signers import Signer
+from greenfi.signers import Signer, signer_for
 from greenfi.transactions import Abi, read, transact
-from greenfi.voucher_cli import _connect, _signer
 
-ZERO_HASH = b"\0" * 32
 
 
 @dataclass
@@ -86,9 +83,9 @@ def open_session(network_name: str, sender: str | None = None, deployments: Path
                  signing: bool = True) -> CarbonSession:
     """A session on `network_name`; `signing=False` for commands that only read (no key needed)."""
     network = networks.resolve(network_name)
-    w3 = _connect(network)
+    w3 = chain.attach(network).w3
     record = DeploymentRecord(w3.eth.chain_id, **({"directory": deployments} if deployments else {}))
-    return CarbonSession(w3, record, _signer(w3, network, sender) if signing else None)
+    return CarbonSession(w3, record, signer_for(w3, network, sender) if signing else None)
 
 
 def event_args(contract: Contract, receipt: dict, name: str) -> dict[str, Any]:
@@ -101,15 +98,6 @@ def event_args(contract: Contract, receipt: dict, name: str) -> dict[str, Any]:
 
 # ---------------------------------------------------------------- off-chain values
 
-
-def digest(value: str) -> bytes:
-    """bytes32 of a document or a text: a 0x 32-byte hash as is, a file by its bytes, else the text."""
-    path = Path(value)
-    return file_hash(path) if path.is_file() else text_hash(value)
-
-
-def optional_digest(value: str | None) -> bytes:
-    return ZERO_HASH if value is None else digest(value)
 
 
 def parse_code(value: str, label: str) -> bytes:

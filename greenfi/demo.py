@@ -184,7 +184,7 @@ def failure_reason(ctx: DemoContext, exc: Exception) -> str:
     (decoded against the suite's ABIs), also when a GreenfiError wraps it."""
     from web3.exceptions import ContractCustomError
 
-    from greenfi.mrv_cli import decode_custom_error
+    from greenfi.transactions import decode_custom_error
 
     custom = exc if isinstance(exc, ContractCustomError) else exc.__context__
     text = str(exc) if isinstance(exc, GreenfiError) else f"{type(exc).__name__}: {exc}"

@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 import click
-from eth_utils import keccak
 from web3 import Web3
 from web3.exceptions import ContractCustomError, ContractLogicError
 
@@ -25,6 +24,7 @@ from greenfi import chain, contracts, networks
 from greenfi.cli_options import network_option
 from greenfi.deployments import DeploymentRecord
 from greenfi.errors import ConfigError, GreenfiError
+from greenfi.hashes import file_hash, parse_bytes32, text_hash
 from greenfi.paths import DEPLOYMENTS
 from greenfi.signers import Signer, UnlockedSigner, signer_from_env
 from greenfi.transactions import TransactionReverted, decode_custom_error, transact
@@ -41,16 +41,6 @@ DEPLOYMENTS_DIR: Path = DEPLOYMENTS
 
 # ---------------------------------------------------------------- pure parsing and formatting
 
-
-def parse_bytes32(value: str, label: str) -> bytes:
-    """A 0x-prefixed 32-byte hex value."""
-    body = value[2:] if value.startswith(("0x", "0X")) else None
-    if body is None or len(body) != 64:
-        raise ConfigError(f"{label} must be 0x followed by 64 hex digits, got {value!r}")
-    try:
-        return bytes.fromhex(body)
-    except ValueError:
-        raise ConfigError(f"{label} must be 0x followed by 64 hex digits, got {value!r}") from None
 
 
 def parse_address(value: str, label: str) -> str:
@@ -72,19 +62,6 @@ def parse_time(value: str, label: str) -> int:
     return int(moment.timestamp())
 
 
-def text_hash(value: str) -> bytes:
-    """keccak256 of `value` as UTF-8, unless it already is a 0x-prefixed 32-byte hash."""
-    if value.startswith("0x") and len(value) == 66:
-        return parse_bytes32(value, "hash")
-    return keccak(text=value)
-
-
-def file_hash(path: Path) -> bytes:
-    """keccak256 of a document's bytes (the report published off chain)."""
-    try:
-        return keccak(path.read_bytes())
-    except OSError as exc:
-        raise ConfigError(f"cannot read {path}: {exc.strerror}") from None
 
 
 def format_time(seconds: int) -> str:

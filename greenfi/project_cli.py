@@ -23,17 +23,10 @@ from typing import Any
 import click
 
 from greenfi.cai_cli import CREDIT_CLASS, STATUS, _jurisdiction
-from greenfi.carbon_session import (
-    CarbonSession,
-    digest,
-    event_args,
-    hex32,
-    open_session,
-    optional_digest,
-    parse_code,
-)
+from greenfi.carbon_session import CarbonSession, event_args, hex32, open_session, parse_code
 from greenfi.cli_options import deployments_option, network_option, sender_option
 from greenfi.errors import GreenfiError
+from greenfi.hashes import digest, optional_digest
 
 CLASSES = {"ver": 0, "gec": 1}
 

@@ -11,12 +11,15 @@ import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from eth_account import Account
 from web3 import Web3
 
 from greenfi.errors import ConfigError
+
+if TYPE_CHECKING:
+    from greenfi.networks import Network
 
 
 class Signer(Protocol):
@@ -108,3 +111,24 @@ def _decrypt_keystore(path: Path, password: str) -> bytes:
         return bytes(Account.decrypt(keyfile, password))
     except ValueError:
         raise ConfigError(f"wrong password for keystore {path}") from None
+
+
+def signer_for(w3: Web3, network: Network, sender: str | None) -> Signer:
+    """Who signs a command's transactions: on a live network the environment's key (`--from`, if
+    given, must be its account); on a local node the unlocked account `--from` names, by address or
+    index (default the first)."""
+    if not network.embedded:
+        signer = signer_from_env()
+        if sender and Web3.to_checksum_address(sender) != signer.address:
+            raise ConfigError(f"--from {sender} is not the configured key's account {signer.address}")
+        return signer
+    accounts = w3.eth.accounts
+    if sender is None:
+        return UnlockedSigner(accounts[0])
+    if sender.isdigit():
+        if int(sender) >= len(accounts):
+            raise ConfigError(f"--from {sender}: the node has {len(accounts)} accounts")
+        return UnlockedSigner(accounts[int(sender)])
+    if not Web3.is_address(sender):
+        raise ConfigError(f"--from must be an address or an account index, got {sender}")
+    return UnlockedSigner(Web3.to_checksum_address(sender))

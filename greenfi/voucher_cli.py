@@ -18,10 +18,10 @@ import click
 from eth_utils import keccak
 from web3 import Web3
 
-from greenfi import contracts, networks
+from greenfi import chain, contracts, networks
 from greenfi.cli_options import address_option, network_option, sender_option
 from greenfi.errors import ConfigError, GreenfiError
-from greenfi.signers import Signer, UnlockedSigner, signer_from_env
+from greenfi.signers import Signer, signer_for
 from greenfi.transactions import transact
 
 DECIMALS = 6  # settlement token
@@ -329,36 +329,12 @@ class Session:
     from_block: int = 0
 
 
-def _connect(network: networks.Network) -> Web3:
-    from greenfi import chain
-
-    return chain.attach(network).w3
-
-
-def _signer(w3: Web3, network: networks.Network, sender: str | None) -> Signer:
-    if not network.embedded:
-        signer = signer_from_env()
-        if sender and Web3.to_checksum_address(sender) != signer.address:
-            raise ConfigError(f"--from {sender} is not the configured key's account {signer.address}")
-        return signer
-    accounts = w3.eth.accounts
-    if sender is None:
-        return UnlockedSigner(accounts[0])
-    if sender.isdigit():
-        if int(sender) >= len(accounts):
-            raise ConfigError(f"--from {sender}: the node has {len(accounts)} accounts")
-        return UnlockedSigner(accounts[int(sender)])
-    if not Web3.is_address(sender):
-        raise ConfigError(f"--from must be an address or an account index, got {sender}")
-    return UnlockedSigner(Web3.to_checksum_address(sender))
-
-
 def open_session(network_name: str, sender: str | None, address: str | None) -> Session:
     from greenfi.deployments import DeploymentRecord
 
     network = networks.resolve(network_name)
-    w3 = _connect(network)
-    signer = _signer(w3, network, sender)
+    w3 = chain.attach(network).w3
+    signer = signer_for(w3, network, sender)
     from_block = 0
     if address is None:
         deployed = DeploymentRecord(w3.eth.chain_id).get("CreditVoucher")
