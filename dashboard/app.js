@@ -153,7 +153,7 @@ function findBatch(carbon, text) {
   return null;
 }
 
-// The chain of custody of one batch, as greenfi/cai_cli.py's `trace` assembles it, with the MRV
+// The chain of custody of one batch, as greenfi/cli/cai.py's `trace` assembles it, with the MRV
 // layer in front: project -> monitoring report -> anchored batches -> issuance -> transfers ->
 // market -> retirements and certificates -> cancellations and reversals.
 async function traceOf(chain, carbon, batch) {

@@ -13,7 +13,7 @@ Per entity (an address):
 - the composite `esg_bps` is the weighted mean of the three sub-scores; `risk_bps = 10000 - esg_bps` is the
   same score in the RiskOracle's direction (higher is riskier), which `esg_scorer` posts.
 
-The environmental inputs are verified on-chain figures (`models.esg_chain` reads them with web3) or, without
+The environmental inputs are verified on-chain figures (`greenfi.domain.esg_chain` reads them with web3) or, without
 a chain, the same figures as columns of the entities CSV.
 """
 

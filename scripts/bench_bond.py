@@ -12,7 +12,7 @@ from brownie import (GreenBond, GreenBondFactory, MockMonitoringReportsForBonds,
                      ParticipantRegistry, ProjectRegistry, SettlementToken, accounts, chain)
 
 from greenfi.bench import gas_line
-from greenfi.participants import Kind, jurisdiction
+from greenfi.domain.participants import Kind, jurisdiction
 
 UNIT = 10**6
 DAY = 24 * 3600

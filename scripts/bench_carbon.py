@@ -10,7 +10,7 @@ from brownie import (CarbonCredits, CarbonMarket, MockMonitoringReportsForCarbon
                      ProjectRegistry, SettlementToken, accounts, chain, web3)
 
 from greenfi.bench import gas_line
-from greenfi.participants import Kind
+from greenfi.domain.participants import Kind
 
 UNIT = 10**6
 TONNE = 10**6

@@ -12,7 +12,7 @@ from brownie import (DeviceRegistry, MockProjectRegistry, MRVAnchor, MRVReports,
 from eth_account import Account
 
 from greenfi.bench import gas_line
-from greenfi.participants import Kind, jurisdiction
+from greenfi.domain.participants import Kind, jurisdiction
 from oracles import Domain, Reading, SignedReading, batch_content_hash, batch_tree, keccak256, sign_digest, sign_reading
 
 DAY, HOUR = 86_400, 3_600

@@ -18,7 +18,7 @@ from brownie import (
 )
 
 from greenfi.bench import gas_line
-from greenfi.participants import Kind, jurisdiction
+from greenfi.domain.participants import Kind, jurisdiction
 
 UNIT = 10**6
 DAY = 24 * 3600

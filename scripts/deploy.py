@@ -9,9 +9,9 @@ import os
 
 from brownie import accounts, network, web3
 
-from greenfi.deploy import SuiteDeployer, SuiteRoles
-from greenfi.deployments import DeploymentRecord
-from greenfi.signers import UnlockedSigner, signer_from_env
+from greenfi.chain.deploy import SuiteDeployer, SuiteRoles
+from greenfi.chain.deployments import DeploymentRecord
+from greenfi.chain.signers import UnlockedSigner, signer_from_env
 
 
 def main():

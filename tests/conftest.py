@@ -8,7 +8,7 @@ import pytest
 from brownie import ParticipantRegistry, SettlementToken, accounts
 from helpers import kyc_expiry, resync_node_clock
 
-from greenfi.participants import Kind, jurisdiction
+from greenfi.domain.participants import Kind, jurisdiction
 
 
 @pytest.fixture

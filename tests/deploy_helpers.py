@@ -5,14 +5,14 @@ and a set of active devices. Plain functions; the fixtures stay in each area's c
 from brownie import CarbonCredits, DeviceRegistry, MRVAnchor, ProjectRegistry, chain, web3
 from helpers import kyc_expiry
 
-from greenfi.participants import jurisdiction
+from greenfi.domain.participants import jurisdiction
 
 HOUR = 3600
 DAY = 24 * HOUR
 
 
 def register(registry, regulator, account, kind, country="CN"):
-    """Register `account` as `kind` (greenfi.participants.Kind), KYC valid for a year."""
+    """Register `account` as `kind` (greenfi.domain.participants.Kind), KYC valid for a year."""
     registry.register(account, kind, jurisdiction(country), kyc_expiry(), {"from": regulator})
 
 

@@ -10,13 +10,13 @@ from dataclasses import replace
 from pathlib import Path
 
 from greenfi import demo
-from greenfi.networks import EMBEDDED, Network
+from greenfi.chain.networks import EMBEDDED, Network
 from greenfi.paths import DEPLOYMENTS
 
 
 def records_dir(ctx: demo.DemoContext) -> Path:
     """Where the demo keeps this chain's deployment record: the repo's deployments/ for an attached
-    node, the report folder for a fresh embedded chain (greenfi.demo_setup)."""
+    node, the report folder for a fresh embedded chain (greenfi.demo.setup)."""
     return (ctx.options.deployments_dir or DEPLOYMENTS) if ctx.attached else ctx.options.out_dir / "deployments"
 
 

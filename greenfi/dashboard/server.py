@@ -26,9 +26,9 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from greenfi import abi_export
-from greenfi.deploy import SUITE
-from greenfi.deployments import DeploymentRecord
+from greenfi.chain import abi_export
+from greenfi.chain.deploy import SUITE
+from greenfi.chain.deployments import DeploymentRecord
 from greenfi.errors import ConfigError, ToolchainError
 from greenfi.paths import DEPLOYMENTS, REPO_ROOT
 

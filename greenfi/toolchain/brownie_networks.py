@@ -12,7 +12,7 @@ from pathlib import Path
 
 import yaml
 
-from greenfi.networks import EMBEDDED, EVM_VERSION, KNOWN_LIVE_CHAIN_IDS, LOCAL_ACCOUNTS, rpc_env_var
+from greenfi.chain.networks import EMBEDDED, EVM_VERSION, KNOWN_LIVE_CHAIN_IDS, LOCAL_ACCOUNTS, rpc_env_var
 
 BROWNIE_NETWORKS = Path.home() / ".brownie" / "network-config.yaml"
 LIVE_TESTNETS = ("sepolia", "holesky")

@@ -10,9 +10,9 @@ from eth_utils import keccak
 from web3 import Web3
 from web3.exceptions import ContractCustomError, ContractLogicError, TransactionNotFound
 
-from greenfi import contracts
+from greenfi.chain import contracts
 from greenfi.errors import ConfigError, GreenfiError
-from greenfi.signers import Signer
+from greenfi.chain.signers import Signer
 from oracles.risk.outbox import Batch
 from oracles.risk.policy import LastPosted
 

@@ -23,8 +23,8 @@ from typing import Any
 from web3 import Web3
 from web3.exceptions import Web3RPCError
 
-from greenfi import contracts
-from greenfi.signers import Signer, with_fees
+from greenfi.chain import contracts
+from greenfi.chain.signers import Signer, with_fees
 from oracles.sensor.store import StoredBatch, Store
 
 BATCH_STATUS_NONE = 0

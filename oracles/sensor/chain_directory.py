@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 from web3 import Web3
 
-from greenfi import contracts
+from greenfi.chain import contracts
 from oracles.sensor.devices import DeviceInfo, Unavailable
 
 STATUS_ACTIVE = 2

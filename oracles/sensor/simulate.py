@@ -189,9 +189,9 @@ def mqtt_sender(url: str, topic_prefix: str = "greenfi/readings") -> tuple[Calla
 def register(w3, registry_address: str, devices: list[SimulatedDevice], project_id: int, developer, verifier,
              commissioned_at: int) -> int:
     """Register (as the project's developer) and activate (as a verifier) every device not yet
-    registered; returns how many were registered. Signers are greenfi.signers signers."""
-    from greenfi import contracts
-    from greenfi.transactions import transact
+    registered; returns how many were registered. Signers are greenfi.chain.signers signers."""
+    from greenfi.chain import contracts
+    from greenfi.chain.transactions import transact
 
     registry = contracts.at(w3, "DeviceRegistry", registry_address)
     registered = 0

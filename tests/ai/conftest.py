@@ -6,7 +6,7 @@ from helpers import kyc_expiry
 
 from ai_helpers import MAX_AGE, NO_REASON, spec
 
-from greenfi.participants import Kind, jurisdiction
+from greenfi.domain.participants import Kind, jurisdiction
 
 
 @pytest.fixture(scope="session")

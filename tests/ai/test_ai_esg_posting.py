@@ -5,7 +5,7 @@ import pandas as pd
 from ai_helpers import NO_REASON, h32, spec
 from brownie import accounts
 
-from greenfi.signers import UnlockedSigner
+from greenfi.chain.signers import UnlockedSigner
 from models.esg import METHODOLOGY_V1, PILLARS, Methodology, esg_scorer, input_hash
 from oracles.risk.daemon import RiskDaemon
 from oracles.risk.poster import Poster

@@ -6,7 +6,7 @@ from ai_helpers import (APPROVED, CARD, FEATURE_SCHEMA, METRICS, MODEL, NO_REASO
                         RETIRED, SUSPENDED, TRAINING_DATA, ZERO32, h32, spec)
 from helpers import custom_error, event
 
-from greenfi.participants import Reason
+from greenfi.domain.participants import Reason
 
 REASON = h32(0xABC)
 

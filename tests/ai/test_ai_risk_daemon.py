@@ -13,7 +13,7 @@ from brownie import chain
 from web3 import Web3
 
 from greenfi.errors import ConfigError
-from greenfi.signers import UnlockedSigner
+from greenfi.chain.signers import UnlockedSigner
 from oracles.risk.daemon import CircuitOpen, RiskDaemon
 from oracles.risk.poster import Poster
 from oracles.risk.service import MetricsServer
@@ -298,7 +298,7 @@ def test_sigterm_stops_the_loop_gracefully(tmp_path, daemon_w3, risk_oracle, mod
     import time
     from pathlib import Path
 
-    from greenfi.chain import free_port
+    from greenfi.chain.node import free_port
 
     here = Path(__file__).parent
     port = free_port()

@@ -7,7 +7,7 @@ from brownie import RiskOracle, chain
 from eth_utils import to_checksum_address
 from helpers import custom_error, event
 
-from greenfi.participants import Reason
+from greenfi.domain.participants import Reason
 
 SUBJECTS = [to_checksum_address("0x" + f"{i:02x}" * 20) for i in (0xA1, 0xB2, 0xC3)]  # scored firms
 

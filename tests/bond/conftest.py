@@ -7,7 +7,7 @@ from brownie import (GreenBond, GreenBondFactory, MockMonitoringReportsForBonds,
                      ProjectRegistry, accounts)
 from helpers import UNIT, kyc_expiry
 
-from greenfi.participants import Kind, jurisdiction
+from greenfi.domain.participants import Kind, jurisdiction
 
 @pytest.fixture(scope="session")
 def investor2():

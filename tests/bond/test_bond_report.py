@@ -8,10 +8,10 @@ from click.testing import CliRunner
 from eth_account import Account
 from web3 import Web3
 
-from greenfi.bond_cli import build_terms, parse_isin, parse_time
+from greenfi.cli.bond import build_terms, parse_isin, parse_time
 from greenfi.cli import cli
-from greenfi.networks import LOCAL_MNEMONIC
-from greenfi.bond_report import BondFacts, Milestone, build_report, markdown, totals
+from greenfi.chain.networks import LOCAL_MNEMONIC
+from greenfi.domain.bond_report import BondFacts, Milestone, build_report, markdown, totals
 
 MWH = 10**6
 

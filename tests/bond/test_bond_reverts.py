@@ -8,7 +8,7 @@ from bond_support import (
 )
 from helpers import UNIT, custom_error
 
-from greenfi.participants import Reason
+from greenfi.domain.participants import Reason
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ from carbon_helpers import DAY, GEC, PERIOD0, TONNE, VER, report
 from deploy_helpers import activate_project, deploy_credits, deploy_projects, register
 from helpers import UNIT
 
-from greenfi.participants import Kind
+from greenfi.domain.participants import Kind
 
 BUFFER_BPS = 1_000  # 10 %
 FEE_BPS = 100  # 1 %

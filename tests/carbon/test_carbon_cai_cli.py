@@ -6,9 +6,9 @@ from carbon_helpers import DAY, PERIOD0, claim, h
 from click.testing import CliRunner
 from helpers import UNIT
 
-from greenfi import cai_cli
+from greenfi.cli import cai as cai_cli
 from greenfi.cli import cli
-from greenfi.deployments import Deployed, DeploymentRecord
+from greenfi.chain.deployments import Deployed, DeploymentRecord
 from greenfi.errors import GreenfiError
 
 A, B, C, M = ("0x" + c * 40 for c in "abcd")

@@ -4,7 +4,7 @@ import brownie
 from carbon_helpers import DAY, PERIOD0, SUSPENDED, TONNE, VALIDATED, VER, h, report, supply
 from helpers import custom_error
 
-from greenfi.participants import Reason
+from greenfi.domain.participants import Reason
 
 
 def snapshot(credits, developer, batch_ids=(1,)):

@@ -6,7 +6,7 @@ from brownie import chain
 from carbon_helpers import DAY, claim, h, supply
 from helpers import UNIT, custom_error, event
 
-from greenfi.participants import Reason
+from greenfi.domain.participants import Reason
 
 PRICE = 20 * UNIT
 

@@ -5,7 +5,7 @@ import pytest
 from carbon_helpers import ACTIVE, CLOSED, GEC, NONE, SUBMITTED, SUSPENDED, VALIDATED, VER, b32, h
 from helpers import custom_error, event
 
-from greenfi.participants import Reason
+from greenfi.domain.participants import Reason
 
 
 def submit(projects, developer, credit_class=VER, code=b"CN"):

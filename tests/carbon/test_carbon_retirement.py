@@ -4,7 +4,7 @@ import brownie
 from carbon_helpers import b32, claim, h, supply
 from helpers import custom_error, event
 
-from greenfi.participants import Reason
+from greenfi.domain.participants import Reason
 
 
 def test_transfer_checks_both_sides(credits, batch, registry, developer, enterprise, outsider, regulator):

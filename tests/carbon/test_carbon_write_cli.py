@@ -9,12 +9,12 @@ from click.testing import CliRunner
 from eth_account import Account
 from eth_utils import keccak
 
-from greenfi import project_cli
-from greenfi.cai_cli import build_claim
+from greenfi.cli import project as project_cli
+from greenfi.cli.cai import build_claim
 from greenfi.cli import cli
-from greenfi.deployments import Deployed, DeploymentRecord
-from greenfi.networks import LOCAL_MNEMONIC
-from greenfi.transactions import decode_custom_error
+from greenfi.chain.deployments import Deployed, DeploymentRecord
+from greenfi.chain.networks import LOCAL_MNEMONIC
+from greenfi.chain.transactions import decode_custom_error
 
 Account.enable_unaudited_hdwallet_features()
 NETWORK = "carbontest"  # a "live" network whose RPC URL is this test chain's

@@ -5,7 +5,7 @@ import pytest
 from brownie import ComplianceGuardMock
 from helpers import custom_error
 
-from greenfi.participants import Kind, Reason
+from greenfi.domain.participants import Kind, Reason
 
 
 @pytest.fixture(scope="module")

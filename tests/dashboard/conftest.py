@@ -30,7 +30,7 @@ def dashboard_url(demo_chain):
 @pytest.fixture(scope="module")
 def bond(demo_chain):
     """The first bond of the factory, as a web3 handle."""
-    from greenfi import contracts
+    from greenfi.chain import contracts
 
     factory = contracts.at(demo_chain.w3, "GreenBondFactory", demo_chain.addresses["GreenBondFactory"])
     return contracts.at(demo_chain.w3, "GreenBond", factory.functions.bondAt(0).call())

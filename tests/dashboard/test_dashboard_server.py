@@ -9,8 +9,8 @@ import pytest
 from brownie import web3
 
 from greenfi.dashboard.server import Background, disallowed_methods, rpc_error
-from greenfi.dashboard_cli import rpc_url_for
-from greenfi.networks import EMBEDDED, Network
+from greenfi.cli.dashboard import rpc_url_for
+from greenfi.chain.networks import EMBEDDED, Network
 
 
 @pytest.fixture(scope="module")
@@ -97,7 +97,7 @@ def test_rpc_url_for_networks():
 def test_cli_says_when_the_chain_does_not_answer():
     from click.testing import CliRunner
 
-    from greenfi.chain import free_port
+    from greenfi.chain.node import free_port
     from greenfi.cli import cli
 
     result = CliRunner().invoke(cli, ["dashboard", "--network", "development", "--rpc-url",

@@ -8,7 +8,7 @@ from deploy_helpers import (activate_project, deploy_anchor, deploy_credits, dep
                             next_hour_then_days_pass, register, register_active_devices)
 from esg_helpers import DAY, make_device, pending_time
 
-from greenfi.participants import Kind
+from greenfi.domain.participants import Kind
 
 VER = 0  # IProjectRegistry.CreditClass.VerifiedEmissionReduction
 CAPACITY_W = 10_000

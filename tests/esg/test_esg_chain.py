@@ -9,9 +9,9 @@ from click.testing import CliRunner
 from esg_helpers import DAY, HOUR, TONNE, anchor_readings, h
 from web3 import Web3
 
-from greenfi.deployments import Deployed, DeploymentRecord
+from greenfi.chain.deployments import Deployed, DeploymentRecord
 from models import esg_chain
-from models.cli import model
+from greenfi.cli.model import model
 from models.esg import Methodology
 
 PERIOD0 = 1_735_689_600  # 2025-01-01

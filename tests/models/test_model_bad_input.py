@@ -5,7 +5,7 @@ import pytest
 from click.testing import CliRunner
 
 from models import german_credit
-from models.cli import model
+from greenfi.cli.model import model
 from models.datasets import GERMAN_CREDIT_CSV
 from models.errors import ModelError, ModelInputError
 from models.train import train

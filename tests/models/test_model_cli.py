@@ -6,7 +6,7 @@ import pandas as pd
 from click.testing import CliRunner
 
 from models.artifacts import read_json
-from models.cli import model
+from greenfi.cli.model import model
 from models.datasets import GERMAN_CREDIT_CSV, PV_CSV
 
 METRIC_KEYS = {"auc", "ks", "brier", "accuracy", "baseline_accuracy", "rows"}

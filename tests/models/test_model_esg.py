@@ -9,7 +9,7 @@ from click.testing import CliRunner
 from eth_utils import to_checksum_address
 
 from models.artifacts import sha256_file
-from models.cli import model
+from greenfi.cli.model import model
 from models.errors import ModelError
 from models.esg import (ENVIRONMENTAL_COLUMNS, METHODOLOGY_V1, PILLARS, Methodology, esg_scorer, input_hash,
                         score_csv)
@@ -217,7 +217,7 @@ def test_esg_scorer_output_passes_the_daemons_contract(methodology):
 
 
 def test_the_daemon_loads_the_esg_scorer_by_name(methodology):
-    from greenfi.oracle_cli import load_factory
+    from greenfi.cli.oracle import load_factory
 
     scorer = load_factory("models.esg:esg_scorer")(METHODOLOGY_V1, "subject")
     assert scorer.model_hash == methodology.version

@@ -6,7 +6,7 @@ from brownie import MockProjectRegistry, MRVReports, accounts
 from deploy_helpers import deploy_anchor, deploy_devices, next_hour_then_days_pass, register, register_active_devices
 from mrv_helpers import chain_now, CAPACITY_W, DAY, FACTOR, OTHER_PROJECT, PROJECT, PV_INVERTER, keccak256, make_device
 
-from greenfi.participants import Kind
+from greenfi.domain.participants import Kind
 
 ACTIVE = 3  # IProjectRegistry.ProjectStatus.Active
 OPERATOR_KEYS = [keccak256(b"greenfi-test-operator-%d" % i) for i in range(3)]

@@ -14,7 +14,7 @@ from helpers import custom_error
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, rule
 
-from greenfi.participants import Reason
+from greenfi.domain.participants import Reason
 from oracles import Domain, Reading, SignedReading, batch_content_hash, batch_tree, keccak256, sign_digest, sign_reading
 
 HOUR = 3600

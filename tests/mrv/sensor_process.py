@@ -21,7 +21,7 @@ from pathlib import Path
 
 from brownie import web3
 
-from greenfi.chain import free_port
+from greenfi.chain.node import free_port
 from oracles.codec import batch_tree
 from oracles.sensor.store import Store
 

@@ -8,7 +8,7 @@ from helpers import custom_error, event
 from mrv_helpers import (chain_now, DAY, HOUR, PROJECT, Batch, cosign, digest_of, domain, make_batch, make_device,
                          reading_tuple, sign, signed_tuple)
 
-from greenfi.participants import Reason
+from greenfi.domain.participants import Reason
 from oracles import leaf_hash
 
 NONE, ANCHORED, REJECTED, FINALIZED = range(4)
@@ -232,7 +232,7 @@ def test_operators_must_be_oracle_operators(anchor, regulator, enterprise, outsi
 
 
 def test_at_most_sixteen_operators(anchor, mrv_registry, regulator, accounts):
-    from greenfi.participants import Kind, jurisdiction
+    from greenfi.domain.participants import Kind, jurisdiction
     from helpers import kyc_expiry
     extra = [accounts.add() for _ in range(16)]
     for account in extra:

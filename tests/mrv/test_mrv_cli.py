@@ -9,11 +9,11 @@ from eth_account import Account
 from eth_utils import function_signature_to_4byte_selector, keccak
 from mrv_helpers import chain_now, DAY, FACTOR, HOUR, PROJECT, make_batch, make_device
 
-from greenfi import mrv_cli
+from greenfi.cli import mrv as mrv_cli
 from greenfi.cli import cli
-from greenfi.deployments import Deployed, DeploymentRecord
+from greenfi.chain.deployments import Deployed, DeploymentRecord
 from greenfi.errors import ConfigError
-from greenfi.networks import LOCAL_MNEMONIC
+from greenfi.chain.networks import LOCAL_MNEMONIC
 
 Account.enable_unaudited_hdwallet_features()
 

@@ -7,7 +7,7 @@ from brownie import chain
 from helpers import custom_error, event
 from mrv_helpers import chain_now, CAPACITY_W, DAY, ENERGY_METER, OTHER_PROJECT, PROJECT, PV_INVERTER, make_device
 
-from greenfi.participants import Reason
+from greenfi.domain.participants import Reason
 
 NONE, REGISTERED, ACTIVE, SUSPENDED, REVOKED = range(5)
 OK, UNKNOWN, INACTIVE, STANDING_REVOKED = range(4)

@@ -12,7 +12,7 @@ from hypothesis.stateful import initialize, invariant, rule
 from mrv_helpers import (CAPACITY_W, DAY, OTHER_PROJECT, PROJECT, ComplianceRules, attempt, chain_now, make_device,
                          seed_machine)
 
-from greenfi.participants import Kind
+from greenfi.domain.participants import Kind
 
 NONE, REGISTERED, ACTIVE, SUSPENDED, REVOKED = range(5)
 OK, UNKNOWN, INACTIVE, STANDING_REVOKED = range(4)

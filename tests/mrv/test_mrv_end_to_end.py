@@ -12,7 +12,7 @@ from brownie import CarbonCredits, DeviceRegistry, MRVAnchor, MRVReports, Projec
 from helpers import custom_error, event
 from mrv_helpers import DAY, FACTOR, HOUR, PV_INVERTER, chain_now, domain, keccak256, make_device, sign
 
-from greenfi.signers import UnlockedSigner
+from greenfi.chain.signers import UnlockedSigner
 from oracles.sensor.anchor import AnchorClient
 from oracles.sensor.batcher import BatchPolicy
 from oracles.sensor.chain_directory import ChainDirectory
@@ -31,7 +31,7 @@ def h(text):
 
 @pytest.fixture(scope="module")
 def suite(mrv_registry, admin, regulator, developer, verifier, oracle_operator):
-    """The real contracts wired as greenfi.deploy wires them, with an active VER project (id 1)."""
+    """The real contracts wired as greenfi.chain.deploy wires them, with an active VER project (id 1)."""
     projects = ProjectRegistry.deploy(mrv_registry, admin, regulator, {"from": admin})
     tx = projects.submitProject(h("ACM0002"), h("ACM0002 v20"), VER, b"CN", h("31.2N,121.5E"), {"from": developer})
     project_id = tx.return_value

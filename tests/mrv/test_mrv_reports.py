@@ -7,7 +7,7 @@ from brownie import chain
 from helpers import custom_error, event
 from mrv_helpers import chain_now, DAY, FACTOR, HOUR, OTHER_PROJECT, PROJECT, Batch, keccak256, make_batch, make_device, sign
 
-from greenfi.participants import Reason
+from greenfi.domain.participants import Reason
 
 OPEN, APPROVED, REJECTED, CONSUMED = 1, 2, 3, 4
 REPORT_HASH = "0x" + keccak256(b"monitoring report 2026-Q1").hex()

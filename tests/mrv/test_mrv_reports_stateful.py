@@ -16,7 +16,7 @@ from hypothesis.stateful import initialize, invariant, rule
 from mrv_helpers import (DAY, FACTOR, HOUR, OTHER_PROJECT, PROJECT, Batch, ComplianceRules, attempt, chain_now,
                          keccak256, make_device, seed_machine, sign, signed_tuple)
 
-from greenfi.participants import Kind
+from greenfi.domain.participants import Kind
 
 NONE, ANCHORED, REJECTED, FINALIZED = range(4)  # IMRVAnchor.BatchStatus
 OPEN, APPROVED, DECLINED, CONSUMED = 1, 2, 3, 4  # IMRVReports.ReportStatus (3 is Rejected)

@@ -8,7 +8,7 @@ import pytest
 from brownie import web3
 from mrv_helpers import HOUR, chain_now, domain, sign
 
-from greenfi.signers import UnlockedSigner
+from greenfi.chain.signers import UnlockedSigner
 from oracles.sensor.anchor import AnchorClient, anchor_batches
 from oracles.sensor.batcher import BatchPolicy, cut_batches
 from oracles.codec import batch_tree

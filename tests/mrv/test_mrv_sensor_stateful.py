@@ -14,7 +14,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 from mrv_helpers import HOUR, chain_now, domain, make_device, sign
 from sensor_process import anchored_events
 
-from greenfi.signers import UnlockedSigner
+from greenfi.chain.signers import UnlockedSigner
 from oracles.codec import batch_tree
 from oracles.sensor.anchor import AnchorClient, anchor_batches
 from oracles.sensor.batcher import BatchPolicy, cut_batches

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from greenfi.chain import free_port
+from greenfi.chain.node import free_port
 
 MOSQUITTO = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
 

@@ -111,7 +111,7 @@ def test_an_old_card_without_a_timezone_reads_as_the_series_clock(model):
 
 def test_the_cli_choice_of_model(tmp_path, model):
     from greenfi.errors import ConfigError
-    from greenfi.oracle_cli import _anomaly_screen
+    from greenfi.cli.oracle import _anomaly_screen
 
     assert _anomaly_screen("off", tmp_path) is None
     with pytest.raises(ConfigError, match="--anomaly-model: model directory .* not found"):

@@ -1,5 +1,5 @@
 """Fault drills for the risk oracle daemon: `greenfi oracle risk` as a real subprocess against a real
-anvil node this module starts itself (greenfi.chain.embedded, on a free port, so it can be stopped).
+anvil node this module starts itself (greenfi.chain.node.embedded, on a free port, so it can be stopped).
 
 Drills: kill -9 at random points of a run, then restart; the RPC endpoint stopped and restarted (the
 node keeps its chain in an --state file); the pending transactions dropped from the node's pool (one
@@ -31,14 +31,14 @@ from pathlib import Path
 import pytest
 from eth_utils import to_checksum_address
 
-from greenfi import contracts
-from greenfi.chain import embedded, free_port
-from greenfi.deploy import SUITE, SuiteDeployer, SuiteRoles
-from greenfi.deployments import DeploymentRecord
-from greenfi.networks import Network
-from greenfi.participants import Kind, jurisdiction
-from greenfi.signers import UnlockedSigner
-from greenfi.transactions import transact
+from greenfi.chain import contracts
+from greenfi.chain.node import embedded, free_port
+from greenfi.chain.deploy import SUITE, SuiteDeployer, SuiteRoles
+from greenfi.chain.deployments import DeploymentRecord
+from greenfi.chain.networks import Network
+from greenfi.domain.participants import Kind, jurisdiction
+from greenfi.chain.signers import UnlockedSigner
+from greenfi.chain.transactions import transact
 from oracles.risk.outbox import Outbox
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -5,7 +5,7 @@ import pytest
 from brownie import chain
 from helpers import custom_error, event, kyc_expiry, now
 
-from greenfi.participants import Kind, Reason, jurisdiction
+from greenfi.domain.participants import Kind, Reason, jurisdiction
 
 CN, DE, US = jurisdiction("CN"), jurisdiction("DE"), jurisdiction("US")
 

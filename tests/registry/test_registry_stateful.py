@@ -5,7 +5,7 @@ from helpers import now, run_stateful
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
-from greenfi.participants import Kind, Reason
+from greenfi.domain.participants import Kind, Reason
 
 JURISDICTIONS = [b"CN", b"DE", b"US"]
 DAY = 24 * 3600

@@ -3,7 +3,7 @@
 import brownie
 from helpers import UNIT, custom_error
 
-from greenfi.participants import Reason
+from greenfi.domain.participants import Reason
 
 
 def test_metadata(settlement_token):

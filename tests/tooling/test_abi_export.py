@@ -2,9 +2,9 @@
 
 import json
 
-from greenfi import artifacts
-from greenfi.abi_export import export
-from greenfi.deployments import Deployed, DeploymentRecord
+from greenfi.chain import artifacts
+from greenfi.chain.abi_export import export
+from greenfi.chain.deployments import Deployed, DeploymentRecord
 
 
 def test_export_writes_abis_and_addresses_per_chain(tmp_path):

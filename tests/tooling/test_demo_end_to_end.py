@@ -12,8 +12,8 @@ import time
 
 import pytest
 
-from greenfi.deploy import CARBON_BUFFER_BPS
-from greenfi.demo_voucher import risk_priced_rate
+from greenfi.chain.deploy import CARBON_BUFFER_BPS
+from greenfi.demo.voucher import risk_priced_rate
 from greenfi.paths import REPO_ROOT
 
 TIMEOUT = 240
@@ -145,8 +145,9 @@ def test_re_running_on_an_attached_node_reuses_the_suite_and_re_creates_the_obje
     credit batch, bond and voucher; the node's clock is back at the wall clock after each run."""
     import dataclasses
 
-    from greenfi import demo, networks
-    from greenfi.chain import embedded
+    from greenfi import demo
+    from greenfi.chain import networks
+    from greenfi.chain.node import embedded
 
     base = networks.resolve("development")
     with embedded(base) as conn:  # a node on a free port, standing in for `greenfi chain`

@@ -6,9 +6,9 @@ import json
 import pytest
 
 from greenfi.demo import CAST, assign_cast
-from greenfi.demo_mrv import capacity_w, day_readings, energy_wh, load_pv_days, replay_start
-from greenfi.demo_report import summary_markdown, voucher_layout, write_report
-from greenfi.demo_voucher import risk_priced_rate
+from greenfi.demo.mrv import capacity_w, day_readings, energy_wh, load_pv_days, replay_start
+from greenfi.demo.report import summary_markdown, voucher_layout, write_report
+from greenfi.demo.voucher import risk_priced_rate
 from greenfi.errors import GreenfiError
 
 ACCOUNTS = [f"0x{i:040x}" for i in range(1, 21)]

@@ -6,11 +6,11 @@ import pytest
 from brownie import accounts, web3
 from eth_account import Account
 
-from greenfi import contracts
-from greenfi.deploy import SUITE, RoleGrant, SuiteDeployer, SuiteRoles
-from greenfi.deployments import DeploymentRecord
+from greenfi.chain import contracts
+from greenfi.chain.deploy import SUITE, RoleGrant, SuiteDeployer, SuiteRoles
+from greenfi.chain.deployments import DeploymentRecord
 from greenfi.errors import DeploymentError
-from greenfi.signers import KeySigner, UnlockedSigner
+from greenfi.chain.signers import KeySigner, UnlockedSigner
 
 
 @pytest.fixture

@@ -5,9 +5,9 @@ import json
 import pytest
 from eth_account import Account
 
-from greenfi import networks
+from greenfi.chain import networks
 from greenfi.errors import ConfigError
-from greenfi.signers import signer_from_env
+from greenfi.chain.signers import signer_from_env
 
 KEY = "0x" + "11" * 32
 

@@ -1,8 +1,8 @@
-"""greenfi.participants mirrors the Solidity enums exactly (names and order)."""
+"""greenfi.domain.participants mirrors the Solidity enums exactly (names and order)."""
 
 import re
 
-from greenfi.participants import Kind, Reason
+from greenfi.domain.participants import Kind, Reason
 from greenfi.paths import REPO_ROOT
 
 SOURCE = (REPO_ROOT / "contracts" / "interfaces" / "IParticipantRegistry.sol").read_text()

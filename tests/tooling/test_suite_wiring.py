@@ -3,11 +3,11 @@
 import pytest
 from brownie import accounts, web3
 
-from greenfi import contracts
-from greenfi.deploy import SUITE, ContractSpec, SuiteDeployer, SuiteRoles
-from greenfi.deployments import DeploymentRecord
+from greenfi.chain import contracts
+from greenfi.chain.deploy import SUITE, ContractSpec, SuiteDeployer, SuiteRoles
+from greenfi.chain.deployments import DeploymentRecord
 from greenfi.errors import DeploymentError
-from greenfi.signers import UnlockedSigner
+from greenfi.chain.signers import UnlockedSigner
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,7 @@ from brownie import CreditVoucher, MockProjectRegistry, MockRiskOracle, accounts
 from helpers import UNIT, kyc_expiry
 from voucher_support import now
 
-from greenfi.participants import Kind, jurisdiction
+from greenfi.domain.participants import Kind, jurisdiction
 
 DAY = 24 * 3600
 GREEN_PROJECT = 42

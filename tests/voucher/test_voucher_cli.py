@@ -12,10 +12,10 @@ from eth_account import Account
 from helpers import UNIT
 from voucher_support import DAY, now
 
-from greenfi import contracts
+from greenfi.chain import contracts
 from greenfi.cli import cli
-from greenfi.networks import LOCAL_MNEMONIC
-from greenfi.voucher_cli import (
+from greenfi.chain.networks import LOCAL_MNEMONIC
+from greenfi.cli.voucher import (
     build_tree,
     child_id,
     depth_of,

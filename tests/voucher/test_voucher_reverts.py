@@ -5,8 +5,8 @@ import pytest
 from helpers import UNIT, custom_error
 from voucher_support import ACTIVE, DAY, OFFERED, PENDING, node, now, past, root, state_of
 
-from greenfi.participants import Reason
-from greenfi.voucher_cli import child_id
+from greenfi.domain.participants import Reason
+from greenfi.cli.voucher import child_id
 
 FACE = 1_000_000 * UNIT
 ZERO32 = "0x" + "00" * 32

@@ -1,11 +1,11 @@
 """Demo step 3: CAI credits from the approved report, traded on the market, retired with
-certificates, and the batch's `greenfi cai trace` (the pure trace functions of greenfi.cai_cli)."""
+certificates, and the batch's `greenfi cai trace` (the pure trace functions of greenfi.cli.cai)."""
 
 from __future__ import annotations
 
 from web3 import Web3
 
-from greenfi import cai_cli
+from greenfi.cli import cai as cai_cli
 from greenfi.demo import ONE_DAY, TOKEN_UNIT, DemoContext
 from greenfi.errors import GreenfiError
 

@@ -1,7 +1,7 @@
 """The chain side of the carbon write commands (`greenfi project ...`, `greenfi cai issue|transfer|retire`).
 
 A session attaches to a running node or a live RPC endpoint, picks the signer (the node's unlocked
-account on local chains, the key from the environment on live ones: greenfi.signers), and hands out
+account on local chains, the key from the environment on live ones: greenfi.chain.signers), and hands out
 the contracts of deployments/<chainId>.json. Its sends name a revert's custom error decoded against
 every deployed contract's ABI, because a call can revert in a contract it reaches (an issuance
 reverts in the report contract when the report is unknown, unapproved or consumed).
@@ -24,11 +24,11 @@ from web3.contract import Contract
 from web3.exceptions import TimeExhausted, Web3RPCError
 from web3.logs import DISCARD
 
-from greenfi import artifacts, chain, contracts, networks
-from greenfi.deployments import DeploymentRecord
+from greenfi.chain import artifacts, contracts, networks, node as chain
+from greenfi.chain.deployments import DeploymentRecord
 from greenfi.errors import ConfigError, DeploymentError, GreenfiError
-from greenfi.signers import Signer, signer_for
-from greenfi.transactions import Abi, read, transact
+from greenfi.chain.signers import Signer, signer_for
+from greenfi.chain.transactions import Abi, read, transact
 
 
 

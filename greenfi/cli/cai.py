@@ -11,7 +11,7 @@ Chain I/O (`load_events`) is kept apart from the pure assembly (`index_batches`,
 formatters), which tests call directly.
 
 The write commands (`issue` from an approved monitoring report, `transfer`, `retire` with a claim)
-send with plain web3.py through greenfi.carbon_session; a refusal ends with one line naming the
+send with plain web3.py through greenfi.chain.session; a refusal ends with one line naming the
 contract's custom error.
 """
 
@@ -27,12 +27,12 @@ from typing import Any
 import click
 from web3 import Web3
 
-from greenfi import contracts, networks
-from greenfi.carbon_session import event_args, open_session, parse_code
-from greenfi.hashes import digest
-from greenfi.cli_options import deployments_option, network_option, sender_option
+from greenfi.chain import contracts, networks
+from greenfi.chain.session import event_args, open_session, parse_code
+from greenfi.chain.hashes import digest
+from greenfi.cli.options import deployments_option, network_option, sender_option
 from greenfi.errors import ConfigError, GreenfiError
-from greenfi.mrv_cli import parse_address, parse_time
+from greenfi.cli.mrv import parse_address, parse_time
 
 CONTRACTS = ("ProjectRegistry", "CarbonCredits", "CarbonMarket")
 ZERO = "0x0000000000000000000000000000000000000000"
@@ -344,13 +344,13 @@ def load_events(w3: Web3, addresses: dict[str, str], from_block: int = 0) -> lis
 
 def connect(network_name: str) -> Web3:
     """A web3 handle on `network_name`: a running embedded node, or a live RPC endpoint."""
-    from greenfi import chain
+    from greenfi.chain import node as chain
 
     return chain.attach(networks.resolve(network_name)).w3
 
 
 def _context(network_name: str, deployments: Path | None) -> tuple[list[dict], str | None]:
-    from greenfi.deployments import DeploymentRecord
+    from greenfi.chain.deployments import DeploymentRecord
 
     w3 = connect(network_name)
     record = DeploymentRecord(w3.eth.chain_id, **({"directory": deployments} if deployments else {}))
@@ -406,7 +406,7 @@ def trace_command(cai_or_batch: str, network_name: str, deployments: Path | None
 
 # ---------------------------------------------------------------------------- write commands
 # Issue from an approved report, transfer, retire with a claim: sent with plain web3.py through a
-# CarbonSession (greenfi.carbon_session), whose refusals name the contract's custom error.
+# CarbonSession (greenfi.chain.session), whose refusals name the contract's custom error.
 
 REASON_CODES = {"voluntary": 1, "compliance": 2, "green-electricity": 3, "other": 4}
 

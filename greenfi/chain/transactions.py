@@ -19,7 +19,7 @@ from web3.exceptions import ContractCustomError, ContractLogicError
 
 from greenfi.errors import GreenfiError
 from greenfi.paths import BUILD_CONTRACTS
-from greenfi.signers import Signer
+from greenfi.chain.signers import Signer
 
 Abi = list[dict[str, Any]]
 

@@ -7,7 +7,7 @@ release threshold equal to its verified generation (MRVReports.verifiedTotals, s
 and withdrawn by the developer; the first coupon is funded, the chain's clock moves to its payment
 date and the investors claim; the first KPI observation compares the project's verified reductions
 with the per-period target and, when missed, steps up the next coupon (the KPI step). The series'
-impact report (`greenfi bond report`, greenfi.bond_report) goes into the report folder's bond/.
+impact report (`greenfi bond report`, greenfi.domain.bond_report) goes into the report folder's bond/.
 
 Runs only when the deployed suite has a GreenBondFactory; otherwise it logs that it was skipped.
 """
@@ -17,7 +17,9 @@ from __future__ import annotations
 from web3 import Web3
 from web3.logs import DISCARD
 
-from greenfi import bond_cli, bond_report, contracts
+from greenfi.cli import bond as bond_cli
+from greenfi.domain import bond_report
+from greenfi.chain import contracts
 from greenfi.demo import ONE_DAY, TOKEN_UNIT, DemoContext
 
 SKIPPED = "green bonds not deployed in this suite"

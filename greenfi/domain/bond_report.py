@@ -14,7 +14,7 @@ from typing import Any
 
 from web3 import Web3
 
-from greenfi import contracts
+from greenfi.chain import contracts
 
 UNIT = 10**6  # settlement token base units
 TONNE = 10**6  # grams

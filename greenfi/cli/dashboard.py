@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from greenfi import networks
+from greenfi.chain import networks
 from greenfi.paths import DEPLOYMENTS
 
 

@@ -1,7 +1,7 @@
 """`greenfi mrv`: register, activate and revoke metering devices, and open, approve and show
 monitoring reports, with plain web3.py against the addresses in deployments/<chainId>.json.
 
-Live networks sign with the key from the environment (greenfi.signers.signer_from_env); embedded
+Live networks sign with the key from the environment (greenfi.chain.signers.signer_from_env); embedded
 chains with the node's first unlocked account. Free text (revocation reasons, verification
 statements) stays off chain: only its keccak256 is sent, and a 0x-prefixed 32-byte value is taken
 as an already computed hash.
@@ -20,14 +20,14 @@ import click
 from web3 import Web3
 from web3.exceptions import ContractCustomError, ContractLogicError
 
-from greenfi import chain, contracts, networks
-from greenfi.cli_options import network_option
-from greenfi.deployments import DeploymentRecord
+from greenfi.chain import contracts, networks, node as chain
+from greenfi.cli.options import network_option
+from greenfi.chain.deployments import DeploymentRecord
 from greenfi.errors import ConfigError, GreenfiError
-from greenfi.hashes import file_hash, parse_bytes32, text_hash
+from greenfi.chain.hashes import file_hash, parse_bytes32, text_hash
 from greenfi.paths import DEPLOYMENTS
-from greenfi.signers import Signer, UnlockedSigner, signer_from_env
-from greenfi.transactions import TransactionReverted, decode_custom_error, transact
+from greenfi.chain.signers import Signer, UnlockedSigner, signer_from_env
+from greenfi.chain.transactions import TransactionReverted, decode_custom_error, transact
 
 KINDS = {"pv-inverter": 0, "energy-meter": 1, "wind-turbine": 2, "other": 3}
 DEVICE_STATUSES = ("none", "registered", "active", "suspended", "revoked")

@@ -2,7 +2,7 @@
 
 The pure parts (ISIN and date parsing, the terms tuple with its maturity on the coupon grid) are plain
 functions that tests call directly; the click commands only read the chain and send transactions (plain
-web3.py). The impact report lives in greenfi.bond_report.
+web3.py). The impact report lives in greenfi.domain.bond_report.
 """
 
 from __future__ import annotations
@@ -15,12 +15,12 @@ from typing import Any
 import click
 from web3 import Web3
 
-from greenfi import chain, contracts, networks
-from greenfi.cli_options import address_option, network_option, sender_option
+from greenfi.chain import contracts, networks, node as chain
+from greenfi.cli.options import address_option, network_option, sender_option
 from greenfi.errors import ConfigError
-from greenfi.signers import Signer, signer_for
-from greenfi.transactions import transact
-from greenfi.voucher_cli import format_amount, parse_amount
+from greenfi.chain.signers import Signer, signer_for
+from greenfi.chain.transactions import transact
+from greenfi.cli.voucher import format_amount, parse_amount
 
 YEAR = 365 * 24 * 3600
 DAY_COUNTS = {"30/360": 0, "act/365": 1}
@@ -81,7 +81,7 @@ class Session:
 
 
 def open_session(network_name: str, sender: str | None, factory_address: str | None) -> Session:
-    from greenfi.deployments import DeploymentRecord
+    from greenfi.chain.deployments import DeploymentRecord
 
     network = networks.resolve(network_name)
     w3 = chain.attach(network).w3
@@ -221,7 +221,7 @@ def claim(network_name, sender, factory_address, bond):
               show_default=True)
 def report(network_name, sender, factory_address, bond, out_dir):
     """Write the series' impact report (Markdown + PNG chart) built from its events."""
-    from greenfi.bond_report import build_report
+    from greenfi.domain.bond_report import build_report
 
     session, contract = open_series(network_name, sender, factory_address, bond)
     paths = build_report(session.w3, contract.address, out_dir)

@@ -35,13 +35,13 @@ from typing import Any
 
 from web3 import Web3
 
-from greenfi.chain import Connection
+from greenfi.chain.node import Connection
 from greenfi.errors import GreenfiError
-from greenfi.networks import Network
-from greenfi.participants import Kind
+from greenfi.chain.networks import Network
+from greenfi.domain.participants import Kind
 from greenfi.paths import REPO_ROOT
-from greenfi.signers import UnlockedSigner
-from greenfi.transactions import transact
+from greenfi.chain.signers import UnlockedSigner
+from greenfi.chain.transactions import transact
 
 ONE_DAY = 24 * 3600
 ONE_YEAR = 365 * ONE_DAY
@@ -147,7 +147,7 @@ class Step:
 
 
 def steps() -> list[Step]:
-    from greenfi import demo_bond, demo_carbon, demo_mrv, demo_report, demo_risk, demo_setup, demo_voucher
+    from greenfi.demo import bond as demo_bond, carbon as demo_carbon, mrv as demo_mrv, report as demo_report, risk as demo_risk, setup as demo_setup, voucher as demo_voucher
 
     return [
         Step(1, "deploy the suite and register the participants", demo_setup.run),
@@ -184,7 +184,7 @@ def failure_reason(ctx: DemoContext, exc: Exception) -> str:
     (decoded against the suite's ABIs), also when a GreenfiError wraps it."""
     from web3.exceptions import ContractCustomError
 
-    from greenfi.transactions import decode_custom_error
+    from greenfi.chain.transactions import decode_custom_error
 
     custom = exc if isinstance(exc, ContractCustomError) else exc.__context__
     text = str(exc) if isinstance(exc, GreenfiError) else f"{type(exc).__name__}: {exc}"
@@ -220,11 +220,11 @@ def session(network: Network, options: DemoOptions, log: Callable[[str], None] =
             attach: bool = False) -> Iterator[DemoContext]:
     """A demo context on a fresh embedded chain dated before the replayed days (stopped on exit), or
     with `attach` on the node `greenfi chain` runs for `network` (its clock set back meanwhile)."""
-    from greenfi import chain
+    from greenfi.chain import node as chain
 
     if not network.embedded:
         raise GreenfiError(f"the demo runs on an embedded chain or a `greenfi chain` node; '{network.name}' is live (use development or ganache)")
-    from greenfi.demo_mrv import replay_start as first_replayed_midnight
+    from greenfi.demo.mrv import replay_start as first_replayed_midnight
 
     started = int(time.time())
     replay_start = first_replayed_midnight(started, options.days)

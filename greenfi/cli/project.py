@@ -22,11 +22,11 @@ from typing import Any
 
 import click
 
-from greenfi.cai_cli import CREDIT_CLASS, STATUS, _jurisdiction
-from greenfi.carbon_session import CarbonSession, event_args, hex32, open_session, parse_code
-from greenfi.cli_options import deployments_option, network_option, sender_option
+from greenfi.cli.cai import CREDIT_CLASS, STATUS, _jurisdiction
+from greenfi.chain.session import CarbonSession, event_args, hex32, open_session, parse_code
+from greenfi.cli.options import deployments_option, network_option, sender_option
 from greenfi.errors import GreenfiError
-from greenfi.hashes import digest, optional_digest
+from greenfi.chain.hashes import digest, optional_digest
 
 CLASSES = {"ver": 0, "gec": 1}
 

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from web3 import Web3
 
-from greenfi import demo_risk, voucher_cli
+from greenfi.demo import risk as demo_risk
+from greenfi.cli import voucher as voucher_cli
 from greenfi.demo import ONE_DAY, TOKEN_UNIT, DemoContext
 from greenfi.errors import GreenfiError
 

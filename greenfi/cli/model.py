@@ -123,9 +123,9 @@ def esg(entities: Path, network_name: str | None, methodology: Path, entity_colu
 
 def _chain_figures(network_name: str) -> Callable[[list[str]], Any]:
     """figures(addresses) reading the deployed suite on `network_name` (web3 imported only here)."""
-    from greenfi import chain, networks
+    from greenfi.chain import networks, node as chain
     from greenfi.errors import GreenfiError
-    from models.esg_chain import chain_figures, recorded_addresses
+    from greenfi.domain.esg_chain import chain_figures, recorded_addresses
 
     def figures(addresses: list[str]) -> Any:
         try:

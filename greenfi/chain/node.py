@@ -14,7 +14,7 @@ from web3 import Web3
 from web3.middleware import ExtraDataToPOAMiddleware
 
 from greenfi.errors import ConfigError, ToolchainError
-from greenfi.networks import Network
+from greenfi.chain.networks import Network
 from greenfi.paths import NODE_BIN
 
 

@@ -19,7 +19,7 @@ from web3 import Web3
 from greenfi.errors import ConfigError
 
 if TYPE_CHECKING:
-    from greenfi.networks import Network
+    from greenfi.chain.networks import Network
 
 
 class Signer(Protocol):

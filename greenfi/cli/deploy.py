@@ -5,12 +5,12 @@ from __future__ import annotations
 import click
 from web3 import Web3
 
-from greenfi import chain
-from greenfi.deploy import SuiteDeployer, SuiteRoles
-from greenfi.deployments import DeploymentRecord
+from greenfi.chain import node as chain
+from greenfi.chain.deploy import SuiteDeployer, SuiteRoles
+from greenfi.chain.deployments import DeploymentRecord
 from greenfi.errors import ConfigError
-from greenfi.networks import Network
-from greenfi.signers import Signer, UnlockedSigner, signer_from_env
+from greenfi.chain.networks import Network
+from greenfi.chain.signers import Signer, UnlockedSigner, signer_from_env
 
 
 def _address(value: str | None, label: str) -> str | None:

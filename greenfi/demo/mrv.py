@@ -30,7 +30,7 @@ from pathlib import Path
 from eth_account import Account
 from web3 import Web3
 
-from greenfi.chain import free_port
+from greenfi.chain.node import free_port
 from greenfi.demo import ONE_DAY, DemoContext
 from greenfi.errors import GreenfiError
 from greenfi.paths import REPO_ROOT

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from greenfi import networks
+from greenfi.chain import networks
 from greenfi.errors import GreenfiError
 from greenfi.paths import REPO_ROOT
 
@@ -78,7 +78,7 @@ def compile_contracts() -> None:
 @click.option("--bank", metavar="ADDRESS", help="Bank (settlement token minter; default: the deployer).")
 def deploy(network_name: str, yes: bool, settlement_token: str | None, regulator: str | None, bank: str | None) -> None:
     """Deploy the suite, wire roles, and record addresses in deployments/<chainId>.json."""
-    from greenfi.deploy_command import run_deploy
+    from greenfi.cli.deploy import run_deploy
 
     run_deploy(networks.resolve(network_name), yes=yes, settlement_token=settlement_token,
                regulator=regulator, bank=bank)
@@ -91,7 +91,7 @@ def deploy(network_name: str, yes: bool, settlement_token: str | None, regulator
               help="anvil only: keep the chain's state in this file between runs (default .greenfi/<network>-state.json).")
 def run_chain(network_name: str, state_file: Path | None) -> None:
     """Run a local chain in the foreground for the other commands to use (Ctrl-C stops it)."""
-    from greenfi.chain import executable
+    from greenfi.chain.node import executable
 
     network = networks.resolve(network_name)
     if not network.embedded:
@@ -145,7 +145,7 @@ def abi() -> None:
               help="Folder for one JSON per contract plus index.json.")
 def abi_export(out_dir: Path) -> None:
     """Write each contract's ABI and its deployed addresses per chain."""
-    from greenfi.abi_export import export
+    from greenfi.chain.abi_export import export
 
     compile_contracts()
     index = export(out_dir)
@@ -177,14 +177,14 @@ def bench(network_name: str, gas_only: bool, quick: bool) -> None:
 
 
 # Instrument command groups, registered after the root group they join.
-from greenfi.bond_cli import bond as bond_cli  # noqa: E402
-from greenfi.cai_cli import cai as cai_cli  # noqa: E402
-from greenfi.dashboard_cli import dashboard as dashboard_cli  # noqa: E402
-from greenfi.mrv_cli import mrv as mrv_cli  # noqa: E402
-from greenfi.oracle_cli import oracle as oracle_cli  # noqa: E402
-from greenfi.project_cli import project as project_cli  # noqa: E402
-from greenfi.voucher_cli import voucher_cli  # noqa: E402
-from models.cli import model as model_cli  # noqa: E402
+from greenfi.cli.bond import bond as bond_cli  # noqa: E402
+from greenfi.cli.cai import cai as cai_cli  # noqa: E402
+from greenfi.cli.dashboard import dashboard as dashboard_cli  # noqa: E402
+from greenfi.cli.mrv import mrv as mrv_cli  # noqa: E402
+from greenfi.cli.oracle import oracle as oracle_cli  # noqa: E402
+from greenfi.cli.project import project as project_cli  # noqa: E402
+from greenfi.cli.voucher import voucher_cli  # noqa: E402
+from greenfi.cli.model import model as model_cli  # noqa: E402
 
 for group in (bond_cli, cai_cli, dashboard_cli, model_cli, mrv_cli, oracle_cli, project_cli, voucher_cli):
     cli.add_command(group)
@@ -194,5 +194,3 @@ def main() -> None:
     cli()
 
 
-if __name__ == "__main__":
-    main()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from web3 import Web3
 from web3.contract import Contract
 
-from greenfi import artifacts
+from greenfi.chain import artifacts
 
 
 def at(w3: Web3, name: str, address: str) -> Contract:

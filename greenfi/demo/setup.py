@@ -3,13 +3,13 @@
 
 from __future__ import annotations
 
-from greenfi import contracts
+from greenfi.chain import contracts
 from greenfi.demo import CAST, FUNDED, ONE_YEAR, TOKEN_UNIT, DemoContext, assign_cast
-from greenfi.deploy import SUITE, SuiteDeployer, SuiteRoles
-from greenfi.deployments import DeploymentRecord
+from greenfi.chain.deploy import SUITE, SuiteDeployer, SuiteRoles
+from greenfi.chain.deployments import DeploymentRecord
 from greenfi.paths import DEPLOYMENTS
-from greenfi.participants import Kind, jurisdiction
-from greenfi.signers import UnlockedSigner
+from greenfi.domain.participants import Kind, jurisdiction
+from greenfi.chain.signers import UnlockedSigner
 
 SENSOR_OPERATORS = ("oracle_a", "oracle_b")
 AI_OPERATOR = "oracle_b"

@@ -18,11 +18,11 @@ import click
 from eth_utils import keccak
 from web3 import Web3
 
-from greenfi import chain, contracts, networks
-from greenfi.cli_options import address_option, network_option, sender_option
+from greenfi.chain import contracts, networks, node as chain
+from greenfi.cli.options import address_option, network_option, sender_option
 from greenfi.errors import ConfigError, GreenfiError
-from greenfi.signers import Signer, signer_for
-from greenfi.transactions import transact
+from greenfi.chain.signers import Signer, signer_for
+from greenfi.chain.transactions import transact
 
 DECIMALS = 6  # settlement token
 UNIT = 10**DECIMALS
@@ -330,7 +330,7 @@ class Session:
 
 
 def open_session(network_name: str, sender: str | None, address: str | None) -> Session:
-    from greenfi.deployments import DeploymentRecord
+    from greenfi.chain.deployments import DeploymentRecord
 
     network = networks.resolve(network_name)
     w3 = chain.attach(network).w3

@@ -20,7 +20,7 @@ from pathlib import Path
 import pandas as pd
 from web3 import Web3
 
-from greenfi import contracts
+from greenfi.chain import contracts
 from models.errors import ModelError
 
 CONTRACTS = ("ProjectRegistry", "MRVAnchor", "CarbonCredits")
@@ -60,7 +60,7 @@ def chain_figures(w3: Web3, addresses: dict[str, str], entities: Iterable[str], 
 def recorded_addresses(w3: Web3) -> tuple[dict[str, str], int]:
     """Addresses of CONTRACTS from deployments/<chainId>.json and the first block to scan for their events
     (the earliest recorded deployment block; 0 if a block is not recorded)."""
-    from greenfi.deployments import DEPLOYMENTS, DeploymentRecord
+    from greenfi.chain.deployments import DEPLOYMENTS, DeploymentRecord
 
     chain_id = w3.eth.chain_id
     record = DeploymentRecord(chain_id, directory=DEPLOYMENTS_DIR or DEPLOYMENTS)

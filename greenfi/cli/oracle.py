@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 from web3 import Web3
 
-from greenfi import networks
+from greenfi.chain import networks
 from greenfi.errors import ConfigError, GreenfiError
 
 DEFAULT_SCORER = "oracles.risk.scorer:lightgbm_scorer"
@@ -242,7 +242,7 @@ def simulate_devices(url, mqtt_url, mqtt_topic_prefix, count, seed, speedup, ste
 
 
 def _register_simulated(w3: Web3, devices, project_id, developer, verifier, device_registry) -> None:
-    from greenfi.signers import UnlockedSigner
+    from greenfi.chain.signers import UnlockedSigner
     from oracles.sensor import simulate
 
     if project_id is None or not developer or not verifier:
@@ -263,8 +263,8 @@ def _register_simulated(w3: Web3, devices, project_id, developer, verifier, devi
 @click.option("--from", "sender", metavar="ADDRESS", envvar="GREENFI_RISK_FROM", help="Unlocked node account (local chains).")
 def register_model(network_name: str, model_dir: Path, card_uri: str, rpc_url, model_registry, sender) -> None:
     """Register a trained model's hashes and metrics in ModelRegistry (an auditor then approves it)."""
-    from greenfi import contracts
-    from greenfi.transactions import transact
+    from greenfi.chain import contracts
+    from greenfi.chain.transactions import transact
     from oracles.risk.registration import model_spec
 
     spec = model_spec(model_dir)  # fails on a bad directory before touching the chain
@@ -299,8 +299,8 @@ def load_factory(ref: str):
 def connect(network: networks.Network, rpc_url: str | None, sender: str | None):
     """A web3 connection and a signer: live networks sign with the environment's key, local nodes
     with an unlocked account (`--from`, default the node's first)."""
-    from greenfi import chain
-    from greenfi.signers import UnlockedSigner, signer_from_env
+    from greenfi.chain import node as chain
+    from greenfi.chain.signers import UnlockedSigner, signer_from_env
 
     if network.embedded or rpc_url:
         url = rpc_url or f"http://127.0.0.1:{network.port}"
@@ -327,7 +327,7 @@ def _checked_address(value: str, label: str) -> str:
 
 
 def _recorded_address(w3: Web3, name: str) -> str:
-    from greenfi.deployments import DeploymentRecord
+    from greenfi.chain.deployments import DeploymentRecord
 
     chain_id = w3.eth.chain_id
     deployed = DeploymentRecord(chain_id).get(name)

@@ -12,9 +12,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from greenfi import artifacts
-from greenfi.deploy import SUITE
-from greenfi.deployments import DeploymentRecord
+from greenfi.chain import artifacts
+from greenfi.chain.deploy import SUITE
+from greenfi.chain.deployments import DeploymentRecord
 from greenfi.errors import DeploymentError
 from greenfi.paths import DEPLOYMENTS
 

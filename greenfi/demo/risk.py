@@ -18,7 +18,7 @@ import pandas as pd
 from web3 import Web3
 
 from greenfi.demo import DemoContext
-from greenfi.demo_setup import AI_OPERATOR
+from greenfi.demo.setup import AI_OPERATOR
 from greenfi.errors import GreenfiError
 from greenfi.paths import REPO_ROOT
 

@@ -15,11 +15,11 @@ from typing import Any
 from eth_abi import encode
 from web3 import Web3
 
-from greenfi import artifacts, contracts
-from greenfi.deployments import Deployed, DeploymentRecord
+from greenfi.chain import artifacts, contracts
+from greenfi.chain.deployments import Deployed, DeploymentRecord
 from greenfi.errors import DeploymentError
-from greenfi.signers import Signer
-from greenfi.transactions import transact
+from greenfi.chain.signers import Signer
+from greenfi.chain.transactions import transact
 
 def _stand_in(name: str) -> str:
     """A deterministic address standing in, during a dry run, for a contract not yet deployed."""
