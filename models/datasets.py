@@ -9,3 +9,5 @@ GERMAN_DATA = GERMAN_CREDIT_DIR / "german.data"
 GERMAN_CREDIT_CSV = GERMAN_CREDIT_DIR / "german_credit.csv"
 
 PV_CSV = DATA_DIR / "pv" / "pv_ac_power_5min_2015-04_08.csv"
+
+ESG_METHODOLOGY_V1 = DATA_DIR / "esg" / "methodology-v1.json"

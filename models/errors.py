@@ -1,10 +1,13 @@
 """Exceptions raised by the models package.
 
-Every failure the caller can act on derives from `ModelError`, so the CLI can print it as one line.
+Every failure the caller can act on derives from `ModelError`, so the CLI can print it as one line;
+`ModelError` is a GreenfiError, the one root of the project's exceptions (greenfi.errors).
 """
 
+from greenfi.errors import GreenfiError
 
-class ModelError(Exception):
+
+class ModelError(GreenfiError):
     """Root of all models-package errors."""
 
 

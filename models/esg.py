@@ -32,12 +32,12 @@ import pandas as pd
 from eth_utils import is_address, to_checksum_address
 
 from models.artifacts import sha256_file, staged_file
-from models.datasets import DATA_DIR
+from models.datasets import ESG_METHODOLOGY_V1
 from models.errors import ModelError, ModelInputError
 from models.input_hash import canonical_number
 from models.table import line_number, parse_numeric, read_table
 
-METHODOLOGY_V1 = DATA_DIR / "esg" / "methodology-v1.json"
+METHODOLOGY_V1 = ESG_METHODOLOGY_V1
 PILLARS = ("environmental", "social", "governance")
 BPS = 10_000
 ENVIRONMENTAL_COLUMNS = ("verified_generation_wh", "credits_issued", "credits_retired")

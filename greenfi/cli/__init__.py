@@ -5,6 +5,7 @@ Errors that greenfi raises on purpose end the command with one line on stderr an
 
 from __future__ import annotations
 
+import importlib
 import subprocess
 import sys
 from pathlib import Path
@@ -17,7 +18,21 @@ from greenfi.paths import REPO_ROOT
 
 
 class GreenfiGroup(click.Group):
-    """A click group that prints GreenfiError as one actionable line instead of a traceback."""
+    """A click group that prints GreenfiError as one actionable line instead of a traceback, and loads
+    the command groups named in `lazy_groups` ("module:attribute") on first use."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.lazy_groups: dict[str, str] = {}
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.lazy_groups})
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name in self.lazy_groups and name not in self.commands:
+            module, _, attribute = self.lazy_groups[name].partition(":")
+            self.add_command(getattr(importlib.import_module(module), attribute), name)
+        return super().get_command(ctx, name)
 
     def invoke(self, ctx: click.Context):
         try:
@@ -176,18 +191,18 @@ def bench(network_name: str, gas_only: bool, quick: bool) -> None:
     click.echo(f"wrote {json_path.relative_to(REPO_ROOT)} and {md_path.relative_to(REPO_ROOT)}")
 
 
-# Instrument command groups, registered after the root group they join.
-from greenfi.cli.bond import bond as bond_cli  # noqa: E402
-from greenfi.cli.cai import cai as cai_cli  # noqa: E402
-from greenfi.cli.dashboard import dashboard as dashboard_cli  # noqa: E402
-from greenfi.cli.mrv import mrv as mrv_cli  # noqa: E402
-from greenfi.cli.oracle import oracle as oracle_cli  # noqa: E402
-from greenfi.cli.project import project as project_cli  # noqa: E402
-from greenfi.cli.voucher import voucher_cli  # noqa: E402
-from greenfi.cli.model import model as model_cli  # noqa: E402
-
-for group in (bond_cli, cai_cli, dashboard_cli, model_cli, mrv_cli, oracle_cli, project_cli, voucher_cli):
-    cli.add_command(group)
+# Instrument command groups: each module is imported only when its group runs or help lists it, so
+# `greenfi networks` does not load web3, pandas or LightGBM (see `make bench`: cli start-up).
+cli.lazy_groups.update({
+    "bond": "greenfi.cli.bond:bond",
+    "cai": "greenfi.cli.cai:cai",
+    "dashboard": "greenfi.cli.dashboard:dashboard",
+    "model": "greenfi.cli.model:model",
+    "mrv": "greenfi.cli.mrv:mrv",
+    "oracle": "greenfi.cli.oracle:oracle",
+    "project": "greenfi.cli.project:project",
+    "voucher": "greenfi.cli.voucher:voucher_cli",
+})
 
 
 def main() -> None:

@@ -12,16 +12,12 @@ from typing import Any
 
 import click
 
-from models import german_credit
-from models.anomaly import train_anomaly
-from models.calibration import METHODS
-from models.datasets import GERMAN_CREDIT_CSV, PV_CSV
-from models.artifacts import sha256_file
+from models.calibration import METHODS  # numpy only
+from models.datasets import ESG_METHODOLOGY_V1, GERMAN_CREDIT_CSV, PV_CSV
 from models.errors import ModelError
-from models.esg import METHODOLOGY_V1
-from models.esg import score_csv as esg_score_csv
-from models.score import score as score_csv
-from models.train import train as train_model
+
+# The model modules that load pandas and LightGBM are imported inside the commands, so `greenfi --help`
+# stays light.
 
 FILE = click.Path(dir_okay=False, path_type=Path)
 DIRECTORY = click.Path(file_okay=False, path_type=Path)
@@ -65,6 +61,8 @@ def train(
     repeats: int, cost_fp: float, cost_fn: float, calibration: str,
 ) -> dict[str, Any]:
     """Cross-validate, calibrate and fit a classifier; print its out-of-fold metrics."""
+    from models.train import train as train_model
+
     return train_model(
         data, target, out, positive=positive, id_column=id_column, seed=seed, folds=folds, repeats=repeats,
         cost_fp=cost_fp, cost_fn=cost_fn, calibration=calibration,
@@ -77,6 +75,9 @@ def train(
 @_reports_errors
 def example(out: Path, seed: int) -> dict[str, Any]:
     """Train on the shipped German Credit data with the codebook's cost matrix (bad classed good: 5)."""
+    from models import german_credit
+    from models.train import train as train_model
+
     return train_model(
         GERMAN_CREDIT_CSV, german_credit.TARGET, out, positive=german_credit.POSITIVE, seed=seed,
         cost_fp=german_credit.COST_FALSE_POSITIVE, cost_fn=german_credit.COST_FALSE_NEGATIVE,
@@ -91,6 +92,8 @@ def example(out: Path, seed: int) -> dict[str, Any]:
 @_reports_errors
 def score(model_dir: Path, data: Path, out: Path, top_k: int) -> dict[str, Any]:
     """Score a CSV: probability, basis-point score, decision, reason codes and input hash per row."""
+    from models.score import score as score_csv
+
     return {"rows": score_csv(model_dir, data, out, top_k), "out": str(out)}
 
 
@@ -101,6 +104,8 @@ def score(model_dir: Path, data: Path, out: Path, top_k: int) -> dict[str, Any]:
 @_reports_errors
 def anomaly_train(data: Path, out: Path, seed: int) -> dict[str, Any]:
     """Train the PV reading screen; print its MAE against persistence and its residual threshold."""
+    from models.anomaly import train_anomaly
+
     return train_anomaly(out, data, seed)
 
 
@@ -108,12 +113,15 @@ def anomaly_train(data: Path, out: Path, seed: int) -> dict[str, Any]:
 @click.option("--entities", required=True, type=FILE, help="CSV: entity address and the social/governance columns.")
 @click.option("--network", "network_name", help="Read the environmental figures from this network's chain; "
               "without it they are columns of --entities.")
-@click.option("--methodology", type=FILE, default=METHODOLOGY_V1, show_default=True, help="Methodology JSON.")
+@click.option("--methodology", type=FILE, default=ESG_METHODOLOGY_V1, show_default=True, help="Methodology JSON.")
 @click.option("--entity-column", default="entity", show_default=True)
 @click.option("--out", required=True, type=FILE, help="Scored CSV to write.")
 @_reports_errors
 def esg(entities: Path, network_name: str | None, methodology: Path, entity_column: str, out: Path) -> dict[str, Any]:
     """ESG composite per entity: E, S, G sub-scores and the composite in basis points, with the methodology version."""
+    from models.artifacts import sha256_file
+    from models.esg import score_csv as esg_score_csv
+
     figures = None
     if network_name is not None:
         figures = _chain_figures(network_name)
