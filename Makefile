@@ -14,7 +14,7 @@ SLITHER_STAMP := $(SLITHER_VENV)/.greenfi-installed
 
 export PATH := $(CURDIR)/node_modules/.bin:$(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: setup demo test test-deep compile lock clean help bench bench-check slither coverage
+.PHONY: setup demo test test-deep compile lock clean help bench bench-check slither coverage lint-imports
 
 help:
 	@echo "make demo            run the end-to-end demo on an embedded local chain (NETWORK=$(NETWORK))"
@@ -23,6 +23,7 @@ help:
 	@echo "make bench           run every benchmark; write bench/results.json and bench/results.md"
 	@echo "make bench-check     fail if a gas figure grew more than 2% over bench/results.json"
 	@echo "make coverage        contract line+branch coverage, one traced run per test directory, merged: reports/coverage-summary.json"
+	@echo "make lint-imports    check the Python layering (pyproject.toml [tool.importlinter], docs/architecture.md)"
 	@echo "make slither         static analysis of every contract; fails on untriaged findings (slither.triage.json)"
 	@echo "make setup           only install: .venv, npm dev tools, Solidity compiler"
 	@echo "make lock            re-pin requirements.lock from the current .venv"
@@ -57,6 +58,10 @@ test-deep: setup $(DEB_STAMP)
 
 bench: setup
 	$(BIN)/greenfi bench --network $(NETWORK) $(ARGS)
+
+# The layers of the Python code may import only downward (docs/architecture.md).
+lint-imports: setup
+	$(BIN)/lint-imports --no-cache
 
 bench-check: setup
 	$(BIN)/brownie test tests/quality --network $(NETWORK)

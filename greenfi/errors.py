@@ -1,4 +1,9 @@
-"""Exceptions raised by greenfi's Python tooling: one root, so callers can catch the family."""
+"""The one exception hierarchy of the project: every error raised on purpose by greenfi, oracles or
+models derives from GreenfiError, so the CLI prints it as one `error:` line (exit 1) and callers can
+catch the family. This module imports nothing; it is the bottom layer (docs/architecture.md).
+
+Subclasses that describe one subsystem live with it: TransactionReverted (greenfi.chain.transactions),
+ReadingFormatError and MerkleError (oracles), ModelError (models), the risk daemon's errors."""
 
 
 class GreenfiError(Exception):

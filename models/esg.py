@@ -35,6 +35,7 @@ from models.artifacts import sha256_file, staged_file
 from models.datasets import ESG_METHODOLOGY_V1
 from models.errors import ModelError, ModelInputError
 from models.input_hash import canonical_number
+from models.reasons import explanation_hash
 from models.table import line_number, parse_numeric, read_table
 
 METHODOLOGY_V1 = ESG_METHODOLOGY_V1
@@ -249,8 +250,6 @@ def esg_scorer(model_dir: Path | None = None, subject_column: str = "subject"):
     `risk_bps` (10000 - composite: higher is riskier, as RiskOracle scores are), the ESG input hash and an
     explanation hash of the three sub-scores; `model_hash` is the methodology's SHA-256, under which the
     methodology is registered in ModelRegistry."""
-    from oracles.risk.scorer import explanation_hash
-
     methodology = Methodology.load(Path(model_dir) if model_dir else METHODOLOGY_V1)
 
     def score(features: pd.DataFrame) -> pd.DataFrame:

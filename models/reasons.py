@@ -1,5 +1,10 @@
 """Reason codes: the features that moved a row's score most, from LightGBM's per-feature contributions
-(`predict(..., pred_contrib=True)`, TreeSHAP values in log-odds whose sum plus the base value is the margin)."""
+(`predict(..., pred_contrib=True)`, TreeSHAP values in log-odds whose sum plus the base value is the margin),
+and `explanation_hash`, the hash of a row's reason codes that the risk oracle posts."""
+
+import hashlib
+import json
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -28,3 +33,11 @@ def reason_columns(contributions: np.ndarray, feature_names: list[str], top_k: i
         columns[f"reason_{rank + 1}_feature"] = names[order[:, rank]]
         columns[f"reason_{rank + 1}_contribution"] = values[:, rank]
     return columns
+
+
+def explanation_hash(reasons: Sequence[tuple[str, float]]) -> str:
+    """Hash of a row's reason codes, encoding `greenfi-reasons-json-v1`: the SHA-256 of the JSON
+    array `[["feature", "contribution"], ...]` in rank order, contributions as fixed 6-decimal strings,
+    no whitespace. Example: [("duration", 0.4213)] hashes `[["duration","0.421300"]]`."""
+    body = json.dumps([[str(f), f"{float(c):.6f}"] for f, c in reasons], separators=(",", ":"), ensure_ascii=False)
+    return "0x" + hashlib.sha256(body.encode()).hexdigest()

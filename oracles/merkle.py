@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
+from greenfi.errors import GreenfiError
 from oracles.keccak import keccak256
 
 __all__ = [
@@ -31,7 +32,7 @@ __all__ = [
 _ZERO = bytes(32)
 
 
-class MerkleError(ValueError):
+class MerkleError(GreenfiError, ValueError):
     """Invalid tree input, unknown leaf, or a multiproof Solidity would revert on."""
 
 

@@ -94,19 +94,3 @@ def event_args(contract: Contract, receipt: dict, name: str) -> dict[str, Any]:
     if not found:
         raise GreenfiError(f"no {name} event in transaction {receipt['transactionHash'].hex()}")
     return dict(found[0]["args"])
-
-
-# ---------------------------------------------------------------- off-chain values
-
-
-
-def parse_code(value: str, label: str) -> bytes:
-    """A two-letter jurisdiction as bytes2; the contract itself refuses codes that are not upper case."""
-    if len(value) != 2 or not value.isascii():
-        raise click.BadParameter(f"a jurisdiction is two letters (ISO 3166-1 alpha-2), got {value!r}",
-                                 param_hint=label)
-    return value.encode()
-
-
-def hex32(value: bytes) -> str:
-    return "0x" + bytes(value).hex()

@@ -29,19 +29,21 @@ class TransactionReverted(GreenfiError):
 
 
 def transact(w3: Web3, signer: Signer, call: ContractFunction, timeout: float = 600,
-             more_errors: Callable[[], Abi] | None = None) -> Any:
-    """Send `call` from `signer`, wait for its receipt, raise TransactionReverted if it failed.
+             more_errors: Callable[[], Abi] | None = None, label: str | None = None) -> Any:
+    """Simulate `call` from `signer`, send it, wait for its receipt, raise TransactionReverted if it failed.
 
     A custom error is named from the called contract's ABI, else from `more_errors()`: the errors of
-    contracts the call reaches (e.g. the report contract behind an issuance), looked up only then."""
+    contracts the call reaches (e.g. the report contract behind an issuance), looked up only then.
+    `label` names the call in the error (default: the function with its arguments)."""
+    label = label or _label(call)
     try:
         call.estimate_gas({"from": signer.address})  # surfaces the revert reason before paying gas
     except (ContractCustomError, ContractLogicError) as exc:
-        raise TransactionReverted(f"{_label(call)} would revert: {revert_reason(exc, call, more_errors)}") from None
+        raise TransactionReverted(f"{label} would revert: {revert_reason(exc, call, more_errors)}") from None
     tx_hash = signer.send(w3, {"to": call.address, "data": call._encode_transaction_data()})
     receipt = w3.eth.wait_for_transaction_receipt(tx_hash, timeout=timeout)
     if receipt["status"] != 1:
-        raise TransactionReverted(f"{_label(call)} reverted in transaction {Web3.to_hex(tx_hash)}")
+        raise TransactionReverted(f"{label} reverted in transaction {Web3.to_hex(tx_hash)}")
     return receipt
 
 
@@ -56,9 +58,15 @@ def read(call: ContractFunction, more_errors: Callable[[], Abi] | None = None) -
 def revert_reason(exc: ContractLogicError, call: ContractFunction,
                   more_errors: Callable[[], Abi] | None = None) -> str:
     """The decoded custom error, or what the node said (a revert string, a panic)."""
+    return describe_revert(exc, lambda: call.contract_abi, more_errors or list)
+
+
+def describe_revert(exc: ContractLogicError, *abis: Callable[[], Abi]) -> str:
+    """The custom error of `exc` decoded against the first of `abis()` that knows it, or what the
+    node said (a revert string, a panic). The one revert decoder of the project."""
     if not isinstance(exc, ContractCustomError):
         return str(exc.message or exc)
-    for abi in (lambda: call.contract_abi, more_errors or list):
+    for abi in abis:
         named = decode_custom_error(abi(), exc.data)
         if named != exc.data:
             return named
@@ -80,7 +88,10 @@ def decode_custom_error(abi: Abi, data: str | None) -> str:
             continue
         types = [i["type"] for i in item["inputs"]]
         if function_signature_to_4byte_selector(f"{item['name']}({','.join(types)})") == raw[:4]:
-            values = abi_decode(types, raw[4:])
+            try:
+                values = abi_decode(types, raw[4:])
+            except Exception:  # malformed revert data: the name only
+                return item["name"]
             shown = [_argument(spec, value, roles) for spec, value in zip(item["inputs"], values)]
             return f"{item['name']}({', '.join(shown)})"
     return data

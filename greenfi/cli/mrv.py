@@ -11,14 +11,11 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
-from datetime import UTC, datetime
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import click
 from web3 import Web3
-from web3.exceptions import ContractCustomError, ContractLogicError
 
 from greenfi.chain import contracts, networks, node as chain
 from greenfi.cli.options import network_option
@@ -27,95 +24,12 @@ from greenfi.errors import ConfigError, GreenfiError
 from greenfi.chain.hashes import file_hash, parse_bytes32, text_hash
 from greenfi.paths import DEPLOYMENTS
 from greenfi.chain.signers import Signer, UnlockedSigner, signer_from_env
-from greenfi.chain.transactions import TransactionReverted, decode_custom_error, transact
-
-KINDS = {"pv-inverter": 0, "energy-meter": 1, "wind-turbine": 2, "other": 3}
-DEVICE_STATUSES = ("none", "registered", "active", "suspended", "revoked")
-REPORT_STATUSES = ("none", "open", "approved", "rejected", "consumed")
-GRAMS_PER_TONNE = 10**6
-WH_PER_MWH = 10**6
+from greenfi.chain.transactions import decode_custom_error, transact  # noqa: F401 (decode_custom_error: tests)
+from greenfi.domain.mrv import KINDS, device_lines, format_mwh, format_tonnes, report_lines  # noqa: F401 (format_mwh: tests)
+from greenfi.domain.units import parse_address, parse_time
 
 # Where deployment records are read; tests point it elsewhere.
 DEPLOYMENTS_DIR: Path = DEPLOYMENTS
-
-
-# ---------------------------------------------------------------- pure parsing and formatting
-
-
-
-def parse_address(value: str, label: str) -> str:
-    if not Web3.is_address(value):
-        raise ConfigError(f"{label} is not an address: {value}")
-    return Web3.to_checksum_address(value)
-
-
-def parse_time(value: str, label: str) -> int:
-    """Unix seconds, or an ISO 8601 date or date-time (UTC unless it names an offset)."""
-    if value.isdigit():
-        return int(value)
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise ConfigError(f"{label} must be unix seconds or an ISO 8601 date/time, got {value!r}") from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return int(moment.timestamp())
-
-
-
-
-def format_time(seconds: int) -> str:
-    if not seconds:
-        return "-"
-    return f"{datetime.fromtimestamp(seconds, UTC):%Y-%m-%d %H:%M:%S} UTC ({seconds})"
-
-
-def format_tonnes(grams: int) -> str:
-    """Grams CO2e as exact tonnes."""
-    return f"{Decimal(grams) / GRAMS_PER_TONNE:f} tCO2e"
-
-
-def format_mwh(wh: int) -> str:
-    return f"{Decimal(wh) / WH_PER_MWH:f} MWh"
-
-
-def device_lines(device_id: bytes, record: tuple | list) -> list[str]:
-    """Human-readable lines for an IDeviceRegistry.Device record."""
-    signer, kind, status, commissioned, project, capacity, activated, suspended, resumed, revoked = record
-    kind_name = next((k for k, v in KINDS.items() if v == kind), str(kind))
-    return [
-        f"device      0x{bytes(device_id).hex()}",
-        f"status      {DEVICE_STATUSES[status]}",
-        f"project     {project}",
-        f"kind        {kind_name}",
-        f"signer      {signer}",
-        f"capacity    {capacity:,} W",
-        f"commissioned {format_time(commissioned)}",
-        f"activated   {format_time(activated)}",
-        f"suspended   {format_time(suspended)}" + (f" until {format_time(resumed)}" if resumed else ""),
-        f"revoked     {format_time(revoked)}",
-    ]
-
-
-def report_lines(report_id: int, record: tuple | list, factor_g_per_mwh: int | None = None) -> list[str]:
-    """Human-readable lines for an IMRVReports.Report record."""
-    (project, start, end, _previous_end, version, status, developer, verifier, net_wh, reduction_g, report_hash,
-     decision_hash) = record
-    factor = f" ({factor_g_per_mwh:,} g/MWh)" if factor_g_per_mwh is not None else ""
-    return [
-        f"report      {report_id}",
-        f"status      {REPORT_STATUSES[status]}",
-        f"project     {project}",
-        f"period      {format_time(start)} .. {format_time(end)}",
-        f"generation  {net_wh:,} Wh = {format_mwh(net_wh)}",
-        f"factor      version {version}{factor}",
-        f"reduction   {reduction_g:,} g = {format_tonnes(reduction_g)}",
-        f"developer   {developer}",
-        f"verifier    {verifier if int(verifier, 16) else '-'}",
-        f"report hash 0x{bytes(report_hash).hex()}",
-        f"decision    0x{bytes(decision_hash).hex()}" if int.from_bytes(bytes(decision_hash), "big") else "decision    -",
-    ]
-
 
 # ---------------------------------------------------------------- chain access
 
@@ -137,13 +51,7 @@ def _contract(w3: Web3, addresses: dict[str, str], name: str):
 
 def _send(w3: Web3, signer: Signer, contract, call) -> dict:
     """Send `call`, naming the custom error if it would revert."""
-    try:
-        call.estimate_gas({"from": signer.address})
-    except ContractCustomError as exc:
-        raise TransactionReverted(f"{call.fn_name} would revert: {decode_custom_error(contract.abi, exc.data)}") from None
-    except ContractLogicError as exc:
-        raise TransactionReverted(f"{call.fn_name} would revert: {exc.message or exc}") from None
-    return transact(w3, signer, call)
+    return transact(w3, signer, call, label=call.fn_name)
 
 
 def _event(contract, receipt, name: str) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from __future__ import annotations
 from web3 import Web3
 from web3.logs import DISCARD
 
-from greenfi.cli import bond as bond_cli
+from greenfi.domain import bonds as bond_terms
 from greenfi.domain import bond_report
 from greenfi.chain import contracts
 from greenfi.demo import ONE_DAY, TOKEN_UNIT, DemoContext
@@ -41,7 +41,7 @@ def isin(run_tag: str) -> str:
 
 def terms(start: int, run_tag: str) -> tuple:
     """The series' IGreenBond.Terms, built by `greenfi bond create`'s own function."""
-    return bond_cli.build_terms(
+    return bond_terms.build_terms(
         isin=isin(run_tag), denomination=DENOMINATION, issue_size=ISSUE_SIZE, minimum_raise=MINIMUM_RAISE, start=start,
         issue=start + ONE_DAY, periods=FREQUENCY, coupon_bps=COUPON_BPS, frequency=FREQUENCY, day_count="30/360",
         kpi_step_bps=KPI_STEP_BPS, kpi_target_grams=KPI_TARGET_GRAMS, risk_limit_bps=RISK_LIMIT_BPS)

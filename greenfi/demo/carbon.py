@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from web3 import Web3
 
-from greenfi.cli import cai as cai_cli
+from greenfi.domain import cai as cai_ids
 from greenfi.demo import ONE_DAY, TOKEN_UNIT, DemoContext
 from greenfi.errors import GreenfiError
 
@@ -59,9 +59,9 @@ def run(ctx: DemoContext) -> None:
                             "unit_price": UNIT_PRICE, "fills": fills, "developer_proceeds": proceeds,
                             "certificates": certificates}
     ctx.log("    supply: " + ", ".join(f"{k} {v}" for k, v in supply.items()))
-    events = cai_cli.load_events(ctx.w3, ctx.addresses)
-    batch = cai_cli.resolve(cai_cli.parse_cai(str(batch_id)), cai_cli.index_batches(events))
-    lines = cai_cli.format_trace(batch, cai_cli.trace(events, batch_id, market.address))
+    events = cai_ids.load_events(ctx.w3, ctx.addresses)
+    batch = cai_ids.resolve(cai_ids.parse_cai(str(batch_id)), cai_ids.index_batches(events))
+    lines = cai_ids.format_trace(batch, cai_ids.trace(events, batch_id, market.address))
     ctx.report["carbon"]["trace"] = lines
     ctx.log(f"    greenfi cai trace {batch_id}:")
     for line in lines:

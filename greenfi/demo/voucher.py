@@ -13,7 +13,7 @@ from __future__ import annotations
 from web3 import Web3
 
 from greenfi.demo import risk as demo_risk
-from greenfi.cli import voucher as voucher_cli
+from greenfi.domain import vouchers as voucher_ids
 from greenfi.demo import ONE_DAY, TOKEN_UNIT, DemoContext
 from greenfi.errors import GreenfiError
 
@@ -32,7 +32,7 @@ def risk_priced_rate(score_bps: int, pricing: tuple[int, int, int], green_active
     """The annual discount rate in bps for an obligor whose posted PD is `score_bps`, under
     CreditVoucher's `pricing()` (base, spread factor, green discount): what the contract quotes."""
     base, factor, green = pricing
-    return voucher_cli.quote_rate(score_bps, base, factor, green, green_active)
+    return voucher_ids.quote_rate(score_bps, base, factor, green, green_active)
 
 
 def run(ctx: DemoContext) -> None:
@@ -52,12 +52,12 @@ def run(ctx: DemoContext) -> None:
         amounts = [amount for _, amount in parts] + [held - sum(amount for _, amount in parts)]
         recipients = [ctx.cast[receiver] for receiver, _ in parts] + [ctx.cast[holder]]
         ctx.send(holder, vouchers.functions.split(node, amounts, recipients))
-        children = [voucher_cli.child_id(node, i) for i in range(len(amounts))]
+        children = [voucher_ids.child_id(node, i) for i in range(len(amounts))]
         for (receiver, amount), child in zip(parts, children):
             ctx.send(receiver, vouchers.functions.accept(child))
-            ctx.log(f"    {holder} split voucher {voucher_cli.path_of(node)}: {amount / TOKEN_UNIT:,.0f} to {receiver} "
-                    f"({voucher_cli.path_of(child)}, accepted), {amounts[-1] / TOKEN_UNIT:,.0f} kept "
-                    f"({voucher_cli.path_of(children[-1])})")
+            ctx.log(f"    {holder} split voucher {voucher_ids.path_of(node)}: {amount / TOKEN_UNIT:,.0f} to {receiver} "
+                    f"({voucher_ids.path_of(child)}, accepted), {amounts[-1] / TOKEN_UNIT:,.0f} kept "
+                    f"({voucher_ids.path_of(children[-1])})")
         node = children[0]
 
     discounted = node
@@ -76,7 +76,7 @@ def run(ctx: DemoContext) -> None:
     face = vouchers.functions.voucher(discounted).call()[1]
     ctx.send("bank", token.functions.approve(vouchers.address, face))
     ctx.send("bank", vouchers.functions.acceptOffer(discounted, rate))
-    ctx.log(f"    {DISCOUNTER} offered {voucher_cli.path_of(discounted)} to the bank; obligor PD {score / 100:.2f} % → "
+    ctx.log(f"    {DISCOUNTER} offered {voucher_ids.path_of(discounted)} to the bank; obligor PD {score / 100:.2f} % → "
             f"risk-priced rate {rate / 100:.2f} %/year; the bank accepted")
 
     ctx.send("core_enterprise", token.functions.approve(vouchers.address, FACE))
@@ -90,21 +90,21 @@ def run(ctx: DemoContext) -> None:
         ctx.log(f"    {roles[leaf.holder]} claimed {leaf.amount / TOKEN_UNIT:,.0f} on {leaf.path}")
     tree = _tree(ctx, root)
     ctx.log("    greenfi voucher tree:")
-    for line in voucher_cli.format_tree(tree, ctx.now()).splitlines():
+    for line in voucher_ids.format_tree(tree, ctx.now()).splitlines():
         ctx.log(f"      {line}")
     financing = tree.nodes[discounted].financing
     ctx.report["voucher"] = {
         "root": root, "face": tree.face, "maturity": tree.maturity, "deposited": tree.deposited, "paid": tree.paid,
-        "discounted": voucher_cli.path_of(discounted), "score_bps": score, "rate_bps": rate,
+        "discounted": voucher_ids.path_of(discounted), "score_bps": score, "rate_bps": rate,
         "pricing": {"base_rate_bps": pricing[0], "spread_factor_bps": pricing[1], "green_discount_bps": pricing[2],
                     "green_active": green_active},
         "price": financing["price"], "discounted_face": face,
-        "nodes": [{"path": n.path, "parent": voucher_cli.path_of(voucher_cli.parent_of(n.id)) if n.id != root else None,
+        "nodes": [{"path": n.path, "parent": voucher_ids.path_of(voucher_ids.parent_of(n.id)) if n.id != root else None,
                    "holder": roles.get(n.holder, n.holder), "amount": n.amount, "state": n.state, "claimed": n.claimed}
                   for n in tree.nodes.values()],
     }
 
 
-def _tree(ctx: DemoContext, root: int) -> voucher_cli.Tree:
-    events = voucher_cli.fetch_events(ctx.c["CreditVoucher"], root, ctx.from_block)
-    return voucher_cli.build_tree(root, events)
+def _tree(ctx: DemoContext, root: int) -> voucher_ids.Tree:
+    events = voucher_ids.fetch_events(ctx.c["CreditVoucher"], root, ctx.from_block)
+    return voucher_ids.build_tree(root, events)

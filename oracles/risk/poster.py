@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from eth_abi import decode, encode
+from eth_abi import encode
 from eth_utils import keccak
 from web3 import Web3
 from web3.exceptions import ContractCustomError, ContractLogicError, TransactionNotFound
@@ -13,6 +13,7 @@ from web3.exceptions import ContractCustomError, ContractLogicError, Transaction
 from greenfi.chain import contracts
 from greenfi.errors import ConfigError, GreenfiError
 from greenfi.chain.signers import Signer
+from greenfi.chain.transactions import describe_revert
 from oracles.risk.outbox import Batch
 from oracles.risk.policy import LastPosted
 
@@ -42,7 +43,9 @@ class Poster:
         self.oracle = contracts.at(w3, "RiskOracle", oracle_address)
         registry = model_registry_address or self.oracle.functions.modelRegistry().call()
         self.model_registry = contracts.at(w3, "ModelRegistry", registry)
-        self._errors = _error_decoder(self.oracle.abi + self.model_registry.abi)
+
+    def _describe(self, exc: ContractLogicError) -> str:
+        return describe_revert(exc, lambda: self.oracle.abi, lambda: self.model_registry.abi)
 
     @property
     def sender(self) -> str:
@@ -80,7 +83,7 @@ class Poster:
         try:
             gas = self.w3.eth.estimate_gas({**tx, "from": self.sender})
         except (ContractCustomError, ContractLogicError) as exc:
-            raise PostRefused(f"batch {batch.id} would revert: {self._errors(exc)}") from None
+            raise PostRefused(f"batch {batch.id} would revert: {self._describe(exc)}") from None
         tx.update(nonce=batch.nonce, gas=min(int(gas * GAS_MARGIN), gas_limit))
         return Web3.to_hex(self.signer.send(self.w3, tx))
 
@@ -130,29 +133,3 @@ class Poster:
             if (last.timestamp, last.score_bps, input_hash) != (batch.timestamp, row.score_bps, row.input_hash):
                 return False
         return True
-
-
-def _error_decoder(abi: list[dict]):
-    """Turn a web3 revert into `Name(arg, ...)` using the custom errors of `abi`."""
-    errors = {}
-    for item in abi:
-        if item.get("type") == "error":
-            types = [i["type"] for i in item["inputs"]]
-            selector = keccak(text=f"{item['name']}({','.join(types)})")[:4]
-            errors[selector] = (item["name"], types)
-
-    def describe(exc: Exception) -> str:
-        data = getattr(exc, "data", None)
-        if isinstance(data, str) and data.startswith("0x") and len(data) >= 10:
-            raw = bytes.fromhex(data[2:])
-            if raw[:4] in errors:
-                name, types = errors[raw[:4]]
-                try:
-                    args = decode(types, raw[4:])
-                except Exception:  # malformed revert data: show the name only
-                    return name
-                shown = [Web3.to_hex(a) if isinstance(a, bytes) else str(a) for a in args]
-                return f"{name}({', '.join(shown)})"
-        return str(exc)
-
-    return describe

@@ -19,10 +19,8 @@ as they come, and hashes the reason codes with `explanation_hash`.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,6 +28,7 @@ import pandas as pd
 from eth_utils import is_address, to_checksum_address
 
 from greenfi.errors import GreenfiError
+from models.reasons import explanation_hash  # noqa: F401 (the encoding lives with the reason codes)
 
 SCORE_COLUMNS = ("subject", "score_bps", "input_hash", "explanation_hash")
 EXPLANATION_ENCODING = "greenfi-reasons-json-v1"
@@ -97,14 +96,6 @@ def check_scores(scored: pd.DataFrame, expected_rows: int) -> list[ScoredRow]:
                 raise ScoringError(f"scorer row {position}: {name} {value!r} is not 0x + 64 hex digits")
         rows.append(ScoredRow(to_checksum_address(subject), int(score), input_hash.lower(), explanation_hash.lower()))
     return rows
-
-
-def explanation_hash(reasons: Sequence[tuple[str, float]]) -> str:
-    """Hash of a row's reason codes, encoding `greenfi-reasons-json-v1`: the SHA-256 of the JSON
-    array `[["feature", "contribution"], ...]` in rank order, contributions as fixed 6-decimal strings,
-    no whitespace. Example: [("duration", 0.4213)] hashes `[["duration","0.421300"]]`."""
-    body = json.dumps([[str(f), f"{float(c):.6f}"] for f, c in reasons], separators=(",", ":"), ensure_ascii=False)
-    return "0x" + hashlib.sha256(body.encode()).hexdigest()
 
 
 def lightgbm_scorer(model_dir: Path, subject_column: str = "subject", top_k: int = 3) -> Scorer:

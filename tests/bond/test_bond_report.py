@@ -8,7 +8,8 @@ from click.testing import CliRunner
 from eth_account import Account
 from web3 import Web3
 
-from greenfi.cli.bond import build_terms, parse_isin, parse_time
+from greenfi.domain.bonds import build_terms, parse_isin
+from greenfi.domain.units import parse_time
 from greenfi.cli import cli
 from greenfi.chain.networks import LOCAL_MNEMONIC
 from greenfi.domain.bond_report import BondFacts, Milestone, build_report, markdown, totals

@@ -6,7 +6,8 @@ from carbon_helpers import DAY, PERIOD0, claim, h
 from click.testing import CliRunner
 from helpers import UNIT
 
-from greenfi.cli import cai as cai_cli
+from greenfi.cli import cai as cai_command
+from greenfi.domain import cai as cai_cli
 from greenfi.cli import cli
 from greenfi.chain.deployments import Deployed, DeploymentRecord
 from greenfi.errors import GreenfiError
@@ -139,7 +140,7 @@ def test_cai_commands_against_the_chain(tmp_path, monkeypatch, credits, market, 
     record = DeploymentRecord(web3.eth.chain_id, directory=tmp_path)
     for contract in (projects, credits, market):
         record.put(contract._name, Deployed(contract.address, None, None, "", ""))
-    monkeypatch.setattr(cai_cli, "connect", lambda name: web3)
+    monkeypatch.setattr(cai_command, "connect", lambda name: web3)
     monkeypatch.setattr("greenfi.cli._load_dotenv", lambda: None)
     runner = CliRunner()
     listed = runner.invoke(cli, ["cai", "list", "--network", "dev", "--deployments", str(tmp_path)])

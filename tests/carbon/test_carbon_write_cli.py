@@ -9,7 +9,7 @@ from click.testing import CliRunner
 from eth_account import Account
 from eth_utils import keccak
 
-from greenfi.cli import project as project_cli
+from greenfi.domain import projects as project_cli
 from greenfi.cli.cai import build_claim
 from greenfi.cli import cli
 from greenfi.chain.deployments import Deployed, DeploymentRecord

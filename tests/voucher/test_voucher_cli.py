@@ -15,7 +15,7 @@ from voucher_support import DAY, now
 from greenfi.chain import contracts
 from greenfi.cli import cli
 from greenfi.chain.networks import LOCAL_MNEMONIC
-from greenfi.cli.voucher import (
+from greenfi.domain.vouchers import (
     build_tree,
     child_id,
     depth_of,

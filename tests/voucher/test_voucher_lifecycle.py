@@ -5,7 +5,7 @@ import pytest
 from helpers import UNIT, event
 from voucher_support import ACTIVE, DAY, OFFERED, PENDING, REDEEMED, SPLIT, node, now, past, root
 
-from greenfi.cli.voucher import child_id, discounted_price, path_of, quote_rate
+from greenfi.domain.vouchers import child_id, discounted_price, path_of, quote_rate
 
 FACE = 1_000_000 * UNIT
 

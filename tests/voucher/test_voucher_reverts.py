@@ -6,7 +6,7 @@ from helpers import UNIT, custom_error
 from voucher_support import ACTIVE, DAY, OFFERED, PENDING, node, now, past, root, state_of
 
 from greenfi.domain.participants import Reason
-from greenfi.cli.voucher import child_id
+from greenfi.domain.vouchers import child_id
 
 FACE = 1_000_000 * UNIT
 ZERO32 = "0x" + "00" * 32

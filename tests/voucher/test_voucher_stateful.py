@@ -6,7 +6,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 from voucher_support import ACTIVE, DAY, OFFERED, PENDING, REDEEMED, SPLIT, node, now, past, root
 
-from greenfi.cli.voucher import child_id
+from greenfi.domain.vouchers import child_id
 
 pick = st.integers(min_value=0, max_value=10**6)
 share = st.integers(min_value=1, max_value=99)  # percent

@@ -1,0 +1,59 @@
+"""Metering devices and monitoring reports off chain: kinds, statuses, units and the text of a record."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from greenfi.domain.units import format_time
+
+KINDS = {"pv-inverter": 0, "energy-meter": 1, "wind-turbine": 2, "other": 3}
+DEVICE_STATUSES = ("none", "registered", "active", "suspended", "revoked")
+REPORT_STATUSES = ("none", "open", "approved", "rejected", "consumed")
+GRAMS_PER_TONNE = 10**6
+WH_PER_MWH = 10**6
+
+def format_tonnes(grams: int) -> str:
+    """Grams CO2e as exact tonnes."""
+    return f"{Decimal(grams) / GRAMS_PER_TONNE:f} tCO2e"
+
+
+def format_mwh(wh: int) -> str:
+    return f"{Decimal(wh) / WH_PER_MWH:f} MWh"
+
+
+def device_lines(device_id: bytes, record: tuple | list) -> list[str]:
+    """Human-readable lines for an IDeviceRegistry.Device record."""
+    signer, kind, status, commissioned, project, capacity, activated, suspended, resumed, revoked = record
+    kind_name = next((k for k, v in KINDS.items() if v == kind), str(kind))
+    return [
+        f"device      0x{bytes(device_id).hex()}",
+        f"status      {DEVICE_STATUSES[status]}",
+        f"project     {project}",
+        f"kind        {kind_name}",
+        f"signer      {signer}",
+        f"capacity    {capacity:,} W",
+        f"commissioned {format_time(commissioned)}",
+        f"activated   {format_time(activated)}",
+        f"suspended   {format_time(suspended)}" + (f" until {format_time(resumed)}" if resumed else ""),
+        f"revoked     {format_time(revoked)}",
+    ]
+
+
+def report_lines(report_id: int, record: tuple | list, factor_g_per_mwh: int | None = None) -> list[str]:
+    """Human-readable lines for an IMRVReports.Report record."""
+    (project, start, end, _previous_end, version, status, developer, verifier, net_wh, reduction_g, report_hash,
+     decision_hash) = record
+    factor = f" ({factor_g_per_mwh:,} g/MWh)" if factor_g_per_mwh is not None else ""
+    return [
+        f"report      {report_id}",
+        f"status      {REPORT_STATUSES[status]}",
+        f"project     {project}",
+        f"period      {format_time(start)} .. {format_time(end)}",
+        f"generation  {net_wh:,} Wh = {format_mwh(net_wh)}",
+        f"factor      version {version}{factor}",
+        f"reduction   {reduction_g:,} g = {format_tonnes(reduction_g)}",
+        f"developer   {developer}",
+        f"verifier    {verifier if int(verifier, 16) else '-'}",
+        f"report hash 0x{bytes(report_hash).hex()}",
+        f"decision    0x{bytes(decision_hash).hex()}" if int.from_bytes(bytes(decision_hash), "big") else "decision    -",
+    ]
