@@ -5,6 +5,7 @@ Sources:
   line it prints with a "name" is one figure. Targets come from the script's own `TARGETS` or
   `BUDGETS` table (read with `ast`, nothing is imported) or a "target" field in the line.
 - throughput: `python -m oracles.sensor.bench`, `python -m oracles.bench_readings`, `python -m models.bench`.
+- start-up: `python -m greenfi.bench.startup` (`greenfi networks` against a bare `python -c pass`).
 
 Writes bench/results.json (a list of {"name", "value", "unit", "anchor"} plus "target", "better" and
 "status") and bench/results.md. A required figure that no benchmark produced is kept as a row with
@@ -56,6 +57,14 @@ THROUGHPUT_TARGETS = {
 TIME_TARGETS = {
     "model.german_credit_train_s": (10, "issue 5: training on German Credit in under 10 s"),
     "model.pv_anomaly_train_s": (None, "PV anomaly model training; no target"),
+}
+# CLI start-up figures (median of several runs): name -> (target, anchor). Lower is better.
+STARTUP_TARGETS = {
+    "cli.networks_vs_bare_python": (10, "issue 17: `greenfi networks` within 10x a bare `python -c pass` (was 44x)"),
+    "cli.networks_ms": (None, "`greenfi networks`, median wall time; no target"),
+    "cli.bare_python_ms": (None, "`python -c pass`, median wall time (the reference)"),
+    "cli.networks_peak_mb": (None, "`greenfi networks` peak resident memory (was 124 MB); no target"),
+    "cli.bare_python_peak_mb": (None, "`python -c pass` peak resident memory (the reference)"),
 }
 
 
@@ -237,6 +246,15 @@ def model_figures(lines: list[dict], source: str) -> list[Figure]:
     return figures
 
 
+def startup_figures(lines: list[dict], source: str) -> list[Figure]:
+    figures = []
+    for o in lines:
+        target, anchor = STARTUP_TARGETS.get(o.get("name"), (None, "no target"))
+        if "name" in o:
+            figures.append(Figure(o["name"], o["value"], o.get("unit", "-"), anchor, target, "lower", source))
+    return figures
+
+
 def python_benchmarks(quick: bool) -> list[tuple[list[str], str, callable]]:
     py = sys.executable
     sensor_n, core_n, rows = ("10000", "5000", "50000") if quick else ("50000", "20000", "200000")
@@ -244,6 +262,8 @@ def python_benchmarks(quick: bool) -> list[tuple[list[str], str, callable]]:
         ([py, "-m", "oracles.sensor.bench", "--readings", sensor_n], "python -m oracles.sensor.bench", sensor_figures),
         ([py, "-m", "oracles.bench_readings", "--n", core_n], "python -m oracles.bench_readings", oracle_core_figures),
         ([py, "-m", "models.bench", "--rows", rows], "python -m models.bench", model_figures),
+        ([py, "-m", "greenfi.bench.startup", "--runs", "5" if quick else "11"], "python -m greenfi.bench.startup",
+         startup_figures),
     ]
 
 
