@@ -10,7 +10,7 @@ from esg_helpers import DAY, HOUR, TONNE, anchor_readings, h
 from web3 import Web3
 
 from greenfi.chain.deployments import Deployed, DeploymentRecord
-from models import esg_chain
+from greenfi.domain import esg_chain
 from greenfi.cli.model import model
 from models.esg import Methodology
 
