@@ -1,7 +1,7 @@
 """A faster `DataFrame.to_csv(path, index=False, lineterminator="\\n")` for scored tables (same bytes).
 
-pandas formats every cell through its generic block machinery; a scored table has only float64, int64 and
-text columns, each few distinct texts, so rendering column by column (floats with the shortest round-trip
+pandas formats every cell through its generic block machinery; a scored table has only float64, int64
+(nullable Int64 when some rows are refused) and text columns, each few distinct texts, so rendering column by column (floats with the shortest round-trip
 `repr` that pandas also writes, text by its distinct values) and joining the rows once is about twice as
 fast. Quoting is csv's QUOTE_MINIMAL: a field holding a comma, a double quote or a line break is quoted
 with its quotes doubled; missing cells are empty. Any other column type falls back to pandas.
@@ -40,6 +40,12 @@ def _rendered(values: pd.Series) -> list[str] | None:
         return texts
     if dtype == np.int64:
         return list(map(str, values.to_numpy().tolist()))
+    if isinstance(dtype, pd.Int64Dtype):  # integers with missing cells (scores of refused rows)
+        present = values.notna().to_numpy()
+        texts = list(map(str, values.fillna(0).to_numpy(dtype=np.int64).tolist()))
+        for position in np.flatnonzero(~present):
+            texts[position] = ""
+        return texts
     if dtype == object or isinstance(dtype, pd.StringDtype):
         codes, distinct = pd.factorize(values, use_na_sentinel=True)
         if not all(isinstance(value, str) for value in distinct):

@@ -3,7 +3,7 @@ used to parse and encode any later table the same way.
 
 Numeric columns become float64; categorical columns become pandas `category` columns with the category
 list recorded at training (sorted), which LightGBM treats as categorical features. A category not seen in
-training is encoded as missing.
+training is encoded as missing; `models.domain` decides whether such a row is scored at all.
 """
 
 from dataclasses import dataclass
@@ -66,9 +66,11 @@ class Schema:
         """1 where the target is the positive value, 0 where it is the negative one."""
         return (table[self.target] == self.positive).to_numpy(dtype=np.int8)
 
-    def check_scoring_columns(self, columns: pd.Index) -> None:
-        """Scoring input may hold the features, the id column and the target; anything else is an error."""
-        known = {*self.names, self.target, *([self.id_column] if self.id_column else [])}
+    def check_scoring_columns(self, columns: pd.Index, id_column: str | None = None) -> None:
+        """Scoring input may hold the features, the id column (the card's or `id_column`) and the target;
+        anything else is an error."""
+        ids = {name for name in (self.id_column, id_column) if name}
+        known = {*self.names, self.target, *ids}
         unknown = [name for name in columns if name not in known]
         if unknown:
             plural = "s" if len(unknown) > 1 else ""

@@ -44,7 +44,7 @@ def main():
     spec = (h32(1), h32(2), h32(3), h32(4), h32(5), (7900, 4500, 1700, 7600))
     tx = models.registerModel(spec, "ipfs://bafy-model-card", {"from": operator})
     ok &= gas_line(BUDGETS, "ai.register_model", tx.gas_used)["check"] == "OK"
-    tx = models.approve(1, h32(0), {"from": auditor})
+    tx = models.approve(1, h32(6), {"from": auditor})  # the validation report hash
     ok &= gas_line(BUDGETS, "ai.approve_model", tx.gas_used)["check"] == "OK"
 
     subjects = ["0x" + (0x1000 + i).to_bytes(20, "big").hex() for i in range(BATCH)]

@@ -87,8 +87,10 @@ contract ModelRegistry is IModelRegistry, AccessControl, ComplianceGuard {
     // ---------------------------------------------------------------- reviewer functions
 
     /// @inheritdoc IModelRegistry
-    function approve(uint256 version, bytes32 reasonHash) external {
-        _transition(version, Status.Approved, reasonHash);
+    function approve(uint256 version, bytes32 reportHash) external {
+        // An approval without the report it rests on would leave the ledger unable to show why.
+        if (reportHash == bytes32(0)) revert MissingValidationReport(version);
+        _transition(version, Status.Approved, reportHash);
     }
 
     /// @inheritdoc IModelRegistry

@@ -4,7 +4,9 @@ pragma solidity ^0.8.24;
 /// @title IModelRegistry
 /// @notice The registry of AI model versions: what each version is (hashes of the model, its
 /// training data, feature schema, parameters and model card), how well it scored in validation,
-/// and whether an auditor or the regulator has approved it. Only approved versions may score.
+/// and whether an auditor or the regulator has approved it. Only approved versions may score, and
+/// every approval references the SHA-256 of the validation report it was given on
+/// (`greenfi model validate`): the `reasonHash` of an approval's ModelStatusChanged.
 /// Implemented by ModelRegistry.
 ///
 /// Status workflow (anything else reverts InvalidStatusTransition):
@@ -75,12 +77,16 @@ interface IModelRegistry {
     error InvalidStatusTransition(uint256 version, Status from, Status to);
     /// @dev `account` is neither an auditor nor the regulator in the participant registry.
     error NotModelReviewer(address account);
+    /// @notice Thrown when an approval of `version` carries no validation report hash (zero).
+    /// @param version the version the reviewer tried to approve
+    error MissingValidationReport(uint256 version);
 
     // ---------------------------------------------------------------- events
 
     /// @notice A version was registered; `cardUri` locates the model card whose hash is `spec.cardHash`.
     event ModelRegistered(uint256 indexed version, address indexed operator, ModelSpec spec, string cardUri);
-    /// @notice A reviewer moved `version` from `from` to `to`; `reasonHash` hashes the off-chain decision.
+    /// @notice A reviewer moved `version` from `from` to `to`; `reasonHash` hashes the off-chain decision:
+    /// for a move to Approved, the validation report the reviewer approved on (never zero).
     event ModelStatusChanged(
         uint256 indexed version, Status from, Status to, address indexed reviewer, bytes32 reasonHash
     );
@@ -96,11 +102,15 @@ interface IModelRegistry {
 
     // ---------------------------------------------------------------- reviewer functions
 
-    /// @notice Approve `version` for scoring (also reinstates a suspended version).
+    /// @notice Approve `version` for scoring (also reinstates a suspended version), on the strength
+    /// of a validation report.
     /// @dev Caller: a participant of kind Auditor or Regulator in good standing. Reverts
-    /// NotModelReviewer, ComplianceRefused, NetworkPaused, UnknownModelVersion,
-    /// InvalidStatusTransition. Emits ModelStatusChanged.
-    function approve(uint256 version, bytes32 reasonHash) external;
+    /// MissingValidationReport (zero `reportHash`), NotModelReviewer, ComplianceRefused,
+    /// NetworkPaused, UnknownModelVersion, InvalidStatusTransition. Emits ModelStatusChanged with
+    /// `reasonHash = reportHash`.
+    /// @param version the version to approve
+    /// @param reportHash SHA-256 of the validation report file (`greenfi model validate`)
+    function approve(uint256 version, bytes32 reportHash) external;
 
     /// @notice Suspend an approved version: its scores stop being usable until it is approved again.
     /// @dev Caller: a participant of kind Auditor or Regulator in good standing. Reverts

@@ -13,7 +13,7 @@ from typing import Any
 import click
 
 from models.calibration import METHODS  # numpy only
-from models.datasets import ESG_METHODOLOGY_V1, GERMAN_CREDIT_CSV, PV_CSV
+from models.datasets import ESG_METHODOLOGY_V1, GERMAN_CREDIT_CSV, GERMAN_CREDIT_DECLARATIONS, PV_CSV
 from models.errors import ModelError
 
 # The model modules that load pandas and LightGBM are imported inside the commands, so `greenfi --help`
@@ -55,32 +55,45 @@ def model() -> None:
 @click.option("--cost-fp", default=1.0, show_default=True, help="Cost of classing a negative row positive.")
 @click.option("--cost-fn", default=1.0, show_default=True, help="Cost of classing a positive row negative.")
 @click.option("--calibration", type=click.Choice(METHODS), default="platt", show_default=True)
+@click.option("--schema", "declarations", type=FILE,
+              help="Feature declarations JSON: hard bounds and monotone features (docs/models.md).")
+@click.option("--unseen-as-missing", is_flag=True,
+              help="Score categories the training data never held as missing instead of refusing the row "
+                   "(recorded in the model card; off by default).")
+@click.option("--drift-threshold", type=float,
+              help="PSI above which the risk oracle refuses a batch (0.01..2). [default: models.drift.DEFAULT_THRESHOLD, 0.25]")
 @_reports_errors
 def train(
     data: Path, target: str, positive: str | None, id_column: str | None, out: Path, seed: int, folds: int,
-    repeats: int, cost_fp: float, cost_fn: float, calibration: str,
+    repeats: int, cost_fp: float, cost_fn: float, calibration: str, declarations: Path | None,
+    unseen_as_missing: bool, drift_threshold: float | None,
 ) -> dict[str, Any]:
     """Cross-validate, calibrate and fit a classifier; print its out-of-fold metrics."""
     from models.train import train as train_model
 
     return train_model(
         data, target, out, positive=positive, id_column=id_column, seed=seed, folds=folds, repeats=repeats,
-        cost_fp=cost_fp, cost_fn=cost_fn, calibration=calibration,
+        cost_fp=cost_fp, cost_fn=cost_fn, calibration=calibration, declarations=declarations,
+        unseen_as_missing=unseen_as_missing, **({} if drift_threshold is None else {"drift_threshold": drift_threshold}),
     )
 
 
 @model.command()
 @click.option("--out", required=True, type=DIRECTORY, help="New directory for the model files.")
 @click.option("--seed", default=42, show_default=True)
+@click.option("--data", type=FILE, default=GERMAN_CREDIT_CSV, show_default=True,
+              help="German Credit rows to train on (e.g. the training side of `model split`).")
 @_reports_errors
-def example(out: Path, seed: int) -> dict[str, Any]:
-    """Train on the shipped German Credit data with the codebook's cost matrix (bad classed good: 5)."""
+def example(out: Path, seed: int, data: Path) -> dict[str, Any]:
+    """Train on the shipped German Credit data with the codebook's cost matrix (bad classed good: 5) and
+    the shipped feature declarations (bounds; duration, amount and instalment rate monotone)."""
     from models import german_credit
     from models.train import train as train_model
 
     return train_model(
-        GERMAN_CREDIT_CSV, german_credit.TARGET, out, positive=german_credit.POSITIVE, seed=seed,
+        data, german_credit.TARGET, out, positive=german_credit.POSITIVE, seed=seed,
         cost_fp=german_credit.COST_FALSE_POSITIVE, cost_fn=german_credit.COST_FALSE_NEGATIVE,
+        declarations=GERMAN_CREDIT_DECLARATIONS,
     )
 
 
@@ -89,12 +102,46 @@ def example(out: Path, seed: int) -> dict[str, Any]:
 @click.option("--data", required=True, type=FILE, help="CSV with the model's feature columns.")
 @click.option("--out", required=True, type=FILE, help="Scored CSV to write.")
 @click.option("--top-k", default=3, show_default=True, help="Reason codes per row (0: none).")
+@click.option("--id", "id_column", default="subject", show_default=True,
+              help="Column passed through to the output when present (the risk oracle's subject column).")
 @_reports_errors
-def score(model_dir: Path, data: Path, out: Path, top_k: int) -> dict[str, Any]:
-    """Score a CSV: probability, basis-point score, decision, reason codes and input hash per row."""
+def score(model_dir: Path, data: Path, out: Path, top_k: int, id_column: str) -> dict[str, Any]:
+    """Score a CSV: domain status, probability, basis-point score, decision, reason codes and input hash
+    per row. Rows outside the model's domain get a status and no score; exit 1 if no row is scorable."""
     from models.score import score as score_csv
 
-    return {"rows": score_csv(model_dir, data, out, top_k), "out": str(out)}
+    return score_csv(model_dir, data, out, top_k, id_column) | {"out": str(out)}
+
+
+@model.command()
+@click.option("--model", "model_dir", required=True, type=DIRECTORY, help="Directory written by `train`.")
+@click.option("--data", required=True, type=FILE,
+              help="CSV the model did not train on: its feature columns and the target (and the id).")
+@click.option("--out", required=True, type=FILE, help="Validation report (JSON) to write.")
+@_reports_errors
+def validate(model_dir: Path, data: Path, out: Path) -> dict[str, Any]:
+    """Write the validation report a reviewer approves with: AUC, KS, Brier, calibration, stability
+    against the training sample, monotonicity; print its summary and SHA-256."""
+    from models.validate import validate as validate_model
+
+    report = validate_model(model_dir, data, out)
+    return {"out": str(out), "report_sha256": report["report_sha256"], "metrics": report["metrics"],
+            "checks": report["checks"], "unscorable_rows": report["data"]["rows"] - report["data"]["scored_rows"]}
+
+
+@model.command()
+@click.option("--data", required=True, type=FILE, help="CSV with a header row.")
+@click.option("--target", required=True, help="Column holding the two classes (the split keeps their shares).")
+@click.option("--train-out", required=True, type=FILE, help="CSV of the training rows to write.")
+@click.option("--validation-out", required=True, type=FILE, help="CSV of the held-out rows to write.")
+@click.option("--share", default=0.2, show_default=True, help="Share of each class held out.")
+@click.option("--seed", default=42, show_default=True)
+@_reports_errors
+def split(data: Path, target: str, train_out: Path, validation_out: Path, share: float, seed: int) -> dict[str, Any]:
+    """Split a CSV into training rows and held-out validation rows, stratified by the target."""
+    from models.split import split as split_csv
+
+    return split_csv(data, target, train_out, validation_out, share, seed)
 
 
 @model.command("anomaly-train")

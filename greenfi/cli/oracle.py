@@ -75,7 +75,7 @@ def risk(network_name: str, features, model_dir, model_version, subject_column, 
         if once:
             result = daemon.run_once()
             click.echo(f"posted {result['selected']} scores in {result['batches']} transactions, "
-                       f"skipped {result['skipped']}")
+                       f"skipped {result['skipped']}, unscorable {result['unscorable']}")
         else:
             stop = threading.Event()
             stop_on_signals(stop)
@@ -279,6 +279,38 @@ def register_model(network_name: str, model_dir: Path, card_uri: str, rpc_url, m
     version = registry.functions.versionOf(bytes.fromhex(spec.model_hash[2:])).call()
     click.echo(f"registered model {spec.model_hash} as version {version} (metrics bps AUC/KS/Brier/accuracy "
                f"{'/'.join(map(str, spec.metrics_bps))}); an auditor or the regulator must approve it")
+
+
+@oracle.command("approve-model")
+@click.option("--network", "network_name", required=True, help="development, ganache, sepolia, ... or any NAME with $NAME_RPC_URL")
+@click.option("--version", "version", required=True, type=click.IntRange(min=1), help="ModelRegistry version to approve.")
+@click.option("--report", "report_path", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Validation report of that model (greenfi model validate --out).")
+@click.option("--yes", is_flag=True, help="Sign without asking (the report is still shown).")
+@click.option("--rpc-url", envvar="GREENFI_RISK_RPC_URL", help="Node URL (default: the network's).")
+@click.option("--model-registry", metavar="ADDRESS", help="ModelRegistry address (default: deployments/<chainId>.json).")
+@click.option("--from", "sender", metavar="ADDRESS", envvar="GREENFI_REVIEWER_FROM", help="Unlocked node account of the auditor (local chains).")
+def approve_model(network_name: str, version: int, report_path: Path, yes: bool, rpc_url, model_registry, sender) -> None:
+    """Show a model's validation report, then approve the version with the report's hash (auditor or regulator)."""
+    from greenfi.chain import contracts
+    from greenfi.chain.transactions import transact
+    from oracles.risk.approval import check_model, read_report, summary
+
+    report, report_hash = read_report(report_path)  # fails before touching the chain
+    w3, signer = connect(networks.resolve(network_name), rpc_url, sender)
+    address = _checked_address(model_registry or _recorded_address(w3, "ModelRegistry"), "--model-registry")
+    registry = contracts.at(w3, "ModelRegistry", address)
+    if registry.functions.statusOf(version).call() == 0:
+        raise ConfigError(f"ModelRegistry has no version {version}")
+    model_hash = Web3.to_hex(registry.functions.modelVersion(version).call()[0])
+    check_model(report, model_hash, version)
+    click.echo(f"validation report {report_path} (sha256 {report_hash}) for version {version}:")
+    for line in summary(report):
+        click.echo("  " + line)
+    if not yes and not click.confirm(f"approve version {version} on this report, signed by {signer.address}?"):
+        raise GreenfiError("not approved: nothing signed")
+    transact(w3, signer, registry.functions.approve(version, bytes.fromhex(report_hash[2:])))
+    click.echo(f"approved version {version} with validation report {report_hash}")
 
 
 def load_factory(ref: str):

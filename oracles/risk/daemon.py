@@ -24,7 +24,7 @@ from greenfi.errors import GreenfiError
 from oracles.risk.outbox import Batch, Outbox
 from oracles.risk.policy import batches, should_post
 from oracles.risk.poster import Poster, PostRefused
-from oracles.risk.scorer import Scorer, check_scores, read_features
+from oracles.risk.scorer import Scorer, Unscorable, checked_scores, read_features
 from oracles.risk.service import Metrics
 from oracles.risk.settings import RiskSettings
 
@@ -37,6 +37,14 @@ class CircuitOpen(GreenfiError):
 
 class StaleChain(GreenfiError):
     """The node's latest block is too old: it is probably not in sync, so nothing is posted."""
+
+
+class DriftRefused(GreenfiError):
+    """The features drifted from the model's training sample beyond the card's PSI threshold: the
+    cycle posts nothing."""
+
+
+UNSCORABLE_LOGGED = 20  # unscorable rows logged one per line per cycle; the rest as a count
 
 
 class RiskDaemon:
@@ -69,7 +77,10 @@ class RiskDaemon:
         """Reconcile, score every row, post what changed. Returns counts of this cycle."""
         self.reconcile()
         features = read_features(self.settings.features, self.settings.subject_column)
-        rows = check_scores(self.scorer(features), len(features))
+        self._drift_gate(features)
+        scored = checked_scores(self.scorer(features), len(features))
+        self._report_unscorable(scored.unscorable)
+        rows = scored.rows
         version = self.model_version
         head = self.poster.head()
         self.metrics.set("last_block", head.number)
@@ -87,14 +98,41 @@ class RiskDaemon:
         skipped = len(rows) - len(selected)
         self.metrics.add("scores_skipped_total", skipped)
         sent = 0
+        self.outbox.keep_explanations({r.explanation_hash: scored.explanations[r.explanation_hash]
+                                       for r in selected if r.explanation_hash in scored.explanations})
         for chunk in batches(selected, self.settings.batch_size):
             batch = self.outbox.add(self.poster.sender, self._next_nonce(), version, now,
                                     now + self.settings.validity, chunk)
             self._send(batch, head.gas_limit)
             sent += 1
         self._update_pending()
-        log.info("cycle: %d rows, %d to post in %d batches, %d skipped", len(rows), len(selected), sent, skipped)
-        return {"rows": len(rows), "selected": len(selected), "batches": sent, "skipped": skipped}
+        log.info("cycle: %d rows, %d to post in %d batches, %d skipped, %d unscorable", len(features), len(selected),
+                 sent, skipped, len(scored.unscorable))
+        return {"rows": len(features), "selected": len(selected), "batches": sent, "skipped": skipped,
+                "unscorable": len(scored.unscorable)}
+
+    def _drift_gate(self, features) -> None:
+        """Refuse the cycle when the scorer measures drift over its model card's threshold."""
+        measure = getattr(self.scorer, "drift", None)
+        if measure is None:
+            return
+        figures = measure(features)
+        self.metrics.drift = figures
+        if figures["measured"]:
+            self.metrics.set("drift_psi_max", figures["max_psi"])
+        if figures["over"]:
+            self.metrics.add("drift_refusals_total")
+            worst = sorted(figures["over"], key=lambda name: -figures["psi"][name])
+            shown = ", ".join(f"{name} {figures['psi'][name]:.3f}" for name in worst[:5])
+            raise DriftRefused(f"drift gate: PSI over the model card's threshold {figures['threshold']} for {shown}; "
+                               f"nothing posted (review the data or revalidate the model)")
+
+    def _report_unscorable(self, unscorable: list[Unscorable]) -> None:
+        self.metrics.set_unscorable(unscorable)
+        for row in unscorable[:UNSCORABLE_LOGGED]:
+            log.warning("unscorable: subject %s, feature %s, reason %s: not posted", row.subject, row.feature, row.reason)
+        if len(unscorable) > UNSCORABLE_LOGGED:
+            log.warning("unscorable: %d more rows not posted (see /health)", len(unscorable) - UNSCORABLE_LOGGED)
 
     def _last_posted(self, subjects: list[str]):
         """The last posted score per subject; subjects the outbox does not know are read from the chain

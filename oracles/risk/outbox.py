@@ -7,7 +7,9 @@ States of a batch:
     failed     reverted, or refused before sending; its scores will be re-evaluated next cycle
     dropped    its nonce was used by another transaction and its scores are not on chain
 
-`posted` holds the last confirmed score per subject, which the post/skip policy compares against.
+`posted` holds the last confirmed score per subject, which the post/skip policy compares against;
+`explanations` the explanation documents (by SHA-256) of the scores the daemon selected to post, so
+every `explanationHash` on chain can be resolved to the document it hashes.
 SQLite with WAL and synchronous=FULL: a committed state survives a crash of the process or machine.
 """
 
@@ -50,6 +52,10 @@ CREATE TABLE IF NOT EXISTS items (
     PRIMARY KEY (batch_id, position)
 );
 CREATE INDEX IF NOT EXISTS items_subject ON items(subject);
+CREATE TABLE IF NOT EXISTS explanations (
+    hash TEXT PRIMARY KEY,
+    document TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS posted (
     subject TEXT PRIMARY KEY,
     score_bps INTEGER NOT NULL,
@@ -125,6 +131,17 @@ class Outbox:
                 [(batch_id, i, r.subject, r.score_bps, r.input_hash, r.explanation_hash) for i, r in enumerate(items)],
             )
         return self.get(batch_id)
+
+    @_guarded
+    def keep_explanations(self, documents: dict[str, str]) -> None:
+        """Store explanation documents by hash (before the batches that reference them are recorded)."""
+        with self._transaction():
+            self._db.executemany("INSERT OR IGNORE INTO explanations VALUES (?, ?)", list(documents.items()))
+
+    @_guarded
+    def explanation(self, explanation_hash: str) -> str | None:
+        row = self._db.execute("SELECT document FROM explanations WHERE hash = ?", (explanation_hash.lower(),)).fetchone()
+        return None if row is None else row[0]
 
     @_guarded
     def mark_sent(self, batch_id: int, tx_hash: str) -> None:

@@ -7,14 +7,22 @@ with the columns of `SCORE_COLUMNS`:
     subject           the row's subject address (copied from the subject column)
     score_bps         integer 0..10000, probability of the adverse outcome in basis points
     input_hash        0x + 64 hex: hash of the canonical feature row the model scored
-    explanation_hash  0x + 64 hex: hash of the reason codes
+    explanation_hash  0x + 64 hex: hash of the reason codes (or of the explanation document)
+
+and optionally
+    status            `ok`, or `<reason>:<feature>` for a row the model cannot judge: such a row is
+                      never posted (its score_bps and hashes may be empty), the daemon reports it
+    explanation       the explanation document whose SHA-256 is explanation_hash; checked, and kept
+                      in the outbox
 
 A scorer may carry a `model_hash` attribute (0x + 64 hex, the model file's SHA-256): the daemon then
-finds the model version in ModelRegistry (`versionOf`) without being told.
+finds the model version in ModelRegistry (`versionOf`) without being told; and a `drift(features)`
+method returning `models.drift.stability` figures: the daemon's drift gate.
 
 `lightgbm_scorer(model_dir)` adapts `models.score` (the LightGBM pipeline): it loads the model with
-`models.score.load_model`, scores with `models.score.score_table`, takes `score_bps` and `input_hash`
-as they come, and hashes the reason codes with `explanation_hash`.
+`models.score.load_model`, scores with `models.score.score_table` (domain checks on), takes `status`,
+`score_bps` and `input_hash` as they come, and writes each row's explanation document
+(`oracles.risk.explanation`: reason codes and the batch's drift figures).
 """
 
 from __future__ import annotations
@@ -29,8 +37,10 @@ from eth_utils import is_address, to_checksum_address
 
 from greenfi.errors import GreenfiError
 from models.reasons import explanation_hash  # noqa: F401 (the encoding lives with the reason codes)
+from oracles.risk.explanation import document_hash, drift_section, explanation_document
 
 SCORE_COLUMNS = ("subject", "score_bps", "input_hash", "explanation_hash")
+OK = "ok"
 EXPLANATION_ENCODING = "greenfi-reasons-json-v1"
 _HASH = re.compile(r"^0x[0-9a-fA-F]{64}$")
 
@@ -76,26 +86,63 @@ def read_features(path: Path, subject_column: str) -> pd.DataFrame:
     return table
 
 
+@dataclass(frozen=True)
+class Unscorable:
+    """A row the model refused to judge: the daemon reports it and posts nothing for it."""
+
+    subject: str
+    feature: str
+    reason: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"subject": self.subject, "feature": self.feature, "reason": self.reason}
+
+
+@dataclass(frozen=True)
+class ScoredBatch:
+    rows: list[ScoredRow]  # the scorable rows, in input order
+    unscorable: list[Unscorable]
+    explanations: dict[str, str]  # explanation_hash -> document, for scorers that write documents
+
+
 def check_scores(scored: pd.DataFrame, expected_rows: int) -> list[ScoredRow]:
-    """A scorer's output as typed rows; ScoringError names the column or row that breaks the contract."""
+    """The scorable rows of a scorer's output (see `checked_scores`)."""
+    return checked_scores(scored, expected_rows).rows
+
+
+def checked_scores(scored: pd.DataFrame, expected_rows: int) -> ScoredBatch:
+    """A scorer's output as typed rows, unscorable rows apart; ScoringError names the column or row
+    that breaks the contract."""
     missing = [c for c in SCORE_COLUMNS if c not in scored.columns]
     if missing:
         raise ScoringError(f"scorer output lacks column {missing[0]!r}")
     if len(scored) != expected_rows:
         raise ScoringError(f"scorer returned {len(scored)} rows for {expected_rows} feature rows")
-    rows = []
+    statuses = scored["status"].tolist() if "status" in scored.columns else [OK] * len(scored)
+    documents = scored["explanation"].tolist() if "explanation" in scored.columns else [None] * len(scored)
+    rows, unscorable, explanations = [], [], {}
     for position, (subject, score, input_hash, explanation_hash) in enumerate(
         zip(*(scored[c].tolist() for c in SCORE_COLUMNS))
     ):
         if not isinstance(subject, str) or not is_address(subject):
             raise ScoringError(f"scorer row {position}: subject {subject!r} is not an address")
+        status = statuses[position]
+        if status != OK:
+            reason, _, feature = str(status).partition(":")
+            unscorable.append(Unscorable(to_checksum_address(subject), feature, reason))
+            continue
         if isinstance(score, bool) or not float(score).is_integer() or not 0 <= int(score) <= 10_000:
             raise ScoringError(f"scorer row {position}: score_bps {score!r} is not an integer in 0..10000")
         for name, value in (("input_hash", input_hash), ("explanation_hash", explanation_hash)):
             if not isinstance(value, str) or not _HASH.match(value):
                 raise ScoringError(f"scorer row {position}: {name} {value!r} is not 0x + 64 hex digits")
+        document = documents[position]
+        if document is not None:
+            if document_hash(document) != explanation_hash.lower():
+                raise ScoringError(f"scorer row {position}: explanation_hash is not the SHA-256 of its explanation")
+            explanations[explanation_hash.lower()] = document
         rows.append(ScoredRow(to_checksum_address(subject), int(score), input_hash.lower(), explanation_hash.lower()))
-    return rows
+    return ScoredBatch(rows, unscorable, explanations)
 
 
 def lightgbm_scorer(model_dir: Path, subject_column: str = "subject", top_k: int = 3) -> Scorer:
@@ -103,6 +150,7 @@ def lightgbm_scorer(model_dir: Path, subject_column: str = "subject", top_k: int
     until a LightGBM model is actually used)."""
     try:
         from models.artifacts import sha256_file
+        from models.drift import stability
         from models.errors import ModelError
         from models.score import load_model, score_table
         from models.train import MODEL_FILE
@@ -114,19 +162,31 @@ def lightgbm_scorer(model_dir: Path, subject_column: str = "subject", top_k: int
     except (ModelError, OSError) as exc:
         raise ScoringError(f"cannot load the model in {model_dir}: {' '.join(str(exc).split())}") from None
 
+    def drift(features: pd.DataFrame) -> dict:
+        try:
+            return stability(model.card["drift"], model.schema.parse(features))
+        except ModelError as exc:
+            raise ScoringError(f"cannot measure drift: {' '.join(str(exc).split())}") from None
+
     def score(features: pd.DataFrame) -> pd.DataFrame:
         try:
-            scored = score_table(model, features.drop(columns=[subject_column]), top_k=top_k)
-        except ModelError as exc:  # e.g. a feature column missing or a category never seen: one line, not a traceback
+            scored = score_table(model, features, top_k=top_k, id_column=subject_column)
+        except ModelError as exc:  # e.g. a feature column missing: one line, not a traceback
             raise ScoringError(f"cannot score the features: {' '.join(str(exc).split())}") from None
+        section = drift_section(drift(features))
         ranks = sorted({int(c.split("_")[1]) for c in scored.columns if c.startswith("reason_")})
         reasons = zip(*([zip(scored[f"reason_{r}_feature"], scored[f"reason_{r}_contribution"]) for r in ranks]))
+        documents = [explanation_document(list(row), section) if status == OK else None
+                     for status, row in zip(scored["status"], reasons)]
         return pd.DataFrame({
             "subject": features[subject_column].to_numpy(),
-            "score_bps": scored["score_bps"].to_numpy(),
+            "status": scored["status"].to_numpy(),
+            "score_bps": scored["score_bps"].to_numpy(dtype=object, na_value=None),
             "input_hash": scored["input_hash"].to_numpy(),
-            "explanation_hash": [explanation_hash(list(row)) for row in reasons],
+            "explanation_hash": [None if d is None else document_hash(d) for d in documents],
+            "explanation": documents,
         })
 
+    score.drift = drift
     score.model_hash = "0x" + sha256_file(Path(model_dir) / MODEL_FILE).removeprefix("0x")
     return score

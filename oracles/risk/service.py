@@ -19,7 +19,12 @@ _METRICS = [
     ("consecutive_failures", "gauge", "Failed cycles since the last successful one."),
     ("last_block", "gauge", "Latest block number seen."),
     ("last_cycle_timestamp_seconds", "gauge", "Unix time of the last successful cycle."),
+    ("scores_unscorable", "gauge", "Rows of the last scored cycle the model refused to judge (not posted)."),
+    ("scores_unscorable_total", "counter", "Unscorable rows over all cycles."),
+    ("drift_psi_max", "gauge", "Largest per-feature PSI of the last measured cycle against the training sample."),
+    ("drift_refusals_total", "counter", "Cycles refused by the drift gate."),
 ]
+HEALTH_UNSCORABLE = 100  # unscorable rows listed on /health; the count covers all
 PREFIX = "greenfi_risk_"
 
 
@@ -31,6 +36,14 @@ class Metrics:
         self._values = {name: 0 for name, _, _ in _METRICS}
         self.state = "starting"  # starting, ok, degraded, stopped
         self.last_error: str | None = None
+        self.unscorable: list[dict[str, str]] = []  # subject, feature, reason of the last cycle
+        self.drift: dict | None = None  # the last drift figures (models.drift.stability)
+
+    def set_unscorable(self, rows) -> None:
+        with self._lock:
+            self.unscorable = [row.as_dict() for row in rows]
+            self._values["scores_unscorable"] = len(rows)
+            self._values["scores_unscorable_total"] += len(rows)
 
     def add(self, name: str, amount: int = 1) -> None:
         with self._lock:
@@ -56,9 +69,12 @@ class Metrics:
         return "\n".join(lines) + "\n"
 
     def health(self) -> tuple[int, dict]:
+        with self._lock:
+            unscorable, drift = list(self.unscorable), self.drift
         body = {"status": self.state, "consecutive_failures": int(self.get("consecutive_failures")),
                 "last_block": int(self.get("last_block")), "pending": int(self.get("scores_pending")),
-                "last_error": self.last_error, "time": int(time.time())}
+                "last_error": self.last_error, "time": int(time.time()),
+                "unscorable_count": len(unscorable), "unscorable": unscorable[:HEALTH_UNSCORABLE], "drift": drift}
         return (200 if self.state in ("ok", "starting") else 503), body
 
 

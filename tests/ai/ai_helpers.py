@@ -4,6 +4,7 @@ DAY = 24 * 3600
 MAX_AGE = 30 * DAY
 ZERO32 = b"\x00" * 32
 NO_REASON = ZERO32
+REPORT = "0x" + "4e70" * 16  # a validation report's hash: ModelRegistry refuses approvals without one
 
 # Status and HashField of IModelRegistry
 NONE, REGISTERED, APPROVED, SUSPENDED, RETIRED = range(5)
@@ -46,6 +47,19 @@ def make_scorer(model_dir=None, subject_column="subject"):
 
     score.model_hash = MODEL_HASH
     return score
+
+
+def posted_events(w3, oracle, start_block):
+    """ScorePosted logs since `start_block`: (subject -> count, number of distinct transactions)."""
+    from collections import Counter
+
+    from web3 import Web3
+
+    topic = Web3.keccak(text="ScorePosted(address,uint256,address,uint16,bytes32,bytes32,uint64,uint64)")
+    logs = w3.eth.get_logs({"fromBlock": start_block, "toBlock": "latest", "address": oracle.address,
+                            "topics": [topic]})
+    subjects = Counter(Web3.to_checksum_address(log["topics"][1][-20:]) for log in logs)
+    return subjects, len({log["transactionHash"] for log in logs})
 
 
 def subject_address(i):

@@ -4,7 +4,7 @@ import pytest
 from brownie import ModelRegistry, RiskOracle, accounts
 from helpers import kyc_expiry
 
-from ai_helpers import MAX_AGE, NO_REASON, spec
+from ai_helpers import MAX_AGE, REPORT, spec
 
 from greenfi.domain.participants import Kind, jurisdiction
 
@@ -55,7 +55,7 @@ def risk_oracle(ai_registry, model_registry, admin, model_operator, second_opera
 def version(model_registry, model_operator, auditor):
     """Version 1, registered and approved."""
     model_registry.registerModel(spec(1), "ipfs://card-1", {"from": model_operator})
-    model_registry.approve(1, NO_REASON, {"from": auditor})
+    model_registry.approve(1, REPORT, {"from": auditor})
     return 1
 
 
@@ -80,3 +80,31 @@ def daemon_settings(tmp_path):
         return RiskSettings(**values)
 
     return make
+
+
+@pytest.fixture
+def start_block(daemon_w3):
+    return daemon_w3.eth.block_number + 1
+
+
+@pytest.fixture
+def make_daemon(daemon_w3, daemon_settings, risk_oracle, model_operator, version):
+    """A fresh daemon (as after a process restart) over the same outbox file."""
+    from ai_helpers import make_scorer
+
+    from greenfi.chain.signers import UnlockedSigner
+    from oracles.risk.daemon import RiskDaemon
+    from oracles.risk.poster import Poster
+
+    made = []
+
+    def make(scorer=None, **overrides):
+        overrides.setdefault("model_version", version)
+        poster = Poster(daemon_w3, UnlockedSigner(model_operator.address), risk_oracle.address)
+        daemon = RiskDaemon(daemon_settings(**overrides), poster, scorer or make_scorer(), sleep=lambda s: None)
+        made.append(daemon)
+        return daemon
+
+    yield make
+    for daemon in made:
+        daemon.close()

@@ -2,7 +2,7 @@
 SHA-256, the daemon finds its version by the scorer's model hash and posts risk_bps with the ESG input hash."""
 
 import pandas as pd
-from ai_helpers import NO_REASON, h32, spec
+from ai_helpers import REPORT, h32, spec
 from brownie import accounts
 
 from greenfi.chain.signers import UnlockedSigner
@@ -21,7 +21,7 @@ def test_esg_scores_post_under_the_methodology_version(model_registry, risk_orac
     hashes = [methodology.version] + [h32(0xE5C0 + field) for field in range(4)]
     model_registry.registerModel(spec(hashes=hashes), "ipfs://esg-methodology-v1", {"from": model_operator})
     version = int(model_registry.versionOf(methodology.version))
-    model_registry.approve(version, NO_REASON, {"from": auditor})
+    model_registry.approve(version, REPORT, {"from": auditor})
 
     subjects = [accounts[15].address, accounts[16].address, accounts[17].address]
     figures = [(5e9, 2000, 900), (1e8, 10, 0), (0, 0, 0)]
@@ -36,7 +36,7 @@ def test_esg_scores_post_under_the_methodology_version(model_registry, risk_orac
     daemon = RiskDaemon(settings, Poster(daemon_w3, UnlockedSigner(model_operator.address), risk_oracle.address),
                         scorer, sleep=lambda s: None)
     try:
-        assert daemon.run_once() == {"rows": 3, "selected": 3, "batches": 1, "skipped": 0}
+        assert daemon.run_once() == {"rows": 3, "selected": 3, "batches": 1, "skipped": 0, "unscorable": 0}
     finally:
         daemon.close()
 

@@ -2,7 +2,7 @@
 a plain-Python model of the ledger's rules (approval, monotonic timestamps, expiry, staleness)."""
 
 import brownie
-from ai_helpers import APPROVED, DAY, MAX_AGE, NO_REASON, REGISTERED, RETIRED, SUSPENDED, h32, spec
+from ai_helpers import APPROVED, DAY, MAX_AGE, NO_REASON, REGISTERED, REPORT, RETIRED, SUSPENDED, h32, spec
 from brownie import chain
 from eth_utils import to_checksum_address
 from helpers import custom_error, run_stateful
@@ -64,14 +64,15 @@ class LedgerMachine(RuleBasedStateMachine):
     def review(self, version, action):
         call = getattr(self.model_registry, action)
         current, target = self.status.get(version), ACTIONS[action]
+        reason = REPORT if action == "approve" else NO_REASON
         if current is None:
             with brownie.reverts(custom_error("UnknownModelVersion", version)):
-                call(version, NO_REASON, {"from": self.reviewer})
+                call(version, reason, {"from": self.reviewer})
         elif current not in ALLOWED[target]:
             with brownie.reverts(custom_error("InvalidStatusTransition", version, current, target)):
-                call(version, NO_REASON, {"from": self.reviewer})
+                call(version, reason, {"from": self.reviewer})
         else:
-            call(version, NO_REASON, {"from": self.reviewer})
+            call(version, reason, {"from": self.reviewer})
             self.status[version] = target
 
     @rule(**POST)

@@ -3,7 +3,7 @@
 import brownie
 import pytest
 from ai_helpers import (APPROVED, CARD, FEATURE_SCHEMA, METRICS, MODEL, NO_REASON, NONE, PARAMETERS, REGISTERED,
-                        RETIRED, SUSPENDED, TRAINING_DATA, ZERO32, h32, spec)
+                        REPORT, RETIRED, SUSPENDED, TRAINING_DATA, ZERO32, h32, spec)
 from helpers import custom_error, event
 
 from greenfi.domain.participants import Reason
@@ -157,6 +157,22 @@ def test_only_auditors_and_the_regulator_review(model_registry, model_operator, 
         with brownie.reverts(custom_error("NotModelReviewer", account)):
             getattr(model_registry, action)(1, REASON, {"from": account})
     assert model_registry.statusOf(1) == REGISTERED
+
+
+def test_approval_without_a_validation_report_is_refused(model_registry, model_operator, auditor, regulator):
+    model_registry.registerModel(spec(1), "", {"from": model_operator})
+    for reviewer in (auditor, regulator):
+        with brownie.reverts(custom_error("MissingValidationReport", 1)):
+            model_registry.approve(1, ZERO32, {"from": reviewer})
+    assert model_registry.statusOf(1) == REGISTERED
+    # reinstating a suspended version is an approval too: it needs a report as well
+    model_registry.approve(1, REASON, {"from": auditor})
+    model_registry.suspend(1, NO_REASON, {"from": auditor})
+    with brownie.reverts(custom_error("MissingValidationReport", 1)):
+        model_registry.approve(1, ZERO32, {"from": auditor})
+    assert model_registry.statusOf(1) == SUSPENDED
+    tx = model_registry.approve(1, REPORT, {"from": regulator})
+    assert event(tx, "ModelStatusChanged")["reasonHash"] == REPORT
 
 
 def test_unregistered_frozen_or_paused_reviewers_are_refused(model_registry, ai_registry, model_operator,

@@ -5,59 +5,25 @@ import json
 import threading
 import urllib.error
 import urllib.request
-from collections import Counter
 
 import pytest
-from ai_helpers import DAY, MODEL_HASH, NO_REASON, make_scorer, spec, subject_address, write_features
+from ai_helpers import (DAY, MODEL_HASH, NO_REASON, REPORT, make_scorer, posted_events, spec, subject_address,
+                        write_features)
 from brownie import chain
-from web3 import Web3
 
 from greenfi.errors import ConfigError
-from greenfi.chain.signers import UnlockedSigner
-from oracles.risk.daemon import CircuitOpen, RiskDaemon
-from oracles.risk.poster import Poster
+from oracles.risk.daemon import CircuitOpen
 from oracles.risk.service import MetricsServer
 
 N = 1000
 SCORES = [(i * 37) % 10_001 for i in range(N)]
-SCORE_POSTED = Web3.keccak(text="ScorePosted(address,uint256,address,uint16,bytes32,bytes32,uint64,uint64)")
-
-
-@pytest.fixture
-def start_block(daemon_w3):
-    return daemon_w3.eth.block_number + 1
-
-
-@pytest.fixture
-def make_daemon(daemon_w3, daemon_settings, risk_oracle, model_operator, version):
-    """A fresh daemon (as after a process restart) over the same outbox file."""
-    made = []
-
-    def make(scorer=None, **overrides):
-        overrides.setdefault("model_version", version)
-        poster = Poster(daemon_w3, UnlockedSigner(model_operator.address), risk_oracle.address)
-        daemon = RiskDaemon(daemon_settings(**overrides), poster, scorer or make_scorer(), sleep=lambda s: None)
-        made.append(daemon)
-        return daemon
-
-    yield make
-    for daemon in made:
-        daemon.close()
-
-
-def posted_events(w3, oracle, start_block):
-    """ScorePosted logs since `start_block`: (subject -> count, number of distinct transactions)."""
-    logs = w3.eth.get_logs({"fromBlock": start_block, "toBlock": "latest", "address": oracle.address,
-                            "topics": [SCORE_POSTED]})
-    subjects = Counter(Web3.to_checksum_address(log["topics"][1][-20:]) for log in logs)
-    return subjects, len({log["transactionHash"] for log in logs})
 
 
 def test_1000_scores_post_in_4_transactions(make_daemon, daemon_settings, daemon_w3, risk_oracle, start_block):
     write_features(daemon_settings().features, SCORES)
     daemon = make_daemon()
     result = daemon.run_once()
-    assert result == {"rows": N, "selected": N, "batches": 4, "skipped": 0}
+    assert result == {"rows": N, "selected": N, "batches": 4, "skipped": 0, "unscorable": 0}
     subjects, transactions = posted_events(daemon_w3, risk_oracle, start_block)
     assert transactions == 4 and len(subjects) == N and set(subjects.values()) == {1}
     for i in (0, 255, 256, N - 1):
@@ -72,7 +38,7 @@ def test_a_rerun_posts_nothing_then_only_what_changed(make_daemon, daemon_settin
     make_daemon(threshold_bps=100).run_once()
     block = daemon_w3.eth.block_number
     again = make_daemon(threshold_bps=100).run_once()
-    assert again == {"rows": N, "selected": 0, "batches": 0, "skipped": N}
+    assert again == {"rows": N, "selected": 0, "batches": 0, "skipped": N, "unscorable": 0}
     assert daemon_w3.eth.block_number == block  # not a single transaction
     changed = list(SCORES)
     for i in range(10):
@@ -225,7 +191,7 @@ def test_the_model_version_is_found_by_hash_and_must_be_approved(make_daemon, da
     model_registry.registerModel(spec(hashes=hashes), "", {"from": model_operator})
     with pytest.raises(ConfigError, match="model version 2 is not approved"):
         make_daemon(model_version=None).run_once()
-    model_registry.approve(2, NO_REASON, {"from": auditor})
+    model_registry.approve(2, REPORT, {"from": auditor})
     daemon = make_daemon(model_version=None)
     daemon.run_once()
     assert daemon.model_version == 2
@@ -280,7 +246,7 @@ def test_register_model_then_approve_then_the_daemon_finds_it(monkeypatch, tmp_p
     assert "already version 2" in CliRunner().invoke(cli, args).output
     stored = model_registry.modelVersion(2)
     assert str(stored[2]) == spec.feature_schema_hash and tuple(stored[7]) == spec.metrics_bps
-    model_registry.approve(2, NO_REASON, {"from": auditor})
+    model_registry.approve(2, REPORT, {"from": auditor})
 
     scorer = make_scorer()
     scorer.model_hash = spec.model_hash

@@ -2,7 +2,7 @@
 
 import brownie
 import pytest
-from ai_helpers import DAY, MAX_AGE, NO_REASON, h32, spec
+from ai_helpers import DAY, MAX_AGE, NO_REASON, REPORT, h32, spec
 from brownie import RiskOracle, chain
 from eth_utils import to_checksum_address
 from helpers import custom_error, event
@@ -222,7 +222,7 @@ def test_latest_score_refuses_scores_of_a_model_no_longer_approved(risk_oracle, 
         risk_oracle.latestScore(SUBJECTS[0])
     assert int(risk_oracle.scoreOf(SUBJECTS[0])[0]) == 1000  # the record itself stays auditable
     if status_call == "suspend":
-        model_registry.approve(version, NO_REASON, {"from": auditor})
+        model_registry.approve(version, REPORT, {"from": auditor})
         assert int(risk_oracle.latestScore(SUBJECTS[0])[0]) == 1000
 
 

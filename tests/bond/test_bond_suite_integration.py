@@ -25,7 +25,7 @@ def suite(bond_registry, settlement_token, projects, admin, regulator, oracle_op
     models = ModelRegistry.deploy(bond_registry, admin, {"from": admin})
     models.grantRole(models.MODEL_OPERATOR_ROLE(), oracle_operator, {"from": admin})
     models.registerModel((*(h32(16 + f) for f in range(5)), METRICS), "ipfs://card-1", {"from": oracle_operator})
-    models.approve(1, b"\0" * 32, {"from": auditor})
+    models.approve(1, b"\x4e" * 32, {"from": auditor})  # a validation report hash
     oracle = RiskOracle.deploy(bond_registry, models, admin, MAX_AGE, {"from": admin})
     oracle.grantRole(oracle.OPERATOR_ROLE(), oracle_operator, {"from": admin})
     impl = GreenBond.deploy(bond_registry, settlement_token, projects, reports, oracle, {"from": admin})

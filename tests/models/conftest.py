@@ -11,7 +11,7 @@ import pytest
 from models import german_credit
 from models.anomaly import AnomalyModel
 from models.artifacts import read_json
-from models.datasets import GERMAN_CREDIT_CSV, PV_CSV
+from models.datasets import GERMAN_CREDIT_CSV, GERMAN_CREDIT_DECLARATIONS, PV_CSV
 from models.pv import read_power_series
 from models.train import train
 
@@ -36,6 +36,19 @@ def german_costed_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     train(
         GERMAN_CREDIT_CSV, german_credit.TARGET, out, positive=german_credit.POSITIVE,
         cost_fp=german_credit.COST_FALSE_POSITIVE, cost_fn=german_credit.COST_FALSE_NEGATIVE,
+    )
+    return out
+
+
+@pytest.fixture(scope="session")
+def german_declared_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """What `greenfi model example` trains: the codebook's costs and the shipped feature declarations
+    (hard bounds; duration, amount and instalment rate monotone increasing)."""
+    out = tmp_path_factory.mktemp("german-declared") / "model"
+    train(
+        GERMAN_CREDIT_CSV, german_credit.TARGET, out, positive=german_credit.POSITIVE,
+        cost_fp=german_credit.COST_FALSE_POSITIVE, cost_fn=german_credit.COST_FALSE_NEGATIVE,
+        declarations=GERMAN_CREDIT_DECLARATIONS,
     )
     return out
 

@@ -29,16 +29,16 @@ def test_train_prints_the_metrics_it_writes(tmp_path):
     assert card["training"]["folds"] == 4 and card["calibration"] == "isotonic"
 
 
-def test_example_trains_german_credit_with_the_codebook_costs(german_costed_dir, tmp_path):
+def test_example_trains_german_credit_with_the_codebook_costs_and_declarations(german_declared_dir, tmp_path):
     printed = run("example", "--out", tmp_path / "model")
-    assert printed == read_json(german_costed_dir / "metrics.json")
-    assert (tmp_path / "model" / "model.txt").read_bytes() == (german_costed_dir / "model.txt").read_bytes()
+    assert printed == read_json(german_declared_dir / "metrics.json")
+    assert (tmp_path / "model" / "model.txt").read_bytes() == (german_declared_dir / "model.txt").read_bytes()
 
 
 def test_score_writes_the_scored_csv(german_model_dir, tmp_path):
     out = tmp_path / "scored.csv"
     printed = run("score", "--model", german_model_dir, "--data", GERMAN_CREDIT_CSV, "--out", out, "--top-k", 2)
-    assert printed == {"rows": 1000, "out": str(out)}
+    assert printed == {"rows": 1000, "scored": 1000, "unscorable": 0, "statuses": {}, "out": str(out)}
     assert "reason_2_feature" in pd.read_csv(out, nrows=1).columns
 
 

@@ -31,7 +31,7 @@ def scored(scoring_model, german_table):
 
 def test_output_columns(scored):
     reasons = [f"reason_{i}_{part}" for i in range(1, TOP_K + 1) for part in ("feature", "contribution")]
-    assert list(scored.columns) == ["probability", "score_bps", "decision", *reasons, "input_hash"]
+    assert list(scored.columns) == ["status", "probability", "score_bps", "decision", *reasons, "input_hash"]
 
 
 def test_scores_are_basis_points_of_the_probability(scored):
@@ -75,16 +75,17 @@ def test_reason_codes_are_the_largest_contributions_in_order(scoring_model, scor
 
 def test_without_reason_codes_the_scores_are_unchanged(scoring_model, scored, german_table):
     plain = score_table(scoring_model, german_table, top_k=0)
-    assert list(plain.columns) == ["probability", "score_bps", "decision", "input_hash"]
+    assert list(plain.columns) == ["status", "probability", "score_bps", "decision", "input_hash"]
     assert np.allclose(plain["probability"], scored["probability"])
 
 
-def test_unseen_category_scores_as_missing(scoring_model, german_table):
+def test_unseen_category_is_refused_by_default(scoring_model, german_table):
     rows = german_table.iloc[[0, 0]].reset_index(drop=True)
     rows.loc[0, "purpose"] = "A47"  # in the codebook, absent from the data
-    rows.loc[1, "purpose"] = None
+    rows.loc[1, "purpose"] = None  # missing is not refused: LightGBM learned what to do with it
     result = score_table(scoring_model, rows)
-    assert result["probability"].iloc[0] == result["probability"].iloc[1]
+    assert result["status"].tolist() == ["unseen_category:purpose", "ok"]
+    assert np.isnan(result["probability"].iloc[0]) and result["score_bps"].isna().tolist() == [True, False]
     assert result["input_hash"].iloc[0] != result["input_hash"].iloc[1]  # the hash keeps the raw value
 
 
@@ -109,7 +110,7 @@ def test_score_writes_nothing_on_error(german_model_dir, german_table, tmp_path)
 def test_score_file_round_trip(german_model_dir, german_table, tmp_path, scored):
     data, out = tmp_path / "in.csv", tmp_path / "scored.csv"
     german_table.to_csv(data, index=False)
-    assert score(german_model_dir, data, out) == len(german_table)
+    assert score(german_model_dir, data, out)["scored"] == len(german_table)
     written = pd.read_csv(out)
     assert written["input_hash"].tolist() == scored["input_hash"].tolist()
     assert np.allclose(written["probability"], scored["probability"])

@@ -115,7 +115,7 @@ def drill(tmp_path_factory):
         transact(w3, UnlockedSigner(admin), oracle.functions.grantRole(oracle.functions.OPERATOR_ROLE().call(), operator))
         hashes = [(0x7000 + i).to_bytes(32, "big") for i in range(5)]
         transact(w3, UnlockedSigner(operator), models.functions.registerModel((*hashes, (7900, 4500, 1700, 7600)), ""))
-        transact(w3, UnlockedSigner(auditor), models.functions.approve(1, b"\0" * 32))
+        transact(w3, UnlockedSigner(auditor), models.functions.approve(1, b"\x4e" * 32))
         yield Drill(node, oracle, operator)
     finally:
         if node._running:
