@@ -304,7 +304,10 @@ async function loadBonds(chain) {
       try { totals = await chain.contract("MRVReports", reportsAddress).verifiedTotals(projectId); } catch { /* not an MRVReports */ }
       const allocated = milestones.filter((m) => m.projectId === projectId && !m.reallocated).reduce((s, m) => s + m.amount, 0n);
       const released = milestones.filter((m) => m.projectId === projectId && m.released).reduce((s, m) => s + m.amount, 0n);
-      impact.push({ projectId, generationWh: totals[0], reductionGrams: totals[1], allocated, released });
+      // The series' own impact: only output verified after it financed the project, shared with co-financiers.
+      let attributed = [0n, 0n];
+      try { attributed = await chain.contract("ImpactAttribution", await bond.attribution()).attributed(address, projectId); } catch { /* no attribution */ }
+      impact.push({ projectId, generationWh: totals[0], reductionGrams: totals[1], allocated, released, attributed });
     }
     bonds.push({ address, name, symbol, terms, status: Number(status), ledger, milestones, events, impact, risk, steps, supply });
   }
@@ -325,13 +328,11 @@ async function renderBonds(chain, bonds) {
     const coupons = b.events.filter((e) => e.event === "CouponFunded");
     const kpis = b.events.filter((e) => e.event === "KpiObserved");
     const milestoneRows = b.milestones.map((m) => [right(m.id), `project ${m.projectId}`, right(money(m.amount)),
-      Number(m.thresholdWh) ? `verified generation ≥ ${mwh(m.thresholdWh)}` : "verifier attestation",
-      m.released ? badge("released") : m.reallocated ? badge("reallocated", "warn") : badge("allocated", "info")]);
-    const impactRows = b.impact.map((p) => {
-      const ratio = p.allocated > 0n ? Number(p.released) / Number(p.allocated) : 0;
-      return [`project ${p.projectId}`, right(money(p.released)), right(mwh(p.generationWh)), right(tonnes(p.reductionGrams)),
-        right(`${mwh(Number(p.generationWh) * ratio)} / ${tonnes(Number(p.reductionGrams) * ratio)}`)];
-    });
+      Number(m.thresholdWh) ? `generation attributed since allocation ≥ ${mwh(m.thresholdWh)}` : "verifier attestation",
+      m.released ? badge("released") : m.reallocated ? badge("reallocated", "warn") : m.expired ? badge("expired", "warn")
+        : badge("allocated", "info")]);
+    const impactRows = b.impact.map((p) => [`project ${p.projectId}`, right(money(p.released)), right(mwh(p.generationWh)),
+      right(tonnes(p.reductionGrams)), right(`${mwh(p.attributed[0])} / ${tonnes(p.attributed[1])}`)]);
     const couponRows = coupons.map((e) => [right(e.args.period), pct(e.args.rateBps), right(money(e.args.couponPerBond)), right(money(e.args.amount))]);
     cards.push(h("article", { class: "bond", "data-testid": "bond", "data-address": b.address },
       h("h4", {}, `${b.name} `, h("span", { class: "mono muted" }, `${ascii(t.isin)} · ${b.symbol}`), " ",
@@ -356,7 +357,7 @@ async function renderBonds(chain, bonds) {
       h("h3", {}, "Use of proceeds (milestones)"),
       table(["#", "Project", "Amount ", "Released on", "Status"], milestoneRows, { testid: "bond-milestones", empty: "nothing allocated yet" }),
       h("h3", {}, "Verified impact"),
-      table(["Project", "Released ", "Verified generation ", "Verified reduction ", "Financed by this bond "], impactRows,
+      table(["Project", "Released ", "Verified generation ", "Verified reduction ", "Attributed to this bond "], impactRows,
         { testid: "bond-impact", empty: "no financed projects yet" }),
       coupons.length ? [h("h3", {}, "Coupons"), table(["Period #", "Rate", "Per bond ", "Funded "], couponRows)] : null));
   }

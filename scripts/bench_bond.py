@@ -1,14 +1,15 @@
 """Gas benchmark of GreenBond: `brownie run scripts/bench_bond.py --network NAME`.
 
 Deploys the shared layer, a real ProjectRegistry with one active project, mocks of the monitoring
-reports and risk oracle, the GreenBond implementation and its factory; creates a series, then
-subscribes, settles, allocates and releases a milestone, funds a coupon, transfers between two holders
-(both sides' coupons are settled in the transfer), claims a coupon and redeems at maturity. Prints one
+reports and risk oracle, the ImpactAttribution, the GreenBond implementation and its factory; creates a
+series, then subscribes, settles, allocates and releases a milestone, funds a coupon, moves past its record
+date and transfers between two holders (both sides' record-date entitlements are credited in the transfer),
+claims a coupon and redeems at maturity. Prints one
 JSON line per operation with its gas, the issue's anchor figure and OK/OVER its target. Every account
 touched already holds settlement tokens and bonds, as on a live network after the first trades.
 """
 
-from brownie import (GreenBond, GreenBondFactory, MockMonitoringReportsForBonds, MockRiskOracle,
+from brownie import (GreenBond, GreenBondFactory, ImpactAttribution, MockMonitoringReportsForBonds, MockRiskOracle,
                      ParticipantRegistry, ProjectRegistry, SettlementToken, accounts, chain)
 
 from greenfi.bench import gas_line
@@ -46,8 +47,10 @@ def main():
     projects.activate(pid, b32("decision"), {"from": regulator})
     reports = MockMonitoringReportsForBonds.deploy({"from": admin})
     risk = MockRiskOracle.deploy({"from": admin})
-    impl = GreenBond.deploy(registry, token, projects, reports, risk, {"from": admin})
+    attribution = ImpactAttribution.deploy(reports, admin, 1_000 * UNIT, {"from": admin})
+    impl = GreenBond.deploy(registry, token, projects, attribution, risk, {"from": admin})
     factory = GreenBondFactory.deploy(registry, impl, {"from": admin})
+    attribution.grantRole(attribution.REGISTRAR_ROLE(), factory, {"from": admin})
 
     start = chain[-1].timestamp
     issue = start + 10 * DAY
@@ -67,15 +70,17 @@ def main():
     chain.mine()
     bond.settle({"from": issuer})
 
-    bond.allocate(pid, 100_000 * UNIT, 0, {"from": issuer})
+    bond.allocate(pid, 100_000 * UNIT, 0, issue + YEAR, {"from": issuer})
     bond.attestMilestone(0, b32("commissioned"), {"from": verifier})
     tx = bond.releaseMilestone(0, {"from": verifier})
     lines.append(gas_line(TARGETS, "bond.release", tx.gas_used))
     bond.withdrawProceeds({"from": developer})  # the developer already holds tokens (minted above)
 
     bond.fundCoupon(1, {"from": issuer})
+    chain.sleep(bond.recordDate(1) - chain[-1].timestamp + 1)
+    chain.mine()
     bond.claimCoupons({"from": holder2})  # holder2 has claimed before: a warm accrual slot
-    tx = bond.transfer(holder2, 10, {"from": holder1})  # settles both holders' coupons, then moves the bonds
+    tx = bond.transfer(holder2, 10, {"from": holder1})  # credits holder1's record-date coupon, then moves the bonds
     lines.append(gas_line(TARGETS, "bond.transfer", tx.gas_used))
     tx = bond.claimCoupons({"from": holder1})
     lines.append(gas_line(TARGETS, "bond.claim_coupon", tx.gas_used))

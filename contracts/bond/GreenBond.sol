@@ -9,19 +9,24 @@ import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {IParticipantRegistry} from "../interfaces/IParticipantRegistry.sol";
 import {IProjectRegistry} from "../interfaces/IProjectRegistry.sol";
 import {IMonitoringReports} from "../interfaces/IMonitoringReports.sol";
+import {IImpactAttribution} from "../interfaces/IImpactAttribution.sol";
 import {IRiskOracle} from "../interfaces/IRiskOracle.sol";
 import {IGreenBond} from "../interfaces/IGreenBond.sol";
 import {ComplianceGuard} from "../compliance/ComplianceGuard.sol";
+import {ExactTransfers} from "../utils/ExactTransfers.sol";
+import {CouponRecords} from "./CouponRecords.sol";
 
 /// @title GreenBond
 /// @notice One green bond series. Deployed once as an implementation (the suite's shared contracts
 /// are its immutables) and cloned per series by GreenBondFactory (EIP-1167), so a series costs a
 /// clone, not a 20 kB deployment.
 /// @dev Coupons: every bond earns the same exact amount per period (couponPerBond, integer base
-/// units), so the issuer deposits couponPerBond × totalSupply and a cumulative per-bond accumulator
-/// settles each holder on every balance change. No fraction is ever rounded: Σ claims = deposits.
+/// units), so the issuer deposits couponPerBond × totalSupply. A holder is owed, for each funded period,
+/// its balance at that period's record date × couponPerBond (CouponRecords keeps those balances lazily,
+/// on balance changes only). No fraction is ever rounded: Σ claims = deposits.
 contract GreenBond is IGreenBond, ERC20, ReentrancyGuard, ComplianceGuard {
     using SafeERC20 for IERC20;
+    using CouponRecords for CouponRecords.Holder;
 
     /// @notice At most this many distinct projects per series (bounds the KPI and impact loops).
     uint256 public constant MAX_PROJECTS = 8;
@@ -29,27 +34,26 @@ contract GreenBond is IGreenBond, ERC20, ReentrancyGuard, ComplianceGuard {
     uint256 public constant MAX_PERIODS = 120;
     /// @notice After the issue date the issuer has this long to settle before anyone may abandon the issue.
     uint64 public constant SETTLEMENT_GRACE = 7 days;
+    /// @notice A period's record date is this long before its payment date.
+    uint64 public constant RECORD_LAG = 1 days;
     uint256 private constant _YEAR = 365 days;
 
     IERC20 public immutable settlementToken;
     IProjectRegistry public immutable projectRegistry;
-    IMonitoringReports public immutable monitoringReports;
+    /// @notice Where the series claims its projects' output and reads what is attributed to it.
+    IImpactAttribution public immutable attribution;
     IRiskOracle public immutable riskOracle;
 
     // ---------------------------------------------------------------- storage
 
-    /// @dev The hot slot read on every transfer.
+    /// @dev The hot slot read on every transfer: status and the coupon schedule the record dates follow.
     struct State {
         Status status;
         bool called;
         uint32 nextPeriod; // the next period to fund (1-based)
-        uint128 cumCouponPerBond; // Σ couponPerBond of every funded period
-    }
-
-    /// @dev One slot per holder: coupons settled but not claimed, and the accumulator they were settled at.
-    struct Accrual {
-        uint128 owed;
-        uint128 checkpoint;
+        uint64 issueDate;
+        uint32 periodLength; // seconds: 365 days / couponFrequency
+        uint8 periods;
     }
 
     State private _state;
@@ -62,7 +66,9 @@ contract GreenBond is IGreenBond, ERC20, ReentrancyGuard, ComplianceGuard {
     string private _name;
     string private _symbol;
 
-    mapping(address holder => Accrual) private _accruals;
+    mapping(address holder => CouponRecords.Holder) private _holders;
+    /// @dev Σ couponPerBond of periods 1..p, written when period p is funded.
+    mapping(uint256 period => uint256) private _cumCoupon;
     mapping(uint256 period => bool) private _defaulted;
     mapping(uint256 observationIndex => KpiObservation) private _observations;
     mapping(uint256 observationIndex => uint16) private _stepsThrough;
@@ -78,7 +84,6 @@ contract GreenBond is IGreenBond, ERC20, ReentrancyGuard, ComplianceGuard {
         uint128 released;
     }
 
-    mapping(uint256 projectId => Book) private _books;
     mapping(address developer => uint256) private _withdrawable;
 
     uint256 private _subscribed;
@@ -90,6 +95,7 @@ contract GreenBond is IGreenBond, ERC20, ReentrancyGuard, ComplianceGuard {
     uint256 private _principalDeposited;
     uint256 private _redeemed;
     uint256 private _redemptionPrice;
+    uint256 private _netted;
 
     // ---------------------------------------------------------------- construction
 
@@ -97,12 +103,12 @@ contract GreenBond is IGreenBond, ERC20, ReentrancyGuard, ComplianceGuard {
         IParticipantRegistry registry_,
         IERC20 settlementToken_,
         IProjectRegistry projectRegistry_,
-        IMonitoringReports monitoringReports_,
+        IImpactAttribution attribution_,
         IRiskOracle riskOracle_
     ) ERC20("", "") ComplianceGuard(registry_) {
         settlementToken = settlementToken_;
         projectRegistry = projectRegistry_;
-        monitoringReports = monitoringReports_;
+        attribution = attribution_;
         riskOracle = riskOracle_;
         _initialized = true; // the implementation itself is never a series
     }
@@ -116,7 +122,9 @@ contract GreenBond is IGreenBond, ERC20, ReentrancyGuard, ComplianceGuard {
         _issuer = issuer_;
         _name = name_;
         _symbol = symbol_;
-        _state.nextPeriod = 1;
+        uint32 length = uint32(_YEAR / t.couponFrequency);
+        // periods ≤ MAX_PERIODS = 120 (checked in _validate): fits uint8
+        _state = State(Status.Subscription, false, 1, t.issueDate, length, uint8((t.maturityDate - t.issueDate) / length));
         emit BondInitialized(t.isin, issuer_, t);
     }
 
@@ -138,7 +146,8 @@ contract GreenBond is IGreenBond, ERC20, ReentrancyGuard, ComplianceGuard {
             revert InvalidTerms("couponRate");
         }
         if (t.riskLimitBps > 10_000) revert InvalidTerms("riskLimitBps");
-        if (t.callDate != 0 && (t.callDate <= t.issueDate || t.callDate >= t.maturityDate || t.callPrice == 0)) {
+        // A call at or above par, so the unreleased proceeds netted at a call never exceed what is due.
+        if (t.callDate != 0 && (t.callDate <= t.issueDate || t.callDate >= t.maturityDate || t.callPrice < t.denomination)) {
             revert InvalidTerms("call");
         }
     }
@@ -189,11 +198,11 @@ contract GreenBond is IGreenBond, ERC20, ReentrancyGuard, ComplianceGuard {
         _subscribed += paid;
         _mint(msg.sender, bonds);
         emit Subscribed(msg.sender, bonds, paid);
-        settlementToken.safeTransferFrom(msg.sender, address(this), paid);
+        ExactTransfers.pullExact(settlementToken, msg.sender, paid);
     }
 
     /// @inheritdoc IGreenBond
-    function settle() external nonReentrant {
+    function settle() external nonReentrant whenNetworkActive {
         _onlyIssuer();
         _requireStatus(Status.Subscription);
         if (block.timestamp < _terms.issueDate) revert IssueDateNotReached(_terms.issueDate);
@@ -230,6 +239,7 @@ contract GreenBond is IGreenBond, ERC20, ReentrancyGuard, ComplianceGuard {
         _requireStatus(Status.Failed);
         uint256 bonds = balanceOf(msg.sender);
         if (bonds == 0) revert NothingToRefund(msg.sender);
+        _requireCanHold(msg.sender);
         uint256 amount = bonds * _terms.denomination;
         _refunded += amount;
         _burn(msg.sender, bonds);
@@ -240,11 +250,16 @@ contract GreenBond is IGreenBond, ERC20, ReentrancyGuard, ComplianceGuard {
     // ---------------------------------------------------------------- use of proceeds
 
     /// @inheritdoc IGreenBond
-    function allocate(uint256 projectId, uint256 amount, uint256 thresholdWh) external returns (uint256 milestoneId) {
+    function allocate(uint256 projectId, uint256 amount, uint256 thresholdWh, uint64 deadline)
+        external
+        returns (uint256 milestoneId)
+    {
         _onlyIssuer();
         _requireStatus(Status.Issued);
         if (amount == 0) revert ZeroAmount();
         if (!projectRegistry.isActive(projectId)) revert ProjectNotActive(projectId);
+        uint64 maturity = _terms.maturityDate;
+        if (deadline <= block.timestamp || deadline > maturity) revert InvalidDeadline(deadline, maturity);
         uint256 free = unallocated();
         if (amount > free) revert ExceedsUnallocated(amount, free);
         if (!_isFinanced(projectId)) {
@@ -253,9 +268,12 @@ contract GreenBond is IGreenBond, ERC20, ReentrancyGuard, ComplianceGuard {
         }
         // amount ≤ unallocated ≤ subscribed < 2^128 (see Book): the casts cannot truncate.
         _proceeds.allocated += uint128(amount);
-        _books[projectId].allocated += uint128(amount);
+        // The series counts only output verified from here on (ImpactAttribution, a suite contract).
+        attribution.claim(projectId, amount);
+        uint256 baselineWh;
+        if (thresholdWh != 0) (baselineWh,) = attribution.attributed(address(this), projectId);
         milestoneId = _milestones.length;
-        _milestones.push(Milestone(projectId, amount, thresholdWh, false, false, false));
+        _milestones.push(Milestone(projectId, amount, thresholdWh, false, false, false, deadline, false, baselineWh));
         emit ProceedsAllocated(milestoneId, projectId, amount, thresholdWh);
     }
 
@@ -270,21 +288,22 @@ contract GreenBond is IGreenBond, ERC20, ReentrancyGuard, ComplianceGuard {
 
     /// @inheritdoc IGreenBond
     function releaseMilestone(uint256 milestoneId) external whenNetworkActive {
+        _requireStatus(Status.Issued);
         Milestone storage m = _openMilestone(milestoneId);
+        if (block.timestamp >= m.deadline) revert DeadlinePassed(milestoneId, m.deadline);
         uint256 projectId = m.projectId;
         bool met;
         if (m.thresholdWh == 0) {
             met = m.attested;
         } else {
-            (uint256 generationWh,) = monitoringReports.verifiedTotals(projectId);
-            met = generationWh >= m.thresholdWh;
+            (uint256 attributedWh,) = attribution.attributed(address(this), projectId);
+            met = attributedWh - m.baselineWh >= m.thresholdWh; // attributed output never decreases
         }
         if (!met) revert MilestoneConditionNotMet(milestoneId);
         uint256 amount = m.amount;
         address developer = projectRegistry.developerOf(projectId);
         m.released = true;
         _proceeds.released += uint128(amount); // amount < 2^128: see Book
-        _books[projectId].released += uint128(amount);
         _withdrawable[developer] += amount;
         emit ProceedsReleased(milestoneId, projectId, developer, amount);
     }
@@ -292,14 +311,31 @@ contract GreenBond is IGreenBond, ERC20, ReentrancyGuard, ComplianceGuard {
     /// @inheritdoc IGreenBond
     function reallocate(uint256 milestoneId, bytes32 reasonHash) external {
         _onlyIssuer();
+        _requireStatus(Status.Issued);
         Milestone storage m = _openMilestone(milestoneId);
         uint256 projectId = m.projectId;
         if (projectRegistry.isActive(projectId)) revert ProjectStillActive(projectId);
-        uint256 amount = m.amount;
         m.reallocated = true;
-        _proceeds.allocated -= uint128(amount); // amount < 2^128: see Book
-        _books[projectId].allocated -= uint128(amount);
+        uint256 amount = _unallocate(projectId, m.amount);
         emit ProceedsReallocated(milestoneId, projectId, amount, reasonHash);
+    }
+
+    /// @inheritdoc IGreenBond
+    function expireMilestone(uint256 milestoneId) external {
+        _requireStatus(Status.Issued);
+        Milestone storage m = _openMilestone(milestoneId);
+        if (block.timestamp < m.deadline) revert DeadlineNotReached(milestoneId, m.deadline);
+        uint256 projectId = m.projectId;
+        m.expired = true;
+        uint256 amount = _unallocate(projectId, m.amount);
+        emit MilestoneExpired(milestoneId, projectId, amount);
+    }
+
+    /// @dev An open milestone's amount goes back to the unallocated pool and the series' claim shrinks by it.
+    function _unallocate(uint256 projectId, uint256 amount) private returns (uint256) {
+        _proceeds.allocated -= uint128(amount); // amount < 2^128: see Book
+        attribution.release(projectId, amount);
+        return amount;
     }
 
     /// @inheritdoc IGreenBond
@@ -325,22 +361,26 @@ contract GreenBond is IGreenBond, ERC20, ReentrancyGuard, ComplianceGuard {
         if (_terms.kpiTargetGramsPerPeriod != 0 && period > 1 && _observations[period - 1].outcome == KpiOutcome.None) {
             revert KpiNotObserved(period - 1);
         }
+        _requireCanHold(msg.sender);
         uint256 perBond = couponPerBond(period);
+        // The supply cannot change while Issued: it is the supply at the record date, whenever this runs.
         uint256 amount = perBond * totalSupply();
         _state.nextPeriod = uint32(period + 1);
-        _state.cumCouponPerBond += uint128(perBond);
+        _cumCoupon[period] = _cumCoupon[period - 1] + perBond;
         _couponsDeposited += amount;
         emit CouponFunded(period, couponRate(period), perBond, amount);
-        settlementToken.safeTransferFrom(msg.sender, address(this), amount);
+        ExactTransfers.pullExact(settlementToken, msg.sender, amount);
     }
 
     /// @inheritdoc IGreenBond
     function claimCoupons() external nonReentrant returns (uint256 amount) {
-        _settleAccrual(msg.sender, balanceOf(msg.sender), _state.cumCouponPerBond);
-        amount = _accruals[msg.sender].owed;
+        CouponRecords.Holder storage h = _holders[msg.sender];
+        State memory s = _state;
+        if (_paysCoupons(s.status)) h.settle(balanceOf(msg.sender), _recordEpoch(s), s.nextPeriod - 1, _cumCoupon);
+        amount = h.owed;
         if (amount == 0) revert NothingToClaim(msg.sender);
         _requireCanHold(msg.sender);
-        _accruals[msg.sender].owed = 0;
+        h.owed = 0;
         _couponsClaimed += amount;
         emit CouponClaimed(msg.sender, amount);
         settlementToken.safeTransfer(msg.sender, amount);
@@ -348,8 +388,7 @@ contract GreenBond is IGreenBond, ERC20, ReentrancyGuard, ComplianceGuard {
 
     /// @inheritdoc IGreenBond
     function declareDefault(uint256 period) external {
-        Status s = _state.status;
-        if (s != Status.Issued) revert WrongStatus(Status.Issued, s);
+        _requireStatus(Status.Issued);
         if (period == 0 || period > periodCount()) revert UnknownPeriod(period);
         uint64 due = paymentDate(period);
         if (block.timestamp < due) revert PaymentDateNotReached(period, due);
@@ -380,13 +419,13 @@ contract GreenBond is IGreenBond, ERC20, ReentrancyGuard, ComplianceGuard {
         emit KpiObserved(index, outcome, kpi, target, steps);
     }
 
-    /// @dev Σ verified reductions of the financed projects; Missing when there is none or a read
-    /// fails, Stale when nothing new was verified since the previous observation.
+    /// @dev Σ reductions attributed to the series over its financed projects (never their lifetime totals);
+    /// Missing when there is none or a read fails, Stale when nothing new since the previous observation.
     function _measureKpi(uint256 index) private view returns (KpiOutcome, uint256 kpi) {
         uint256 n = _projects.length;
         if (n == 0) return (KpiOutcome.Missing, 0);
         for (uint256 i; i < n; ++i) {
-            try monitoringReports.verifiedTotals(_projects[i]) returns (uint256, uint256 reductionGrams) {
+            try attribution.attributed(address(this), _projects[i]) returns (uint256, uint256 reductionGrams) {
                 kpi += reductionGrams;
             } catch {
                 return (KpiOutcome.Missing, 0);
@@ -423,14 +462,33 @@ contract GreenBond is IGreenBond, ERC20, ReentrancyGuard, ComplianceGuard {
         _openRedemption(t.callPrice, true);
     }
 
+    /// @dev Every base unit of the proceeds not released to a developer (unallocated, reallocated, expired, or
+    /// still waiting on a milestone) is netted against the principal: the issuer deposits only the rest.
+    /// price ≥ denomination (call price at or above par) and the supply is the one subscribed, so
+    /// price × supply ≥ subscribed ≥ netted.
     function _openRedemption(uint256 price, bool called) private {
-        uint256 amount = price * totalSupply();
+        _requireCanHold(msg.sender);
+        uint256 netted = _subscribed - _proceeds.released;
+        uint256 amount = price * totalSupply() - netted;
+        _netted = netted;
         _redemptionPrice = price;
         _principalDeposited += amount;
         _state.status = Status.Redeemable;
         _state.called = called;
+        _releaseClaims();
+        emit ProceedsNetted(netted);
         emit PrincipalDeposited(price, amount, called);
-        settlementToken.safeTransferFrom(msg.sender, address(this), amount);
+        if (amount != 0) ExactTransfers.pullExact(settlementToken, msg.sender, amount);
+    }
+
+    /// @dev The financing ends with the series: its claims stop sharing newly verified output (≤ MAX_PROJECTS).
+    function _releaseClaims() private {
+        uint256 n = _projects.length;
+        for (uint256 i; i < n; ++i) {
+            uint256 projectId = _projects[i];
+            uint256 claimed = attribution.claimOf(address(this), projectId);
+            if (claimed != 0) attribution.release(projectId, claimed);
+        }
     }
 
     /// @inheritdoc IGreenBond
@@ -449,27 +507,34 @@ contract GreenBond is IGreenBond, ERC20, ReentrancyGuard, ComplianceGuard {
 
     // ---------------------------------------------------------------- transfers
 
-    /// @dev Settles both sides' coupons at the current accumulator, then moves the bonds.
-    /// Holder-to-holder transfers only once issued, and only between parties the registry lets transact.
+    /// @dev Records both sides' coupon entitlements at the record dates passed since their last change, then
+    /// moves the bonds. Holder-to-holder transfers only once issued, between parties the registry lets transact.
     function _update(address from, address to, uint256 value) internal override {
         State memory s = _state;
         if (from != address(0) && to != address(0)) {
             if (s.status != Status.Issued && s.status != Status.Redeemable) revert TransfersLocked();
             _requireCanTransact(from, to);
         }
-        uint128 cum = s.cumCouponPerBond;
-        if (cum != 0) {
-            if (from != address(0)) _settleAccrual(from, balanceOf(from), cum);
-            if (to != address(0)) _settleAccrual(to, balanceOf(to), cum);
+        if (_paysCoupons(s.status)) {
+            uint256 epoch = _recordEpoch(s);
+            uint256 funded = s.nextPeriod - 1;
+            if (from != address(0)) _holders[from].record(balanceOf(from), epoch, funded, _cumCoupon);
+            if (to != address(0)) _holders[to].record(balanceOf(to), epoch, funded, _cumCoupon);
         }
         super._update(from, to, value);
     }
 
-    function _settleAccrual(address holder, uint256 balance, uint128 cum) private {
-        Accrual memory a = _accruals[holder];
-        if (a.checkpoint == cum) return;
-        // balance ≤ issueSize < 2^64 and cum ≤ 2^128, and Σ owed ≤ deposits ≤ token supply: fits uint128.
-        _accruals[holder] = Accrual(a.owed + uint128(balance * (cum - a.checkpoint)), cum);
+    function _paysCoupons(Status status_) private pure returns (bool) {
+        return status_ == Status.Issued || status_ == Status.Redeemable;
+    }
+
+    /// @dev How many record dates have begun: period p's record date is issueDate + p × length − RECORD_LAG.
+    function _recordEpoch(State memory s) private view returns (uint256) {
+        uint256 t = block.timestamp + RECORD_LAG;
+        uint256 first = uint256(s.issueDate) + s.periodLength;
+        if (t < first) return 0;
+        uint256 epoch = (t - s.issueDate) / s.periodLength;
+        return epoch < s.periods ? epoch : s.periods;
     }
 
     // ---------------------------------------------------------------- views
@@ -497,6 +562,16 @@ contract GreenBond is IGreenBond, ERC20, ReentrancyGuard, ComplianceGuard {
     /// @inheritdoc IGreenBond
     function paymentDate(uint256 period) public view returns (uint64) {
         return uint64(_terms.issueDate + period * (_YEAR / _terms.couponFrequency));
+    }
+
+    /// @inheritdoc IGreenBond
+    function recordDate(uint256 period) external view returns (uint64) {
+        return paymentDate(period) - RECORD_LAG;
+    }
+
+    /// @inheritdoc IGreenBond
+    function monitoringReports() external view returns (IMonitoringReports) {
+        return attribution.monitoringReports();
     }
 
     /// @inheritdoc IGreenBond
@@ -530,8 +605,10 @@ contract GreenBond is IGreenBond, ERC20, ReentrancyGuard, ComplianceGuard {
 
     /// @inheritdoc IGreenBond
     function claimableCoupons(address holder) external view returns (uint256) {
-        Accrual memory a = _accruals[holder];
-        return a.owed + balanceOf(holder) * (_state.cumCouponPerBond - a.checkpoint);
+        State memory s = _state;
+        CouponRecords.Holder storage h = _holders[holder];
+        if (!_paysCoupons(s.status)) return h.owed;
+        return h.claimable(balanceOf(holder), _recordEpoch(s), s.nextPeriod - 1, _cumCoupon);
     }
 
     /// @inheritdoc IGreenBond
@@ -552,7 +629,7 @@ contract GreenBond is IGreenBond, ERC20, ReentrancyGuard, ComplianceGuard {
 
     /// @inheritdoc IGreenBond
     function unallocated() public view returns (uint256) {
-        return _state.status == Status.Issued || _state.status == Status.Redeemable ? _subscribed - _proceeds.allocated : 0;
+        return _state.status == Status.Issued ? _subscribed - _proceeds.allocated : 0;
     }
 
     /// @inheritdoc IGreenBond
@@ -589,7 +666,7 @@ contract GreenBond is IGreenBond, ERC20, ReentrancyGuard, ComplianceGuard {
     function ledger() external view returns (Ledger memory) {
         return Ledger(
             _subscribed, _refunded, _proceeds.allocated, _proceeds.released, _withdrawn,
-            _couponsDeposited, _couponsClaimed, _principalDeposited, _redeemed
+            _couponsDeposited, _couponsClaimed, _principalDeposited, _redeemed, _netted
         );
     }
 
@@ -600,15 +677,11 @@ contract GreenBond is IGreenBond, ERC20, ReentrancyGuard, ComplianceGuard {
         if (supply == 0 || balance == 0) return (0, 0);
         uint256 n = _projects.length;
         for (uint256 i; i < n; ++i) {
-            uint256 projectId = _projects[i];
-            Book memory book = _books[projectId];
-            uint256 allocated = book.allocated;
-            if (allocated == 0) continue;
-            (uint256 wh, uint256 grams) = monitoringReports.verifiedTotals(projectId);
-            uint256 released = book.released;
-            generationWh += Math.mulDiv(Math.mulDiv(wh, released, allocated), balance, supply);
-            reductionGrams += Math.mulDiv(Math.mulDiv(grams, released, allocated), balance, supply);
+            (uint256 wh, uint256 grams) = attribution.attributed(address(this), _projects[i]);
+            generationWh += wh;
+            reductionGrams += grams;
         }
+        return (Math.mulDiv(generationWh, balance, supply), Math.mulDiv(reductionGrams, balance, supply));
     }
 
     // ---------------------------------------------------------------- internals
@@ -628,7 +701,7 @@ contract GreenBond is IGreenBond, ERC20, ReentrancyGuard, ComplianceGuard {
     function _openMilestone(uint256 milestoneId) private view returns (Milestone storage m) {
         if (milestoneId >= _milestones.length) revert UnknownMilestone(milestoneId);
         m = _milestones[milestoneId];
-        if (m.released || m.reallocated) revert MilestoneClosed(milestoneId);
+        if (m.released || m.reallocated || m.expired) revert MilestoneClosed(milestoneId);
     }
 
     function _onlyIssuer() private view {

@@ -1,11 +1,15 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
+import {IMonitoringReports} from "./IMonitoringReports.sol";
+import {IImpactAttribution} from "./IImpactAttribution.sol";
+
 /// @title IGreenBond
 /// @notice One green bond series (ERC-20, 0 decimals: one token = one bond of `denomination`
 /// settlement base units) with ERC-7092-style term views, a subscription window, a use-of-proceeds
-/// escrow released per milestone against verified impact, KPI-linked coupons claimed pull-based,
-/// and redemption at maturity or on an early call. See docs/bonds.md.
+/// escrow released per milestone against the impact attributed to the series (ImpactAttribution),
+/// KPI-linked coupons paid to the holders at each record date, and redemption at maturity or on an early
+/// call, where every unreleased base unit of the proceeds is netted against the principal. See docs/bonds.md.
 interface IGreenBond {
     enum Status {
         Subscription, // investors subscribe until the issue date
@@ -50,16 +54,19 @@ interface IGreenBond {
         uint256 kpiTargetGramsPerPeriod; // cumulative target at observation i: i × this; 0 = not KPI-linked
         uint16 riskLimitBps; // the issuer's risk score at settlement must be ≤ this
         uint64 callDate; // 0 = not callable
-        uint256 callPrice; // settlement base units per bond on a call
+        uint256 callPrice; // settlement base units per bond on a call, ≥ denomination
     }
 
     struct Milestone {
         uint256 projectId;
         uint256 amount;
-        uint256 thresholdWh; // 0: released on a verifier attestation; else on verified generation ≥ this
+        uint256 thresholdWh; // 0: released on a verifier attestation; else on generation attributed since allocation ≥ this
         bool attested;
         bool released;
         bool reallocated;
+        uint64 deadline; // release before this, else anyone may expire it
+        bool expired;
+        uint256 baselineWh; // generation attributed to the series on the project when the milestone was allocated
     }
 
     struct KpiObservation {
@@ -78,6 +85,7 @@ interface IGreenBond {
         uint256 couponsClaimed;
         uint256 principalDeposited;
         uint256 redeemed; // paid out on redemption
+        uint256 proceedsNetted; // unreleased proceeds applied to the principal when redemption opened
     }
 
     // ---------------------------------------------------------------- errors
@@ -119,6 +127,12 @@ interface IGreenBond {
     error CallWindowClosed(uint64 callDate, uint64 maturityDate);
     error RedemptionNotOpen(uint64 maturityDate);
     error InvalidDocument();
+    /// @notice Thrown when a milestone deadline is not in (now, maturityDate].
+    error InvalidDeadline(uint64 deadline, uint64 maturityDate);
+    /// @notice Thrown when a milestone is expired before its deadline.
+    error DeadlineNotReached(uint256 milestoneId, uint64 deadline);
+    /// @notice Thrown when a milestone is released at or after its deadline.
+    error DeadlinePassed(uint256 milestoneId, uint64 deadline);
 
     // ---------------------------------------------------------------- events
 
@@ -139,6 +153,10 @@ interface IGreenBond {
     event KpiObserved(uint256 indexed observationIndex, KpiOutcome outcome, uint256 kpiGrams, uint256 targetGrams, uint16 stepsAfter);
     event PrincipalDeposited(uint256 pricePerBond, uint256 amount, bool called);
     event Redeemed(address indexed holder, uint256 bonds, uint256 amount);
+    /// @notice Emitted when an open milestone past its deadline is expired: its amount is unallocated again.
+    event MilestoneExpired(uint256 indexed milestoneId, uint256 indexed projectId, uint256 amount);
+    /// @notice Emitted when redemption opens: `amount` of unreleased proceeds is netted against the principal.
+    event ProceedsNetted(uint256 amount);
 
     // ---------------------------------------------------------------- set-up
 
@@ -155,12 +173,12 @@ interface IGreenBond {
     /// @notice Pay `bonds` × denomination and receive `bonds` at once (transferable from the issue).
     /// @dev Caller: a KYC-eligible Kind.Investor who approved the settlement amount. Reverts
     /// WrongStatus, OutsideSubscriptionWindow, ZeroAmount, ExceedsIssueSize, ComplianceRefused,
-    /// NetworkPaused. Emits Subscribed.
+    /// NetworkPaused, ExactTransfersAmountMismatch (a token that does not deliver the amount). Emits Subscribed.
     function subscribe(uint256 bonds) external;
 
     /// @notice Close the subscription at the issue date: below the minimum raise the issue fails
     /// (refunds); otherwise the issuer's risk score is checked and recorded and the bonds are issued.
-    /// @dev Caller: the issuer. Reverts NotIssuer, WrongStatus, IssueDateNotReached,
+    /// @dev Caller: the issuer. Reverts NotIssuer, WrongStatus, IssueDateNotReached, NetworkPaused,
     /// RiskScoreUnavailable, RiskScoreAboveLimit. Emits BondIssued or IssueFailed.
     function settle() external;
 
@@ -169,32 +187,46 @@ interface IGreenBond {
     function abandon() external;
 
     /// @notice Burn all the caller's bonds of a failed issue and pay back what they paid.
-    /// @dev Caller: a subscriber. Reverts WrongStatus, NothingToRefund. Emits Refunded.
+    /// @dev Caller: a subscriber the registry lets hold assets. Reverts WrongStatus, NothingToRefund,
+    /// ComplianceRefused, NetworkPaused. Emits Refunded.
     function refund() external;
 
     // ---------------------------------------------------------------- use of proceeds
 
-    /// @notice Allocate `amount` of the unallocated proceeds to a milestone of active project `projectId`.
-    /// @param thresholdWh 0: released on a verifier attestation; otherwise released once the
-    /// project's verified generation (IMonitoringReports.verifiedTotals) reaches it.
-    /// @dev Caller: the issuer. Reverts NotIssuer, WrongStatus, ZeroAmount, ProjectNotActive,
-    /// TooManyProjects, ExceedsUnallocated. Emits ProceedsAllocated.
-    function allocate(uint256 projectId, uint256 amount, uint256 thresholdWh) external returns (uint256 milestoneId);
+    /// @notice Allocate `amount` of the unallocated proceeds to a milestone of active project `projectId`; the
+    /// series claims `amount` of the project's output in ImpactAttribution.
+    /// @param thresholdWh 0: released on a verifier attestation; otherwise released once the generation
+    /// attributed to the series on this project since this allocation reaches it.
+    /// @param deadline The milestone must be released before this time (≤ maturityDate), else it expires.
+    /// @dev Caller: the issuer. Reverts NotIssuer, WrongStatus, ZeroAmount, ProjectNotActive, InvalidDeadline,
+    /// TooManyProjects, ExceedsUnallocated, ImpactAttributionClaimBelowMinimum,
+    /// ImpactAttributionReportsUnavailable. Emits ProceedsAllocated.
+    function allocate(uint256 projectId, uint256 amount, uint256 thresholdWh, uint64 deadline)
+        external
+        returns (uint256 milestoneId);
 
     /// @notice Attest that an attestation milestone is met.
     /// @dev Caller: a Kind.Verifier participant. Reverts UnknownMilestone, MilestoneClosed,
     /// NotAnAttestationMilestone, ComplianceRefused, NetworkPaused. Emits MilestoneAttested.
     function attestMilestone(uint256 milestoneId, bytes32 evidenceHash) external;
 
-    /// @notice Release a milestone whose condition holds: its amount becomes withdrawable by the developer.
-    /// @dev Caller: anyone. Reverts UnknownMilestone, MilestoneClosed, MilestoneConditionNotMet,
-    /// NetworkPaused. Emits ProceedsReleased.
+    /// @notice Release a milestone whose condition holds, before its deadline: its amount becomes
+    /// withdrawable by the developer.
+    /// @dev Caller: anyone. Reverts WrongStatus, UnknownMilestone, MilestoneClosed, DeadlinePassed,
+    /// MilestoneConditionNotMet, ImpactAttributionReportsUnavailable, NetworkPaused. Emits ProceedsReleased.
     function releaseMilestone(uint256 milestoneId) external;
 
-    /// @notice Return the unreleased amount of a milestone whose project is no longer active to the unallocated pool.
-    /// @dev Caller: the issuer. Reverts NotIssuer, UnknownMilestone, MilestoneClosed,
+    /// @notice Return the unreleased amount of a milestone whose project is no longer active to the
+    /// unallocated pool, and release the series' claim on it.
+    /// @dev Caller: the issuer. Reverts NotIssuer, WrongStatus, UnknownMilestone, MilestoneClosed,
     /// ProjectStillActive. Emits ProceedsReallocated.
     function reallocate(uint256 milestoneId, bytes32 reasonHash) external;
+
+    /// @notice Expire an open milestone whose deadline has passed: its amount returns to the unallocated
+    /// pool (and so to the holders at redemption), and the series' claim on it is released.
+    /// @dev Caller: anyone. Reverts WrongStatus, UnknownMilestone, MilestoneClosed, DeadlineNotReached.
+    /// Emits MilestoneExpired.
+    function expireMilestone(uint256 milestoneId) external;
 
     /// @notice Withdraw the released proceeds credited to the caller.
     /// @dev Caller: a project developer with released proceeds. Reverts NothingToWithdraw,
@@ -203,12 +235,15 @@ interface IGreenBond {
 
     // ---------------------------------------------------------------- coupons
 
-    /// @notice Deposit period `period`'s coupon: couponPerBond(period) × totalSupply.
-    /// @dev Caller: the issuer. Reverts NotIssuer, WrongStatus, UnknownPeriod, PeriodOutOfOrder,
-    /// KpiNotObserved. Emits CouponFunded.
+    /// @notice Deposit period `period`'s coupon: couponPerBond(period) × totalSupply (the supply is fixed while
+    /// the series is Issued, so it is the supply at the record date). Paid to the holders at the record date.
+    /// @dev Caller: the issuer, whom the registry lets hold assets. Reverts NotIssuer, WrongStatus,
+    /// UnknownPeriod, PeriodOutOfOrder, KpiNotObserved, ComplianceRefused, NetworkPaused,
+    /// ExactTransfersAmountMismatch. Emits CouponFunded.
     function fundCoupon(uint256 period) external;
 
-    /// @notice Claim every coupon accrued to the caller's bonds.
+    /// @notice Claim the coupons of every funded period whose record date has passed, for the bonds the
+    /// caller held at each record date.
     /// @dev Caller: a holder (or former holder) with coupons accrued. Reverts NothingToClaim,
     /// ComplianceRefused, NetworkPaused. Emits CouponClaimed.
     function claimCoupons() external returns (uint256 amount);
@@ -218,21 +253,26 @@ interface IGreenBond {
     /// DefaultAlreadyDeclared, WrongStatus. Emits CouponDefaultDeclared.
     function declareDefault(uint256 period) external;
 
-    /// @notice Compare the KPI (verified reductions of the financed projects) with the target at
-    /// observation `observationIndex` (the payment date of that period); idempotent.
+    /// @notice Compare the KPI (the reductions attributed to the series, Σ over its financed projects) with
+    /// the target at observation `observationIndex` (the payment date of that period); idempotent.
     /// @dev Caller: anyone. Reverts KpiNotLinked, UnknownObservation, PaymentDateNotReached,
     /// ObservationOutOfOrder, WrongStatus. Emits KpiObserved (first call only).
     function observeKpi(uint256 observationIndex) external;
 
     // ---------------------------------------------------------------- redemption
 
-    /// @notice Deposit the principal (denomination × totalSupply) once every coupon is funded.
-    /// @dev Caller: the issuer. Reverts NotIssuer, WrongStatus, CouponsOutstanding. Emits PrincipalDeposited.
+    /// @notice Open redemption at par once every coupon is funded: the unreleased proceeds in escrow are netted
+    /// and the issuer deposits denomination × totalSupply − netted; the series' claims are released.
+    /// @dev Caller: the issuer, whom the registry lets hold assets. Reverts NotIssuer, WrongStatus,
+    /// CouponsOutstanding, ComplianceRefused, NetworkPaused, ExactTransfersAmountMismatch. Emits ProceedsNetted,
+    /// PrincipalDeposited.
     function depositPrincipal() external;
 
-    /// @notice Call the bonds early at the terms' call price (callPrice × totalSupply deposited).
-    /// @dev Caller: the issuer. Reverts NotIssuer, WrongStatus, NotCallable, CallWindowClosed,
-    /// CouponsOutstanding. Emits PrincipalDeposited.
+    /// @notice Call the bonds early at the terms' call price: the unreleased proceeds are netted and the issuer
+    /// deposits callPrice × totalSupply − netted; the series' claims are released.
+    /// @dev Caller: the issuer, whom the registry lets hold assets. Reverts NotIssuer, WrongStatus, NotCallable,
+    /// CallWindowClosed, CouponsOutstanding, ComplianceRefused, NetworkPaused, ExactTransfersAmountMismatch.
+    /// Emits ProceedsNetted, PrincipalDeposited.
     function callBonds() external;
 
     /// @notice Burn `bonds` of the caller's and receive their redemption price.
@@ -247,12 +287,20 @@ interface IGreenBond {
     function status() external view returns (Status);
     function periodCount() external view returns (uint256);
     function paymentDate(uint256 period) external view returns (uint64);
+    /// @notice The record date of `period`: paymentDate(period) − RECORD_LAG. Its coupon is paid to the
+    /// bonds held when the record date begins, whenever the issuer funds it.
+    function recordDate(uint256 period) external view returns (uint64);
+    /// @notice Where the series claims its projects' output and reads what is attributed to it.
+    function attribution() external view returns (IImpactAttribution);
+    /// @notice Where verified totals come from (the attribution's monitoring reports), for reports.
+    function monitoringReports() external view returns (IMonitoringReports);
     /// @notice The coupon rate of `period` (base + steps from failed observations before it).
     function couponRate(uint256 period) external view returns (uint16);
     /// @notice Exact coupon per bond of `period` in settlement base units (docs/bonds.md).
     function couponPerBond(uint256 period) external view returns (uint256);
     function nextPeriod() external view returns (uint256);
     function isDefaulted(uint256 period) external view returns (bool);
+    /// @notice Coupons the holder can claim now (funded periods whose record date has passed).
     function claimableCoupons(address holder) external view returns (uint256);
     function milestone(uint256 milestoneId) external view returns (Milestone memory);
     function milestoneCount() external view returns (uint256);
@@ -266,7 +314,7 @@ interface IGreenBond {
     function documentHash(uint256 documentId) external view returns (bytes32);
     /// @notice Money ledger in settlement base units: what came in and what went out, by kind.
     function ledger() external view returns (Ledger memory);
-    /// @notice The holder's pro-rata share of the impact financed so far (Wh, grams CO2e):
-    /// Σ over financed projects of verifiedTotals × released/allocated, × balance/totalSupply.
+    /// @notice The holder's pro-rata share of the impact financed so far (Wh, grams CO2e): Σ over financed
+    /// projects of the output attributed to the series (ImpactAttribution.attributed), × balance/totalSupply.
     function impactOf(address holder) external view returns (uint256 generationWh, uint256 reductionGrams);
 }

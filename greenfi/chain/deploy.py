@@ -69,6 +69,7 @@ class RoleGrant:
 CARBON_BUFFER_BPS = 1_000  # 10 % of each issued batch goes to the buffer pool
 CARBON_MARKET_FEE_BPS = 100  # 1 % of each fill to the treasury (the admin)
 RISK_SCORE_MAX_AGE = 30 * 24 * 3600  # seconds a risk score stays usable for consumers (RiskOracle.maxAge)
+MINIMUM_ATTRIBUTION_CLAIM = 1_000 * 10**6  # settlement base units: a smaller allocation buys no share of impact
 
 # The whole network, in deployment order: each contract only refers to those above it.
 SUITE: list[ContractSpec] = [
@@ -113,11 +114,13 @@ SUITE: list[ContractSpec] = [
         lambda c: [c.address("ParticipantRegistry"), c.address("SettlementToken"), c.address("RiskOracle"),
                    c.address("ProjectRegistry"), c.roles.admin, c.roles.regulator],
     ),
+    # Verified output attributed once between the instruments that finance a project (bonds, later loans).
+    ContractSpec("ImpactAttribution", lambda c: [c.address("MRVReports"), c.roles.admin, MINIMUM_ATTRIBUTION_CLAIM]),
     # Green bonds (issue 6): one GreenBond implementation wired to the suite, cloned per series by the factory.
     ContractSpec(
         "GreenBond",
         lambda c: [c.address("ParticipantRegistry"), c.address("SettlementToken"), c.address("ProjectRegistry"),
-                   c.address("MRVReports"), c.address("RiskOracle")],
+                   c.address("ImpactAttribution"), c.address("RiskOracle")],
     ),
     ContractSpec("GreenBondFactory", lambda c: [c.address("ParticipantRegistry"), c.address("GreenBond")]),
 ]
@@ -128,6 +131,8 @@ GRANTS: list[RoleGrant] = [
     RoleGrant("CarbonCredits", "MARKET_ROLE", lambda c: c.address("CarbonMarket")),
     # IMonitoringReports.consumeForIssuance is the issuance contract's alone.
     RoleGrant("MRVReports", "ISSUER_ROLE", lambda c: c.address("CarbonCredits")),
+    # The factory registers each series it creates as an instrument that may claim a project's output.
+    RoleGrant("ImpactAttribution", "REGISTRAR_ROLE", lambda c: c.address("GreenBondFactory")),
 ]
 
 

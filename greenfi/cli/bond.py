@@ -49,11 +49,18 @@ def open_session(network_name: str, sender: str | None, factory_address: str | N
 
 
 def resolve_bond(session: Session, bond: str):
-    """A series by its address or its ISIN-like id."""
+    """A series by its address or its ISIN-like id (series are keyed by issuer and ISIN: an id several issuers
+    use must be given as the series' address)."""
     if Web3.is_address(bond):
         address = bond
     else:
-        address = session.factory.functions.bondOf(parse_isin(bond)).call()
+        isin = parse_isin(bond)
+        count = session.factory.functions.isinCount(isin).call()
+        if count != 1:
+            found = [session.factory.functions.isinAt(isin, i).call() for i in range(min(count, 10))]
+            raise ConfigError(f"{bond} names {count} series{': ' + ', '.join(found) if found else ''}; "
+                              "give the series' address")
+        address = session.factory.functions.isinAt(isin, 0).call()
     return contracts.at(session.w3, "GreenBond", address)
 
 
@@ -116,7 +123,7 @@ def create(network_name, sender, factory_address, isin, name, symbol, denominati
                         coupon_bps=coupon_bps, frequency=frequency, day_count=day_count, kpi_step_bps=kpi_step_bps,
                         kpi_target_grams=int(kpi_target_t * 10**6), risk_limit_bps=risk_limit_bps)
     _send(session, session.factory.functions.createBond(terms, name, symbol))
-    click.echo(f"{isin}: {session.factory.functions.bondOf(terms[0]).call()}")
+    click.echo(f"{isin}: {session.factory.functions.bondOf(session.signer.address, terms[0]).call()}")
 
 
 @bond.command()

@@ -2,11 +2,12 @@
 
 The core enterprise creates a quarterly KPI-linked series through GreenBondFactory; both investors
 subscribe; at the issue date the issuer settles (GreenBond checks the issuer's RiskOracle score
-from step 4 against the terms' limit); part of the proceeds is allocated to the PV project with a
-release threshold equal to its verified generation (MRVReports.verifiedTotals, step 2), released
-and withdrawn by the developer; the first coupon is funded, the chain's clock moves to its payment
-date and the investors claim; the first KPI observation compares the project's verified reductions
-with the per-period target and, when missed, steps up the next coupon (the KPI step). The series'
+from step 4 against the terms' limit); part of the proceeds is allocated to the PV project (the series
+claims its output in ImpactAttribution from then on), attested by the verifier, released and withdrawn
+by the developer; the first coupon is funded, the chain's clock moves to its payment date and the
+investors claim; the first KPI observation compares the reductions attributed to the series (only
+those verified after the allocation: none in the demo, as step 2's report predates it, so the KPI is
+Missing) with the per-period target and steps up the next coupon (the KPI step). The series'
 impact report (`greenfi bond report`, greenfi.domain.bond_report) goes into the report folder's bond/.
 
 Runs only when the deployed suite has a GreenBondFactory; otherwise it logs that it was skipped.
@@ -94,17 +95,19 @@ def subscribe_and_settle(ctx: DemoContext, bond) -> None:
 
 def release_proceeds(ctx: DemoContext, bond) -> None:
     project_id = ctx.report["project_id"]
-    generation_wh, _ = ctx.c["MRVReports"].functions.verifiedTotals(project_id).call()
+    generation_wh = 0  # an attestation milestone: step 2's output predates the financing and is not the bond's
     amount = ctx.report["bond"]["raised"] * ALLOCATED_SHARE_BPS // 10_000
-    receipt = ctx.send(ISSUER, bond.functions.allocate(project_id, amount, generation_wh))
+    maturity = bond.functions.terms().call()[6]
+    receipt = ctx.send(ISSUER, bond.functions.allocate(project_id, amount, generation_wh, maturity))
     milestone = bond.events.ProceedsAllocated().process_receipt(receipt, errors=DISCARD)[0]["args"]["milestoneId"]
+    ctx.send("verifier", bond.functions.attestMilestone(milestone, Web3.keccak(text="commissioning visit (demo)")))
     ctx.send("pv_developer", bond.functions.releaseMilestone(milestone))
     receipt = ctx.send("pv_developer", bond.functions.withdrawProceeds())
     withdrawn = bond.events.ProceedsWithdrawn().process_receipt(receipt, errors=DISCARD)[0]["args"]["amount"]
     ctx.report["bond"].update(allocated=amount, released=amount, withdrawn=withdrawn, threshold_wh=generation_wh,
                               unallocated=bond.functions.unallocated().call())
-    ctx.log(f"    milestone {milestone}: {amount / TOKEN_UNIT:,.0f} tdCNY for project {project_id} once verified generation "
-            f"reaches {generation_wh / 1e6:,.3f} MWh: released and withdrawn by pv_developer "
+    ctx.log(f"    milestone {milestone}: {amount / TOKEN_UNIT:,.0f} tdCNY for project {project_id}, attested by the verifier: "
+            f"released and withdrawn by pv_developer "
             f"({ctx.report['bond']['unallocated'] / TOKEN_UNIT:,.0f} tdCNY stay unallocated in escrow)")
 
 

@@ -127,9 +127,9 @@ def summary_markdown(r: dict[str, Any]) -> str:
     elif r.get("bond"):
         b = r["bond"]
         out += _table(["figure", "tdCNY>"], ([name.replace("_", " "), _tcny(b[name])] for name in BOND_FIGURES if name in b))
-        out += [f"Series {b.get('isin', '?')} at `{b['address']}`: {b['bonds']} bonds. Proceeds released once the "
-                f"project's verified generation reached {b.get('threshold_wh', 0) / 1e6:,.3f} MWh. KPI observation 1: "
-                f"{b.get('kpi_grams', 0) / 1e6:,.3f} t verified vs {b.get('kpi_target_grams', 0) / 1e6:,.0f} t target → "
+        out += [f"Series {b.get('isin', '?')} at `{b['address']}`: {b['bonds']} bonds. Proceeds released on the verifier's "
+                f"attestation. KPI observation 1: "
+                f"{b.get('kpi_grams', 0) / 1e6:,.3f} t attributed (verified after the allocation) vs {b.get('kpi_target_grams', 0) / 1e6:,.0f} t target → "
                 f"{b.get('kpi_outcome', '-')}; coupon rate {b.get('coupon_rate_bps', 0) / 100:.2f} % → "
                 f"{b.get('next_coupon_rate_bps', 0) / 100:.2f} % for period 2."
                 + (f" The series' impact report: [{b['impact_report']}]({b['impact_report']})." if b.get("impact_report") else ""),

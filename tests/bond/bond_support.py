@@ -12,6 +12,7 @@ TONNE = 10**6  # grams
 ISSUER_SCORE = 300  # bps
 MODEL_VERSION = 2
 DENOMINATION = 1_000 * UNIT
+MINIMUM_CLAIM = 1_000 * UNIT  # ImpactAttribution's smallest claim in the tests, as deployed
 
 
 def b32(text):
@@ -30,8 +31,28 @@ def past(timestamp):
     chain.mine()
 
 
+def fund_every_coupon(bond, issuer, renew_kyc):
+    """Fund every period in order, observing each KPI at its payment date first (KYC renewed as time passes)."""
+    for p in range(1, int(bond.periodCount()) + 1):
+        if p > 1:
+            past(bond.paymentDate(p - 1))
+            renew_kyc()
+            bond.observeKpi(p - 1, {"from": issuer})
+        bond.fundCoupon(p, {"from": issuer})
+
+
+def reach_the_call_date(bond, issuer, renew_kyc):
+    """Fund coupons 1 and 2 (observing the KPI between them), then move past the call date with KYC renewed."""
+    bond.fundCoupon(1, {"from": issuer})
+    past(bond.paymentDate(1))
+    bond.observeKpi(1, {"from": issuer})
+    bond.fundCoupon(2, {"from": issuer})
+    past(bond.terms()[13])
+    renew_kyc()
+
+
 LEDGER_FIELDS = ("subscribed", "refunded", "allocatedNet", "released", "withdrawn", "couponsDeposited",
-                 "couponsClaimed", "principalDeposited", "redeemed")
+                 "couponsClaimed", "principalDeposited", "redeemed", "proceedsNetted")
 
 
 def ledger(bond):

@@ -1,9 +1,10 @@
 """Bond fixtures: a real ProjectRegistry with two active projects, mocked monitoring reports and risk
-oracle, the GreenBond implementation and factory, funded investors and issuer, and a series maker."""
+oracle, the ImpactAttribution, the GreenBond implementation and factory, funded investors and issuer, and a
+series maker."""
 
 import pytest
-from bond_support import ISSUER_SCORE, MODEL_VERSION, as_tuple, b32, default_terms, now
-from brownie import (GreenBond, GreenBondFactory, MockMonitoringReportsForBonds, MockRiskOracle,
+from bond_support import ISSUER_SCORE, MINIMUM_CLAIM, MODEL_VERSION, as_tuple, b32, default_terms, now
+from brownie import (GreenBond, GreenBondFactory, ImpactAttribution, MockMonitoringReportsForBonds, MockRiskOracle,
                      ProjectRegistry, accounts)
 from helpers import UNIT, kyc_expiry
 
@@ -64,9 +65,26 @@ def risk(admin, issuer):
 
 
 @pytest.fixture(scope="module")
-def factory(bond_registry, settlement_token, projects, reports, risk, admin, bank, issuer, investors):
-    impl = GreenBond.deploy(bond_registry, settlement_token, projects, reports, risk, {"from": admin})
-    f = GreenBondFactory.deploy(bond_registry, impl, {"from": admin})
+def attribution(reports, admin):
+    return ImpactAttribution.deploy(reports, admin, MINIMUM_CLAIM, {"from": admin})
+
+
+@pytest.fixture(scope="module")
+def factory_on(bond_registry, projects, attribution, risk, admin):
+    """factory_on(token) -> a GreenBondFactory whose series settle in `token`, registered with the attribution."""
+
+    def make(token):
+        impl = GreenBond.deploy(bond_registry, token, projects, attribution, risk, {"from": admin})
+        f = GreenBondFactory.deploy(bond_registry, impl, {"from": admin})
+        attribution.grantRole(attribution.REGISTRAR_ROLE(), f, {"from": admin})
+        return f
+
+    return make
+
+
+@pytest.fixture(scope="module")
+def factory(factory_on, settlement_token, bank, issuer, investors):
+    f = factory_on(settlement_token)
     for payer in (issuer, *investors):
         settlement_token.mint(payer, 100_000_000 * UNIT, {"from": bank})
     return f

@@ -4,7 +4,7 @@ verified impact, KPI-linked coupons, impact per holder, transfers, redemption; a
 import pytest
 from bond_support import (
     ACTUAL_365, DAY, DENOMINATION, FAILED, ISSUED, ISSUER_SCORE, LEDGER_FIELDS, MET, MISSED, MISSING, MODEL_VERSION,
-    REDEEMABLE, STALE, THIRTY_360, TONNE, YEAR, b32, ledger, past, reference_coupon
+    REDEEMABLE, STALE, THIRTY_360, TONNE, YEAR, b32, ledger, past, reach_the_call_date, reference_coupon
 )
 from helpers import UNIT, event
 
@@ -23,7 +23,8 @@ def issued(bond, issuer, investor, investor2, investor3):
 
 def test_factory_indexes_series_and_terms_are_readable(factory, bond, issuer):
     assert factory.bondCount() == 1 and factory.bondAt(0) == bond
-    assert factory.bondOf(b32("XS0000GREEN1")) == bond
+    assert factory.bondOf(issuer, b32("XS0000GREEN1")) == bond
+    assert factory.isinCount(b32("XS0000GREEN1")) == 1 and factory.isinAt(b32("XS0000GREEN1"), 0) == bond
     assert bond.issuer() == issuer and bond.decimals() == 0
     assert bond.name() == "Green Bond 2029" and bond.symbol() == "GB29"
     assert bond.periodCount() == 6
@@ -83,10 +84,10 @@ def test_an_unsettled_issue_can_be_abandoned_after_the_grace(bond, investor, out
 
 def test_proceeds_are_released_on_attestation_and_on_verified_output(issued, projects, reports, settlement_token,
                                                                     issuer, verifier, developer, outsider):
-    tx = issued.allocate(1, 200_000 * UNIT, 0, {"from": issuer})
+    tx = issued.allocate(1, 200_000 * UNIT, 0, issued.terms()[6], {"from": issuer})
     assert event(tx, "ProceedsAllocated") == {"milestoneId": 0, "projectId": 1, "amount": 200_000 * UNIT,
                                               "thresholdWh": 0}
-    issued.allocate(2, 150_000 * UNIT, 500 * MWH, {"from": issuer})
+    issued.allocate(2, 150_000 * UNIT, 500 * MWH, issued.terms()[6], {"from": issuer})
     assert issued.unallocated() == 250_000 * UNIT
     assert list(issued.financedProjects()) == [1, 2]
 
@@ -107,13 +108,13 @@ def test_proceeds_are_released_on_attestation_and_on_verified_output(issued, pro
 
 
 def test_a_failed_projects_allocation_is_reallocated(issued, projects, reports, issuer, regulator, investor):
-    issued.allocate(1, 100_000 * UNIT, 0, {"from": issuer})
+    issued.allocate(1, 100_000 * UNIT, 0, issued.terms()[6], {"from": issuer})
     projects.suspend(1, b32("fraud"), {"from": regulator})
     tx = issued.reallocate(0, b32("suspended"), {"from": issuer})
     assert event(tx, "ProceedsReallocated") == {"milestoneId": 0, "projectId": 1, "amount": 100_000 * UNIT,
                                                 "reasonHash": b32("suspended")}
     assert issued.unallocated() == 600 * DENOMINATION
-    issued.allocate(2, 600 * DENOMINATION, 0, {"from": issuer})
+    issued.allocate(2, 600 * DENOMINATION, 0, issued.terms()[6], {"from": issuer})
     assert issued.unallocated() == 0
     reports.setTotals(1, 1_000 * MWH, 500 * TONNE)  # the failed project's output is not the bond's impact
     assert tuple(issued.impactOf(investor)) == (0, 0)
@@ -121,14 +122,17 @@ def test_a_failed_projects_allocation_is_reallocated(issued, projects, reports, 
 
 def test_coupons_are_exact_and_sum_to_deposits(issued, reports, settlement_token, issuer, investor, investor2,
                                                investor3):
-    issued.allocate(1, 100_000 * UNIT, 0, {"from": issuer})
+    issued.allocate(1, 100_000 * UNIT, 0, issued.terms()[6], {"from": issuer})
     coupon = reference_coupon(DENOMINATION, 500, 2, THIRTY_360, issued.terms()[5], 1)
     assert coupon == 25 * UNIT and issued.couponPerBond(1) == coupon
     tx = issued.fundCoupon(1, {"from": issuer})
     assert event(tx, "CouponFunded") == {"period": 1, "rateBps": 500, "couponPerBond": coupon, "amount": 600 * coupon}
-    issued.transfer(investor3, 100, {"from": investor})  # settles both sides before moving bonds
-    assert issued.claimableCoupons(investor) == 300 * coupon
-    for who, n in ((investor, 300), (investor2, 200), (investor3, 100)):
+    assert issued.claimableCoupons(investor) == 0  # funded early: still paid to the holders at the record date
+    issued.transfer(investor3, 100, {"from": investor})  # before the record date: the coupon moves with the bonds
+    past(issued.recordDate(1))
+    issued.transfer(investor3, 100, {"from": investor})  # after it: the coupon stays with the record-date holder
+    assert issued.claimableCoupons(investor) == 200 * coupon
+    for who, n in ((investor, 200), (investor2, 200), (investor3, 200)):
         before = settlement_token.balanceOf(who)
         tx = issued.claimCoupons({"from": who})
         assert event(tx, "CouponClaimed")["amount"] == n * coupon
@@ -137,9 +141,9 @@ def test_coupons_are_exact_and_sum_to_deposits(issued, reports, settlement_token
     assert led["couponsClaimed"] == led["couponsDeposited"] == 600 * coupon
 
 
-def test_kpi_step_rule_misses_step_up_meeting_does_not(issued, reports, issuer, outsider):
-    issued.allocate(1, 100_000 * UNIT, 0, {"from": issuer})
-    issued.allocate(2, 100_000 * UNIT, 0, {"from": issuer})
+def test_kpi_step_rule_misses_step_up_meeting_does_not(issued, reports, issuer, outsider, renew_kyc):
+    issued.allocate(1, 100_000 * UNIT, 0, issued.terms()[6], {"from": issuer})
+    issued.allocate(2, 100_000 * UNIT, 0, issued.terms()[6], {"from": issuer})
     issued.fundCoupon(1, {"from": issuer})
     past(issued.paymentDate(1))
     reports.setTotals(1, 0, 60 * TONNE)
@@ -153,6 +157,7 @@ def test_kpi_step_rule_misses_step_up_meeting_does_not(issued, reports, issuer, 
 
     issued.fundCoupon(2, {"from": issuer})
     past(issued.paymentDate(2))
+    renew_kyc()  # the issuer pays in only while the registry lets it hold assets
     reports.setTotals(1, 0, 80 * TONNE)  # 130 t < 200 t: missed
     tx = issued.observeKpi(2, {"from": outsider})
     assert event(tx, "KpiObserved")["outcome"] == MISSED and issued.couponRate(3) == 525
@@ -165,6 +170,7 @@ def test_kpi_step_rule_misses_step_up_meeting_does_not(issued, reports, issuer, 
     issued.fundCoupon(4, {"from": issuer})
 
     past(issued.paymentDate(4))
+    renew_kyc()
     reports.setBroken(2, True)  # unreadable data: missing
     assert event(issued.observeKpi(4, {"from": outsider}), "KpiObserved")["outcome"] == MISSING
     assert issued.couponRate(5) == 575
@@ -185,7 +191,7 @@ def test_no_financed_project_is_missing_data(issued, issuer, outsider):
 
 
 def test_financed_projects_without_verified_reductions_are_missing_data(issued, issuer, outsider):
-    issued.allocate(1, 100_000 * UNIT, 0, {"from": issuer})
+    issued.allocate(1, 100_000 * UNIT, 0, issued.terms()[6], {"from": issuer})
     issued.fundCoupon(1, {"from": issuer})
     past(issued.paymentDate(1))
     tx = issued.observeKpi(1, {"from": outsider})
@@ -217,17 +223,15 @@ def test_no_impact_before_anyone_holds_a_bond(bond, reports, investor):
     assert bond.totalSupply() == 0 and tuple(bond.impactOf(investor)) == (0, 0)
 
 
-def test_impact_per_holder_is_pro_rata_of_released_share(issued, reports, issuer, verifier, investor, investor3,
-                                                         outsider):
-    issued.allocate(1, 200_000 * UNIT, 0, {"from": issuer})
-    issued.allocate(1, 200_000 * UNIT, 0, {"from": issuer})
-    reports.setTotals(1, 1_200 * MWH, 600 * TONNE)
-    assert tuple(issued.impactOf(investor)) == (0, 0)
-    issued.attestMilestone(0, b32("ok"), {"from": verifier})
-    issued.releaseMilestone(0, {"from": verifier})
-    # half of project 1's allocation released: 600 MWh, 300 t; investor holds 300/600
-    assert tuple(issued.impactOf(investor)) == (300 * MWH, 150 * TONNE)
-    assert tuple(issued.impactOf(investor3)) == (100 * MWH, 50 * TONNE)
+def test_impact_per_holder_is_pro_rata_of_the_output_attributed_to_the_series(issued, reports, issuer, investor,
+                                                                              investor3, outsider):
+    reports.setTotals(1, 5_000 * MWH, 2_500 * TONNE)  # the plant's history before the series financed it
+    issued.allocate(1, 200_000 * UNIT, 0, issued.terms()[6], {"from": issuer})
+    assert tuple(issued.impactOf(investor)) == (0, 0)  # lifetime totals are never the series' impact
+    reports.setTotals(1, 6_200 * MWH, 3_100 * TONNE)
+    # 1,200 MWh and 600 t verified since the allocation, all the series' (its only financier); investor holds 300/600
+    assert tuple(issued.impactOf(investor)) == (600 * MWH, 300 * TONNE)
+    assert tuple(issued.impactOf(investor3)) == (200 * MWH, 100 * TONNE)
     assert tuple(issued.impactOf(outsider)) == (0, 0)  # holds no bond
 
 
@@ -239,7 +243,7 @@ def test_ledger_fields_are_named_for_readers(bond):
 
 def test_whole_life_to_redemption_at_maturity(issued, reports, settlement_token, issuer, verifier, developer,
                                               investor, investor2, investor3, outsider, renew_kyc):
-    issued.allocate(1, 600 * DENOMINATION, 0, {"from": issuer})
+    issued.allocate(1, 600 * DENOMINATION, 0, issued.terms()[6], {"from": issuer})
     issued.attestMilestone(0, b32("commissioned"), {"from": verifier})
     issued.releaseMilestone(0, {"from": outsider})
     issued.withdrawProceeds({"from": developer})
@@ -248,6 +252,7 @@ def test_whole_life_to_redemption_at_maturity(issued, reports, settlement_token,
             past(issued.paymentDate(p - 1))
             reports.setTotals(1, 0, p * 100 * TONNE)
             issued.observeKpi(p - 1, {"from": outsider})
+        renew_kyc()  # the issuer pays in only while the registry lets it hold assets
         issued.fundCoupon(p, {"from": issuer})
     issued.depositPrincipal({"from": issuer})
     assert issued.status() == REDEEMABLE
@@ -265,14 +270,11 @@ def test_whole_life_to_redemption_at_maturity(issued, reports, settlement_token,
 
 
 def test_early_call_at_the_call_price(issued, issuer, investor, investor2, settlement_token, renew_kyc):
-    issued.fundCoupon(1, {"from": issuer})
-    past(issued.paymentDate(1))
-    issued.observeKpi(1, {"from": issuer})
-    issued.fundCoupon(2, {"from": issuer})
-    past(issued.terms()[13])
-    renew_kyc()
+    reach_the_call_date(issued, issuer, renew_kyc)
     tx = issued.callBonds({"from": issuer})
-    assert event(tx, "PrincipalDeposited") == {"pricePerBond": 1_010 * UNIT, "amount": 600 * 1_010 * UNIT, "called": True}
+    # nothing was released: the whole raise is netted and the issuer deposits only the call premium
+    assert event(tx, "ProceedsNetted") == {"amount": 600 * DENOMINATION}
+    assert event(tx, "PrincipalDeposited") == {"pricePerBond": 1_010 * UNIT, "amount": 600 * 10 * UNIT, "called": True}
     issued.transfer(investor2, 100, {"from": investor})  # a called bond still trades until redeemed
     assert issued.balanceOf(investor) == 200 and issued.balanceOf(investor2) == 300
     before = settlement_token.balanceOf(investor)

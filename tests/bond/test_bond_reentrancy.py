@@ -3,7 +3,7 @@ the guard and every balance is exactly what an honest token would give."""
 
 import pytest
 from bond_support import DENOMINATION, as_tuple, default_terms, ledger, now, past
-from brownie import GreenBond, GreenBondFactory, ReentrantTokenForBonds
+from brownie import GreenBond, ReentrantTokenForBonds
 from helpers import UNIT
 from web3 import Web3
 
@@ -11,10 +11,9 @@ GUARD = Web3.keccak(text="ReentrancyGuardReentrantCall()")[:4]
 
 
 @pytest.fixture
-def hostile(bond_registry, projects, reports, risk, admin, issuer, investor, investor2):
+def hostile(factory_on, admin, issuer, investor, investor2):
     token = ReentrantTokenForBonds.deploy({"from": admin})
-    impl = GreenBond.deploy(bond_registry, token, projects, reports, risk, {"from": admin})
-    factory = GreenBondFactory.deploy(bond_registry, impl, {"from": admin})
+    factory = factory_on(token)
     bond = GreenBond.at(factory.createBond(as_tuple(default_terms(now(), kpiTargetGramsPerPeriod=0)), "H", "H",
                                            {"from": issuer}).return_value)
     for who in (issuer, investor, investor2):
@@ -43,6 +42,7 @@ def test_reentry_on_coupon_claim_and_refund_is_refused(hostile, issuer, investor
     past(bond.terms()[5])
     bond.settle({"from": issuer})
     bond.fundCoupon(1, {"from": issuer})
+    past(bond.recordDate(1))
     token.arm(bond, bond.claimCoupons.encode_input(), {"from": investor})
     before = token.balanceOf(investor)
     bond.claimCoupons({"from": investor})

@@ -2,8 +2,8 @@
 
 import click
 import pytest
-from bond_support import DENOMINATION, TONNE, b32, past
-from brownie import web3
+from bond_support import DENOMINATION, TONNE, as_tuple, b32, default_terms, now, past
+from brownie import accounts, web3
 from click.testing import CliRunner
 from eth_account import Account
 from web3 import Web3
@@ -13,19 +13,21 @@ from greenfi.domain.units import parse_time
 from greenfi.cli import cli
 from greenfi.chain.networks import LOCAL_MNEMONIC
 from greenfi.domain.bond_report import BondFacts, Milestone, build_report, markdown, totals
+from greenfi.domain.participants import Kind, jurisdiction
+from helpers import kyc_expiry
 
 MWH = 10**6
 
 
 @pytest.fixture
-def lived(bond, reports, issuer, investor, investor2, verifier, developer, outsider):
+def lived(bond, reports, issuer, investor, investor2, verifier, developer, outsider, renew_kyc):
     """Sold 300 / 100, settled, two milestones (one released), two coupons, one KPI observation."""
     bond.subscribe(300, {"from": investor})
     bond.subscribe(100, {"from": investor2})
     past(bond.terms()[5])
     bond.settle({"from": issuer})
-    bond.allocate(1, 150 * DENOMINATION, 0, {"from": issuer})
-    bond.allocate(2, 50 * DENOMINATION, 10 * MWH, {"from": issuer})
+    bond.allocate(1, 150 * DENOMINATION, 0, bond.terms()[6], {"from": issuer})
+    bond.allocate(2, 50 * DENOMINATION, 10 * MWH, bond.terms()[6], {"from": issuer})
     bond.attestMilestone(0, b32("commissioned"), {"from": verifier})
     bond.releaseMilestone(0, {"from": outsider})
     reports.setTotals(1, 800 * MWH, 400 * TONNE)
@@ -33,6 +35,8 @@ def lived(bond, reports, issuer, investor, investor2, verifier, developer, outsi
     past(bond.paymentDate(1))
     bond.observeKpi(1, {"from": outsider})
     bond.fundCoupon(2, {"from": issuer})
+    past(bond.recordDate(2))
+    renew_kyc()
     bond.claimCoupons({"from": investor})
     return bond
 
@@ -115,8 +119,23 @@ def test_commands_end_to_end(factory, bond, settlement_token, investor, tmp_path
     bond.settle({"from": bond.issuer()})
     assert "period 1 funded: 5,000.000000" in run(5, "fund-coupon", "XS0000GREEN1")
     before = settlement_token.balanceOf(investor)
+    past(bond.recordDate(1))  # the coupon goes to the holders at its record date
     assert "claimed 5,000.000000" in run(8, "claim", bond.address)
     assert settlement_token.balanceOf(investor) == before + 5_000 * 10**6
     out = run(0, "report", "XS0000GREEN1", "--out", str(tmp_path))
     assert "GB29-impact.md" in out and (tmp_path / "GB29-impact.png").exists()
     assert "| Coupons paid | 5,000.000000 |" in (tmp_path / "GB29-impact.md").read_text()
+
+
+def test_an_isin_two_issuers_use_must_be_named_by_address(factory, bond, bond_registry, regulator, monkeypatch):
+    """Series are keyed by (issuer, ISIN): the CLI refuses to guess between them and lists the candidates."""
+    other = accounts[17]
+    bond_registry.register(other, Kind.ENTERPRISE, jurisdiction("CN"), kyc_expiry(), {"from": regulator})
+    twin = factory.createBond(as_tuple(default_terms(now())), "Twin", "TW", {"from": other}).return_value
+    monkeypatch.setattr("greenfi.cli._load_dotenv", lambda: None)
+    monkeypatch.setenv("TESTCHAIN_RPC_URL", web3.provider.endpoint_uri)
+    monkeypatch.setenv("GREENFI_PRIVATE_KEY", _key(8))
+    result = CliRunner().invoke(cli, ["bond", "claim", "XS0000GREEN1", "--network", "testchain",
+                                      "--factory", factory.address])
+    assert result.exit_code != 0 and "names 2 series" in result.output
+    assert bond.address in result.output and twin in result.output and "Traceback" not in result.output

@@ -3,7 +3,7 @@
 import brownie
 import pytest
 from bond_support import (
-    DAY, DENOMINATION, FAILED, ISSUED, REDEEMABLE, SUBSCRIPTION, YEAR, as_tuple, b32, default_terms,
+    DAY, DENOMINATION, FAILED, ISSUED, MINIMUM_CLAIM, REDEEMABLE, SUBSCRIPTION, YEAR, as_tuple, b32, default_terms,
     now, past, snapshot
 )
 from helpers import UNIT, custom_error
@@ -53,6 +53,7 @@ def reverts_named(name):
     (dict(kpiStepBps=600), "couponRate"),  # 500 + 600 × 120 steps would overflow the uint16 rate
     (dict(riskLimitBps=10_001), "riskLimitBps"),
     (dict(callPrice=0), "call"),
+    (dict(callPrice=DENOMINATION - 1), "call"),  # below par: the netted proceeds could exceed the price due
 ])
 def test_create_rejects_bad_terms(factory, issuer, overrides, field):
     with brownie.reverts(custom_error("InvalidTerms", b32(field))):
@@ -79,10 +80,10 @@ def test_create_refuses_non_enterprises_and_duplicate_ids(factory, make_bond, in
     with brownie.reverts(custom_error("ComplianceRefused", investor, Reason.WRONG_KIND)):
         factory.createBond(as_tuple(default_terms(now())), "n", "s", {"from": investor})
     make_bond()
-    with brownie.reverts(custom_error("DuplicateIsin", b32("XS0000GREEN1"))):
+    with brownie.reverts(custom_error("DuplicateIsin", issuer, b32("XS0000GREEN1"))):
         factory.createBond(as_tuple(default_terms(now())), "n", "s", {"from": issuer})
-    with brownie.reverts(custom_error("UnknownIsin", b32("nope"))):
-        factory.bondOf(b32("nope"))
+    with brownie.reverts(custom_error("UnknownIsin", issuer, b32("nope"))):
+        factory.bondOf(issuer, b32("nope"))
     assert factory.bondCount() == 1
 
 
@@ -204,21 +205,21 @@ def test_allocate_refuses_bad_projects_and_amounts(issued, issuer, investor, pro
     projects.suspend(2, b32("x"), {"from": regulator})
     same = unchanged(issued)
     with brownie.reverts(custom_error("NotIssuer", investor)):
-        issued.allocate(1, UNIT, 0, {"from": investor})
+        issued.allocate(1, MINIMUM_CLAIM, 0, issued.terms()[6], {"from": investor})
     with brownie.reverts(custom_error("ZeroAmount")):
-        issued.allocate(1, 0, 0, {"from": issuer})
+        issued.allocate(1, 0, 0, issued.terms()[6], {"from": issuer})
     with brownie.reverts(custom_error("ProjectNotActive", 2)):
-        issued.allocate(2, UNIT, 0, {"from": issuer})
+        issued.allocate(2, MINIMUM_CLAIM, 0, issued.terms()[6], {"from": issuer})
     with brownie.reverts(custom_error("ProjectNotActive", 99)):
-        issued.allocate(99, UNIT, 0, {"from": issuer})
+        issued.allocate(99, MINIMUM_CLAIM, 0, issued.terms()[6], {"from": issuer})
     with brownie.reverts(custom_error("ExceedsUnallocated", 500 * DENOMINATION + 1, 500 * DENOMINATION)):
-        issued.allocate(1, 500 * DENOMINATION + 1, 0, {"from": issuer})
+        issued.allocate(1, 500 * DENOMINATION + 1, 0, issued.terms()[6], {"from": issuer})
     assert same()
 
 
 def test_allocate_before_issue_is_refused(bond, issuer):
     with brownie.reverts(custom_error("WrongStatus", ISSUED, SUBSCRIPTION)):
-        bond.allocate(1, UNIT, 0, {"from": issuer})
+        bond.allocate(1, MINIMUM_CLAIM, 0, bond.terms()[6], {"from": issuer})
 
 
 def test_at_most_eight_projects_per_series(issued, projects, developer, verifier, regulator, issuer):
@@ -227,15 +228,15 @@ def test_at_most_eight_projects_per_series(issued, projects, developer, verifier
         projects.validate(pid, b32("v"), {"from": verifier})
         projects.activate(pid, b32("d"), {"from": regulator})
     for pid in range(1, 9):
-        issued.allocate(pid, UNIT, 0, {"from": issuer})
+        issued.allocate(pid, MINIMUM_CLAIM, 0, issued.terms()[6], {"from": issuer})
     with brownie.reverts(custom_error("TooManyProjects", 8)):
-        issued.allocate(9, UNIT, 0, {"from": issuer})
-    issued.allocate(3, UNIT, 0, {"from": issuer})  # a project already financed is fine
+        issued.allocate(9, MINIMUM_CLAIM, 0, issued.terms()[6], {"from": issuer})
+    issued.allocate(3, MINIMUM_CLAIM, 0, issued.terms()[6], {"from": issuer})  # a project already financed is fine
 
 
 def test_release_without_the_condition(issued, reports, issuer, verifier, investor, outsider, unchanged):
-    issued.allocate(1, UNIT, 0, {"from": issuer})
-    issued.allocate(2, UNIT, 1_000, {"from": issuer})
+    issued.allocate(1, MINIMUM_CLAIM, 0, issued.terms()[6], {"from": issuer})
+    issued.allocate(2, MINIMUM_CLAIM, 1_000, issued.terms()[6], {"from": issuer})
     reports.setTotals(2, 999, 0)
     same = unchanged(issued)
     with brownie.reverts(custom_error("MilestoneConditionNotMet", 0)):
@@ -252,10 +253,10 @@ def test_release_without_the_condition(issued, reports, issuer, verifier, invest
 
 
 def test_release_twice_and_reallocate_released_or_active(issued, issuer, verifier, outsider, developer, unchanged):
-    issued.allocate(1, UNIT, 0, {"from": issuer})
+    issued.allocate(1, MINIMUM_CLAIM, 0, issued.terms()[6], {"from": issuer})
     issued.attestMilestone(0, b32("e"), {"from": verifier})
     issued.releaseMilestone(0, {"from": outsider})
-    issued.allocate(1, UNIT, 0, {"from": issuer})
+    issued.allocate(1, MINIMUM_CLAIM, 0, issued.terms()[6], {"from": issuer})
     same = unchanged(issued)
     with brownie.reverts(custom_error("MilestoneClosed", 0)):
         issued.releaseMilestone(0, {"from": outsider})
@@ -272,7 +273,7 @@ def test_release_twice_and_reallocate_released_or_active(issued, issuer, verifie
 
 def test_a_reallocated_milestone_is_closed_and_unknown_ones_are_refused(issued, projects, regulator, issuer, verifier,
                                                                        outsider, unchanged):
-    issued.allocate(1, UNIT, 0, {"from": issuer})
+    issued.allocate(1, MINIMUM_CLAIM, 0, issued.terms()[6], {"from": issuer})
     projects.suspend(1, b32("fraud"), {"from": regulator})
     issued.reallocate(0, b32("suspended"), {"from": issuer})
     same = unchanged(issued)
@@ -288,7 +289,7 @@ def test_a_reallocated_milestone_is_closed_and_unknown_ones_are_refused(issued, 
 
 
 def test_release_refused_while_the_network_is_paused(issued, bond_registry, regulator, issuer, verifier, outsider):
-    issued.allocate(1, UNIT, 0, {"from": issuer})
+    issued.allocate(1, MINIMUM_CLAIM, 0, issued.terms()[6], {"from": issuer})
     issued.attestMilestone(0, b32("e"), {"from": verifier})
     bond_registry.pause({"from": regulator})
     with brownie.reverts(custom_error("NetworkPaused")):
@@ -304,6 +305,11 @@ def test_claim_before_funding_and_claim_twice(issued, issuer, investor, unchange
         issued.claimCoupons({"from": investor})
     assert same()
     issued.fundCoupon(1, {"from": issuer})
+    same = unchanged(issued)
+    with brownie.reverts(custom_error("NothingToClaim", investor)):  # funded, but its record date is ahead
+        issued.claimCoupons({"from": investor})
+    assert same()
+    past(issued.recordDate(1))
     issued.claimCoupons({"from": investor})
     same = unchanged(issued)
     with brownie.reverts(custom_error("NothingToClaim", investor)):
@@ -412,7 +418,9 @@ def test_redeem_before_maturity_even_with_principal_deposited(make_bond, issuer,
     same = unchanged(b)
     with reverts_named("RedemptionNotOpen"):
         b.redeem(1, {"from": investor})
+    assert same()
     past(b.terms()[6])
+    same = unchanged(b)  # the record date passed: the coupon became claimable
     with brownie.reverts(custom_error("ZeroAmount")):
         b.redeem(0, {"from": investor})
     assert same()

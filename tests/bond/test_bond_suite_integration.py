@@ -6,7 +6,9 @@ MRVReports answers the KPI (no verified report yet: the data is missing and the 
 import brownie
 import pytest
 from bond_support import DENOMINATION, ISSUED, MISSING, as_tuple, b32, default_terms, past
-from brownie import DeviceRegistry, chain, GreenBond, GreenBondFactory, ModelRegistry, MRVAnchor, MRVReports, RiskOracle
+from brownie import (DeviceRegistry, chain, GreenBond, GreenBondFactory, ImpactAttribution, ModelRegistry, MRVAnchor,
+                     MRVReports, RiskOracle)
+from bond_support import MINIMUM_CLAIM
 from helpers import custom_error, event, now
 
 MAX_AGE = 30 * 24 * 3600
@@ -28,8 +30,10 @@ def suite(bond_registry, settlement_token, projects, admin, regulator, oracle_op
     models.approve(1, b"\x4e" * 32, {"from": auditor})  # a validation report hash
     oracle = RiskOracle.deploy(bond_registry, models, admin, MAX_AGE, {"from": admin})
     oracle.grantRole(oracle.OPERATOR_ROLE(), oracle_operator, {"from": admin})
-    impl = GreenBond.deploy(bond_registry, settlement_token, projects, reports, oracle, {"from": admin})
+    attribution = ImpactAttribution.deploy(reports, admin, MINIMUM_CLAIM, {"from": admin})
+    impl = GreenBond.deploy(bond_registry, settlement_token, projects, attribution, oracle, {"from": admin})
     factory = GreenBondFactory.deploy(bond_registry, impl, {"from": admin})
+    attribution.grantRole(attribution.REGISTRAR_ROLE(), factory, {"from": admin})
     return {"reports": reports, "oracle": oracle, "factory": factory}
 
 
@@ -72,9 +76,10 @@ def test_real_project_registry_eligibility_and_release_with_real_mrv_reports(rea
     post_score(suite["oracle"], oracle_operator, issuer, 300)
     real_bond.settle({"from": issuer})
     with brownie.reverts(custom_error("ProjectNotActive", 99)):
-        real_bond.allocate(99, 1_000, 0, {"from": issuer})
-    real_bond.allocate(1, 100 * DENOMINATION, 0, {"from": issuer})  # released on attestation
-    real_bond.allocate(2, 50 * DENOMINATION, 1_000_000, {"from": issuer})  # needs 1 MWh verified by MRVReports
+        real_bond.allocate(99, 1_000, 0, real_bond.terms()[6], {"from": issuer})
+    real_bond.allocate(1, 100 * DENOMINATION, 0, real_bond.terms()[6], {"from": issuer})  # released on attestation
+    # needs 1 MWh verified by MRVReports after this allocation
+    real_bond.allocate(2, 50 * DENOMINATION, 1_000_000, real_bond.terms()[6], {"from": issuer})
     with brownie.reverts(custom_error("MilestoneConditionNotMet", 1)):
         real_bond.releaseMilestone(1, {"from": outsider})  # MRVReports has verified nothing for project 2
     real_bond.attestMilestone(0, b32("commissioned"), {"from": verifier})

@@ -103,11 +103,10 @@ def test_green_bond_or_its_logged_skip(demo_run):
     assert b["raised"] == b["bonds"] * b["denomination"] and b["bonds"] == 900
     assert b["released"] == b["withdrawn"] == b["allocated"] and b["released"] + b["unallocated"] == b["raised"]
     s = json.loads((out_dir / "summary.json").read_text())
-    assert b["threshold_wh"] == s["mrv"]["net_generation_wh"]  # released against the verified generation
+    assert b["threshold_wh"] == 0  # an attestation milestone: step 2's output predates the financing
     assert b["coupon_claimed"] == b["coupon_funded"] > 0
-    assert b["kpi_grams"] == s["mrv"]["reduction_grams"]
-    step = 25 if b["kpi_outcome"] != "Met" else 0
-    assert b["next_coupon_rate_bps"] == b["coupon_rate_bps"] + step
+    assert s["mrv"]["reduction_grams"] > 0 and b["kpi_grams"] == 0  # verified before the allocation: not the bond's
+    assert b["kpi_outcome"] == "Missing" and b["next_coupon_rate_bps"] == b["coupon_rate_bps"] + 25
     assert (out_dir / "bond_proceeds.png").stat().st_size > 0
     impact = (out_dir / b["impact_report"]).read_text()  # greenfi bond report's own Markdown
     assert b["address"] in impact and "| 0 | " in impact

@@ -44,6 +44,10 @@ def test_contracts_point_at_each_other(deployed):
     assert bond.settlementToken().call() == a["SettlementToken"]
     assert bond.projectRegistry().call() == a["ProjectRegistry"]
     assert bond.monitoringReports().call() == a["MRVReports"]
+    assert bond.attribution().call() == a["ImpactAttribution"]
+    attribution = c["ImpactAttribution"].functions
+    assert attribution.monitoringReports().call() == a["MRVReports"]
+    assert attribution.hasRole(attribution.REGISTRAR_ROLE().call(), a["GreenBondFactory"]).call()
     assert bond.riskOracle().call() == a["RiskOracle"]
     assert c["GreenBondFactory"].functions.implementation().call() == a["GreenBond"]
 
