@@ -96,6 +96,8 @@ def risk(network_name: str, features, model_dir, model_version, subject_column, 
 @click.option("--db", "db_path", type=click.Path(dir_okay=False, path_type=Path), default=Path("sensor.sqlite"),
               show_default=True, help="SQLite store: accepted readings and the batch outbox.")
 @click.option("--batch-size", type=click.IntRange(1, 1 << 16), default=1024, show_default=True, help="Readings per batch at most.")
+@click.option("--batch-energy-wh", type=click.IntRange(1, (1 << 48) - 1), default=(1 << 48) - 1, show_default=True,
+              help="Energy per batch at most (MRVAnchor refuses more than 2**48-1 Wh).")
 @click.option("--window-s", type=click.FloatRange(min=0), default=300.0, show_default=True,
               help="A batch closes once its oldest reading has waited this long.")
 @click.option("--tick-s", type=click.FloatRange(min=0.05), default=1.0, show_default=True, help="Seconds between batching rounds.")
@@ -120,7 +122,7 @@ def risk(network_name: str, features, model_dir, model_version, subject_column, 
               default=Path.home() / ".cache" / "greenfi", show_default=True, help="Where the default model is cached.")
 @click.option("--mrv-anchor", metavar="ADDRESS", help="MRVAnchor address (default: deployments/<chainId>.json).")
 @click.option("--device-registry", metavar="ADDRESS", help="DeviceRegistry address (default: deployments/<chainId>.json).")
-def sensor(network_name: str, rpc_url, sender, host, port, db_path, batch_size, window_s, tick_s, confirmations,
+def sensor(network_name: str, rpc_url, sender, host, port, db_path, batch_size, batch_energy_wh, window_s, tick_s, confirmations,
            tolerance_bps, max_failures, max_backoff_s, resend_after_s, db_busy_timeout_s, mqtt_url, mqtt_topic,
            mqtt_reply_topic, anomaly_model, cache_dir, mrv_anchor, device_registry) -> None:
     """Run the sensor oracle: take signed device readings over HTTP, check and store them, and
@@ -144,7 +146,7 @@ def sensor(network_name: str, rpc_url, sender, host, port, db_path, batch_size, 
     anchor_address = _checked_address(mrv_anchor or _recorded_address(w3, "MRVAnchor"), "--mrv-anchor")
     registry_address = _checked_address(device_registry or _recorded_address(w3, "DeviceRegistry"), "--device-registry")
     settings = DaemonSettings(db_path, host, port, tick_s, max_failures, max_backoff_s, db_busy_timeout_s,
-                              batch=BatchPolicy(batch_size, window_s), intake=IntakePolicy(tolerance_bps=tolerance_bps),
+                              batch=BatchPolicy(batch_size, window_s, batch_energy_wh), intake=IntakePolicy(tolerance_bps=tolerance_bps),
                               anchor=AnchorPolicy(resend_after_s=resend_after_s),
                               mqtt=MqttSettings(mqtt_url, mqtt_topic, mqtt_reply_topic) if mqtt_url else None)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
@@ -366,3 +368,53 @@ def _recorded_address(w3: Web3, name: str) -> str:
     if deployed is None:
         raise ConfigError(f"no {name} in deployments/{chain_id}.json: deploy the suite or pass --risk-oracle")
     return deployed.address
+
+
+_STORE_OPTION = click.option("--db", "db_path", type=click.Path(dir_okay=False, exists=True, path_type=Path),
+                             default=Path("sensor.sqlite"), show_default=True, help="The sensor daemon's SQLite store.")
+
+
+@oracle.command("flagged")
+@_STORE_OPTION
+@click.option("--project", "project_id", type=click.IntRange(min=0), help="Only this project's readings.")
+@click.option("--limit", type=click.IntRange(1, 10_000), default=100, show_default=True, help="At most this many.")
+def flagged_readings(db_path: Path, project_id: int | None, limit: int) -> None:
+    """List readings the anomaly screen flagged that await the project verifier's decision, oldest
+    first, one JSON object a line (the reading, projectId, receivedAt, flag). Read-only."""
+    import json
+
+    from oracles.sensor.review import flagged
+    from oracles.sensor.store import Store
+
+    store = Store(db_path)
+    try:
+        for held in flagged(store, project_id, limit=limit):
+            click.echo(json.dumps(held.signed.to_json_obj() | {"projectId": held.project_id,
+                                                               "receivedAt": held.received_at, "flag": held.detail}))
+    finally:
+        store.close()
+
+
+@oracle.command("decide")
+@_STORE_OPTION
+@click.option("--device-id", required=True, metavar="0xHEX", help="The flagged reading's device (bytes32).")
+@click.option("--sequence", required=True, type=click.IntRange(0, (1 << 64) - 1), help="The flagged reading's sequence.")
+@click.option("--accept/--reject", "accept", required=True, help="Release it into the next batch, or keep it out for good.")
+@click.option("--verifier", required=True, help="Who decides: the project verifier's name or address (recorded).")
+@click.option("--note", default="", help="Why (recorded in the decision document).")
+def decide_flagged(db_path: Path, device_id: str, sequence: int, accept: bool, verifier: str, note: str) -> None:
+    """Record the project verifier's decision on one flagged reading (once; it cannot be changed).
+    Caller: the project's verifier, on the daemon's host (the store file's permissions guard it).
+    Prints the decision's hash, which the batch document carries for an accepted reading."""
+    from oracles.sensor.review import decide
+    from oracles.sensor.store import Store
+
+    raw = device_id.removeprefix("0x")
+    if len(raw) != 64 or not all(c in "0123456789abcdefABCDEF" for c in raw):
+        raise ConfigError(f"--device-id must be 0x + 64 hex digits, got {device_id!r}")
+    store = Store(db_path)
+    try:
+        decision = decide(store, bytes.fromhex(raw), sequence, accept, verifier, note)
+    finally:
+        store.close()
+    click.echo(f"{'accepted' if accept else 'rejected'} 0x{raw.lower()}/{sequence}: decision 0x{decision.hash.hex()}")

@@ -11,6 +11,12 @@ At every tick:
     fees; once its nonce is consumed without anchoring it (reverted, replaced): back to built.
 The contract refuses a second anchor of a root (BatchExists), so even a lost local database can
 never anchor a reading twice.
+
+Before a built batch is sent, its anchor is simulated (eth_call). A revert that only this batch
+meets (a header the contract refuses, any error not in OPERATOR_REFUSALS) sets it aside with the
+decoded error as its reason: other batches, of its project and of others, keep anchoring, and the
+daemon keeps running. A revert about the operator itself (not an operator, too few signatures, the
+network paused) fails the round instead: every batch would meet it, so the circuit breaker hears of it.
 """
 
 from __future__ import annotations
@@ -21,13 +27,36 @@ from dataclasses import dataclass
 from typing import Any
 
 from web3 import Web3
-from web3.exceptions import Web3RPCError
+from web3.exceptions import ContractCustomError, ContractLogicError, Web3RPCError
 
-from greenfi.chain import contracts
+from greenfi.chain import artifacts
 from greenfi.chain.signers import Signer, with_fees
+from greenfi.chain.transactions import enum_members, revert_reason
+from greenfi.errors import GreenfiError
+from oracles.codec import SignedReading
+from oracles.readings import Reading
 from oracles.sensor.store import StoredBatch, Store
 
 BATCH_STATUS_NONE = 0
+BATCH_STATUS_ANCHORED = 1
+BATCH_STATUS_REJECTED = 2
+BATCH_STATUS_FINALIZED = 3
+
+# Reverts that concern the operator or the network, not one batch: they fail the round.
+OPERATOR_REFUSALS = ("NotOperator", "InsufficientSignatures", "DuplicateSigner", "NetworkPaused", "SystemPaused",
+                     "ComplianceRefused", "EnforcedPause", "AccessControl")
+
+
+class OperatorRefused(GreenfiError):
+    """The anchor contract refuses this operator (or the network is paused): no batch can anchor."""
+
+
+@dataclass(frozen=True, slots=True)
+class ChainBatch:
+    """What MRVAnchor records of a root (status BATCH_STATUS_*; challenge_end in unix seconds)."""
+
+    status: int
+    challenge_end: int
 
 
 @dataclass(frozen=True)
@@ -43,14 +72,61 @@ class AnchorClient:
         self.w3 = w3
         self.signer = signer
         self.confirmations = confirmations
-        self.contract = contracts.at(w3, "MRVAnchor", anchor_address)
+        # decode_tuples: the Batch struct is read by field name, whatever fields it gains
+        self.contract = w3.eth.contract(address=Web3.to_checksum_address(anchor_address),
+                                        abi=artifacts.load("MRVAnchor").abi, decode_tuples=True)
 
-    def is_anchored(self, root: bytes, confirmed: bool = True) -> bool:
-        """Whether `root` is anchored `confirmations` blocks deep (or at all, with confirmed=False)."""
+    def on_chain(self, root: bytes, confirmed: bool = True) -> ChainBatch:
+        """The root's record `confirmations` blocks deep (or at the latest block, with confirmed=False)."""
         block = "latest"
         if confirmed and self.confirmations > 1:
             block = max(0, self.w3.eth.block_number - self.confirmations + 1)
-        return self.contract.functions.batch(root).call(block_identifier=block)[6] != BATCH_STATUS_NONE
+        record = self.contract.functions.batch(root).call(block_identifier=block)
+        return ChainBatch(int(record.status), int(record.challengeEnd))
+
+    def is_anchored(self, root: bytes, confirmed: bool = True) -> bool:
+        """Whether `root` is anchored `confirmations` blocks deep (or at all, with confirmed=False)."""
+        return self.on_chain(root, confirmed).status != BATCH_STATUS_NONE
+
+    def refusal(self, batch: StoredBatch) -> str | None:
+        """Why anchorBatch would revert for this batch (the decoded error), or None if it would not.
+        Raises OperatorRefused for an error in OPERATOR_REFUSALS; transport errors propagate."""
+        call = self.contract.functions.anchorBatch(_header(batch), [])
+        try:
+            call.call({"from": self.signer.address})
+        except (ContractCustomError, ContractLogicError) as exc:
+            reason = revert_reason(exc, call)
+            if reason.startswith(OPERATOR_REFUSALS):
+                raise OperatorRefused(f"anchorBatch refused: {reason}") from None
+            return reason
+        return None
+
+    def rejection(self, root: bytes) -> tuple[str, SignedReading | None]:
+        """(fault name, the challenged reading or None) of a rejected root: the fault
+        from its BatchRejected event, the reading from the challenge transaction's `signed` argument
+        (None for a totals challenge, or a challenge sent through another contract)."""
+        event = self.contract.events.BatchRejected
+        logs = event.get_logs(from_block=0, argument_filters={"batchId": root})
+        if not logs:
+            return "Unknown", None
+        log = logs[-1]
+        fault = _fault_name(int(log.args.fault))
+        tx = self.w3.eth.get_transaction(log.transactionHash)
+        if tx.get("to") is None or Web3.to_checksum_address(tx["to"]) != self.contract.address:
+            return fault, None
+        try:
+            _, args = self.contract.decode_function_input(tx["input"])
+        except ValueError:
+            return fault, None
+        signed = args.get("signed")
+        if signed is None:
+            return fault, None
+        r = signed["reading"] if isinstance(signed, dict) else signed.reading
+        fields = r if isinstance(r, dict) else r._asdict()
+        reading = Reading(bytes(fields["deviceId"]), fields["sequence"], fields["periodStart"], fields["periodEnd"],
+                          fields["energyWh"])
+        rs, vs = (signed["r"], signed["vs"]) if isinstance(signed, dict) else (signed.r, signed.vs)
+        return fault, SignedReading(reading, bytes(rs) + bytes(vs))
 
     def mined_nonce(self) -> int:
         return self.w3.eth.get_transaction_count(self.signer.address, "latest")
@@ -74,9 +150,11 @@ class AnchorClient:
 
 def anchor_batches(store: Store, client: AnchorClient, policy: AnchorPolicy = AnchorPolicy(),
                    clock: Callable[[], float] = time.time,
-                   on_anchored: Callable[[int], None] = lambda batch_id: None) -> list[int]:
+                   on_anchored: Callable[[int], None] = lambda batch_id: None,
+                   on_set_aside: Callable[[int, str], None] = lambda batch_id, reason: None) -> list[int]:
     """One round of the state machine above; returns the ids of batches newly anchored.
-    `on_anchored` hears of each as soon as it is recorded, even if the round fails later on."""
+    `on_anchored` and `on_set_aside` hear of each batch as soon as it is recorded, even if the round
+    fails later on."""
     anchored: list[int] = []
 
     def mark_anchored(batch_id: int) -> None:
@@ -107,6 +185,10 @@ def anchor_batches(store: Store, client: AnchorClient, policy: AnchorPolicy = An
             continue
         if batch.window_end > chain_now:
             continue  # the contract refuses windows that end in the future: wait for the chain
+        if (reason := client.refusal(batch)) is not None:
+            store.set_aside(batch.id, reason)
+            on_set_aside(batch.id, reason)
+            continue
         store.mark_sending(batch.id, next_nonce)
         store.mark_sent(batch.id, _send_known(client, batch, next_nonce))
         next_nonce += 1
@@ -128,6 +210,11 @@ def _send_known(client: AnchorClient, batch: StoredBatch, nonce: int, bump_pct: 
         if any(marker in str(exc).lower() for marker in _KNOWN):
             return None
         raise
+
+
+def _fault_name(code: int) -> str:
+    members = enum_members("IMRVAnchor.Fault")
+    return members[code] if code < len(members) else f"Fault({code})"
 
 
 def _header(batch: StoredBatch) -> tuple:

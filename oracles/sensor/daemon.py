@@ -1,6 +1,10 @@
 """The sensor daemon's lifecycle: HTTP intake in the background, a batching (and, where a chain
-client is configured, anchoring) tick in the foreground, graceful SIGTERM, and a circuit breaker
-that stops the daemon after repeated failures instead of spinning."""
+client is configured, anchoring and watching) tick in the foreground, graceful SIGTERM, and a
+circuit breaker that stops the daemon after repeated failures instead of spinning.
+
+A batch the contract would refuse is set aside with its reason (a `batch_set_aside` log line,
+listed on /health), not retried: it never fails a round, so it never trips the breaker, and a
+restart finds it set aside in the store. Logs are one JSON object per line."""
 
 from __future__ import annotations
 
@@ -23,6 +27,9 @@ from oracles.sensor.metrics import Metrics
 from oracles.sensor.mqtt import MqttIntake, MqttSettings
 from oracles.sensor.server import SensorHTTPServer, ServerContext
 from oracles.sensor.store import Store
+from oracles.sensor.watch import Judge, watch_batches
+
+HEALTH_SET_ASIDE_SHOWN = 20  # /health lists the oldest set-aside batches, up to this many
 
 log = logging.getLogger("greenfi.sensor")
 
@@ -45,9 +52,10 @@ class DaemonSettings:
 class SensorDaemon:
     def __init__(self, settings: DaemonSettings, directory: DeviceDirectory, domain: Domain,
                  screen: Screen | None = None, clock: Callable[[], float] = time.time,
-                 anchor: AnchorClient | None = None):
+                 anchor: AnchorClient | None = None, judge: Judge | None = None):
         self.settings = settings
         self.anchor = anchor
+        self.judge = judge
         self.clock = clock
         self.metrics = Metrics()
         self.store = Store(settings.db_path, settings.db_busy_timeout_s)
@@ -97,12 +105,20 @@ class SensorDaemon:
         """One round of batching and anchoring; failures count towards the circuit breaker."""
         try:
             for batch_id in cut_batches(self.store, self.settings.batch, self.clock):
-                self.metrics.inc("batches_built")
-                _log("batch_built", batch=batch_id)
+                batch = self.store.batch(batch_id)
+                if batch is not None and batch.status == "set_aside":
+                    self._set_aside(batch_id, batch.reason or "")
+                else:
+                    self.metrics.inc("batches_built")
+                    _log("batch_built", batch=batch_id)
             if self.anchor is not None:
-                anchor_batches(self.store, self.anchor, self.settings.anchor, self.clock, self._anchored)
+                anchor_batches(self.store, self.anchor, self.settings.anchor, self.clock, self._anchored,
+                               self._set_aside)
+                watch_batches(self.store, self.anchor, self.judge, self._rejected)
             self.metrics.set("unbatched_readings", self.store.reading_count(batched=False))
-            self.metrics.set("unanchored_batches", len(self.store.batches()) - len(self.store.batches("anchored")))
+            counts = self.store.status_counts()
+            self.metrics.set("unanchored_batches", sum(counts.get(s, 0) for s in ("built", "sending", "sent")))
+            self.metrics.set("set_aside_batches", counts.get("set_aside", 0))
             self._failures = 0
         except Exception as exc:  # any failure here is retried next tick, until the breaker trips
             self._failures += 1
@@ -113,17 +129,34 @@ class SensorDaemon:
         self.metrics.set("consecutive_failures", self._failures)
 
     def health(self) -> tuple[bool, dict[str, Any]]:
+        """200 while running, set-aside batches or not (they never stop the daemon); 503 once failed."""
         ok = self.failed_reason is None
+        set_aside = self.store.batch_page(status="set_aside", limit=HEALTH_SET_ASIDE_SHOWN)
         return ok, {"status": "ok" if ok else "failed", "reason": self.failed_reason,
-                    "consecutiveFailures": self._failures}
+                    "consecutiveFailures": self._failures,
+                    "setAside": self.store.status_counts().get("set_aside", 0),
+                    "setAsideBatches": [{"id": b.id, "projectId": b.project_id, "root": "0x" + b.root.hex(),
+                                         "reason": b.reason} for b in set_aside]}
 
     def _anchored(self, batch_id: int) -> None:
         self.metrics.inc("batches_anchored")
         _log("batch_anchored", batch=batch_id)
 
+    def _set_aside(self, batch_id: int, reason: str) -> None:
+        batch = self.store.batch(batch_id)
+        self.metrics.inc("batches_set_aside")
+        _log("batch_set_aside", batch=batch_id, project=batch.project_id if batch else None, reason=reason)
+
+    def _rejected(self, batch_id: int, fault: str, quarantined: int) -> None:
+        self.metrics.inc("batches_rejected", fault=fault)
+        self.metrics.inc("readings_quarantined", quarantined)
+        _log("batch_rejected", batch=batch_id, fault=fault, quarantined=quarantined)
+
     def _count(self, outcome: Outcome) -> None:
         if outcome.accepted:
             self.metrics.inc("readings_accepted")
+            if outcome.flag is not None:
+                self.metrics.inc("readings_flagged")
         else:
             self.metrics.inc("readings_rejected", reason=str(outcome.reason))
 

@@ -1,6 +1,8 @@
 """The validation pipeline: raw JSON in, accepted (and durably stored) or rejected with a reason out.
 
 Checks run cheapest first; a reading is acknowledged only after it is committed to the store.
+The anomaly screen flags and never drops: a flagged reading is accepted and stored held for the
+project's verifier (oracles.sensor.review), who releases it into a later batch or rejects it.
 Stateless checks and signature recovery run outside the store lock; ordering checks (sequence and
 period move forward per device) and the write run under it, so concurrent requests stay consistent.
 """
@@ -20,6 +22,7 @@ from oracles.sensor.store import Head, Store
 from oracles.signing import verify_reading
 
 # Flags readings the anomaly model finds implausible: returns a reason per reading, or None.
+# A flagged reading is stored, held out of batches until the project's verifier decides.
 Screen = Callable[[Sequence[tuple[Reading, DeviceInfo]]], list[str | None]]
 
 
@@ -34,7 +37,7 @@ class Rejection(StrEnum):
     OVER_CAPACITY = "over_capacity"
     REPLAYED = "replayed"
     OUT_OF_ORDER = "out_of_order"
-    ANOMALOUS = "anomalous"
+    ANOMALOUS = "anomalous"  # no longer a rejection: the reason a flagged reading is held (Outcome.flag)
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,13 +47,16 @@ class Outcome:
     detail: str | None = None
     device_id: bytes | None = None
     sequence: int | None = None
+    flag: str | None = None  # accepted but held for the verifier: the anomaly screen's reason
 
     def to_json(self) -> dict:
-        body = {"accepted": self.accepted}
+        body: dict = {"accepted": self.accepted}
         if self.device_id is not None:
             body |= {"deviceId": "0x" + self.device_id.hex(), "sequence": self.sequence}
         if not self.accepted:
             body |= {"reason": self.reason, "detail": self.detail}
+        elif self.flag is not None:
+            body |= {"flagged": True, "flag": self.flag}
         return body
 
 
@@ -144,18 +150,14 @@ class Intake:
                 heads[reading.device_id] = Head(reading.sequence, reading.period_end)
                 in_order.append((i, signed, device))
         flags = self.screen([(s.reading, d) for _, s, d in in_order]) if self.screen and in_order else [None] * len(in_order)
-        accepted = []
-        for (i, signed, device), flag in zip(in_order, flags):
-            if flag is None:
-                accepted.append((signed, device.project_id))
-                outcomes[i] = Outcome(True, device_id=signed.reading.device_id, sequence=signed.reading.sequence)
-            else:
-                outcomes[i] = _rejecter(signed.reading)(Rejection.ANOMALOUS, flag)
-        rejected = [(o.device_id, o.sequence, str(o.reason), o.detail, o.reason == Rejection.ANOMALOUS)
+        accepted = [(signed, device.project_id) for _, signed, device in in_order]
+        for (i, signed, _), flag in zip(in_order, flags):
+            outcomes[i] = Outcome(True, device_id=signed.reading.device_id, sequence=signed.reading.sequence, flag=flag)
+        rejected = [(o.device_id, o.sequence, str(o.reason), o.detail, False)
                     for o in outcomes if o is not None and not o.accepted]
         with self.store.transaction() as db:
             if accepted:
-                Store.insert_accepted(db, accepted, now)
+                Store.insert_accepted(db, accepted, now, flags)
             if rejected:
                 Store.insert_rejections(db, rejected, now)
 

@@ -102,9 +102,14 @@ def test_anomaly_screen_flags_and_records_reason(store, devices):
 
     intake = intake_for(store, devices, screen=screen)
     outcomes = intake.submit([devices[0].reading(1, 550), devices[0].reading(2, 300)])
-    assert reasons(outcomes) == [Rejection.ANOMALOUS, None]
-    assert outcomes[0].detail == "residual 3.2 kW exceeds 1.1 kW"
-    assert store.reading_count() == 1 and store.rejection_counts() == {"anomalous": 1}
+    # flagged, never dropped: both accepted and stored, the flagged one held for the verifier
+    assert reasons(outcomes) == [None, None]
+    assert [o.flag for o in outcomes] == ["residual 3.2 kW exceeds 1.1 kW", None]
+    assert outcomes[0].to_json()["flagged"] is True
+    assert store.reading_count() == 2 and store.rejection_counts() == {}
+    assert store.reading_count(batched=False) == 1  # only the unflagged one is pending for a batch
+    [held] = store.held("flagged")
+    assert (held.signed.reading.sequence, held.detail) == (1, "residual 3.2 kW exceeds 1.1 kW")
 
 
 def test_state_survives_a_restart(tmp_path, devices):
