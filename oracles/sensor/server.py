@@ -156,6 +156,9 @@ class _Handler(JsonErrors, BaseHTTPRequestHandler):
         except Unavailable as exc:  # nothing was stored: the device may retry the same readings
             self._error(HTTPStatus.SERVICE_UNAVAILABLE, "unavailable", str(exc))
             return None
+        except Exception as exc:  # a daemon bug: one JSON 500, never a traceback or a dropped connection
+            self._error(HTTPStatus.INTERNAL_SERVER_ERROR, "internal", f"{type(exc).__name__}: nothing was stored")
+            return None
 
     def _post_one(self, item: dict) -> None:
         outcomes = self._submit([item])

@@ -8,6 +8,7 @@ faulty reading is quarantined with its fault."""
 from __future__ import annotations
 
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 
 from fake_chain import Crash, FakeChain
@@ -24,7 +25,8 @@ from oracles.sensor.batcher import BatchPolicy, cut_batches
 from oracles.sensor.store import HOLD_QUARANTINED, LIVE_STATUSES, Store
 from oracles.sensor.watch import watch_batches
 
-DEVICES = make_devices(3, project_id=1) + make_devices(1, project_id=2)
+DEVICES = make_devices(4)
+DEVICES[3].info = replace(DEVICES[3].info, project_id=2)
 POLICY = BatchPolicy(max_readings=4, window_s=0, max_energy_wh=3_000)
 HIGH_SEQUENCE = (1 << 63) - 2  # sequences cross the signed 64-bit boundary SQLite integers have
 
