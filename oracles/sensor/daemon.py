@@ -102,8 +102,10 @@ class SensorDaemon:
         return min(self.settings.max_backoff_s, self.settings.tick_s * 2 ** self._failures)
 
     def tick(self) -> None:
-        """One round of batching and anchoring; failures count towards the circuit breaker."""
+        """One round of watching, batching and anchoring; failures count towards the circuit breaker."""
         try:
+            if self.anchor is not None:  # first, so a rejected batch's readings are cut again this round
+                watch_batches(self.store, self.anchor, self.judge, self._rejected)
             for batch_id in cut_batches(self.store, self.settings.batch, self.clock):
                 batch = self.store.batch(batch_id)
                 if batch is not None and batch.status == "set_aside":
@@ -114,7 +116,6 @@ class SensorDaemon:
             if self.anchor is not None:
                 anchor_batches(self.store, self.anchor, self.settings.anchor, self.clock, self._anchored,
                                self._set_aside)
-                watch_batches(self.store, self.anchor, self.judge, self._rejected)
             self.metrics.set("unbatched_readings", self.store.reading_count(batched=False))
             counts = self.store.status_counts()
             self.metrics.set("unanchored_batches", sum(counts.get(s, 0) for s in ("built", "sending", "sent")))
