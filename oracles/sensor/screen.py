@@ -1,10 +1,10 @@
 """The intake's anomaly screen, backed by models.anomaly.AnomalyModel (trained on the shipped PV series).
 
 For each reading of a five-minute period (the model's step) the screen forecasts the device's power
-from its own recent accepted readings and rejects the reading as `anomalous` when the residual
+from its own recent accepted readings and flags the reading when the residual
 exceeds the model's threshold; the reason (`residual +5.10 kW exceeds 1.02 kW (normalised to the
-reference plant)`) goes to the HTTP/MQTT answer, the rejections table (flagged = 1) and the metrics
-(readings_rejected{reason="anomalous"}).
+reference plant)`) goes to the HTTP/MQTT answer (the reading is accepted, flagged), the store (held
+for the project's verifier, see oracles.sensor.review) and the metrics (readings_flagged).
 
     time      readings carry unix UTC seconds; features use the model's wall clock
               (`models.pv.local_times(start, model.timezone)`, UTC-8 for the shipped series)
@@ -51,6 +51,7 @@ class AnomalyScreen:
         self.history_loader = history
         self._history: dict[bytes, dict[int, float]] = {}  # device -> {period start: normalised kW}
         self._lock = threading.Lock()
+        self.judged = 0  # readings the model has judged (the others passed unscreened)
 
     def __call__(self, items: Sequence[tuple[Reading, DeviceInfo]]) -> list[str | None]:
         """One model call per request. A reading is judged from the device's accepted history and the
@@ -78,6 +79,7 @@ class AnomalyScreen:
                         lag_rows.append(lags)
                         yesterday.append(known(start - DAY_S))
                 mine[start] = kw
+            self.judged += len(judged)
             if judged:
                 local = local_times(np.array([start for _, _, start, _ in judged]), self.model.timezone)
                 x = feature_frame(np.array(lag_rows, dtype=np.float64), np.array(yesterday, dtype=np.float64), local)

@@ -1,6 +1,7 @@
 """The intake's anomaly screen: the PV model (trained on the shipped series, cached) judges readings in
-unix UTC seconds on the series' own clock (UTC-8), rejects implausible ones with the reason recorded
-in the answer, the store and the metrics, and keeps screening after a restart (history from the store)."""
+unix UTC seconds on the series' own clock (UTC-8), flags implausible ones (accepted, held for the
+verifier) with the reason recorded in the answer, the store and the metrics, and keeps screening
+after a restart (history from the store). Its false-flag measurement judges real held-out data."""
 
 import numpy as np
 import pandas as pd
@@ -12,6 +13,7 @@ from models.pv import read_power_series
 from oracles.sensor.daemon import DaemonSettings, SensorDaemon
 from oracles.sensor.devices import StaticDirectory
 from oracles.sensor.screen import AnomalyScreen, default_model
+from oracles.sensor.screen_eval import measure
 from oracles.sensor.simulate import Replay, fleet
 from sensor_fixtures import DOMAIN
 
@@ -117,3 +119,13 @@ def test_the_cli_choice_of_model(tmp_path, model):
         _anomaly_screen(str(tmp_path / "missing"), tmp_path)
     model.save(tmp_path / "mine")
     assert _anomaly_screen(str(tmp_path / "mine"), tmp_path).model.card == model.card
+
+
+def test_the_false_flag_measurement_judges_data_the_model_never_saw(series):
+    month = series[series.index < series.index[0] + pd.Timedelta(days=30)]  # a shorter series keeps this quick
+    result = measure(month, holdout_share=0.1)
+    assert pd.Timestamp(result.holdout_from) > month.index[int(len(month) * 0.89)]
+    assert result.holdout_readings == int((month.index >= pd.Timestamp(result.holdout_from)).sum())
+    assert result.judged >= 0.9 * result.holdout_readings  # the screen could judge nearly all of them
+    assert result.rate_of_judged <= 0.01  # the model's own threshold aims at 0.1 %
+    assert result.to_json()["false_flag_rate_of_judged"] == round(result.flagged / result.judged, 6)
