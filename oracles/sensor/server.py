@@ -196,7 +196,10 @@ class _Handler(JsonErrors, BaseHTTPRequestHandler):
         return batch
 
     def _document(self, batch: StoredBatch) -> bytes:
-        return self.ctx.store.batch_document(batch.id) or batch_document(self.ctx.store.batch_members(batch.id))
+        """A live batch's document from its readings; a rejected one's as it was kept."""
+        if batch.status == "rejected":
+            return self.ctx.store.batch_document(batch.id) or b"[]"
+        return batch_document(self.ctx.store.batch_members(batch.id))
 
     def _get_batch(self, key: str) -> None:
         batch = self._find_batch(key)

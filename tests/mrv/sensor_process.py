@@ -22,11 +22,37 @@ from pathlib import Path
 from brownie import web3
 
 from greenfi.chain.node import free_port
+from greenfi.chain.signers import UnlockedSigner
 from oracles.codec import batch_tree
+from oracles.readings import Domain
+from oracles.sensor.anchor import AnchorClient
+from oracles.sensor.batcher import BatchPolicy
+from oracles.sensor.chain_directory import ChainDirectory
+from oracles.sensor.daemon import DaemonSettings, SensorDaemon
 from oracles.sensor.store import Store
 
 ROOT = Path(__file__).resolve().parents[2]
 ANCHORED_TOPIC = web3.keccak(text="BatchAnchored(bytes32,uint256,address,uint64,uint64,uint64,uint32,bytes32,uint16)")
+
+
+@contextlib.contextmanager
+def in_process_daemons(db: Path, anchor, registry_address: str, operator: str, clock):
+    """Yields make(batch_policy) → a SensorDaemon on `db` against the real registry and anchor,
+    in this process (ticks driven by the test); closes every store made."""
+    made: list[SensorDaemon] = []
+
+    def make(policy: BatchPolicy) -> SensorDaemon:
+        daemon = SensorDaemon(DaemonSettings(db, batch=policy), ChainDirectory(web3, registry_address),
+                              Domain(web3.eth.chain_id, anchor.address), clock=clock,
+                              anchor=AnchorClient(web3, anchor.address, UnlockedSigner(operator)))
+        made.append(daemon)
+        return daemon
+
+    try:
+        yield make
+    finally:
+        for daemon in made:
+            daemon.store.close()
 
 
 class DaemonProcess:

@@ -6,32 +6,20 @@ import json
 
 import pytest
 from brownie import web3
-from mrv_helpers import HOUR, chain_now, domain, sign
+from mrv_helpers import HOUR, chain_now, sign
+from sensor_process import in_process_daemons
 
-from greenfi.chain.signers import UnlockedSigner
-from oracles.sensor.anchor import AnchorClient, anchor_batches
+from oracles.sensor.anchor import anchor_batches
 from oracles.sensor.batcher import BatchPolicy, cut_batches
 from oracles.codec import batch_tree
-from oracles.sensor.chain_directory import ChainDirectory
-from oracles.sensor.daemon import DaemonSettings, SensorDaemon
 
 ANCHORED = 1
 
 
 @pytest.fixture
 def make_daemon(tmp_path, anchor, devices, oracle_operator):
-    made = []
-
-    def make():
-        settings = DaemonSettings(tmp_path / "sensor.db", batch=BatchPolicy(max_readings=6, window_s=10**9))
-        daemon = SensorDaemon(settings, ChainDirectory(web3, devices.address), domain(anchor), clock=chain_now,
-                              anchor=AnchorClient(web3, anchor.address, UnlockedSigner(oracle_operator.address)))
-        made.append(daemon)
-        return daemon
-
-    yield make
-    for daemon in made:
-        daemon.store.close()
+    with in_process_daemons(tmp_path / "sensor.db", anchor, devices.address, oracle_operator.address, chain_now) as make:
+        yield lambda: make(BatchPolicy(max_readings=6, window_s=10**9))
 
 
 def readings(anchor, fleet, hours=2):

@@ -13,15 +13,11 @@ from pathlib import Path
 
 import pytest
 from brownie import web3
-from mrv_helpers import DAY, HOUR, Batch, chain_now, domain, sign, signed_tuple
-from sensor_process import DaemonProcess, accepted_keys, anchored_events, wait_until
+from mrv_helpers import DAY, HOUR, Batch, chain_now, sign, signed_tuple
+from sensor_process import DaemonProcess, accepted_keys, anchored_events, in_process_daemons, wait_until
 
-from greenfi.signers import UnlockedSigner
 from oracles.codec import batch_tree
-from oracles.sensor.anchor import AnchorClient
 from oracles.sensor.batcher import BatchPolicy
-from oracles.sensor.chain_directory import ChainDirectory
-from oracles.sensor.daemon import DaemonSettings, SensorDaemon
 from oracles.sensor.store import HOLD_QUARANTINED, Store
 
 SEED = 20261205
@@ -51,18 +47,8 @@ def challenge(anchor, root: bytes, items, faulty, challenger):
 
 @pytest.fixture
 def make_daemon(tmp_path, anchor, devices, oracle_operator):
-    made = []
-
-    def make():
-        settings = DaemonSettings(tmp_path / "sensor.db", batch=BatchPolicy(max_readings=8, window_s=0))
-        daemon = SensorDaemon(settings, ChainDirectory(web3, devices.address), domain(anchor), clock=chain_now,
-                              anchor=AnchorClient(web3, anchor.address, UnlockedSigner(oracle_operator.address)))
-        made.append(daemon)
-        return daemon
-
-    yield make
-    for daemon in made:
-        daemon.store.close()
+    with in_process_daemons(tmp_path / "sensor.db", anchor, devices.address, oracle_operator.address, chain_now) as make:
+        yield lambda: make(BatchPolicy(max_readings=8, window_s=0))
 
 
 def test_a_rejected_batch_is_recovered_and_its_honest_readings_anchored_again(make_daemon, anchor, fleet, accounts):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client
 import json
 from dataclasses import dataclass
 
@@ -45,3 +46,14 @@ def directory(devices: list[SimDevice]) -> StaticDirectory:
 
 def as_json(obj) -> bytes:
     return json.dumps(obj).encode()
+
+
+def http_request(port: int, method: str, path: str, body=None, headers=None) -> tuple[int, bytes, dict[str, str]]:
+    """One request to a local daemon: (status, raw body, headers); `body` bytes as is, else JSON-encoded."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    payload = body if isinstance(body, (bytes, type(None))) else json.dumps(body).encode()
+    conn.request(method, path, payload, {"Content-Type": "application/json", **(headers or {})})
+    response = conn.getresponse()
+    data = response.read()
+    conn.close()
+    return response.status, data, dict(response.getheaders())

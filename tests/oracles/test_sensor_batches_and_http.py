@@ -1,10 +1,9 @@
 """Sensor batching and the HTTP interface: batches reproduce from what the daemon publishes."""
 
-import http.client
 import json
 
 import pytest
-from sensor_fixtures import DOMAIN, T0, directory, make_devices
+from sensor_fixtures import DOMAIN, T0, directory, http_request, make_devices
 
 from oracles.codec import batch_content_hash, batch_tree, from_json
 from oracles.sensor.batcher import BatchPolicy, cut_batches
@@ -30,14 +29,8 @@ def daemon(tmp_path, devices):
 
 
 def request(daemon, method, path, body=None, headers=None):
-    conn = http.client.HTTPConnection("127.0.0.1", daemon.server.port, timeout=10)
-    payload = body if isinstance(body, (bytes, type(None))) else json.dumps(body).encode()
-    conn.request(method, path, payload, {"Content-Type": "application/json", **(headers or {})})
-    response = conn.getresponse()
-    data = response.read()
-    conn.close()
-    ctype = response.getheader("Content-Type")
-    return response.status, json.loads(data) if ctype == "application/json" else data.decode()
+    status, data, got = http_request(daemon.server.port, method, path, body, headers)
+    return status, json.loads(data) if got.get("Content-Type") == "application/json" else data.decode()
 
 
 def test_batches_are_cut_when_full_or_old(tmp_path, devices):

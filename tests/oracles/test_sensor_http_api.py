@@ -2,13 +2,12 @@
 items refused one by one, duplicate keys refused, batches looked up by root and listed in bounded
 pages, documents served as exactly the bytes their content hash covers."""
 
-import http.client
 import json
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sensor_fixtures import DOMAIN, T0, directory, make_devices
+from sensor_fixtures import DOMAIN, T0, directory, http_request, make_devices
 
 from oracles.codec import SignedReading, batch_tree, from_json
 from oracles.keccak import keccak256
@@ -38,13 +37,8 @@ def daemon(tmp_path, devices):
 
 
 def request(daemon, method, path, body=None):
-    conn = http.client.HTTPConnection("127.0.0.1", daemon.server.port, timeout=10)
-    payload = body if isinstance(body, (bytes, type(None))) else json.dumps(body).encode()
-    conn.request(method, path, payload, {"Content-Type": "application/json"})
-    response = conn.getresponse()
-    data = response.read()
-    conn.close()
-    return response.status, data, response.getheader("Cache-Control")
+    status, data, headers = http_request(daemon.server.port, method, path, body)
+    return status, data, headers.get("Cache-Control")
 
 
 def get_json(daemon, path):

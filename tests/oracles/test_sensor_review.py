@@ -2,12 +2,11 @@
 accepted one joins a later batch whose document carries the decision's hash, a rejected one is
 never batched."""
 
-import http.client
 import json
 
 import pytest
 from click.testing import CliRunner
-from sensor_fixtures import DOMAIN, T0, directory, make_devices
+from sensor_fixtures import DOMAIN, T0, directory, http_request, make_devices
 
 from greenfi.cli import cli as main
 from oracles.keccak import keccak256
@@ -34,12 +33,8 @@ def daemon(tmp_path):
 
 
 def get(daemon, path):
-    conn = http.client.HTTPConnection("127.0.0.1", daemon.server.port, timeout=10)
-    conn.request("GET", path)
-    response = conn.getresponse()
-    body = response.read()
-    conn.close()
-    return response.status, body
+    status, body, _ = http_request(daemon.server.port, "GET", path)
+    return status, body
 
 
 def submit(daemon, *items):
