@@ -31,7 +31,7 @@ from web3.exceptions import ContractCustomError, ContractLogicError, Web3RPCErro
 
 from greenfi.chain import artifacts
 from greenfi.chain.signers import Signer, with_fees
-from greenfi.chain.transactions import enum_members, revert_reason
+from greenfi.chain.transactions import decode_custom_error, enum_members, revert_reason
 from greenfi.errors import GreenfiError
 from oracles.codec import SignedReading
 from oracles.readings import Reading
@@ -94,12 +94,17 @@ class AnchorClient:
         call = self.contract.functions.anchorBatch(_header(batch), [])
         try:
             call.call({"from": self.signer.address})
+            return None
         except (ContractCustomError, ContractLogicError) as exc:
             reason = revert_reason(exc, call)
-            if reason.startswith(OPERATOR_REFUSALS):
-                raise OperatorRefused(f"anchorBatch refused: {reason}") from None
-            return reason
-        return None
+        except ValueError as exc:  # a provider that passes the node's JSON-RPC error on as is (code 3, data)
+            data = exc.args[0].get("data") if exc.args and isinstance(exc.args[0], dict) else None
+            if not (isinstance(data, str) and data.startswith("0x")):
+                raise
+            reason = decode_custom_error(self.contract.abi, data)
+        if reason.startswith(OPERATOR_REFUSALS):
+            raise OperatorRefused(f"anchorBatch refused: {reason}")
+        return reason
 
     def rejection(self, root: bytes) -> tuple[str, SignedReading | None]:
         """(fault name, the challenged reading or None) of a rejected root: the fault
@@ -186,6 +191,9 @@ def anchor_batches(store: Store, client: AnchorClient, policy: AnchorPolicy = An
         if batch.window_end > chain_now:
             continue  # the contract refuses windows that end in the future: wait for the chain
         if (reason := client.refusal(batch)) is not None:
+            if reason.startswith("BatchExists"):  # anchored by another operator since the check above
+                mark_anchored(batch.id)
+                continue
             store.set_aside(batch.id, reason)
             on_set_aside(batch.id, reason)
             continue

@@ -3,13 +3,15 @@ anchored on chain exactly once, even when the daemon dies at the worst moments."
 
 import http.client
 import json
+from dataclasses import replace
 
 import pytest
 from brownie import web3
 from mrv_helpers import HOUR, chain_now, sign
 from sensor_process import in_process_daemons
 
-from oracles.sensor.anchor import anchor_batches
+from greenfi.chain.signers import UnlockedSigner
+from oracles.sensor.anchor import AnchorClient, OperatorRefused, anchor_batches
 from oracles.sensor.batcher import BatchPolicy, cut_batches
 from oracles.codec import batch_tree
 
@@ -112,3 +114,39 @@ def test_a_dropped_transaction_is_resent_with_its_nonce(make_daemon, anchor, fle
     daemon.tick()
     assert daemon.store.batch(batch_id).status == "anchored"
     assert len(anchored_events(anchor)) == 1
+
+
+def test_the_real_contract_decides_what_is_set_aside(make_daemon, anchor, fleet, outsider):
+    """refusal() simulates anchorBatch on MRVAnchor: a header only this batch has wrong comes back as
+    the decoded error (set aside), an operator-level refusal raises (the round fails), a good one is None."""
+    daemon = make_daemon()
+    daemon.intake.submit(readings(anchor, fleet))
+    [batch_id] = cut_batches(daemon.store, daemon.settings.batch, chain_now)
+    good = daemon.store.batch(batch_id)
+    assert daemon.anchor.refusal(good) is None
+    assert daemon.anchor.refusal(replace(good, total_wh=2**48)) == f"EnergyTooLarge({2**48})"
+    assert daemon.anchor.refusal(replace(good, window_end=good.window_start)).startswith("InvalidWindow(")
+    assert daemon.anchor.refusal(replace(good, project_id=2**64)).startswith("ProjectIdTooLarge(")
+    stranger = AnchorClient(web3, anchor.address, UnlockedSigner(outsider.address))
+    with pytest.raises(OperatorRefused, match="NotOperator"):
+        stranger.refusal(good)
+    assert [b.status for b in daemon.store.batches()] == ["built"]  # simulating changes nothing
+
+
+def test_a_batch_the_contract_refuses_is_set_aside_and_the_daemon_keeps_anchoring(make_daemon, anchor, fleet):
+    daemon = make_daemon()
+    own, _, t0 = fleet
+    daemon.intake.submit(readings(anchor, fleet, hours=1))
+    [poisoned] = cut_batches(daemon.store, BatchPolicy(max_readings=6, window_s=0), chain_now)
+    with daemon.store.transaction() as db:  # a header the contract refuses (as a project id ≥ 2**48 would be)
+        db.execute("UPDATE batches SET total_wh = ? WHERE id = ?", (2**48, poisoned))
+    daemon.intake.submit([sign(anchor, d, h + 1, t0 + h * HOUR, t0 + (h + 1) * HOUR, 4_000).to_json_obj()
+                          for h in (1, 2) for d in own])  # a full batch of 6 after it
+    daemon.tick()
+    daemon.tick()
+    assert daemon.failed_reason is None and daemon._failures == 0
+    statuses = {b.id: (b.status, b.reason) for b in daemon.store.batches()}
+    assert statuses[poisoned] == ("set_aside", f"EnergyTooLarge({2**48})")
+    assert [s for i, (s, _) in statuses.items() if i != poisoned] == ["anchored"]
+    ok, health = daemon.health()
+    assert ok and health["setAsideBatches"][0]["id"] == poisoned
