@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http.client
 import json
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from eth_account import Account
@@ -57,3 +58,14 @@ def http_request(port: int, method: str, path: str, body=None, headers=None) -> 
     data = response.read()
     conn.close()
     return response.status, data, dict(response.getheaders())
+
+
+@contextmanager
+def serving(daemon):
+    """The daemon's HTTP server running for the block; its store closed after."""
+    daemon.server.start()
+    try:
+        yield daemon
+    finally:
+        daemon.server.stop()
+        daemon.store.close()

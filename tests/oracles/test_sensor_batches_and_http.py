@@ -3,7 +3,7 @@
 import json
 
 import pytest
-from sensor_fixtures import DOMAIN, T0, directory, http_request, make_devices
+from sensor_fixtures import DOMAIN, T0, directory, http_request, make_devices, serving
 
 from oracles.codec import batch_content_hash, batch_tree, from_json
 from oracles.sensor.batcher import BatchPolicy, cut_batches
@@ -22,10 +22,8 @@ def devices():
 def daemon(tmp_path, devices):
     d = SensorDaemon(DaemonSettings(tmp_path / "sensor.db", batch=BatchPolicy(max_readings=8, window_s=600)),
                      directory(devices), DOMAIN, clock=lambda: NOW)
-    d.server.start()
-    yield d
-    d.server.stop()
-    d.store.close()
+    with serving(d):
+        yield d
 
 
 def request(daemon, method, path, body=None, headers=None):

@@ -7,7 +7,7 @@ import json
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sensor_fixtures import DOMAIN, T0, directory, http_request, make_devices
+from sensor_fixtures import DOMAIN, T0, directory, http_request, make_devices, serving
 
 from oracles.codec import SignedReading, batch_tree, from_json
 from oracles.keccak import keccak256
@@ -30,10 +30,8 @@ def devices():
 def daemon(tmp_path, devices):
     d = SensorDaemon(DaemonSettings(tmp_path / "sensor.db", batch=BatchPolicy(max_readings=2, window_s=0)),
                      directory(devices), DOMAIN, clock=lambda: NOW)
-    d.server.start()
-    yield d
-    d.server.stop()
-    d.store.close()
+    with serving(d):
+        yield d
 
 
 def request(daemon, method, path, body=None):

@@ -6,7 +6,7 @@ import json
 
 import pytest
 from click.testing import CliRunner
-from sensor_fixtures import DOMAIN, T0, directory, http_request, make_devices
+from sensor_fixtures import DOMAIN, T0, directory, http_request, make_devices, serving
 
 from greenfi.cli import cli as main
 from oracles.keccak import keccak256
@@ -26,10 +26,8 @@ def screen(items):
 def daemon(tmp_path):
     d = SensorDaemon(DaemonSettings(tmp_path / "sensor.db", batch=BatchPolicy(16, 0)), directory(DEVICES), DOMAIN,
                      screen=screen, clock=lambda: NOW)
-    d.server.start()
-    yield d
-    d.server.stop()
-    d.store.close()
+    with serving(d):
+        yield d
 
 
 def get(daemon, path):
