@@ -37,7 +37,6 @@ class Rejection(StrEnum):
     OVER_CAPACITY = "over_capacity"
     REPLAYED = "replayed"
     OUT_OF_ORDER = "out_of_order"
-    ANOMALOUS = "anomalous"  # no longer a rejection: the reason a flagged reading is held (Outcome.flag)
 
 
 @dataclass(frozen=True, slots=True)
