@@ -22,7 +22,7 @@ network paused) fails the round instead: every batch would meet it, so the circu
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,6 +45,10 @@ BATCH_STATUS_FINALIZED = 3
 # Reverts that concern the operator or the network, not one batch: they fail the round.
 OPERATOR_REFUSALS = ("NotOperator", "InsufficientSignatures", "DuplicateSigner", "NetworkPaused", "SystemPaused",
                      "ComplianceRefused", "EnforcedPause", "AccessControl")
+
+
+# A local fault finder: one fault name (or None) per reading, judged as MRVAnchor.readingFault would.
+Judge = Callable[[Sequence[SignedReading]], list[str | None]]
 
 
 class OperatorRefused(GreenfiError):
@@ -156,10 +160,13 @@ class AnchorClient:
 def anchor_batches(store: Store, client: AnchorClient, policy: AnchorPolicy = AnchorPolicy(),
                    clock: Callable[[], float] = time.time,
                    on_anchored: Callable[[int], None] = lambda batch_id: None,
-                   on_set_aside: Callable[[int, str], None] = lambda batch_id, reason: None) -> list[int]:
+                   on_set_aside: Callable[[int, str], None] = lambda batch_id, reason: None,
+                   judge: Judge | None = None) -> list[int]:
     """One round of the state machine above; returns the ids of batches newly anchored.
     `on_anchored` and `on_set_aside` hear of each batch as soon as it is recorded, even if the round
-    fails later on."""
+    fails later on. `judge` (one fault name or None per reading, judged as MRVAnchor.readingFault
+    would on fresh device records, e.g. oracles.sensor.standing) re-checks a built batch just before
+    it is first sent: a batch with a fault is withdrawn, never sent."""
     anchored: list[int] = []
 
     def mark_anchored(batch_id: int) -> None:
@@ -190,6 +197,8 @@ def anchor_batches(store: Store, client: AnchorClient, policy: AnchorPolicy = An
             continue
         if batch.window_end > chain_now:
             continue  # the contract refuses windows that end in the future: wait for the chain
+        if judge is not None and _withdrawn(store, batch, judge):
+            continue  # a challenge would reject it: its faulty readings quarantined, the others cut again
         if (reason := client.refusal(batch)) is not None:
             if reason.startswith("BatchExists"):  # anchored by another operator since the check above
                 mark_anchored(batch.id)
@@ -218,6 +227,13 @@ def _send_known(client: AnchorClient, batch: StoredBatch, nonce: int, bump_pct: 
         if any(marker in str(exc).lower() for marker in _KNOWN):
             return None
         raise
+
+
+def _withdrawn(store: Store, batch: StoredBatch, judge: Judge) -> bool:
+    readings = store.batch_readings(batch.id)
+    faults = {(s.reading.device_id, s.reading.sequence): f"{fault}: found before anchoring"
+              for s, fault in zip(readings, judge(readings)) if fault is not None}
+    return bool(faults) and store.withdraw_batch(batch.id, "withdrawn before anchoring", faults)
 
 
 def _fault_name(code: int) -> str:

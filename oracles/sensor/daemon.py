@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from oracles.readings import Domain
-from oracles.sensor.anchor import AnchorClient, AnchorPolicy, anchor_batches
+from oracles.sensor.anchor import AnchorClient, AnchorPolicy, Judge, anchor_batches
 from oracles.sensor.batcher import BatchPolicy, cut_batches
 from oracles.sensor.devices import DeviceDirectory
 from oracles.sensor.intake import Intake, IntakePolicy, Outcome, Screen
@@ -27,7 +27,7 @@ from oracles.sensor.metrics import Metrics
 from oracles.sensor.mqtt import MqttIntake, MqttSettings
 from oracles.sensor.server import SensorHTTPServer, ServerContext
 from oracles.sensor.store import Store
-from oracles.sensor.watch import Judge, watch_batches
+from oracles.sensor.watch import watch_batches
 
 HEALTH_SET_ASIDE_SHOWN = 20  # /health lists the oldest set-aside batches, up to this many
 
@@ -115,7 +115,7 @@ class SensorDaemon:
                     _log("batch_built", batch=batch_id)
             if self.anchor is not None:
                 anchor_batches(self.store, self.anchor, self.settings.anchor, self.clock, self._anchored,
-                               self._set_aside)
+                               self._set_aside, self.judge)
             self.metrics.set("unbatched_readings", self.store.reading_count(batched=False))
             counts = self.store.status_counts()
             self.metrics.set("unanchored_batches", sum(counts.get(s, 0) for s in ("built", "sending", "sent")))

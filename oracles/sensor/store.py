@@ -11,7 +11,8 @@ Tables
     decisions     the verifier's decision on each flagged reading, with its hash
     batches       the outbox: a batch's root, totals and content hash, then its anchoring state
                   (built → sending with its nonce → sent with its tx hash → anchored → final, or
-                  rejected / set_aside with a reason), so a restart resumes it without sending it twice
+                  rejected / withdrawn / set_aside with a reason), so a restart resumes it without
+                  sending it twice
 
 Sequences are uint64 but SQLite integers are signed 64-bit: a sequence ≥ 2⁶³ is stored as its
 two's-complement wrap (v − 2⁶⁴) and unwrapped on read, so every stored value of an older store
@@ -111,7 +112,7 @@ HOLD_FLAGGED = "flagged"
 HOLD_VERIFIER_REJECTED = "verifier_rejected"
 HOLD_QUARANTINED = "quarantined"
 LIVE_STATUSES = ("built", "sending", "sent", "anchored", "final")  # a reading counts in at most one of these
-BATCH_STATUSES = LIVE_STATUSES + ("rejected", "set_aside")
+BATCH_STATUSES = LIVE_STATUSES + ("rejected", "withdrawn", "set_aside")
 
 _U64 = 1 << 64
 _I64_MAX = (1 << 63) - 1
@@ -468,16 +469,31 @@ class Store:
                        " WHERE id=?", (reason, time.time(), batch_id))
 
     def reject_batch(self, batch_id: int, fault: str, document: bytes,
-                     quarantined: dict[tuple[bytes, int], str]) -> None:
+                     quarantined: dict[tuple[bytes, int], str]) -> bool:
         """Rejected on chain: keep its document, quarantine the faulty readings with their fault and
         return every other reading to the pending pool, all in one transaction (a crash redoes it all)."""
+        return self._dissolve(batch_id, "rejected", ("anchored", "final"), fault, document, quarantined)
+
+    def withdraw_batch(self, batch_id: int, reason: str, quarantined: dict[tuple[bytes, int], str]) -> bool:
+        """A built batch never sent, found at fault before sending: quarantine the faulty readings,
+        return the others to the pending pool (its root never reaches the chain)."""
+        return self._dissolve(batch_id, "withdrawn", ("built",), reason, None, quarantined)
+
+    def _dissolve(self, batch_id: int, status: str, from_statuses: tuple[str, ...], reason: str,
+                  document: bytes | None, quarantined: dict[tuple[bytes, int], str]) -> bool:
+        """False, changing nothing, unless the batch is in one of `from_statuses`."""
         with self.transaction() as db:
-            db.execute("UPDATE batches SET status='rejected', reason=?, document=?, closed_at=? WHERE id=? AND"
-                       " status IN ('anchored','final')", (fault, document, time.time(), batch_id))
+            changed = db.execute(
+                f"UPDATE batches SET status=?, reason=?, document=?, closed_at=? WHERE id=? AND"
+                f" status IN ({','.join('?' * len(from_statuses))})",
+                (status, reason, document, time.time(), batch_id, *from_statuses)).rowcount
+            if not changed:
+                return False
             db.executemany("UPDATE readings SET hold=?, hold_detail=? WHERE device_id=? AND sequence=? AND batch_id=?",
                            [(HOLD_QUARANTINED, detail, d, to_sql_u64(s), batch_id)
                             for (d, s), detail in quarantined.items()])
             db.execute("UPDATE readings SET batch_id = NULL WHERE batch_id = ?", (batch_id,))
+        return True
 
     def max_nonce(self) -> int | None:
         with self.lock:

@@ -15,17 +15,14 @@ reading is never lost: it is in exactly one live batch, or pending.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Protocol
 
 from oracles.codec import SignedReading
-from oracles.sensor.anchor import BATCH_STATUS_ANCHORED, BATCH_STATUS_FINALIZED, BATCH_STATUS_REJECTED, ChainBatch
+from oracles.sensor.anchor import (BATCH_STATUS_ANCHORED, BATCH_STATUS_FINALIZED, BATCH_STATUS_REJECTED, ChainBatch,
+                                   Judge)
 from oracles.sensor.document import batch_document
 from oracles.sensor.store import Store
-
-# A local fault finder: one fault name (or None) per reading, judged as the contract would.
-Judge = Callable[[Sequence[SignedReading]], list[str | None]]
-
 
 class ChainView(Protocol):
     def on_chain(self, root: bytes, confirmed: bool = True) -> ChainBatch: ...

@@ -42,6 +42,12 @@ class Recovery(RuleBasedStateMachine):
         self.honest: dict[tuple[bytes, int], SignedReading] = {}
         self.faulty: dict[tuple[bytes, int], SignedReading] = {}
         self.challenged: set[tuple[bytes, int]] = set()
+        self.visible: set[tuple[bytes, int]] = set()  # faulty readings the local judge can see
+
+    def judge(self, readings):
+        """The local judge (oracles.sensor.standing in the daemon): sees some faults, not all."""
+        return ["DeviceInactive" if (s.reading.device_id, s.reading.sequence) in self.visible else None
+                for s in readings]
 
     def teardown(self):
         if hasattr(self, "store"):
@@ -50,13 +56,14 @@ class Recovery(RuleBasedStateMachine):
 
     # ------------------------------------------------------------------ the world
 
-    @rule(picks=st.lists(st.tuples(st.integers(0, len(DEVICES) - 1), st.integers(0, 2_000), st.booleans()),
-                         min_size=1, max_size=6))
+    @rule(picks=st.lists(st.tuples(st.integers(0, len(DEVICES) - 1), st.integers(0, 2_000), st.booleans(),
+                                   st.booleans()), min_size=1, max_size=6))
     def readings_accepted(self, picks):
         """Readings the intake accepted; a faulty one is one the contract will find at fault (a
-        device standing the daemon could not see, say)."""
+        device standing the intake's cached record did not show, say), visible or not to the judge
+        that re-checks batches before sending."""
         accepted = []
-        for index, energy, faulty in picks:
+        for index, energy, faulty, visible in picks:
             device = DEVICES[index]
             sequence = self.next_sequence[device.info.device_id]
             self.next_sequence[device.info.device_id] = sequence + 1
@@ -65,6 +72,8 @@ class Recovery(RuleBasedStateMachine):
             signed = SignedReading(reading, sign_reading(device.key, reading, DOMAIN))
             accepted.append((signed, device.info.project_id))
             (self.faulty if faulty else self.honest)[(device.info.device_id, sequence)] = signed
+            if faulty and visible:
+                self.visible.add((device.info.device_id, sequence))
         with self.store.transaction() as db:
             Store.insert_accepted(db, accepted, self.chain.now)
 
@@ -88,12 +97,13 @@ class Recovery(RuleBasedStateMachine):
 
     @rule(crash_at=st.one_of(st.none(), st.integers(0, 12)))
     def tick(self, crash_at):
-        """One daemon round; with crash_at, kill -9 at that chain call, then a restart."""
+        """One daemon round (as SensorDaemon.tick: watch, cut, anchor); with crash_at, kill -9 at
+        that chain call, then a restart."""
         self.chain.crash_after_calls = crash_at
         try:
+            watch_batches(self.store, self.chain, self.judge)
             cut_batches(self.store, POLICY, lambda: self.chain.now)
-            anchor_batches(self.store, self.chain)
-            watch_batches(self.store, self.chain)
+            anchor_batches(self.store, self.chain, judge=self.judge)
         except Crash:
             self.restart()
         self.chain.crash_after_calls = None
@@ -115,16 +125,20 @@ class Recovery(RuleBasedStateMachine):
             pending = [k for k, (batch, hold) in states.items() if batch is None and hold is None]
             unsent = [b for b in self.store.batches() if b.status in ("built", "sending", "sent")]
             faulty_live = [r for r in self.chain.batches.values() if r.status == BATCH_STATUS_ANCHORED
+                           and self.chain.now < r.challenge_end  # past it, nobody can challenge any more
                            and any((s.reading.device_id, s.reading.sequence) in self.faulty for s in r.leaves)]
-            if not pending and not unsent and not faulty_live:
+            unwatched = [b for b in self.store.batches("anchored")
+                         if self.chain.batches[b.root].status != BATCH_STATUS_ANCHORED]
+            if not pending and not unsent and not faulty_live and not unwatched:
                 break
         else:
             raise AssertionError("the daemon did not settle")
         for key, signed in self.honest.items():
             assert self.chain.live_roots_of(signed.leaf()) == 1, f"honest reading {key} anchored not exactly once"
         states = self.store.reading_states()
-        for key in self.challenged:
-            assert states[key][1] == HOLD_QUARANTINED
+        status = {b.id: (b.status, b.reason) for b in self.store.batches()}
+        for key in self.challenged | self.visible:
+            assert states[key][1] == HOLD_QUARANTINED, (key in self.visible, states[key], status.get(states[key][0]))
 
     # ------------------------------------------------------------------ invariants
 
@@ -148,6 +162,8 @@ class Recovery(RuleBasedStateMachine):
         for signed in self.honest.values():
             assert self.chain.live_roots_of(signed.leaf()) <= 1
         for record in self.chain.batches.values():
+            assert not any((s.reading.device_id, s.reading.sequence) in self.visible for s in record.leaves), \
+                "a reading the judge finds at fault was anchored"
             assert record.count == len(record.leaves) <= POLICY.max_readings
             assert record.energy_wh == sum(s.reading.energy_wh for s in record.leaves) <= POLICY.max_energy_wh
 
