@@ -5,6 +5,7 @@ import {ERC1155} from "@openzeppelin/contracts/token/ERC1155/ERC1155.sol";
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {Strings} from "@openzeppelin/contracts/utils/Strings.sol";
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {IParticipantRegistry} from "../interfaces/IParticipantRegistry.sol";
 import {IProjectRegistry} from "../interfaces/IProjectRegistry.sol";
 import {IProjectRegistryWorkflow} from "../interfaces/IProjectRegistryWorkflow.sol";
@@ -19,6 +20,9 @@ import {ComplianceGuard} from "../compliance/ComplianceGuard.sol";
 ///
 /// Buffer pool: buffered units are not minted; the batch's `buffered` counter is the pool. A
 /// reversal draws it before touching any holder's balance.
+///
+/// Remainders: a project's verified quantity below one unit is carried to its next report, so
+/// issued units × 1e6 + carried = Σ consumed reports' grams (or Wh), exactly.
 contract CarbonCredits is ICarbonCredits, ERC1155, AccessControl, ComplianceGuard {
     using SafeCast for uint256;
 
@@ -27,8 +31,8 @@ contract CarbonCredits is ICarbonCredits, ERC1155, AccessControl, ComplianceGuar
     /// @notice The market: its escrow is exempt from the per-transfer check (it checks both sides itself).
     bytes32 public constant MARKET_ROLE = keccak256("MARKET_ROLE");
 
-    uint256 private constant GRAMS_PER_TONNE = 1e6;
-    uint256 private constant WH_PER_MWH = 1e6;
+    /// @dev Base quantities per unit: grams per tCO2e (VER) = Wh per MWh (GEC).
+    uint256 private constant PER_UNIT = 1e6;
     uint256 private constant BPS = 10_000;
 
     IProjectRegistryWorkflow public immutable projects;
@@ -45,6 +49,13 @@ contract CarbonCredits is ICarbonCredits, ERC1155, AccessControl, ComplianceGuar
         uint64 retired;
         uint64 cancelled;
         bytes32 reportHash;
+    }
+
+    /// @dev One slot per project, rewritten by each of its issuances: where its next report may
+    /// start and what it carries (< 1e6 grams or Wh, so uint64 fits).
+    struct ProjectIssuance {
+        uint64 lastVintageEnd;
+        uint64 carried;
     }
 
     /// @dev A certificate in four slots.
@@ -71,7 +82,7 @@ contract CarbonCredits is ICarbonCredits, ERC1155, AccessControl, ComplianceGuar
     address private _market;
 
     mapping(uint256 batchId => Batch) private _batches;
-    mapping(uint256 projectId => uint64) private _lastVintageEnd;
+    mapping(uint256 projectId => ProjectIssuance) private _projectIssuance;
     mapping(uint256 certificateId => StoredCertificate) private _certificates;
 
     constructor(
@@ -107,15 +118,34 @@ contract CarbonCredits is ICarbonCredits, ERC1155, AccessControl, ComplianceGuar
         if (msg.sender != developer && !hasRole(ISSUER_ROLE, msg.sender)) revert NotIssuer(msg.sender, r.projectId);
         _requireCanActAs(developer, IParticipantRegistry.Kind.ProjectDeveloper);
         if (r.periodEnd <= r.periodStart) revert InvalidVintage(r.periodStart, r.periodEnd);
-        uint64 lastEnd = _lastVintageEnd[r.projectId];
-        if (r.periodStart < lastEnd) revert VintageOverlap(r.projectId, r.periodStart, lastEnd);
+        uint256 quantity = _takeWholeUnits(
+            reportId, r, creditClass == IProjectRegistry.CreditClass.VerifiedEmissionReduction
+        );
+        if (quantity != 0) {
+            batchId = _record(reportId, r, quantity.toUint64(), developer);
+            _mint(developer, batchId, quantity - _batches[batchId].buffered, "");
+        }
+    }
 
-        uint256 quantity = creditClass == IProjectRegistry.CreditClass.VerifiedEmissionReduction
-            ? r.reductionGrams / GRAMS_PER_TONNE
-            : r.netGenerationWh / WH_PER_MWH;
-        if (quantity == 0) revert NothingToIssue(reportId);
-        batchId = _record(reportId, r, quantity.toUint64(), developer);
-        _mint(developer, batchId, quantity - _batches[batchId].buffered, "");
+    /// @dev Uses report `r`'s period for its project and adds its quantity (grams for a VER
+    /// project, Wh for GEC) to the project's remainder; returns the whole units the sum makes and
+    /// keeps the rest (< one unit) carried. Emits RemainderCarried when the remainder changed or
+    /// no unit came out.
+    function _takeWholeUnits(uint256 reportId, IMonitoringReports.IssuableReport memory r, bool ver)
+        private
+        returns (uint256 quantity)
+    {
+        ProjectIssuance storage p = _projectIssuance[r.projectId];
+        uint64 lastEnd = p.lastVintageEnd;
+        if (r.periodStart < lastEnd) revert VintageOverlap(r.projectId, r.periodStart, lastEnd);
+        uint256 carriedBefore = p.carried;
+        uint256 total = (ver ? r.reductionGrams : r.netGenerationWh) + carriedBefore;
+        quantity = total / PER_UNIT;
+        uint256 carried = total % PER_UNIT; // < 1e6: fits uint64
+        // The period is used whether or not a unit comes out: its quantity is carried, never lost.
+        p.lastVintageEnd = r.periodEnd;
+        if (carried != carriedBefore) p.carried = uint64(carried);
+        if (carried != carriedBefore || quantity == 0) emit RemainderCarried(r.projectId, reportId, carried);
     }
 
     /// @dev Stores batch `batchId` of `quantity` units for report `r` and emits Issued.
@@ -123,14 +153,14 @@ contract CarbonCredits is ICarbonCredits, ERC1155, AccessControl, ComplianceGuar
         private
         returns (uint256 batchId)
     {
-        uint64 buffered = uint64(uint256(quantity) * _bufferBps / BPS); // <= quantity: fits
+        // Rounded up, toward the buffer, so a small batch still feeds the pool; <= quantity: fits.
+        uint64 buffered = uint64(Math.mulDiv(quantity, _bufferBps, BPS, Math.Rounding.Ceil));
         uint64 serialStart = _nextSerial;
         // Serials come from one counter that only grows, so ranges never overlap; the addition
         // cannot wrap silently (checked arithmetic).
         uint64 serialEnd = serialStart + quantity - 1;
         batchId = ++_batchCount;
         _nextSerial = serialEnd + 1;
-        _lastVintageEnd[r.projectId] = r.periodEnd;
         _batches[batchId] = Batch({
             projectId: r.projectId.toUint64(),
             vintageStart: r.periodStart,
@@ -193,13 +223,14 @@ contract CarbonCredits is ICarbonCredits, ERC1155, AccessControl, ComplianceGuar
         external
         onlyRole(REGULATOR_ROLE)
     {
-        Batch storage b = _existing(batchId);
-        if (amount == 0) revert ZeroAmount();
-        _requireGives(holder, batchId, amount);
-        // amount <= holder's balance <= issued, which fits in uint64.
-        b.cancelled += uint64(amount);
-        _burn(holder, batchId, amount);
-        emit Cancelled(batchId, holder, amount, reasonHash);
+        if (holder == _market) revert EscrowedUnits(holder);
+        _cancel(holder, batchId, amount, reasonHash);
+    }
+
+    /// @inheritdoc ICarbonCredits
+    function cancelEscrowed(uint256 batchId, uint256 amount, bytes32 reasonHash) external {
+        if (msg.sender != _market) revert NotMarket(msg.sender);
+        _cancel(msg.sender, batchId, amount, reasonHash);
     }
 
     /// @inheritdoc ICarbonCredits
@@ -207,17 +238,17 @@ contract CarbonCredits is ICarbonCredits, ERC1155, AccessControl, ComplianceGuar
         external
         onlyRole(REGULATOR_ROLE)
     {
-        Batch storage b = _existing(batchId);
-        if (amount == 0) revert ZeroAmount();
-        uint256 buffered = b.buffered;
-        uint256 fromBuffer = amount < buffered ? amount : buffered;
-        uint256 fromHolder = amount - fromBuffer;
-        if (fromHolder > 0) _requireGives(holder, batchId, fromHolder);
-        // fromBuffer <= buffered and amount <= buffered + a balance <= issued: all fit in uint64.
-        b.buffered = uint64(buffered - fromBuffer);
-        b.cancelled += uint64(amount);
-        if (fromHolder > 0) _burn(holder, batchId, fromHolder);
-        emit Reversed(batchId, holder, amount, fromBuffer, fromHolder, reasonHash);
+        if (holder == _market) revert EscrowedUnits(holder);
+        _reverse(batchId, amount, holder, type(uint256).max, reasonHash);
+    }
+
+    /// @inheritdoc ICarbonCredits
+    function reverseEscrowed(uint256 batchId, uint256 amount, uint256 escrowCap, bytes32 reasonHash)
+        external
+        returns (uint256)
+    {
+        if (msg.sender != _market) revert NotMarket(msg.sender);
+        return _reverse(batchId, amount, msg.sender, escrowCap, reasonHash);
     }
 
     /// @inheritdoc ICarbonCredits
@@ -251,8 +282,8 @@ contract CarbonCredits is ICarbonCredits, ERC1155, AccessControl, ComplianceGuar
         s.retired = b.retired;
         s.cancelled = b.cancelled;
         s.buffered = b.buffered;
-        s.circulating = s.issued - s.retired - s.cancelled - s.buffered;
         s.escrowed = _market == address(0) ? 0 : balanceOf(_market, batchId);
+        s.circulating = s.issued - s.retired - s.cancelled - s.buffered - s.escrowed;
     }
 
     /// @inheritdoc ICarbonCredits
@@ -343,7 +374,12 @@ contract CarbonCredits is ICarbonCredits, ERC1155, AccessControl, ComplianceGuar
 
     /// @inheritdoc ICarbonCredits
     function lastVintageEnd(uint256 projectId) external view returns (uint64) {
-        return _lastVintageEnd[projectId];
+        return _projectIssuance[projectId].lastVintageEnd;
+    }
+
+    /// @inheritdoc ICarbonCredits
+    function carriedRemainder(uint256 projectId) external view returns (uint256) {
+        return _projectIssuance[projectId].carried;
     }
 
     function supportsInterface(bytes4 interfaceId) public view override(ERC1155, AccessControl) returns (bool) {
@@ -380,10 +416,40 @@ contract CarbonCredits is ICarbonCredits, ERC1155, AccessControl, ComplianceGuar
         emit Retired(certificateId, batchId, retiree, amount, claim);
     }
 
-    /// @dev `holder` (not the market's escrow) holds at least `amount` units of `batchId`.
-    function _requireGives(address holder, uint256 batchId, uint256 amount) private view {
-        if (holder == _market) revert EscrowedUnits(holder);
+    /// @dev Burns `amount` of `holder`'s units of `batchId` as cancelled (regulator's order).
+    function _cancel(address holder, uint256 batchId, uint256 amount, bytes32 reasonHash) private {
+        Batch storage b = _existing(batchId);
+        if (amount == 0) revert ZeroAmount();
+        _requireHolds(holder, batchId, amount, type(uint256).max);
+        // amount <= holder's balance <= issued, which fits in uint64.
+        b.cancelled += uint64(amount);
+        _burn(holder, batchId, amount);
+        emit Cancelled(batchId, holder, amount, reasonHash);
+    }
+
+    /// @dev A reversal of `amount` units: the buffer pool first, then at most `cap` of `holder`'s
+    /// units. Returns the units taken from `holder`.
+    function _reverse(uint256 batchId, uint256 amount, address holder, uint256 cap, bytes32 reasonHash)
+        private
+        returns (uint256 fromHolder)
+    {
+        Batch storage b = _existing(batchId);
+        if (amount == 0) revert ZeroAmount();
+        uint256 buffered = b.buffered;
+        uint256 fromBuffer = amount < buffered ? amount : buffered;
+        fromHolder = amount - fromBuffer;
+        if (fromHolder > 0) _requireHolds(holder, batchId, fromHolder, cap);
+        // fromBuffer <= buffered and amount <= buffered + a balance <= issued: all fit in uint64.
+        b.buffered = uint64(buffered - fromBuffer);
+        b.cancelled += uint64(amount);
+        if (fromHolder > 0) _burn(holder, batchId, fromHolder);
+        emit Reversed(batchId, holder, amount, fromBuffer, fromHolder, reasonHash);
+    }
+
+    /// @dev `holder` can give `amount` units of `batchId`: its balance, at most `cap` of it.
+    function _requireHolds(address holder, uint256 batchId, uint256 amount, uint256 cap) private view {
         uint256 available = balanceOf(holder, batchId);
+        if (available > cap) available = cap;
         if (available < amount) revert InsufficientTradable(holder, batchId, available, amount);
     }
 

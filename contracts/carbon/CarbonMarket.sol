@@ -13,6 +13,7 @@ import {ICarbonCredits} from "../interfaces/ICarbonCredits.sol";
 import {ICarbonMarket} from "../interfaces/ICarbonMarket.sol";
 import {CarbonCredits} from "./CarbonCredits.sol";
 import {ComplianceGuard} from "../compliance/ComplianceGuard.sol";
+import {ExactTransfers} from "../utils/ExactTransfers.sol";
 
 /// @title CarbonMarket
 /// @notice Escrowed fixed-price listings of carbon-credit batches, settled delivery-versus-payment
@@ -36,6 +37,14 @@ contract CarbonMarket is ICarbonMarket, IERC1155Receiver, AccessControl, Reentra
     uint256 private _listingCount;
     mapping(uint256 listingId => Listing) private _listings;
     mapping(address account => uint256) private _credited;
+    /// @dev Every treasury ever set: exempt from registration (not from freeze or pause) when withdrawing.
+    mapping(address account => bool) private _wasTreasury;
+
+    /// @dev The carbon regulator is CarbonCredits' REGULATOR_ROLE: one list of who regulates carbon.
+    modifier onlyRegulator() {
+        if (!credits.hasRole(credits.REGULATOR_ROLE(), msg.sender)) revert NotRegulator(msg.sender);
+        _;
+    }
 
     constructor(
         IParticipantRegistry registry_,
@@ -113,12 +122,61 @@ contract CarbonMarket is ICarbonMarket, IERC1155Receiver, AccessControl, Reentra
         bool isTreasury = msg.sender == _treasury;
         if (isTreasury) amount += _feesAccrued;
         if (amount == 0) revert NothingToWithdraw(msg.sender);
-        if (!isTreasury) _requireCanHold(msg.sender);
+        _requireMayCollect(msg.sender, isTreasury || _wasTreasury[msg.sender]);
         _credited[msg.sender] = 0;
         if (isTreasury) _feesAccrued = 0;
         emit Withdrawn(msg.sender, amount);
         settlementToken.safeTransfer(msg.sender, amount);
     }
+
+    // ---------------------------------------------------------------- regulator
+
+    /// @inheritdoc ICarbonMarket
+    function forceDelist(uint256 listingId, bytes32 reasonHash) external nonReentrant onlyRegulator {
+        Listing storage l = _openListing(listingId);
+        uint256 returned = l.remaining;
+        address seller = l.seller;
+        l.status = ListingStatus.Cancelled;
+        l.remaining = 0;
+        emit ListingDelisted(listingId, seller, returned, reasonHash);
+        credits.safeTransferFrom(address(this), seller, l.batchId, returned, "");
+    }
+
+    /// @inheritdoc ICarbonMarket
+    function cancelEscrowed(uint256 listingId, uint256 amount, bytes32 reasonHash) external nonReentrant onlyRegulator {
+        if (amount == 0) revert ZeroAmount();
+        Listing storage l = _openListing(listingId);
+        uint256 remaining = l.remaining;
+        if (amount > remaining) revert ExceedsListing(listingId, remaining, amount);
+        // amount <= remaining, checked above.
+        unchecked {
+            remaining -= amount;
+        }
+        _shrink(l, remaining);
+        emit EscrowCancelled(listingId, amount, remaining, reasonHash);
+        credits.cancelEscrowed(l.batchId, amount, reasonHash);
+    }
+
+    /// @inheritdoc ICarbonMarket
+    function reverseEscrowed(uint256 listingId, uint256 amount, bytes32 reasonHash)
+        external
+        nonReentrant
+        onlyRegulator
+        returns (uint256 fromEscrow)
+    {
+        Listing storage l = _openListing(listingId);
+        uint256 remaining = l.remaining;
+        // CarbonCredits (immutable, trusted) splits buffer and escrow and burns without a callback;
+        // the listing shrinks by what it took, at most `remaining`.
+        fromEscrow = credits.reverseEscrowed(l.batchId, amount, remaining, reasonHash);
+        unchecked {
+            remaining -= fromEscrow; // fromEscrow <= remaining (the cap passed above)
+        }
+        _shrink(l, remaining);
+        emit EscrowReversed(listingId, amount, fromEscrow, remaining, reasonHash);
+    }
+
+    // ---------------------------------------------------------------- parameters
 
     /// @inheritdoc ICarbonMarket
     function setFee(uint16 feeBps_, address treasury) external onlyRole(DEFAULT_ADMIN_ROLE) {
@@ -199,7 +257,27 @@ contract CarbonMarket is ICarbonMarket, IERC1155Receiver, AccessControl, Reentra
         _credited[seller] += cost - feeAmount;
         if (feeAmount != 0) _feesAccrued += feeAmount.toUint80();
         emit Filled(listingId, msg.sender, batchId, quantity, cost, feeAmount);
-        settlementToken.safeTransferFrom(msg.sender, address(this), cost);
+        ExactTransfers.pullExact(settlementToken, msg.sender, cost);
+    }
+
+    /// @dev A regulator's cut leaves `remaining` units in the listing; an emptied one is Cancelled.
+    function _shrink(Listing storage l, uint256 remaining) private {
+        l.remaining = uint64(remaining); // <= the listing's previous remaining: fits
+        if (remaining == 0) l.status = ListingStatus.Cancelled;
+    }
+
+    /// @dev `account` may be paid: allowed to hold assets, or, for a treasury (`feeCollector`),
+    /// registered or not, but neither frozen nor otherwise refused, and never during the pause.
+    function _requireMayCollect(address account, bool feeCollector) private view {
+        if (!feeCollector) {
+            _requireCanHold(account);
+            return;
+        }
+        IParticipantRegistry.Reason reason = registry.canHold(account);
+        if (reason == IParticipantRegistry.Reason.SystemPaused) revert NetworkPaused();
+        if (reason != IParticipantRegistry.Reason.Ok && reason != IParticipantRegistry.Reason.NotRegistered) {
+            revert ComplianceRefused(account, reason);
+        }
     }
 
     function _openListing(uint256 listingId) private view returns (Listing storage l) {
@@ -222,6 +300,7 @@ contract CarbonMarket is ICarbonMarket, IERC1155Receiver, AccessControl, Reentra
         }
         _feeBps = feeBps_;
         _treasury = treasury;
+        if (!_wasTreasury[treasury]) _wasTreasury[treasury] = true;
         emit FeeSet(feeBps_, treasury);
     }
 }

@@ -7,7 +7,9 @@ import {IProjectRegistry} from "./IProjectRegistry.sol";
 /// @notice Carbon credits (tCO2e) and green-electricity certificates (MWh) as ERC-1155 batches.
 /// Each batch is issued from exactly one approved monitoring report, carries a Carbon Asset
 /// Identifier (CAI) and a serial range that no other batch shares, and keeps a per-batch account:
-/// issued = circulating (sum of balances, market escrow included) + retired + cancelled + buffered.
+/// issued = circulating (balances outside the market's escrow) + escrowed + retired + cancelled + buffered.
+/// Per project, no verified gram (or Wh) is lost to rounding: issued units × 1e6 + the carried
+/// remainder = the reductions (or net generation) of every report the project consumed.
 ///
 /// CAI (Carbon Asset Identifier), bytes32: the high 24 bytes are those of keccak256(abi.encode(
 /// chainid, address(this), projectId, vintageStart, vintageEnd, serialStart, serialEnd,
@@ -35,11 +37,11 @@ interface ICarbonCredits {
         bytes32 cai;
     }
 
-    /// @notice A batch's units by status. issued = circulating + retired + cancelled + buffered.
+    /// @notice A batch's units by status. issued = circulating + escrowed + retired + cancelled + buffered.
     struct Supply {
         uint256 issued;
-        uint256 circulating; // sum of all balances, escrowed units included
-        uint256 escrowed; // of which held by the market in escrow
+        uint256 circulating; // sum of the balances outside the market's escrow
+        uint256 escrowed; // held by the market in escrow (listed, not circulating)
         uint256 retired;
         uint256 cancelled; // cancelled by the regulator or invalidated by a reversal
         uint256 buffered; // held back in the buffer pool
@@ -89,8 +91,6 @@ interface ICarbonCredits {
     error InvalidVintage(uint64 periodStart, uint64 periodEnd);
     /// @dev The report's period starts before the end of the project's last issued vintage.
     error VintageOverlap(uint256 projectId, uint64 periodStart, uint64 lastVintageEnd);
-    /// @dev The report verifies less than one unit (1 tCO2e or 1 MWh).
-    error NothingToIssue(uint256 reportId);
     /// @dev `holder` holds `available` units of `batchId`, fewer than `requested`.
     error InsufficientTradable(address holder, uint256 batchId, uint256 available, uint256 requested);
     /// @dev A claim's consumption period is empty or reversed.
@@ -101,7 +101,8 @@ interface ICarbonCredits {
     error NotMarket(address account);
     /// @dev MARKET_ROLE is held by `market` already; revoke it first.
     error MarketAlreadySet(address market);
-    /// @dev Units escrowed in the market cannot be cancelled or reversed there; cancel the listing first.
+    /// @dev Units escrowed in the market are cancelled or reversed through the market
+    /// (CarbonMarket.cancelEscrowed / reverseEscrowed), which shrinks the listing they back.
     error EscrowedUnits(address market);
 
     // ---------------------------------------------------------------- events
@@ -136,7 +137,12 @@ interface ICarbonCredits {
         uint256 fromHolder,
         bytes32 reasonHash
     );
+    /// @notice Emitted when the buffer share of future batches changes.
     event BufferShareSet(uint16 bufferBps);
+    /// @notice Emitted when consuming report `reportId` changed project `projectId`'s remainder:
+    /// `carried` grams (VER) or Wh (GEC), below one unit, wait for the project's next report.
+    /// Also emitted when a report issued nothing (its whole quantity joined the remainder).
+    event RemainderCarried(uint256 indexed projectId, uint256 indexed reportId, uint256 carried);
 
     /// @notice The monitoring report behind a batch, as emitted at issuance (so the chain of
     /// custody can be traced without the MRV contract).
@@ -151,13 +157,18 @@ interface ICarbonCredits {
 
     // ---------------------------------------------------------------- issuance
 
-    /// @notice Consume approved monitoring report `reportId` and issue its batch: floor(reduction /
-    /// 1 t) units for a VER project, floor(net generation / 1 MWh) for a GEC project; the buffer
-    /// share goes to the buffer pool, the rest to the project's developer. Returns the batch id.
+    /// @notice Consume approved monitoring report `reportId` and issue its batch. The report's
+    /// reduction (VER, grams) or net generation (GEC, Wh) is added to the project's carried
+    /// remainder; floor(total / 1e6) units are issued and the rest (< one unit) is carried to the
+    /// project's next report, so no verified gram is lost. The buffer share, rounded up (toward the
+    /// buffer), goes to the buffer pool, the rest to the project's developer. Returns the batch id,
+    /// or 0 when the total is still below one unit (the report is consumed, its period used, and
+    /// its quantity carried).
     /// @dev Caller: the project's developer or ISSUER_ROLE. Reverts with the report contract's
     /// error for an unknown, unapproved or consumed report; ProjectNotActive, NotIssuer,
-    /// InvalidVintage, VintageOverlap, NothingToIssue; NetworkPaused or ComplianceRefused when the
-    /// developer may not hold assets. Emits Issued, TransferSingle.
+    /// InvalidVintage, VintageOverlap; NetworkPaused or ComplianceRefused when the developer may
+    /// not hold assets. Emits Issued and TransferSingle when a batch is issued; RemainderCarried
+    /// when the remainder changed or nothing was issued.
     function issue(uint256 reportId) external returns (uint256 batchId);
 
     // ---------------------------------------------------------------- retirement
@@ -193,6 +204,23 @@ interface ICarbonCredits {
     /// market and must give units), InsufficientTradable. Emits Reversed (and TransferSingle when a holder gives units).
     function reverse(uint256 batchId, uint256 amount, address holder, bytes32 reasonHash) external;
 
+    /// @notice Cancel `amount` units of `batchId` held in the market's escrow (the market shrinks
+    /// the listing they back). Works on frozen sellers' listings and during a pause.
+    /// @dev Caller: MARKET_ROLE, on its regulator's order (CarbonMarket.cancelEscrowed). Reverts
+    /// NotMarket, ZeroAmount, UnknownBatch, InsufficientTradable. Emits Cancelled (holder = the
+    /// market), TransferSingle.
+    function cancelEscrowed(uint256 batchId, uint256 amount, bytes32 reasonHash) external;
+
+    /// @notice A reversal whose holder side is one listing's escrow: `amount` units are drawn first
+    /// from the batch's buffer pool, the rest (at most `escrowCap`, the listing's remaining units)
+    /// burned from the market's escrow. Returns the units taken from escrow.
+    /// @dev Caller: MARKET_ROLE, on its regulator's order (CarbonMarket.reverseEscrowed). Reverts
+    /// NotMarket, ZeroAmount, UnknownBatch, InsufficientTradable(market, batchId, escrowCap, needed).
+    /// Emits Reversed (holder = the market), TransferSingle when escrow gives units.
+    function reverseEscrowed(uint256 batchId, uint256 amount, uint256 escrowCap, bytes32 reasonHash)
+        external
+        returns (uint256 fromEscrow);
+
     /// @notice Set the share of each future batch that goes to the buffer pool.
     /// @dev Caller: DEFAULT_ADMIN_ROLE. Reverts BufferShareTooHigh (>= 10 000). Emits BufferShareSet.
     function setBufferShare(uint16 bufferBps) external;
@@ -216,6 +244,9 @@ interface ICarbonCredits {
     function certificateCount() external view returns (uint256);
     /// @notice The next serial number to be issued (serials start at 1).
     function nextSerial() external view returns (uint256);
-    /// @notice End (exclusive) of the project's last issued vintage; the next must start at or after it.
+    /// @notice End (exclusive) of the project's last consumed report period; the next must start at or after it.
     function lastVintageEnd(uint256 projectId) external view returns (uint64);
+    /// @notice The project's carried remainder: grams (VER) or Wh (GEC) below one unit, verified
+    /// but not yet issued; its next report adds to it.
+    function carriedRemainder(uint256 projectId) external view returns (uint256);
 }

@@ -8,7 +8,15 @@ import {ICarbonCredits} from "./ICarbonCredits.sol";
 /// settlement token: the seller's units sit in escrow here, a buyer pays price x quantity and gets
 /// the units (or retires them at once) in the same transaction. Proceeds and fees are credited to
 /// pull balances (`withdraw`).
+///
+/// Escrow conservation: for every batch, the market's balance = Σ remaining of its Open listings;
+/// proceeds conservation: the market's settlement-token balance = Σ credited + accrued fees. The
+/// carbon regulator (REGULATOR_ROLE on CarbonCredits) can force-delist a listing and cancel or
+/// reverse the units in its escrow, shrinking it. Settlement tokens that do not deliver the exact
+/// amount (fee-on-transfer, rebasing) are refused at the first fill (ExactTransfersAmountMismatch).
 interface ICarbonMarket {
+    /// @notice A listing's state. `Cancelled`: by the seller, by the regulator (force-delisted),
+    /// or emptied by the regulator's cancellations and reversals.
     enum ListingStatus {
         None,
         Open,
@@ -47,6 +55,9 @@ interface ICarbonMarket {
     error FeeTooHigh(uint16 feeBps);
     /// @dev Units may only arrive through `list`.
     error UnsolicitedTransfer(address operator);
+    /// @notice Thrown when `account` lacks REGULATOR_ROLE on CarbonCredits (the carbon regulator).
+    /// @param account The caller.
+    error NotRegulator(address account);
 
     // ---------------------------------------------------------------- events
 
@@ -64,6 +75,18 @@ interface ICarbonMarket {
     );
     event ListingCancelledBySeller(uint256 indexed listingId, address indexed seller, uint256 returned);
     event Withdrawn(address indexed account, uint256 amount);
+    /// @notice Emitted when the regulator closed listing `listingId`, returning its `returned`
+    /// units to `seller` (frozen or not: there the regulator's CarbonCredits.cancel reaches them).
+    event ListingDelisted(uint256 indexed listingId, address indexed seller, uint256 returned, bytes32 reasonHash);
+    /// @notice Emitted when the regulator cancelled `amount` escrowed units of listing `listingId`,
+    /// leaving `remaining` in it.
+    event EscrowCancelled(uint256 indexed listingId, uint256 amount, uint256 remaining, bytes32 reasonHash);
+    /// @notice Emitted when the regulator reversed `amount` units against listing `listingId`:
+    /// `fromEscrow` of them came out of its escrow (the rest from the batch's buffer pool),
+    /// leaving `remaining` in it.
+    event EscrowReversed(
+        uint256 indexed listingId, uint256 amount, uint256 fromEscrow, uint256 remaining, bytes32 reasonHash
+    );
     event FeeSet(uint16 feeBps, address treasury);
 
     // ---------------------------------------------------------------- functions
@@ -77,7 +100,8 @@ interface ICarbonMarket {
     /// @notice Buy `quantity` units of a listing; pays price x quantity from the caller's allowance.
     /// @dev Caller: a participant the registry lets trade with the seller. Reverts ZeroAmount,
     /// UnknownListing, ListingCancelled, ListingSoldOut, ListingExpired, ExceedsListing,
-    /// NetworkPaused, ComplianceRefused, InsufficientAllowance. Emits Filled.
+    /// NetworkPaused, ComplianceRefused, InsufficientAllowance, ExactTransfersAmountMismatch (a
+    /// settlement token that delivered less than the cost). Emits Filled.
     function fill(uint256 listingId, uint256 quantity) external returns (uint256 cost);
 
     /// @notice Buy `quantity` units and retire them at once under `claim`, the caller the retiree.
@@ -93,9 +117,34 @@ interface ICarbonMarket {
     function cancelListing(uint256 listingId) external;
 
     /// @notice Pay out the caller's credited proceeds or fees.
-    /// @dev Caller: any account with a balance; sellers must be allowed to hold assets (the
-    /// treasury is exempt). Reverts NothingToWithdraw, NetworkPaused, ComplianceRefused. Emits Withdrawn.
+    /// @dev Caller: any account with a balance, allowed to hold assets; a treasury (current or
+    /// former) is exempt from registration only, never from a freeze or the pause. Reverts
+    /// NothingToWithdraw, NetworkPaused, ComplianceRefused. Emits Withdrawn.
     function withdraw() external returns (uint256 amount);
+
+    // ---------------------------------------------------------------- regulator
+
+    /// @notice Close open (or expired) listing `listingId` and return its units to the seller,
+    /// whatever the seller's standing.
+    /// @dev Caller: the carbon regulator (REGULATOR_ROLE on CarbonCredits); works during a pause
+    /// and on frozen sellers. Reverts NotRegulator, UnknownListing, ListingCancelled,
+    /// ListingSoldOut. Emits ListingDelisted, TransferSingle.
+    function forceDelist(uint256 listingId, bytes32 reasonHash) external;
+
+    /// @notice Cancel `amount` of listing `listingId`'s escrowed units (CarbonCredits counts them
+    /// cancelled); the listing shrinks, and is Cancelled when emptied.
+    /// @dev Caller: the carbon regulator; works during a pause and on frozen sellers. Reverts
+    /// NotRegulator, ZeroAmount, UnknownListing, ListingCancelled, ListingSoldOut, ExceedsListing.
+    /// Emits EscrowCancelled, CarbonCredits.Cancelled, TransferSingle.
+    function cancelEscrowed(uint256 listingId, uint256 amount, bytes32 reasonHash) external;
+
+    /// @notice A reversal of `amount` units of the listing's batch, drawn first from the batch's
+    /// buffer pool and then from this listing's escrow, which shrinks (Cancelled when emptied).
+    /// Returns the units taken from escrow.
+    /// @dev Caller: the carbon regulator; works during a pause and on frozen sellers. Reverts
+    /// NotRegulator, ZeroAmount, UnknownListing, ListingCancelled, ListingSoldOut,
+    /// InsufficientTradable (buffer + listing < amount). Emits EscrowReversed, CarbonCredits.Reversed.
+    function reverseEscrowed(uint256 listingId, uint256 amount, bytes32 reasonHash) external returns (uint256 fromEscrow);
 
     /// @notice Set the fee (bps of the price, at most 1000) and the treasury that collects it.
     /// @dev Caller: DEFAULT_ADMIN_ROLE. Reverts FeeTooHigh, ZeroAddress. Emits FeeSet.

@@ -87,8 +87,12 @@ interface ICreditVoucher {
     error TenorTooLong(uint256 tenor, uint256 maxTenor);
     /// @dev A trade-document hash is zero or repeated within one issue.
     error InvalidTradeDocument(bytes32 documentHash);
-    /// @dev The trade document already backs voucher `rootId` (double-financing guard).
+    /// @dev The trade document already backs voucher `rootId` of the same obligor and supplier
+    /// (double-financing guard).
     error TradeDocumentUsed(bytes32 documentHash, uint256 rootId);
+    /// @notice Thrown when the regulator releases a trade document that backs no voucher of
+    /// `obligor` and `supplier`.
+    error TradeDocumentNotUsed(address obligor, address supplier, bytes32 documentHash);
     /// @dev The green tag's project is not active in the project registry.
     error ProjectNotActive(uint256 projectId);
     /// @dev A split must have 2 to MAX_PARTS parts, with as many recipients as amounts.
@@ -192,6 +196,16 @@ interface ICreditVoucher {
     event Claimed(uint256 indexed id, uint256 indexed rootId, address indexed holder, uint256 amount, uint256 claimed);
     /// @notice Root `rootId` is past maturity and underfunded: `deposited` < `face`.
     event MarkedOverdue(uint256 indexed rootId, uint256 face, uint256 deposited);
+    /// @notice Emitted when the regulator released trade document `documentHash` of `obligor` and
+    /// `supplier` (dedupe key `key`), which backed root `rootId`: it may back a new voucher.
+    event TradeDocumentReleased(
+        bytes32 indexed key,
+        uint256 indexed rootId,
+        address obligor,
+        address supplier,
+        bytes32 documentHash,
+        bytes32 reasonHash
+    );
     /// @notice The regulator froze the tree of `rootId`.
     event TreeFrozen(uint256 indexed rootId, bytes32 reasonHash);
     /// @notice The regulator lifted the freeze of the tree of `rootId`.
@@ -205,7 +219,9 @@ interface ICreditVoucher {
 
     /// @notice Issue a root voucher of `amount` from the caller (obligor) to `holder`, maturing at
     /// `maturity`, anchored to the order, delivery and invoice document hashes. `projectId` ≠ 0
-    /// green-tags it with a project that must be active in the project registry.
+    /// green-tags it with a project that must be active in the project registry. Each document is
+    /// used under the key keccak256(abi.encode(obligor, holder, documentHash)): one voucher per
+    /// document per obligor-supplier pair, so nobody else's issue can use up this pair's documents.
     /// @dev Caller: a registered Enterprise (the obligor). `holder` must be a registered Enterprise.
     /// Reverts NetworkPaused, ComplianceRefused, ZeroAmount, AmountTooLarge, SelfIssue,
     /// MaturityNotInFuture, TenorTooLong, InvalidTradeDocument, TradeDocumentUsed, ProjectNotActive.
@@ -264,7 +280,8 @@ interface ICreditVoucher {
     /// @dev Caller: the bank the voucher is offered to, a registered Bank (it must have approved
     /// the price). Reverts NetworkPaused, ComplianceRefused, UnknownVoucher, WrongState,
     /// NotOfferedTo, VoucherTreeFrozen, VoucherMatured, RateAboveAsk, RiskScoreUnavailable;
-    /// the token's error when the payment fails. Emits Financed.
+    /// ExactTransfersAmountMismatch when the holder did not receive exactly the price; the token's
+    /// error when the payment fails. Emits Financed.
     function acceptOffer(uint256 id, uint16 rateBps) external returns (uint256 price);
 
     // ---------------------------------------------------------------- maturity
@@ -272,7 +289,8 @@ interface ICreditVoucher {
     /// @notice Deposit `amount` of the settlement token towards root `rootId`'s face value.
     /// @dev Caller: the obligor, a registered Enterprise (it must have approved `amount`). Reverts
     /// NetworkPaused, ComplianceRefused, UnknownVoucher, NotARoot, NotObligor, VoucherTreeFrozen,
-    /// ZeroAmount, RepaymentExceedsFace. Emits Repaid.
+    /// ZeroAmount, RepaymentExceedsFace, ExactTransfersAmountMismatch (a settlement token that
+    /// delivered less). Emits Repaid.
     function repay(uint256 rootId, uint256 amount) external;
 
     /// @notice Claim what is payable on leaf `id` after maturity: its face value times the root's
@@ -293,6 +311,13 @@ interface ICreditVoucher {
     /// @param reasonHash hash of the off-chain decision. @dev Caller: REGULATOR_ROLE. Reverts
     /// UnknownVoucher, NotARoot, FreezeUnchanged. Emits TreeFrozen.
     function freezeTree(uint256 rootId, bytes32 reasonHash) external;
+
+    /// @notice Release trade document `documentHash` of `obligor` and `supplier` (e.g. its voucher
+    /// was issued in error), so it can back a new voucher of that pair.
+    /// @param reasonHash hash of the off-chain decision.
+    /// @dev Caller: REGULATOR_ROLE; works during a pause. Reverts TradeDocumentNotUsed. Emits
+    /// TradeDocumentReleased.
+    function releaseDocument(address obligor, address supplier, bytes32 documentHash, bytes32 reasonHash) external;
 
     /// @notice Lift the freeze of the tree of `rootId`.
     /// @dev Caller: REGULATOR_ROLE. Reverts UnknownVoucher, NotARoot, FreezeUnchanged. Emits TreeUnfrozen.
@@ -318,8 +343,15 @@ interface ICreditVoucher {
     /// @notice The offer or financing record of `id` (all zero when none).
     function financing(uint256 id) external view returns (Financing memory);
 
-    /// @notice The root voucher a trade-document hash backs, 0 when unused.
-    function documentVoucher(bytes32 documentHash) external view returns (uint256 rootId);
+    /// @notice The root voucher trade document `documentHash` backs for `obligor` and `supplier`
+    /// (the root's first holder), 0 when unused or released.
+    function documentVoucher(address obligor, address supplier, bytes32 documentHash)
+        external
+        view
+        returns (uint256 rootId);
+
+    /// @notice The dedupe key of a trade document: keccak256(abi.encode(obligor, supplier, documentHash)).
+    function documentKey(address obligor, address supplier, bytes32 documentHash) external pure returns (bytes32);
 
     /// @notice The risk-based discount rate for voucher `id` now, and the obligor's score it used.
     /// @dev Reverts RiskScoreUnavailable when the oracle has no usable score.

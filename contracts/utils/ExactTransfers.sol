@@ -25,4 +25,13 @@ library ExactTransfers {
         uint256 received = token.balanceOf(address(this)) - before;
         if (received != amount) revert ExactTransfersAmountMismatch(address(token), amount, received);
     }
+
+    /// @notice Moves exactly `amount` of `token` from `from` straight to `to` (a pass-through
+    /// payment the contract never holds), or reverts when `to` received anything else.
+    function moveExact(IERC20 token, address from, address to, uint256 amount) internal {
+        uint256 before = token.balanceOf(to);
+        token.safeTransferFrom(from, to, amount);
+        uint256 received = token.balanceOf(to) - before;
+        if (received != amount) revert ExactTransfersAmountMismatch(address(token), amount, received);
+    }
 }

@@ -12,6 +12,7 @@ import {IRiskOracle} from "../interfaces/IRiskOracle.sol";
 import {ICreditVoucher} from "../interfaces/ICreditVoucher.sol";
 import {ComplianceGuard} from "../compliance/ComplianceGuard.sol";
 import {VoucherIds} from "./VoucherIds.sol";
+import {ExactTransfers} from "../utils/ExactTransfers.sol";
 
 /// @title CreditVoucher
 /// @notice Supply-chain e-credit vouchers: issue against trade documents, split and pass down the
@@ -91,7 +92,7 @@ contract CreditVoucher is ICreditVoucher, AccessControl, ReentrancyGuard, Compli
     mapping(uint256 id => Handover) private _handovers;
     mapping(uint256 id => uint256) private _claimed;
     mapping(uint256 id => Financing) private _financing;
-    mapping(bytes32 documentHash => uint256 rootId) private _documents;
+    mapping(bytes32 documentKey => uint256 rootId) private _documents;
 
     // ---------------------------------------------------------------- constructor
 
@@ -151,7 +152,7 @@ contract CreditVoucher is ICreditVoucher, AccessControl, ReentrancyGuard, Compli
         unchecked {
             id = uint256(p.lastRoot) + 1;
         }
-        _useDocuments(orderHash, deliveryHash, invoiceHash, id);
+        _useDocuments(holder, orderHash, deliveryHash, invoiceHash, id);
         _params.lastRoot = uint64(id);
         _nodes[id] = Node(holder, uint64(amount), State.Active, 0, false);
         Root storage r = _roots[id];
@@ -274,7 +275,7 @@ contract CreditVoucher is ICreditVoucher, AccessControl, ReentrancyGuard, Compli
         n.holder = msg.sender;
         n.state = State.Active;
         _recordFinancing(id, rootId, seller, face, price, rateBps, maxRateBps);
-        if (price > 0) settlementToken.safeTransferFrom(msg.sender, seller, price);
+        if (price > 0) ExactTransfers.moveExact(settlementToken, msg.sender, seller, price);
     }
 
     // ---------------------------------------------------------------- maturity
@@ -299,7 +300,7 @@ contract CreditVoucher is ICreditVoucher, AccessControl, ReentrancyGuard, Compli
         }
         r.deposited = deposited;
         emit Repaid(rootId, msg.sender, amount, deposited);
-        settlementToken.safeTransferFrom(msg.sender, address(this), amount);
+        ExactTransfers.pullExact(settlementToken, msg.sender, amount);
     }
 
     /// @inheritdoc ICreditVoucher
@@ -355,6 +356,18 @@ contract CreditVoucher is ICreditVoucher, AccessControl, ReentrancyGuard, Compli
         if (r.frozen) revert FreezeUnchanged(rootId, true);
         r.frozen = true;
         emit TreeFrozen(rootId, reasonHash);
+    }
+
+    /// @inheritdoc ICreditVoucher
+    function releaseDocument(address obligor, address supplier, bytes32 documentHash, bytes32 reasonHash)
+        external
+        onlyRole(REGULATOR_ROLE)
+    {
+        bytes32 key = documentKey(obligor, supplier, documentHash);
+        uint256 rootId = _documents[key];
+        if (rootId == 0) revert TradeDocumentNotUsed(obligor, supplier, documentHash);
+        delete _documents[key];
+        emit TradeDocumentReleased(key, rootId, obligor, supplier, documentHash, reasonHash);
     }
 
     /// @inheritdoc ICreditVoucher
@@ -418,8 +431,17 @@ contract CreditVoucher is ICreditVoucher, AccessControl, ReentrancyGuard, Compli
     }
 
     /// @inheritdoc ICreditVoucher
-    function documentVoucher(bytes32 documentHash) external view returns (uint256) {
-        return _documents[documentHash];
+    function documentVoucher(address obligor, address supplier, bytes32 documentHash)
+        external
+        view
+        returns (uint256)
+    {
+        return _documents[documentKey(obligor, supplier, documentHash)];
+    }
+
+    /// @inheritdoc ICreditVoucher
+    function documentKey(address obligor, address supplier, bytes32 documentHash) public pure returns (bytes32) {
+        return keccak256(abi.encode(obligor, supplier, documentHash));
     }
 
     /// @inheritdoc ICreditVoucher
@@ -579,22 +601,26 @@ contract CreditVoucher is ICreditVoucher, AccessControl, ReentrancyGuard, Compli
         return amount * deposited / face;
     }
 
-    /// @dev Each of the three document hashes is non-zero, distinct, and never used before.
-    function _useDocuments(bytes32 orderHash, bytes32 deliveryHash, bytes32 invoiceHash, uint256 id) private {
+    /// @dev Each of the three document hashes is non-zero, distinct, and never used before by this
+    /// obligor (the caller) with this supplier.
+    function _useDocuments(address supplier, bytes32 orderHash, bytes32 deliveryHash, bytes32 invoiceHash, uint256 id)
+        private
+    {
         if (orderHash == 0) revert InvalidTradeDocument(orderHash);
         if (deliveryHash == 0 || deliveryHash == orderHash) revert InvalidTradeDocument(deliveryHash);
         if (invoiceHash == 0 || invoiceHash == orderHash || invoiceHash == deliveryHash) {
             revert InvalidTradeDocument(invoiceHash);
         }
-        _useDocument(orderHash, id);
-        _useDocument(deliveryHash, id);
-        _useDocument(invoiceHash, id);
+        _useDocument(supplier, orderHash, id);
+        _useDocument(supplier, deliveryHash, id);
+        _useDocument(supplier, invoiceHash, id);
     }
 
-    function _useDocument(bytes32 documentHash, uint256 id) private {
-        uint256 used = _documents[documentHash];
+    function _useDocument(address supplier, bytes32 documentHash, uint256 id) private {
+        bytes32 key = documentKey(msg.sender, supplier, documentHash);
+        uint256 used = _documents[key];
         if (used != 0) revert TradeDocumentUsed(documentHash, used);
-        _documents[documentHash] = id;
+        _documents[key] = id;
     }
 
     /// @dev Quote, store the financing record and emit Financed (apart to keep acceptOffer's stack small).

@@ -97,8 +97,9 @@ class Batch:
                           self.batch_id, self.serial_start, self.serial_end)
 
     def supply(self, market: str | None) -> dict[str, int]:
-        circulating = sum(self.balances.values())
+        # As CarbonCredits.supplyOf: escrowed (listed) units are not circulating.
         escrowed = self.balances.get(market, 0) if market else 0
+        circulating = sum(self.balances.values()) - escrowed
         return {"issued": self.quantity, "circulating": circulating, "escrowed": escrowed,
                 "retired": self.retired, "cancelled": self.cancelled, "buffered": self.buffered}
 

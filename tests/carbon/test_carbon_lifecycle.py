@@ -13,16 +13,16 @@ def test_full_lifecycle(projects, reports, credits, market, settlement_token, fu
     projects.activate(pid, h("decision"), {"from": regulator})
     assert projects.isActive(pid)
 
-    # issuance from an approved report: 1234.5 t -> 1234 units, 10 % (123) to the buffer
+    # issuance from an approved report: 1234.5 t -> 1234 units (0.5 t carried), 10 % rounded up (124) to the buffer
     start, end = PERIOD0, PERIOD0 + 90 * DAY
     reports.setReport(7, report(pid, start, end, verifier, grams=1_234_500_000), True)
     tx = credits.issue(7, {"from": developer})
     batch_id = tx.return_value
     issued = event(tx, "Issued")
-    assert issued["reportId"] == 7 and issued["quantity"] == 1234 and issued["buffered"] == 123
+    assert issued["reportId"] == 7 and issued["quantity"] == 1234 and issued["buffered"] == 124
     assert issued["serialStart"] == 1 and issued["serialEnd"] == 1234
     assert issued["report"][5] == verifier.address  # the verifier, recorded for the trace
-    assert credits.balanceOf(developer, batch_id) == 1111
+    assert credits.balanceOf(developer, batch_id) == 1110 and credits.carriedRemainder(pid) == 500_000
     cai = credits.caiOf(batch_id)
     expected_cai = web3.keccak(
         web3.codec.encode(
@@ -58,7 +58,7 @@ def test_full_lifecycle(projects, reports, credits, market, settlement_token, fu
     # cancellation and reversal (buffer first, then the named holder)
     credits.cancel(supplier, batch_id, 10, h("issued in error"), {"from": regulator})
     rev = credits.reverse(batch_id, 150, enterprise, h("reversal"), {"from": regulator})
-    assert event(rev, "Reversed")["fromBuffer"] == 123 and event(rev, "Reversed")["fromHolder"] == 27
+    assert event(rev, "Reversed")["fromBuffer"] == 124 and event(rev, "Reversed")["fromHolder"] == 26
 
     # seller withdraws proceeds, treasury its fees; the listing is cancelled and returns the rest
     market.withdraw({"from": developer})
@@ -75,8 +75,9 @@ def test_full_lifecycle(projects, reports, credits, market, settlement_token, fu
 def test_gec_project_issues_one_unit_per_mwh(gec_project, issue, credits, developer):
     batch_id = issue(gec_project, tonnes=0, wh=12_345 * MWH + 999_999)
     s = supply(credits, batch_id)
-    assert s["issued"] == 12_345 and s["buffered"] == 1_234
-    assert credits.balanceOf(developer, batch_id) == 11_111
+    assert s["issued"] == 12_345 and s["buffered"] == 1_235  # 10 % rounded toward the buffer
+    assert credits.balanceOf(developer, batch_id) == 11_110
+    assert credits.carriedRemainder(gec_project) == 999_999  # Wh, for the project's next report
 
 
 def test_issuer_role_may_issue_for_the_developer(project, issue, credits, developer, issuer):
