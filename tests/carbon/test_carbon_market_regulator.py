@@ -21,6 +21,10 @@ def listing(credits, market, batch, developer, funded):
     return market.list(batch, 500, PRICE, chain.time() + 30 * DAY, {"from": developer}).return_value
 
 
+def status_price_remaining(market, listing_id):
+    return tuple(int(v) for v in market.listing(listing_id)[2:5])
+
+
 def books(credits, market, batch, accounts_):
     """Everything a refused regulator call must leave unchanged."""
     return (tuple(market.listing(1)), supply(credits, batch), [credits.balanceOf(a, batch) for a in accounts_])
@@ -43,7 +47,7 @@ def test_force_delist_returns_a_frozen_sellers_units_where_cancel_reaches_them(c
     tx = market.forceDelist(listing, h("court order"), {"from": regulator})
     assert event(tx, "ListingDelisted") == {"listingId": listing, "seller": developer.address, "returned": 500,
                                             "reasonHash": "0x" + bytes(h("court order")).hex()}
-    assert market.listing(listing)[2:5] == (CANCELLED, PRICE, 0)
+    assert status_price_remaining(market, listing) == (CANCELLED, PRICE, 0)
     assert credits.balanceOf(market, batch) == 0 and credits.balanceOf(developer, batch) == 900
     credits.cancel(developer, batch, 900, h("court order"), {"from": regulator})  # the regulator's process
     assert supply(credits, batch)["cancelled"] == 900
@@ -57,11 +61,11 @@ def test_cancel_escrowed_shrinks_the_listing(credits, market, registry, batch, l
     assert event(tx, "EscrowCancelled")["remaining"] == 380
     assert event(tx, "Cancelled") == {"batchId": batch, "holder": market.address, "amount": 120,
                                       "reasonHash": "0x" + bytes(h("fraud")).hex()}
-    assert market.listing(listing)[2:5] == (OPEN, PRICE, 380)
+    assert status_price_remaining(market, listing) == (OPEN, PRICE, 380)
     s = supply(credits, batch)
     assert (s["escrowed"], s["cancelled"]) == (380, 120) and credits.balanceOf(market, batch) == 380
     market.cancelEscrowed(listing, 380, h("fraud"), {"from": regulator})
-    assert market.listing(listing)[2:5] == (CANCELLED, PRICE, 0)
+    assert status_price_remaining(market, listing) == (CANCELLED, PRICE, 0)
     assert credits.balanceOf(developer, batch) == 400  # the seller's other units are untouched
 
 
