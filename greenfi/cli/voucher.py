@@ -29,6 +29,7 @@ from greenfi.domain.vouchers import (
     fetch_events,
     format_tree,
     parse_document,
+    parse_invoice,
     parse_part,
     parse_voucher_id,
     path_of,
@@ -102,7 +103,8 @@ def voucher_cli() -> None:
 @click.option("--maturity", required=True, metavar="YYYY-MM-DD", help="Maturity date (00:00 UTC).")
 @click.option("--order", required=True, metavar="HASH|FILE", help="Purchase order: 0x hash or a file to hash.")
 @click.option("--delivery", required=True, metavar="HASH|FILE", help="Delivery note: 0x hash or a file to hash.")
-@click.option("--invoice", required=True, metavar="HASH|FILE", help="Invoice: 0x hash or a file to hash.")
+@click.option("--invoice", required=True, metavar="HASH|FILE",
+              help="Invoice: 0x hash, a JSON invoice (hashed in canonical form) or another file to hash.")
 @click.option("--project", type=int, default=0, show_default=True, help="Green project id (0: not green-tagged).")
 def issue(network_name, sender, address, holder, amount, maturity, order, delivery, invoice, project):
     """Issue a voucher of AMOUNT (settlement-token units) from the caller to HOLDER."""
@@ -113,7 +115,7 @@ def issue(network_name, sender, address, holder, amount, maturity, order, delive
     except ValueError:
         raise click.BadParameter(f"not a date YYYY-MM-DD: {maturity}", param_hint="--maturity") from None
     base = parse_amount(amount)
-    docs = [parse_document(d) for d in (order, delivery, invoice)]
+    docs = [parse_document(d) for d in (order, delivery)] + [parse_invoice(invoice)]
     s = open_session(network_name, sender, address)
     receipt = _send(s, s.voucher.functions.issue(Web3.to_checksum_address(holder), base, when, *docs, project))
     issued = s.voucher.events.VoucherIssued().process_receipt(receipt)[0]["args"]

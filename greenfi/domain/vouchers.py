@@ -16,6 +16,7 @@ import click
 from eth_utils import keccak
 from web3 import Web3
 
+from greenfi.domain.invoices import InvoiceError, invoice_file_hash
 from greenfi.domain.units import format_amount, parse_amount
 
 ROOT_BITS = 64
@@ -118,6 +119,17 @@ def parse_document(text: str) -> bytes:
     if path.is_file():
         return keccak(path.read_bytes())
     raise click.BadParameter(f"neither a 32-byte hex hash nor a file: {text!r}")
+
+
+def parse_invoice(text: str) -> bytes:
+    """The invoice hash: a `.json` file in its canonical form (greenfi.domain.invoices), else as parse_document."""
+    path = Path(text)
+    if path.suffix.lower() == ".json" and path.is_file():
+        try:
+            return invoice_file_hash(path)
+        except InvoiceError as exc:
+            raise click.BadParameter(str(exc), param_hint="--invoice") from None
+    return parse_document(text)
 
 
 def parse_part(text: str) -> tuple[str, int]:

@@ -27,7 +27,7 @@ def test_issue_records_root_and_trade_documents(voucher, enterprise, supplier, d
     assert root(voucher, rid) == {"obligor": enterprise, "maturity": maturity, "frozen": False, "overdue": False,
                                   "face": FACE, "deposited": 0, "paid": 0, "project": 0}
     for h in (order, delivery, invoice):
-        assert voucher.documentVoucher(h) == rid
+        assert voucher.documentVoucher(enterprise, supplier, h) == rid
 
 
 def test_three_tiers_of_splits_a_discount_and_every_holder_claims(

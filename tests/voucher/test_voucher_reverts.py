@@ -84,8 +84,10 @@ def test_issue_rejects_past_maturity_and_tenor_over_the_maximum(voucher, docs, e
     assert check()
 
 
-def test_issue_rejects_reused_trade_documents_across_obligors(voucher, issue, docs, enterprise, supplier, tier2, tier3,
-                                                              unchanged):
+def test_issue_rejects_trade_documents_reused_by_the_same_obligor_and_supplier(voucher, docs, enterprise, supplier,
+                                                                                unchanged):
+    # Changed on purpose (issue 15): documents are single-use per (obligor, supplier), not globally,
+    # so another obligor's issue cannot burn them (test_voucher_documents.py).
     order, delivery, invoice = docs()
     voucher.issue(supplier, FACE, now() + 30 * DAY, order, delivery, invoice, 0, {"from": enterprise})
     check = unchanged([1])
@@ -94,9 +96,9 @@ def test_issue_rejects_reused_trade_documents_across_obligors(voucher, issue, do
         hashes = list(fresh)
         hashes[position] = reused
         with brownie.reverts(custom_error("TradeDocumentUsed", "0x" + reused.hex(), 1)):
-            voucher.issue(tier3, FACE, now() + 30 * DAY, *hashes, 0, {"from": tier2})  # another obligor
+            voucher.issue(supplier, FACE, now() + 30 * DAY, *hashes, 0, {"from": enterprise})
     assert check()
-    assert voucher.documentVoucher(fresh[0]) == 0
+    assert voucher.documentVoucher(enterprise, supplier, fresh[0]) == 0
 
 
 @pytest.mark.parametrize("hashes, bad", [
