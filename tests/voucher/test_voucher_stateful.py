@@ -1,7 +1,12 @@
 """Stateful: whatever holders do, every root's face value equals the sum of its live leaves, and
-paid ≤ deposited ≤ face, with the contract holding exactly what was deposited and not yet paid."""
+paid ≤ deposited ≤ face, with the contract holding exactly what was deposited and not yet paid.
+Trade documents: a document backs at most one live voucher per (obligor, supplier); another
+obligor re-using the hashes (a front-runner) never blocks the pair; a reuse by the pair reverts
+TradeDocumentUsed and changes nothing; after the regulator releases a document the pair can use it
+again."""
 
-from helpers import UNIT, run_stateful
+import brownie
+from helpers import UNIT, custom_error, run_stateful
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 from voucher_support import ACTIVE, DAY, OFFERED, PENDING, REDEEMED, SPLIT, node, now, past, root
@@ -13,13 +18,13 @@ share = st.integers(min_value=1, max_value=99)  # percent
 # One operation of a scripted run: (name, three numbers the operation reads as it needs).
 operation = st.tuples(
     st.sampled_from(["split", "accept_or_reclaim", "transfer", "split", "finance", "repay", "time_passes", "claim",
-                     "accept_or_reclaim", "claim", "issue"]),
+                     "accept_or_reclaim", "claim", "issue", "reuse", "release"]),
     pick, st.integers(min_value=1, max_value=99), pick,
 )
 
 
 class VoucherMachine(RuleBasedStateMachine):
-    voucher = token = obligor = bank = members = None  # set by run_stateful
+    voucher = token = obligor = bank = members = regulator = None  # set by run_stateful
 
     @initialize(script=st.lists(operation, min_size=8, max_size=20))
     def start(self, script):
@@ -31,10 +36,16 @@ class VoucherMachine(RuleBasedStateMachine):
         self.nodes = {}  # id -> {"holder", "amount", "state"}
         self.roots = {}  # root id -> {"face", "deposited", "paid", "maturity"}
         self.docs = 0
+        self.root_docs = {}  # root id -> its three document hashes
+        self.used = {}  # (obligor, supplier, document) -> root id
         self.issue(amount=1_000_000, who=0)
         for name, x, pct, y in script:
             if name == "issue":
                 self.issue(amount=1_000 + x, who=y)
+            elif name == "reuse":
+                self.reuse(seed=x, issuer=pct, who=y)
+            elif name == "release":
+                self.release(seed=x)
             elif name == "split":
                 self.split(seed=x, pct=pct, to=y)
             elif name == "transfer":
@@ -67,11 +78,45 @@ class VoucherMachine(RuleBasedStateMachine):
     def issue(self, amount, who):
         holder = self.members[who % len(self.members)]
         self.docs += 1
-        hashes = [bytes([k]) + self.docs.to_bytes(31, "big") for k in (1, 2, 3)]
+        self._issue(self.obligor, holder, amount, [bytes([k]) + self.docs.to_bytes(31, "big") for k in (1, 2, 3)])
+
+    def _issue(self, obligor, holder, amount, hashes):
         maturity = now() + 60 * DAY
-        rid = self.voucher.issue(holder, amount * UNIT, maturity, *hashes, 0, {"from": self.obligor}).return_value
+        rid = self.voucher.issue(holder, amount * UNIT, maturity, *hashes, 0, {"from": obligor}).return_value
         self.nodes[rid] = {"holder": holder, "amount": amount * UNIT, "state": ACTIVE}
-        self.roots[rid] = {"face": amount * UNIT, "deposited": 0, "paid": 0, "maturity": maturity}
+        self.roots[rid] = {"face": amount * UNIT, "deposited": 0, "paid": 0, "maturity": maturity, "obligor": obligor}
+        self.root_docs[rid] = hashes
+        for doc in hashes:
+            self.used[(str(obligor), str(holder), doc)] = rid
+            assert self.voucher.documentVoucher(obligor, holder, doc) == rid
+
+    @rule(seed=pick, issuer=pick, who=pick)
+    def reuse(self, seed, issuer, who):
+        """Issue against an earlier root's documents: the obligor or a member (a front-runner)."""
+        if not self.root_docs:
+            return
+        hashes = self.root_docs[sorted(self.root_docs)[seed % len(self.root_docs)]]
+        obligor = [self.obligor, *self.members][issuer % (1 + len(self.members))]
+        holder = next(m for m in self.members[who % len(self.members):] + self.members if m != obligor)
+        clash = next((d for d in hashes if (str(obligor), str(holder), d) in self.used), None)
+        if clash is None:
+            self._issue(obligor, holder, 1_000, hashes)
+            return
+        count = self.voucher.rootCount()
+        with brownie.reverts(custom_error("TradeDocumentUsed", "0x" + clash.hex(),
+                                          self.used[(str(obligor), str(holder), clash)])):
+            self.voucher.issue(holder, 1_000 * UNIT, now() + 60 * DAY, *hashes, 0, {"from": obligor})
+        assert self.voucher.rootCount() == count
+        assert all(self.voucher.documentVoucher(o, h, d) == r for (o, h, d), r in self.used.items() if d in hashes)
+
+    @rule(seed=pick)
+    def release(self, seed):
+        if not self.used:
+            return
+        obligor, holder, doc = key = sorted(self.used)[seed % len(self.used)]
+        self.voucher.releaseDocument(obligor, holder, doc, b"\x05" * 32, {"from": self.regulator})
+        del self.used[key]
+        assert self.voucher.documentVoucher(obligor, holder, doc) == 0
 
     @rule(seed=pick, pct=share, to=pick)
     def split(self, seed, pct, to):
@@ -134,7 +179,7 @@ class VoucherMachine(RuleBasedStateMachine):
         amount = min(max(r["face"] * pct // 100, 1), r["face"] - r["deposited"])
         if amount == 0:
             return
-        self.voucher.repay(rid, amount, {"from": self.obligor})
+        self.voucher.repay(rid, amount, {"from": r["obligor"]})
         r["deposited"] += amount
 
     @rule(seed=pick)
@@ -184,6 +229,12 @@ class VoucherMachine(RuleBasedStateMachine):
             assert on_chain["state"] != OFFERED  # every offer in this machine is accepted at once
 
 
-def test_voucher_trees_conserve_value(voucher, settlement_token, enterprise, bank, supplier, tier2, tier3, tier3b):
+def test_voucher_trees_conserve_value(voucher, settlement_token, risk_oracle, admin, enterprise, bank, supplier, tier2,
+                                      tier3, tier3b, regulator):
+    members = [supplier, tier2, tier3, tier3b]
+    for member in members:  # members issue too (as front-runners): scored, and funded to repay what they issued
+        risk_oracle.setScore(member, 300, 3, {"from": admin})
+        settlement_token.mint(member, 10_000_000 * UNIT, {"from": bank})
+        settlement_token.approve(voucher, 2**256 - 1, {"from": member})
     run_stateful(VoucherMachine, voucher=voucher, token=settlement_token, obligor=enterprise, bank=bank,
-                 members=[supplier, tier2, tier3, tier3b])
+                 members=members, regulator=regulator)
