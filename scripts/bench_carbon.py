@@ -28,11 +28,14 @@ TARGETS = {
     "market.fill": ("no anchor (Toucan transfer 68-85k for the delivery leg alone)", 120_000),
     "market.fill_first_sale": ("no anchor (the seller's first proceeds: a fresh pull-balance slot)", None),
     "carbon.buy_and_retire": ("Toucan retire with certificate 478-512k (here plus payment)", None),
+    "carbon.issue_carried": ("no anchor (a sub-tonne report: its period used, its grams carried)", None),
+    "market.cancel_escrowed": ("no anchor (regulator: cancel part of a listing's escrow)", None),
+    "market.force_delist": ("no anchor (regulator: close a listing, units back to the seller)", None),
 }
 
 
-def report(project_id, start, end, verifier, tonnes, label):
-    return (project_id, start, end, 0, tonnes * TONNE, web3.keccak(text=label), verifier)
+def report(project_id, start, end, verifier, tonnes, label, grams=0):
+    return (project_id, start, end, 0, tonnes * TONNE + grams, web3.keccak(text=label), verifier)
 
 
 def claim(beneficiary):
@@ -93,6 +96,14 @@ def main():
     results.append(gas_line(TARGETS, "market.fill", tx.gas_used))
     tx = market.buyAndRetire(listing, 10, claim(buyer), {"from": buyer, "silent": True})
     results.append(gas_line(TARGETS, "carbon.buy_and_retire", tx.gas_used))
+    tx = market.cancelEscrowed(listing, 10, web3.keccak(text="fraud"), {"from": regulator, "silent": True})
+    results.append(gas_line(TARGETS, "market.cancel_escrowed", tx.gas_used))
+    tx = market.forceDelist(listing, web3.keccak(text="court order"), {"from": regulator, "silent": True})
+    results.append(gas_line(TARGETS, "market.force_delist", tx.gas_used))
+
+    reports.setReport(3, report(pid, START + 180 * DAY, START + 270 * DAY, verifier, 0, "r3", grams=400_000), True, quiet)
+    tx = credits.issue(3, {"from": developer, "silent": True})
+    results.append(gas_line(TARGETS, "carbon.issue_carried", tx.gas_used))
 
     over = [r["name"] for r in results if r.get("check") == "OVER"]
     print(json.dumps({"summary": "OVER" if over else "OK", "over": over}))
