@@ -21,6 +21,7 @@ from pathlib import Path
 
 import click
 from web3 import Web3
+from web3.logs import DISCARD
 
 from greenfi.chain import networks
 from greenfi.chain.session import event_args, open_session
@@ -139,7 +140,13 @@ def issue_command(network_name: str, sender: str | None, deployments: Path | Non
     ISSUER_ROLE holder); the report is consumed, so it is issued once."""
     session = open_session(network_name, sender, deployments)
     credits = session.contract("CarbonCredits")
-    issued = event_args(credits, session.send(credits.functions.issue(report_id)), "Issued")
+    receipt = session.send(credits.functions.issue(report_id))
+    if not credits.events.Issued().process_receipt(receipt, errors=DISCARD):
+        carried = event_args(credits, receipt, "RemainderCarried")
+        click.echo(f"report {report_id} consumed: below one unit with the project's remainder; "
+                   f"{carried['carried']} g (or Wh) carried to project {carried['projectId']}'s next report")
+        return
+    issued = event_args(credits, receipt, "Issued")
     batch_id = issued["batchId"]
     click.echo(f"issued batch {batch_id} ({credits.functions.caiString(batch_id).call()}): {issued['quantity']} units, "
                f"serials {issued['serialStart']}-{issued['serialEnd']}, {issued['buffered']} to the buffer pool, "

@@ -132,6 +132,10 @@ def test_submit_to_retire_read_back_with_cai_show(greenfi, projects, reports, cr
     shown = ok(greenfi(None, "cai", "show", cai))
     assert "supply      issued 1000  circulating 730  escrowed 0  retired 170  cancelled 0  buffered 100" in shown
     assert f"  {developer.address}  550" in shown and f"  {enterprise.address}  180" in shown
+    reports.setReport(50, report(1, PERIOD0 + 90 * DAY, PERIOD0 + 91 * DAY, verifier, 400_000), True, {"from": developer})
+    out = ok(greenfi(developer, "cai", "issue", "50"))  # below one tonne: consumed, its grams carried
+    assert "report 50 consumed: below one unit with the project's remainder; 400000 g (or Wh) carried" in out
+    assert credits.carriedRemainder(1) == 400_000 and credits.batchCount() == 1
     assert "project 1 Suspended" in ok(greenfi(regulator, "project", "suspend", "1"))
     assert "project 1 Closed" in ok(greenfi(regulator, "project", "close", "1"))
 
