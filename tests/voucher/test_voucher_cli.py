@@ -15,6 +15,7 @@ from voucher_support import DAY, now
 from greenfi.chain import contracts
 from greenfi.cli import cli
 from greenfi.chain.networks import LOCAL_MNEMONIC
+from greenfi.domain.invoices import invoice_hash
 from greenfi.domain.vouchers import (
     build_tree,
     child_id,
@@ -171,12 +172,21 @@ def test_bad_arguments_fail_before_touching_a_chain(runner, args, message):
     assert result.exit_code == 2 and message in result.output
 
 
+def test_a_malformed_json_invoice_fails_before_touching_a_chain(runner, tmp_path):
+    invoice = tmp_path / "invoice.json"
+    invoice.write_text('{"number": "INV-1", "seller": "S", "buyer": "B", "issue_date": "01/03/2025", '
+                       '"currency": "CNY", "total": "10"}')
+    result = runner.invoke(cli, ["voucher", "issue", A, "1.5", "--maturity", "2030-01-01", "--order", "0x" + "01" * 32,
+                                 "--delivery", "0x" + "02" * 32, "--invoice", str(invoice), "--network", "nowhere"])
+    assert result.exit_code == 2 and "invoice issue_date is not a date" in result.output
+
+
 def _key(index):
     Account.enable_unaudited_hdwallet_features()
     return Account.from_mnemonic(LOCAL_MNEMONIC, account_path=f"m/44'/60'/0'/0/{index}").key.hex()
 
 
-def test_commands_end_to_end(runner, voucher, settlement_token, bank, monkeypatch):
+def test_commands_end_to_end(runner, voucher, settlement_token, bank, monkeypatch, tmp_path):
     """Issue, split, accept, finance and tree through the CLI, signing with local keys."""
     rpc = web3.provider.endpoint_uri
     monkeypatch.setenv("TESTCHAIN_RPC_URL", rpc)
@@ -189,8 +199,14 @@ def test_commands_end_to_end(runner, voucher, settlement_token, bank, monkeypatc
 
     enterprise, supplier, tier2 = (web3.eth.accounts[i] for i in (5, 6, 11))
     maturity = dt.datetime.fromtimestamp(now() + 60 * DAY, dt.timezone.utc).strftime("%Y-%m-%d")
-    docs = ["--order", "0x" + "71" * 32, "--delivery", "0x" + "72" * 32, "--invoice", "0x" + "73" * 32]
+    invoice = tmp_path / "invoice.json"
+    invoice.write_text('{"Number": " inv-7 ", "seller": "9131-0000", "buyer": "9111", "issue date": "2025/03/01", '
+                       '"currency": "cny", "total": "5,000.00", "notes": "not hashed"}')
+    docs = ["--order", "0x" + "71" * 32, "--delivery", "0x" + "72" * 32, "--invoice", str(invoice)]
     assert "issued voucher 1: 5,000.000000" in run(5, "issue", supplier, "5000", "--maturity", maturity, *docs)
+    canonical = invoice_hash({"number": "INV-7", "seller": "91310000", "buyer": "9111", "issue_date": "2025-03-01",
+                              "currency": "CNY", "total": 5000})
+    assert voucher.documentVoucher(enterprise, supplier, canonical) == 1  # the canonical hash went on chain
     out = run(6, "split", "1", "--part", f"{tier2}:3000", "--part", f"{supplier}:2000")
     assert "part 1.1: 3,000.000000" in out and "part 1.2: 2,000.000000" in out
     run(11, "accept", "1.1")
