@@ -108,8 +108,9 @@ def test_readings_to_anchored_batches_to_a_verified_report_to_credits_once(tmp_p
     batch_id = tx.return_value
     units = reduction // 10**6  # whole tonnes
     assert units >= 10
-    buffered = units * BUFFER_BPS // 10_000
+    buffered = -(-units * BUFFER_BPS // 10_000)  # rounded toward the buffer
     assert credits.balanceOf(developer, batch_id) == units - buffered
+    assert credits.carriedRemainder(project) == reduction % 10**6  # the sub-tonne rest waits, not lost
     assert int(credits.supplyOf(batch_id)[0]) == units
     info = credits.batch(batch_id)
     assert (info[0], info[1], info[2]) == (project, t0, t0 + HOURS * HOUR)
