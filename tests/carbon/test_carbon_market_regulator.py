@@ -8,7 +8,7 @@ from brownie import chain
 from carbon_helpers import DAY, h, supply
 from helpers import UNIT, custom_error, event
 
-from greenfi.participants import Reason
+from greenfi.domain.participants import Reason
 
 PRICE = 20 * UNIT
 OPEN, CANCELLED = 1, 2

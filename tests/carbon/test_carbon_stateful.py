@@ -13,7 +13,7 @@ from helpers import UNIT, custom_error, run_stateful
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
-from greenfi.participants import Reason
+from greenfi.domain.participants import Reason
 
 pick = st.integers(min_value=0, max_value=10**6)  # an index, taken modulo what exists
 share = st.integers(min_value=1, max_value=100)  # percent of what is available
