@@ -86,9 +86,12 @@ def live(network: Network) -> Connection:
     return Connection(network, w3)
 
 
-def attach(network: Network) -> Connection:
+def attach(network: Network, rpc_url: str | None = None) -> Connection:
     """A connection to a node that keeps running between commands: for an embedded network, the
-    one already listening on its port (see `greenfi chain`); for a live network, its RPC endpoint."""
+    one already listening on its port (see `greenfi chain`); for a live network, its RPC endpoint.
+    `rpc_url` (a command's --rpc-url) replaces either, and must serve the network's chain id."""
+    if rpc_url:
+        return at_url(network, rpc_url)
     if not network.embedded:
         return live(network)
     w3 = Web3(Web3.HTTPProvider(f"http://127.0.0.1:{network.port}", request_kwargs={"timeout": 60}))
@@ -97,6 +100,20 @@ def attach(network: Network) -> Connection:
             f"no {network.name} node is running on port {network.port}: start one with "
             f"`greenfi chain --network {network.name}` (or use a live network)"
         )
+    return Connection(network, w3)
+
+
+def at_url(network: Network, url: str) -> Connection:
+    """The node at `url`, checked to serve `network`'s chain id (when the network names one)."""
+    w3 = Web3(Web3.HTTPProvider(url, request_kwargs={"timeout": 60}))
+    if not network.embedded:
+        w3.middleware_onion.inject(ExtraDataToPOAMiddleware, layer=0)
+    try:
+        chain_id = w3.eth.chain_id
+    except Exception as exc:  # say what failed without echoing a URL that may hold a key
+        raise ConfigError(f"cannot reach the node of '{network.name}': {type(exc).__name__}; is it running?") from None
+    if network.chain_id is not None and chain_id != network.chain_id:
+        raise ConfigError(f"the node given for '{network.name}' serves chain {chain_id}, expected {network.chain_id}")
     return Connection(network, w3)
 
 

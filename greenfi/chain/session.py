@@ -1,14 +1,12 @@
-"""The chain side of the carbon write commands (`greenfi project ...`, `greenfi cai issue|transfer|retire`).
+"""One session per command: the network, a web3 connection, the deployment record and the signer.
 
-A session attaches to a running node or a live RPC endpoint, picks the signer (the node's unlocked
-account on local chains, the key from the environment on live ones: greenfi.chain.signers), and hands out
-the contracts of deployments/<chainId>.json. Its sends name a revert's custom error decoded against
+`open_session` attaches to a running node or a live RPC endpoint (a `--rpc-url` is checked against
+the network's chain id) and hands out the contracts of deployments/<chainId>.json, or the one an
+option names. The signer (the node's unlocked account on local chains, the key from the environment
+on live ones: greenfi.chain.signers.signer_for) is resolved on first use, so a command that only
+reads never needs a key. `send` simulates first and names a revert's custom error, decoded against
 every deployed contract's ABI, because a call can revert in a contract it reaches (an issuance
 reverts in the report contract when the report is unknown, unapproved or consumed).
-
-Free text (methodology, location, evidence, beneficiary names) stays off chain: a 0x-prefixed 32-byte
-value is taken as the hash itself, an existing file is hashed by its bytes, anything else by its
-UTF-8 text (keccak256).
 """
 
 from __future__ import annotations
@@ -18,38 +16,59 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-import click
 from web3 import Web3
 from web3.contract import Contract
 from web3.exceptions import TimeExhausted, Web3RPCError
 from web3.logs import DISCARD
 
-from greenfi.chain import artifacts, contracts, networks, node as chain
+from greenfi.chain import artifacts, contracts, networks, node
 from greenfi.chain.deployments import DeploymentRecord
-from greenfi.errors import ConfigError, DeploymentError, GreenfiError
+from greenfi.chain.networks import Network
 from greenfi.chain.signers import Signer, signer_for
 from greenfi.chain.transactions import Abi, read, transact
-
+from greenfi.errors import ConfigError, DeploymentError, GreenfiError
 
 
 @dataclass
-class CarbonSession:
+class Session:
     w3: Web3
+    network: Network
     record: DeploymentRecord
-    signer: Signer | None = None
+    sender: str | None = None  # --from: an address or, on a local node, an account index
     _handles: dict[str, Contract] = field(default_factory=dict, repr=False)
 
-    def contract(self, name: str) -> Contract:
-        """Contract `name` of the deployment record; ConfigError when the chain has none."""
-        if name not in self._handles:
-            deployed = self.record.get(name)
-            if deployed is None:
-                raise ConfigError(f"{name} is not deployed on chain {self.w3.eth.chain_id} "
-                                  f"(no entry in {self.record.path}): run `greenfi deploy` first")
-            self._handles[name] = contracts.at(self.w3, name, deployed.address)
-        return self._handles[name]
+    @cached_property
+    def signer(self) -> Signer:
+        """Who signs this command's transactions, resolved on first use (reads need no key)."""
+        return signer_for(self.w3, self.network, self.sender)
+
+    @property
+    def chain_id(self) -> int:
+        return self.w3.eth.chain_id
+
+    def address(self, name: str, given: str | None = None, flag: str | None = None) -> str:
+        """The address `flag` gave (checked), else `name`'s in the deployment record; ConfigError
+        names the record and the option that would have supplied it."""
+        if given is not None:
+            if not Web3.is_address(given):
+                raise ConfigError(f"{flag or name} is not an address: {given}")
+            return Web3.to_checksum_address(given)
+        deployed = self.record.get(name)
+        if deployed is None:
+            hint = f" or pass {flag}" if flag else ""
+            raise ConfigError(f"{name} is not deployed on chain {self.chain_id} (no entry in {self.record.path}): "
+                              f"run `greenfi deploy` first{hint}")
+        return deployed.address
+
+    def contract(self, name: str, given: str | None = None, flag: str | None = None) -> Contract:
+        """Contract `name` at `given` (an option's value) or as recorded in the deployment record."""
+        key = f"{name}@{given}" if given else name
+        if key not in self._handles:
+            self._handles[key] = contracts.at(self.w3, name, self.address(name, given, flag))
+        return self._handles[key]
 
     def from_block(self, name: str) -> int:
+        """The block `name` was deployed in (0 when unknown): event queries start there."""
         deployed = self.record.get(name)
         return (deployed.block or 0) if deployed else 0
 
@@ -65,27 +84,26 @@ class CarbonSession:
             found += [item for item in abi if item.get("type") == "error" or item.get("name", "").endswith("_ROLE")]
         return found
 
-    def send(self, call) -> dict:
-        if self.signer is None:
-            raise GreenfiError("this command only reads the chain")
+    def send(self, call, label: str | None = None) -> dict:
+        """Simulate `call`, send it from the signer and return its receipt; a revert is one
+        TransactionReverted naming the custom error."""
         try:
-            receipt = transact(self.w3, self.signer, call, more_errors=lambda: self.abi)
+            return transact(self.w3, self.signer, call, more_errors=lambda: self.abi, label=label)
         except (Web3RPCError, TimeExhausted) as exc:  # e.g. no funds for gas on a testnet
             raise GreenfiError(f"{call.fn_name}: the node did not take the transaction: {exc}") from None
-        click.echo(f"mined in block {receipt['blockNumber']}, gas {receipt['gasUsed']:,}")
-        return receipt
 
     def read(self, call) -> Any:
+        """`call.call()`, a revert named like `send` names it."""
         return read(call, lambda: self.abi)
 
 
 def open_session(network_name: str, sender: str | None = None, deployments: Path | None = None,
-                 signing: bool = True) -> CarbonSession:
-    """A session on `network_name`; `signing=False` for commands that only read (no key needed)."""
+                 rpc_url: str | None = None) -> Session:
+    """The session of a command on `network_name` (`--network`, `--from`, `--deployments`, `--rpc-url`)."""
     network = networks.resolve(network_name)
-    w3 = chain.attach(network).w3
+    w3 = node.attach(network, rpc_url).w3
     record = DeploymentRecord(w3.eth.chain_id, **({"directory": deployments} if deployments else {}))
-    return CarbonSession(w3, record, signer_for(w3, network, sender) if signing else None)
+    return Session(w3, network, record, sender)
 
 
 def event_args(contract: Contract, receipt: dict, name: str) -> dict[str, Any]:

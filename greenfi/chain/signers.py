@@ -124,6 +124,8 @@ def signer_for(w3: Web3, network: Network, sender: str | None) -> Signer:
         return signer
     accounts = w3.eth.accounts
     if sender is None:
+        if not accounts:
+            raise ConfigError("the node has no unlocked accounts: pass --from")
         return UnlockedSigner(accounts[0])
     if sender.isdigit():
         if int(sender) >= len(accounts):

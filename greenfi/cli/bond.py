@@ -7,79 +7,53 @@ web3.py). The impact report lives in greenfi.domain.bond_report.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import click
 from web3 import Web3
 
-from greenfi.chain import contracts, networks, node as chain
+from greenfi.chain import contracts
+from greenfi.cli.connected import Session, open_session, send
 from greenfi.cli.options import address_option, network_option, sender_option
-from greenfi.errors import ConfigError
-from greenfi.chain.signers import Signer, signer_for
-from greenfi.chain.transactions import transact
 from greenfi.domain.bonds import DAY_COUNTS, build_terms, parse_isin
 from greenfi.domain.units import format_amount, parse_amount, parse_time
+from greenfi.errors import ConfigError
 
 # ---------------------------------------------------------------- chain access
 
 
-@dataclass
-class Session:
-    w3: Web3
-    signer: Signer
-    factory: Any
+def _factory(session: Session, factory_address: str | None) -> Any:
+    """The GreenBondFactory: --factory, else the recorded one."""
+    return session.contract("GreenBondFactory", factory_address, "--factory")
 
 
-def open_session(network_name: str, sender: str | None, factory_address: str | None) -> Session:
-    from greenfi.chain.deployments import DeploymentRecord
-
-    network = networks.resolve(network_name)
-    w3 = chain.attach(network).w3
-    signer = signer_for(w3, network, sender)
-    if factory_address is None:
-        deployed = DeploymentRecord(w3.eth.chain_id).get("GreenBondFactory")
-        if deployed is None:
-            raise ConfigError(f"no GreenBondFactory in deployments/{w3.eth.chain_id}.json: run `greenfi deploy`")
-        factory_address = deployed.address
-    elif not Web3.is_address(factory_address):
-        raise ConfigError(f"--factory is not an address: {factory_address}")
-    return Session(w3, signer, contracts.at(w3, "GreenBondFactory", factory_address))
-
-
-def resolve_bond(session: Session, bond: str):
+def resolve_bond(session: Session, bond: str, factory_address: str | None = None):
     """A series by its address or its ISIN-like id (series are keyed by issuer and ISIN: an id several issuers
     use must be given as the series' address)."""
     if Web3.is_address(bond):
         address = bond
     else:
-        isin = parse_isin(bond)
-        count = session.factory.functions.isinCount(isin).call()
+        isin, factory = parse_isin(bond), _factory(session, factory_address)
+        count = factory.functions.isinCount(isin).call()
         if count != 1:
-            found = [session.factory.functions.isinAt(isin, i).call() for i in range(min(count, 10))]
+            found = [factory.functions.isinAt(isin, i).call() for i in range(min(count, 10))]
             raise ConfigError(f"{bond} names {count} series{': ' + ', '.join(found) if found else ''}; "
                               "give the series' address")
-        address = session.factory.functions.isinAt(isin, 0).call()
+        address = factory.functions.isinAt(isin, 0).call()
     return contracts.at(session.w3, "GreenBond", address)
 
 
 def open_series(network_name: str, sender: str | None, factory_address: str | None, bond: str):
     """A session and the series named by `bond` (an address or an ISIN-like id)."""
-    session = open_session(network_name, sender, factory_address)
-    return session, resolve_bond(session, bond)
-
-
-def _send(session: Session, call) -> dict:
-    receipt = transact(session.w3, session.signer, call)
-    click.echo(f"mined in block {receipt['blockNumber']}, gas {receipt['gasUsed']:,}")
-    return receipt
+    session = open_session(network_name, sender)
+    return session, resolve_bond(session, bond, factory_address)
 
 
 def _approve(session: Session, bond, amount: int) -> None:
     token = contracts.at(session.w3, "SettlementToken", bond.functions.settlementToken().call())
     if token.functions.allowance(session.signer.address, bond.address).call() < amount:
-        _send(session, token.functions.approve(bond.address, amount))
+        send(session, token.functions.approve(bond.address, amount))
 
 
 # ---------------------------------------------------------------- commands
@@ -117,13 +91,14 @@ def bond() -> None:
 def create(network_name, sender, factory_address, isin, name, symbol, denomination, issue_size, minimum_raise, start,
            issue, periods, coupon_bps, frequency, day_count, kpi_step_bps, kpi_target_t, risk_limit_bps):
     """Create a series (the sender, an enterprise, is its issuer)."""
-    session = open_session(network_name, sender, factory_address)
+    session = open_session(network_name, sender)
+    factory = _factory(session, factory_address)
     terms = build_terms(isin=isin, denomination=parse_amount(denomination), issue_size=issue_size,
                         minimum_raise=minimum_raise, start=parse_time(start), issue=parse_time(issue), periods=periods,
                         coupon_bps=coupon_bps, frequency=frequency, day_count=day_count, kpi_step_bps=kpi_step_bps,
                         kpi_target_grams=int(kpi_target_t * 10**6), risk_limit_bps=risk_limit_bps)
-    _send(session, session.factory.functions.createBond(terms, name, symbol))
-    click.echo(f"{isin}: {session.factory.functions.bondOf(session.signer.address, terms[0]).call()}")
+    send(session, factory.functions.createBond(terms, name, symbol))
+    click.echo(f"{isin}: {factory.functions.bondOf(session.signer.address, terms[0]).call()}")
 
 
 @bond.command()
@@ -135,7 +110,7 @@ def subscribe(network_name, sender, factory_address, bond, bonds):
     session, contract = open_series(network_name, sender, factory_address, bond)
     cost = bonds * contract.functions.terms().call()[1]
     _approve(session, contract, cost)
-    _send(session, contract.functions.subscribe(bonds))
+    send(session, contract.functions.subscribe(bonds))
     click.echo(f"subscribed {bonds:,} bonds for {format_amount(cost)}")
 
 
@@ -146,7 +121,7 @@ def subscribe(network_name, sender, factory_address, bond, bonds):
 def release(network_name, sender, factory_address, bond, milestone_id):
     """Release a milestone's proceeds to its project's developer (its condition must be met)."""
     session, contract = open_series(network_name, sender, factory_address, bond)
-    _send(session, contract.functions.releaseMilestone(milestone_id))
+    send(session, contract.functions.releaseMilestone(milestone_id))
 
 
 @bond.command("fund-coupon")
@@ -158,7 +133,7 @@ def fund_coupon(network_name, sender, factory_address, bond):
     period = contract.functions.nextPeriod().call()
     amount = contract.functions.couponPerBond(period).call() * contract.functions.totalSupply().call()
     _approve(session, contract, amount)
-    _send(session, contract.functions.fundCoupon(period))
+    send(session, contract.functions.fundCoupon(period))
     click.echo(f"period {period} funded: {format_amount(amount)}")
 
 
@@ -169,7 +144,7 @@ def claim(network_name, sender, factory_address, bond):
     """Claim every coupon owed to the sender."""
     session, contract = open_series(network_name, sender, factory_address, bond)
     owed = contract.functions.claimableCoupons(session.signer.address).call()
-    _send(session, contract.functions.claimCoupons())
+    send(session, contract.functions.claimCoupons())
     click.echo(f"claimed {format_amount(owed)}")
 
 

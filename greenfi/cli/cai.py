@@ -24,7 +24,8 @@ from web3 import Web3
 from web3.logs import DISCARD
 
 from greenfi.chain import networks
-from greenfi.chain.session import event_args, open_session
+from greenfi.chain.session import event_args
+from greenfi.cli.connected import open_session, send
 from greenfi.chain.hashes import digest
 from greenfi.cli.options import deployments_option, network_option, sender_option
 from greenfi.errors import ConfigError, GreenfiError
@@ -107,7 +108,7 @@ def trace_command(cai_or_batch: str, network_name: str, deployments: Path | None
 
 # ---------------------------------------------------------------------------- write commands
 # Issue from an approved report, transfer, retire with a claim: sent with plain web3.py through a
-# CarbonSession (greenfi.chain.session), whose refusals name the contract's custom error.
+# Session (greenfi.chain.session), whose refusals name the contract's custom error.
 
 REASON_CODES = {"voluntary": 1, "compliance": 2, "green-electricity": 3, "other": 4}
 
@@ -140,7 +141,7 @@ def issue_command(network_name: str, sender: str | None, deployments: Path | Non
     ISSUER_ROLE holder); the report is consumed, so it is issued once."""
     session = open_session(network_name, sender, deployments)
     credits = session.contract("CarbonCredits")
-    receipt = session.send(credits.functions.issue(report_id))
+    receipt = send(session, credits.functions.issue(report_id))
     if not credits.events.Issued().process_receipt(receipt, errors=DISCARD):
         carried = event_args(credits, receipt, "RemainderCarried")
         click.echo(f"report {report_id} consumed: below one unit with the project's remainder; "
@@ -168,7 +169,7 @@ def transfer_command(network_name: str, sender: str | None, deployments: Path | 
     session = open_session(network_name, sender, deployments)
     batch_id = batch_on_chain(session, query)
     credits = session.contract("CarbonCredits")
-    session.send(credits.functions.safeTransferFrom(session.signer.address, recipient, batch_id, amount, b""))
+    send(session, credits.functions.safeTransferFrom(session.signer.address, recipient, batch_id, amount, b""))
     click.echo(f"transferred {amount} units of batch {batch_id} to {recipient}")
 
 
@@ -205,7 +206,7 @@ def retire_command(network_name: str, sender: str | None, deployments: Path | No
                         info[1] if start is None else start, info[2] if end is None else end)
     call = (credits.functions.retireFrom(owner, batch_id, amount, claim) if owner
             else credits.functions.retire(batch_id, amount, claim))
-    retired = event_args(credits, session.send(call), "Retired")
+    retired = event_args(credits, send(session, call), "Retired")
     click.echo(f"certificate {retired['certificateId']}: {amount} units of {credits.functions.caiString(batch_id).call()} "
                f"retired by {retired['retiree']} for {claim[0]} ({reason}, {jurisdiction}, {_date(claim[4])} to "
                f"{_date(claim[5])})")

@@ -12,7 +12,8 @@ from pathlib import Path
 import click
 from web3 import Web3
 
-from greenfi.chain import networks
+from greenfi.cli.connected import open_session
+from greenfi.domain.units import parse_address
 from greenfi.errors import ConfigError, GreenfiError
 
 DEFAULT_SCORER = "oracles.risk.scorer:lightgbm_scorer"
@@ -62,12 +63,11 @@ def risk(network_name: str, features, model_dir, model_version, subject_column, 
         port=port, outbox=outbox,
     )
     factory = load_factory(scorer_ref)
-    network = networks.resolve(network_name)
-    w3, signer = connect(network, rpc_url, sender)
-    address = risk_oracle or _recorded_address(w3, "RiskOracle")
+    session = open_session(network_name, sender, rpc_url=rpc_url)
+    address = session.address("RiskOracle", risk_oracle, "--risk-oracle")
     scorer = factory(settings.model_dir, settings.subject_column)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    daemon = RiskDaemon(settings, Poster(w3, signer, _checked_address(address, "--risk-oracle")), scorer)
+    daemon = RiskDaemon(settings, Poster(session.w3, session.signer, address), scorer)
     server = MetricsServer(daemon.metrics, settings.host, settings.port).start()
     host, bound = server.address
     click.echo(f"risk oracle: /health and /metrics on http://{host}:{bound}")
@@ -138,13 +138,14 @@ def sensor(network_name: str, rpc_url, sender, host, port, db_path, batch_size, 
     if mqtt_url:
         broker_address(mqtt_url)  # a bad URL fails before touching the chain
 
-    w3, signer = connect(networks.resolve(network_name), rpc_url, sender)
+    session = open_session(network_name, sender, rpc_url=rpc_url)
+    w3, signer = session.w3, session.signer
     if isinstance(w3.provider, Web3.HTTPProvider):
         # The daemon backs off between rounds itself: a failed call should fail the round at once
         # rather than sleep through web3's own retries.
         w3.provider.exception_retry_configuration = None
-    anchor_address = _checked_address(mrv_anchor or _recorded_address(w3, "MRVAnchor"), "--mrv-anchor")
-    registry_address = _checked_address(device_registry or _recorded_address(w3, "DeviceRegistry"), "--device-registry")
+    anchor_address = session.address("MRVAnchor", mrv_anchor, "--mrv-anchor")
+    registry_address = session.address("DeviceRegistry", device_registry, "--device-registry")
     settings = DaemonSettings(db_path, host, port, tick_s, max_failures, max_backoff_s, db_busy_timeout_s,
                               batch=BatchPolicy(batch_size, window_s, batch_energy_wh), intake=IntakePolicy(tolerance_bps=tolerance_bps),
                               anchor=AnchorPolicy(resend_after_s=resend_after_s),
@@ -219,16 +220,16 @@ def simulate_devices(url, mqtt_url, mqtt_topic_prefix, count, seed, speedup, ste
     if bool(url) == bool(mqtt_url):
         raise ConfigError("pass exactly one of --url and --mqtt-url")
     if network_name:
-        w3, _ = connect(networks.resolve(network_name), rpc_url, None)
-        chain_id = w3.eth.chain_id
-        mrv_anchor = mrv_anchor or _recorded_address(w3, "MRVAnchor")
+        session = open_session(network_name, rpc_url=rpc_url)
+        chain_id = session.chain_id
+        mrv_anchor = session.address("MRVAnchor", mrv_anchor, "--mrv-anchor")
         if do_register:
-            _register_simulated(w3, devices, project_id, developer, verifier, device_registry)
+            _register_simulated(session, devices, project_id, developer, verifier, device_registry)
     elif do_register:
         raise ConfigError("--register needs --network")
     if chain_id is None or not mrv_anchor:
         raise ConfigError("the signing domain needs --network, or --chain-id and --mrv-anchor")
-    domain = Domain(chain_id, _checked_address(mrv_anchor, "--mrv-anchor"))
+    domain = Domain(chain_id, parse_address(mrv_anchor, "--mrv-anchor"))
     replay = simulate.Replay(devices, domain, first_sequence=first_sequence)
     close = lambda: None  # noqa: E731
     if url:
@@ -243,16 +244,16 @@ def simulate_devices(url, mqtt_url, mqtt_topic_prefix, count, seed, speedup, ste
     click.echo(f"sent {tally.sent} readings from {count} devices: accepted {tally.accepted}, rejected: {rejected}")
 
 
-def _register_simulated(w3: Web3, devices, project_id, developer, verifier, device_registry) -> None:
+def _register_simulated(session, devices, project_id, developer, verifier, device_registry) -> None:
     from greenfi.chain.signers import UnlockedSigner
     from oracles.sensor import simulate
 
     if project_id is None or not developer or not verifier:
         raise ConfigError("--register needs --project, --developer and --verifier")
-    registry = _checked_address(device_registry or _recorded_address(w3, "DeviceRegistry"), "--device-registry")
-    now = w3.eth.get_block("latest")["timestamp"]
-    added = simulate.register(w3, registry, devices, project_id, UnlockedSigner(_checked_address(developer, "--developer")),
-                              UnlockedSigner(_checked_address(verifier, "--verifier")), now - 86_400 * 365 * 12)
+    registry = session.address("DeviceRegistry", device_registry, "--device-registry")
+    now = session.w3.eth.get_block("latest")["timestamp"]
+    added = simulate.register(session.w3, registry, devices, project_id, UnlockedSigner(parse_address(developer, "--developer")),
+                              UnlockedSigner(parse_address(verifier, "--verifier")), now - 86_400 * 365 * 12)
     click.echo(f"registered and activated {added} devices in project {project_id} ({len(devices) - added} already there)")
 
 
@@ -265,19 +266,16 @@ def _register_simulated(w3: Web3, devices, project_id, developer, verifier, devi
 @click.option("--from", "sender", metavar="ADDRESS", envvar="GREENFI_RISK_FROM", help="Unlocked node account (local chains).")
 def register_model(network_name: str, model_dir: Path, card_uri: str, rpc_url, model_registry, sender) -> None:
     """Register a trained model's hashes and metrics in ModelRegistry (an auditor then approves it)."""
-    from greenfi.chain import contracts
-    from greenfi.chain.transactions import transact
     from oracles.risk.registration import model_spec
 
     spec = model_spec(model_dir)  # fails on a bad directory before touching the chain
-    w3, signer = connect(networks.resolve(network_name), rpc_url, sender)
-    address = _checked_address(model_registry or _recorded_address(w3, "ModelRegistry"), "--model-registry")
-    registry = contracts.at(w3, "ModelRegistry", address)
+    session = open_session(network_name, sender, rpc_url=rpc_url)
+    registry = session.contract("ModelRegistry", model_registry, "--model-registry")
     existing = registry.functions.versionOf(bytes.fromhex(spec.model_hash[2:])).call()
     if existing:
         click.echo(f"model {spec.model_hash} is already version {existing}")
         return
-    transact(w3, signer, registry.functions.registerModel(spec.as_args(), card_uri))
+    session.send(registry.functions.registerModel(spec.as_args(), card_uri))
     version = registry.functions.versionOf(bytes.fromhex(spec.model_hash[2:])).call()
     click.echo(f"registered model {spec.model_hash} as version {version} (metrics bps AUC/KS/Brier/accuracy "
                f"{'/'.join(map(str, spec.metrics_bps))}); an auditor or the regulator must approve it")
@@ -328,46 +326,6 @@ def load_factory(ref: str):
     if not callable(factory):
         raise ConfigError(f"--scorer: {module_name} has no callable {attr}")
     return factory
-
-
-def connect(network: networks.Network, rpc_url: str | None, sender: str | None):
-    """A web3 connection and a signer: live networks sign with the environment's key, local nodes
-    with an unlocked account (`--from`, default the node's first)."""
-    from greenfi.chain import node as chain
-    from greenfi.chain.signers import UnlockedSigner, signer_from_env
-
-    if network.embedded or rpc_url:
-        url = rpc_url or f"http://127.0.0.1:{network.port}"
-        w3 = Web3(Web3.HTTPProvider(url, request_kwargs={"timeout": 60}))
-        try:
-            accounts = w3.eth.accounts
-        except Exception as exc:
-            raise ConfigError(f"cannot reach the node of '{network.name}': {type(exc).__name__}; is it running?") from None
-        if not network.embedded:
-            return w3, signer_from_env()
-        if sender is None:
-            if not accounts:
-                raise ConfigError("the node has no unlocked accounts: pass --from")
-            sender = accounts[0]
-        return w3, UnlockedSigner(_checked_address(sender, "--from"))
-    signer = signer_from_env()
-    return chain.live(network).w3, signer
-
-
-def _checked_address(value: str, label: str) -> str:
-    if not Web3.is_address(value):
-        raise ConfigError(f"{label} is not an address: {value}")
-    return Web3.to_checksum_address(value)
-
-
-def _recorded_address(w3: Web3, name: str) -> str:
-    from greenfi.chain.deployments import DeploymentRecord
-
-    chain_id = w3.eth.chain_id
-    deployed = DeploymentRecord(chain_id).get(name)
-    if deployed is None:
-        raise ConfigError(f"no {name} in deployments/{chain_id}.json: deploy the suite or pass --risk-oracle")
-    return deployed.address
 
 
 _STORE_OPTION = click.option("--db", "db_path", type=click.Path(dir_okay=False, exists=True, path_type=Path),

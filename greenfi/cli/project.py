@@ -21,7 +21,8 @@ from typing import Any
 
 import click
 
-from greenfi.chain.session import CarbonSession, event_args, open_session
+from greenfi.chain.session import event_args
+from greenfi.cli.connected import Session, open_session, send
 from greenfi.cli.options import deployments_option, network_option, sender_option
 from greenfi.errors import GreenfiError
 from greenfi.chain.hashes import digest, optional_digest
@@ -32,18 +33,18 @@ from greenfi.domain.projects import CLASSES, document_name, name_text, project_l
 # ---------------------------------------------------------------- chain access
 
 
-def _registry(session: CarbonSession):
+def _registry(session: Session):
     return session.contract("ProjectRegistry")
 
 
-def _record(session: CarbonSession, project_id: int) -> tuple:
+def _record(session: Session, project_id: int) -> tuple:
     info = _registry(session).functions.project(project_id).call()
     if info[2] == 0:
         raise GreenfiError(f"UnknownProject({project_id}): no project has id {project_id}")
     return info
 
 
-def _documents(session: CarbonSession, project_id: int) -> list[dict[str, Any]]:
+def _documents(session: Session, project_id: int) -> list[dict[str, Any]]:
     registry = _registry(session)
     uris = {}
     for log in registry.events.DocumentUpdated().get_logs(from_block=session.from_block("ProjectRegistry"),
@@ -57,7 +58,7 @@ def _documents(session: CarbonSession, project_id: int) -> list[dict[str, Any]]:
     return documents
 
 
-def _history(session: CarbonSession, project_id: int) -> list[dict[str, Any]]:
+def _history(session: Session, project_id: int) -> list[dict[str, Any]]:
     logs = _registry(session).events.ProjectStatusChanged().get_logs(
         from_block=session.from_block("ProjectRegistry"), argument_filters={"projectId": project_id})
     return [{"block": log["blockNumber"], "from": log["args"]["from"], "to": log["args"]["to"],
@@ -65,9 +66,9 @@ def _history(session: CarbonSession, project_id: int) -> list[dict[str, Any]]:
             for log in sorted(logs, key=lambda log: (log["blockNumber"], log["logIndex"]))]
 
 
-def _set_document(session: CarbonSession, project_id: int, name: str, content: str, uri: str) -> None:
+def _set_document(session: Session, project_id: int, name: str, content: str, uri: str) -> None:
     raw, doc_hash = document_name(name), digest(content)
-    session.send(_registry(session).functions.setDocument(project_id, raw, uri, doc_hash))
+    send(session, _registry(session).functions.setDocument(project_id, raw, uri, doc_hash))
     click.echo(f"document {name_text(raw)}: {hex32(doc_hash)} at {uri}")
 
 
@@ -106,7 +107,7 @@ def submit(network_name, sender, deployments, methodology, methodology_version, 
         document_name(name)  # refuse a bad name before anything is sent
     session = open_session(network_name, sender, deployments)
     registry = _registry(session)
-    receipt = session.send(registry.functions.submitProject(*args))
+    receipt = send(session, registry.functions.submitProject(*args))
     project_id = event_args(registry, receipt, "ProjectSubmitted")["projectId"]
     click.echo(f"submitted project {project_id} (Submitted)")
     for name, content, uri in documents:
@@ -121,7 +122,7 @@ def _transition(function: str, doc: str):
     def command(network_name, sender, deployments, project_id, evidence):
         session = open_session(network_name, sender, deployments)
         registry = _registry(session)
-        session.send(getattr(registry.functions, function)(project_id, optional_digest(evidence)))
+        send(session, getattr(registry.functions, function)(project_id, optional_digest(evidence)))
         click.echo(f"project {project_id} {STATUS[registry.functions.project(project_id).call()[2]]}")
 
     command.__doc__ = doc
@@ -152,7 +153,7 @@ def document(network_name, sender, deployments, project_id, name, content, uri):
 @deployments_option
 def list_projects(network_name, deployments):
     """Every project with its status, class, jurisdiction and developer."""
-    session = open_session(network_name, deployments=deployments, signing=False)
+    session = open_session(network_name, deployments=deployments)
     registry = _registry(session)
     count = registry.functions.projectCount().call()
     if not count:
@@ -167,7 +168,7 @@ def list_projects(network_name, deployments):
 @PROJECT_ID
 def show(network_name, deployments, project_id):
     """One project: its record, documents and status history."""
-    session = open_session(network_name, deployments=deployments, signing=False)
+    session = open_session(network_name, deployments=deployments)
     info = _record(session, project_id)
     for line in project_lines(project_id, info, _documents(session, project_id), _history(session, project_id)):
         click.echo(line)

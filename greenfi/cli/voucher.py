@@ -8,17 +8,15 @@ click commands around them only read the chain and send transactions (plain web3
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from typing import Any
 
 import click
 from web3 import Web3
 
-from greenfi.chain import contracts, networks, node as chain
+from greenfi.chain import contracts
+from greenfi.cli.connected import Session, open_session, send
 from greenfi.cli.options import address_option, network_option, sender_option
-from greenfi.errors import ConfigError, GreenfiError
-from greenfi.chain.signers import Signer, signer_for
-from greenfi.chain.transactions import transact
+from greenfi.errors import GreenfiError
 from greenfi.domain.units import format_amount, parse_amount
 from greenfi.domain.vouchers import (
     _pct,
@@ -39,29 +37,10 @@ from greenfi.domain.vouchers import (
 # ---------------------------------------------------------------- chain access
 
 
-@dataclass
-class Session:
-    w3: Web3
-    signer: Signer
-    voucher: Any  # web3 Contract
-    from_block: int = 0
-
-
-def open_session(network_name: str, sender: str | None, address: str | None) -> Session:
-    from greenfi.chain.deployments import DeploymentRecord
-
-    network = networks.resolve(network_name)
-    w3 = chain.attach(network).w3
-    signer = signer_for(w3, network, sender)
-    from_block = 0
-    if address is None:
-        deployed = DeploymentRecord(w3.eth.chain_id).get("CreditVoucher")
-        if deployed is None:
-            raise ConfigError(f"no CreditVoucher in deployments/{w3.eth.chain_id}.json: deploy it or pass --address")
-        address, from_block = deployed.address, deployed.block or 0
-    elif not Web3.is_address(address):
-        raise ConfigError(f"--address is not an address: {address}")
-    return Session(w3, signer, contracts.at(w3, "CreditVoucher", address), from_block)
+def open_voucher(network_name: str, sender: str | None, address: str | None) -> tuple[Session, Any]:
+    """The command's session and the CreditVoucher it works on (--address, else the recorded one)."""
+    session = open_session(network_name, sender)
+    return session, session.contract("CreditVoucher", address, "--address")
 
 
 def tree_text(voucher_contract, root_id: int, from_block: int = 0, now: int | None = None) -> str:
@@ -81,14 +60,8 @@ def _common(fn):
     return network_option(sender_option(address_option("--address", "address", "CreditVoucher")(fn)))
 
 
-def _send(session: Session, call) -> Any:
-    receipt = transact(session.w3, session.signer, call)
-    click.echo(f"mined in block {receipt['blockNumber']}, gas {receipt['gasUsed']:,}")
-    return receipt
-
-
-def _token(session: Session):
-    return contracts.at(session.w3, "SettlementToken", session.voucher.functions.settlementToken().call())
+def _token(session: Session, voucher):
+    return contracts.at(session.w3, "SettlementToken", voucher.functions.settlementToken().call())
 
 
 @click.group("voucher")
@@ -116,9 +89,9 @@ def issue(network_name, sender, address, holder, amount, maturity, order, delive
         raise click.BadParameter(f"not a date YYYY-MM-DD: {maturity}", param_hint="--maturity") from None
     base = parse_amount(amount)
     docs = [parse_document(d) for d in (order, delivery)] + [parse_invoice(invoice)]
-    s = open_session(network_name, sender, address)
-    receipt = _send(s, s.voucher.functions.issue(Web3.to_checksum_address(holder), base, when, *docs, project))
-    issued = s.voucher.events.VoucherIssued().process_receipt(receipt)[0]["args"]
+    s, voucher = open_voucher(network_name, sender, address)
+    receipt = send(s, voucher.functions.issue(Web3.to_checksum_address(holder), base, when, *docs, project))
+    issued = voucher.events.VoucherIssued().process_receipt(receipt)[0]["args"]
     click.echo(f"issued voucher {issued['id']}: {format_amount(base)} to {holder}, maturity {_when(when)}")
 
 
@@ -133,8 +106,8 @@ def split(network_name, sender, address, voucher_id, parts):
     pairs = [parse_part(p) for p in parts]
     if not 2 <= len(pairs) <= 8:
         raise click.BadParameter("a split has 2 to 8 parts", param_hint="--part")
-    s = open_session(network_name, sender, address)
-    _send(s, s.voucher.functions.split(vid, [a for _, a in pairs], [r for r, _ in pairs]))
+    s, voucher = open_voucher(network_name, sender, address)
+    send(s, voucher.functions.split(vid, [a for _, a in pairs], [r for r, _ in pairs]))
     for i, (recipient, amount) in enumerate(pairs):
         click.echo(f"  part {path_of(child_id(vid, i))}: {format_amount(amount)} to {recipient}")
 
@@ -147,8 +120,8 @@ def transfer(network_name, sender, address, voucher_id, to):
     """Transfer the whole of voucher ID to TO (pending until TO accepts)."""
     if not Web3.is_address(to):
         raise click.BadParameter(f"not an address: {to}", param_hint="TO")
-    s = open_session(network_name, sender, address)
-    _send(s, s.voucher.functions.transfer(parse_voucher_id(voucher_id), Web3.to_checksum_address(to)))
+    s, voucher = open_voucher(network_name, sender, address)
+    send(s, voucher.functions.transfer(parse_voucher_id(voucher_id), Web3.to_checksum_address(to)))
 
 
 @voucher_cli.command()
@@ -156,8 +129,8 @@ def transfer(network_name, sender, address, voucher_id, to):
 @VOUCHER_ID
 def accept(network_name, sender, address, voucher_id):
     """Accept pending voucher ID."""
-    s = open_session(network_name, sender, address)
-    _send(s, s.voucher.functions.accept(parse_voucher_id(voucher_id)))
+    s, voucher = open_voucher(network_name, sender, address)
+    send(s, voucher.functions.accept(parse_voucher_id(voucher_id)))
 
 
 @voucher_cli.command()
@@ -173,16 +146,16 @@ def finance(network_name, sender, address, voucher_id, bank, max_rate, rate):
     if bank is not None and (max_rate is None or not Web3.is_address(bank)):
         raise click.UsageError("an offer needs a bank address and --max-rate")
     vid = parse_voucher_id(voucher_id)
-    s = open_session(network_name, sender, address)
+    s, voucher = open_voucher(network_name, sender, address)
     if bank is not None:
-        _send(s, s.voucher.functions.offer(vid, Web3.to_checksum_address(bank), max_rate))
+        send(s, voucher.functions.offer(vid, Web3.to_checksum_address(bank), max_rate))
         return
-    v = s.voucher.functions.voucher(vid).call()
-    quote, score = s.voucher.functions.quoteRate(vid).call()
+    v = voucher.functions.voucher(vid).call()
+    quote, score = voucher.functions.quoteRate(vid).call()
     remaining = max(v[10] - s.w3.eth.get_block("latest")["timestamp"] - 3600, 0)  # an hour's margin for mining
-    _send(s, _token(s).functions.approve(s.voucher.address, discounted_price(v[1], rate, remaining)))
-    receipt = _send(s, s.voucher.functions.acceptOffer(vid, rate))
-    done = s.voucher.events.Financed().process_receipt(receipt)[0]["args"]
+    send(s, _token(s, voucher).functions.approve(voucher.address, discounted_price(v[1], rate, remaining)))
+    receipt = send(s, voucher.functions.acceptOffer(vid, rate))
+    done = voucher.events.Financed().process_receipt(receipt)[0]["args"]
     click.echo(f"financed {path_of(vid)}: paid {format_amount(done['price'])} for {format_amount(done['face'])} "
                f"at {_pct(rate)} (risk quote {_pct(quote)}, score {score} bps)")
 
@@ -194,9 +167,9 @@ def finance(network_name, sender, address, voucher_id, bank, max_rate, rate):
 def repay(network_name, sender, address, root_id, amount):
     """Obligor: deposit AMOUNT towards root voucher ROOT_ID."""
     base = parse_amount(amount)
-    s = open_session(network_name, sender, address)
-    _send(s, _token(s).functions.approve(s.voucher.address, base))
-    _send(s, s.voucher.functions.repay(parse_voucher_id(root_id), base))
+    s, voucher = open_voucher(network_name, sender, address)
+    send(s, _token(s, voucher).functions.approve(voucher.address, base))
+    send(s, voucher.functions.repay(parse_voucher_id(root_id), base))
 
 
 @voucher_cli.command()
@@ -204,9 +177,9 @@ def repay(network_name, sender, address, root_id, amount):
 @VOUCHER_ID
 def claim(network_name, sender, address, voucher_id):
     """Holder: claim what is payable on voucher ID after maturity."""
-    s = open_session(network_name, sender, address)
-    receipt = _send(s, s.voucher.functions.claim(parse_voucher_id(voucher_id)))
-    done = s.voucher.events.Claimed().process_receipt(receipt)[0]["args"]
+    s, voucher = open_voucher(network_name, sender, address)
+    receipt = send(s, voucher.functions.claim(parse_voucher_id(voucher_id)))
+    done = voucher.events.Claimed().process_receipt(receipt)[0]["args"]
     click.echo(f"claimed {format_amount(done['amount'])} ({format_amount(done['claimed'])} in total)")
 
 
@@ -218,5 +191,6 @@ def tree(network_name, sender, address, root_id):
     rid = parse_voucher_id(root_id)
     if root_of(rid) != rid:
         raise click.BadParameter(f"{root_id} is not a root voucher", param_hint="ROOT_ID")
-    s = open_session(network_name, sender, address)
-    click.echo(tree_text(s.voucher, rid, s.from_block, s.w3.eth.get_block("latest")["timestamp"]))
+    s, voucher = open_voucher(network_name, sender, address)
+    from_block = 0 if address else s.from_block("CreditVoucher")
+    click.echo(tree_text(voucher, rid, from_block, s.w3.eth.get_block("latest")["timestamp"]))
