@@ -4,7 +4,6 @@ MRVAnchor; `greenfi oracle risk` posts AI risk scores to RiskOracle."""
 from __future__ import annotations
 
 import importlib
-import logging
 import sqlite3
 import threading
 from pathlib import Path
@@ -52,7 +51,9 @@ def risk(network_name: str, features, model_dir, model_version, subject_column, 
          scorer_ref) -> None:
     """Score a features CSV and post changed risk scores to RiskOracle in batches."""
     from oracles.risk import settings as risk_settings
-    from oracles.risk.daemon import RiskDaemon, stop_on_signals
+    from oracles.risk.daemon import RiskDaemon
+    from oracles.runtime import logs as json_logs
+    from oracles.runtime.signals import stop_on_signals
     from oracles.risk.poster import Poster
     from oracles.risk.service import MetricsServer
 
@@ -66,7 +67,7 @@ def risk(network_name: str, features, model_dir, model_version, subject_column, 
     session = open_session(network_name, sender, rpc_url=rpc_url)
     address = session.address("RiskOracle", risk_oracle, "--risk-oracle")
     scorer = factory(settings.model_dir, settings.subject_column)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    json_logs.configure()
     daemon = RiskDaemon(settings, Poster(session.w3, session.signer, address), scorer)
     server = MetricsServer(daemon.metrics, settings.host, settings.port).start()
     host, bound = server.address
@@ -78,7 +79,7 @@ def risk(network_name: str, features, model_dir, model_version, subject_column, 
                        f"skipped {result['skipped']}, unscorable {result['unscorable']}")
         else:
             stop = threading.Event()
-            stop_on_signals(stop)
+            stop_on_signals(stop.set)
             daemon.run(stop)
             click.echo("risk oracle stopped")
     finally:
@@ -134,6 +135,7 @@ def sensor(network_name: str, rpc_url, sender, host, port, db_path, batch_size, 
     from oracles.sensor.daemon import DaemonSettings, SensorDaemon
     from oracles.sensor.intake import IntakePolicy
     from oracles.sensor.mqtt import MqttSettings, broker_address
+    from oracles.runtime import logs as json_logs
 
     if mqtt_url:
         broker_address(mqtt_url)  # a bad URL fails before touching the chain
@@ -150,7 +152,7 @@ def sensor(network_name: str, rpc_url, sender, host, port, db_path, batch_size, 
                               batch=BatchPolicy(batch_size, window_s, batch_energy_wh), intake=IntakePolicy(tolerance_bps=tolerance_bps),
                               anchor=AnchorPolicy(resend_after_s=resend_after_s),
                               mqtt=MqttSettings(mqtt_url, mqtt_topic, mqtt_reply_topic) if mqtt_url else None)
-    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    json_logs.configure()
     screen = _anomaly_screen(anomaly_model, cache_dir)
     try:
         daemon = SensorDaemon(settings, ChainDirectory(w3, registry_address), Domain(w3.eth.chain_id, anchor_address),

@@ -15,7 +15,6 @@ One daemon per signing key: two daemons sharing a key would race for nonces.
 from __future__ import annotations
 
 import logging
-import signal
 import threading
 import time
 from collections.abc import Callable
@@ -27,6 +26,7 @@ from oracles.risk.poster import Poster, PostRefused
 from oracles.risk.scorer import Scorer, Unscorable, checked_scores, read_features
 from oracles.risk.service import Metrics
 from oracles.risk.settings import RiskSettings
+from oracles.runtime.breaker import Breaker
 
 log = logging.getLogger("greenfi.oracle.risk")
 
@@ -55,6 +55,7 @@ class RiskDaemon:
         self.scorer = scorer
         self.metrics = metrics or Metrics()
         self.outbox = Outbox(settings.outbox)
+        self.breaker = Breaker(settings.max_failures, settings.interval)  # no backoff: the interval is the pace
         self._sleep = sleep
         self._clock = clock
         self._version: int | None = None
@@ -238,37 +239,28 @@ class RiskDaemon:
                 self.cycle()
             except Exception as exc:  # any failure counts towards the breaker; the outbox keeps state
                 self._failed(exc)
-                failures = int(self.metrics.get("consecutive_failures"))
-                if failures >= self.settings.max_failures:
+                if self.breaker.open:
                     self.metrics.state = "stopped"
                     raise CircuitOpen(
-                        f"circuit breaker open: {failures} consecutive failed cycles, last: {exc}; "
+                        f"circuit breaker open: {self.breaker.failures} consecutive failed cycles, last: {exc}; "
                         "fix the cause and restart (unsent batches stay in the outbox)"
                     ) from exc
             else:
                 self._succeeded()
-            stop.wait(self.settings.interval)
+            stop.wait(self.breaker.next_wait_s())
         self.metrics.state = "stopped"
 
     def _failed(self, exc: Exception) -> None:
+        self.breaker.failed(exc)
         self.metrics.add("failures_total")
-        self.metrics.add("consecutive_failures")
+        self.metrics.set("consecutive_failures", self.breaker.failures)
         self.metrics.state = "degraded"
         self.metrics.last_error = str(exc)[:500]
         log.error("cycle failed: %s", exc)
 
     def _succeeded(self) -> None:
+        self.breaker.succeeded()
         self.metrics.set("consecutive_failures", 0)
         self.metrics.set("last_cycle_timestamp_seconds", int(time.time()))
         self.metrics.state = "ok"
         self.metrics.last_error = None
-
-
-def stop_on_signals(stop: threading.Event) -> None:
-    """SIGTERM and SIGINT finish the current cycle, then stop."""
-    def handler(signum, frame):
-        log.info("signal %d: stopping after the current cycle", signum)
-        stop.set()
-
-    signal.signal(signal.SIGTERM, handler)
-    signal.signal(signal.SIGINT, handler)

@@ -8,32 +8,32 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from oracles.http_json import JsonErrors
+from oracles.runtime import metrics as runtime_metrics
+from oracles.runtime.metrics import Declared
 
-_METRICS = [
-    # name, type, help
-    ("scores_posted_total", "counter", "Scores confirmed on chain by this daemon."),
-    ("scores_skipped_total", "counter", "Scored rows not posted (unchanged within threshold and heartbeat)."),
-    ("scores_pending", "gauge", "Scores in the outbox not yet confirmed."),
-    ("batches_sent_total", "counter", "Batch transactions sent."),
-    ("failures_total", "counter", "Failed cycles."),
-    ("consecutive_failures", "gauge", "Failed cycles since the last successful one."),
-    ("last_block", "gauge", "Latest block number seen."),
-    ("last_cycle_timestamp_seconds", "gauge", "Unix time of the last successful cycle."),
-    ("scores_unscorable", "gauge", "Rows of the last scored cycle the model refused to judge (not posted)."),
-    ("scores_unscorable_total", "counter", "Unscorable rows over all cycles."),
-    ("drift_psi_max", "gauge", "Largest per-feature PSI of the last measured cycle against the training sample."),
-    ("drift_refusals_total", "counter", "Cycles refused by the drift gate."),
-]
+METRICS = (
+    Declared("scores_posted_total", "counter", "Scores confirmed on chain by this daemon."),
+    Declared("scores_skipped_total", "counter", "Scored rows not posted (unchanged within threshold and heartbeat)."),
+    Declared("scores_pending", "gauge", "Scores in the outbox not yet confirmed."),
+    Declared("batches_sent_total", "counter", "Batch transactions sent."),
+    Declared("failures_total", "counter", "Failed cycles."),
+    Declared("consecutive_failures", "gauge", "Failed cycles since the last successful one."),
+    Declared("last_block", "gauge", "Latest block number seen."),
+    Declared("last_cycle_timestamp_seconds", "gauge", "Unix time of the last successful cycle."),
+    Declared("scores_unscorable", "gauge", "Rows of the last scored cycle the model refused to judge (not posted)."),
+    Declared("scores_unscorable_total", "counter", "Unscorable rows over all cycles."),
+    Declared("drift_psi_max", "gauge", "Largest per-feature PSI of the last measured cycle against the training sample."),
+    Declared("drift_refusals_total", "counter", "Cycles refused by the drift gate."),
+    Declared("up", "gauge", "Whether the daemon is running and its last cycle succeeded."),
+)
 HEALTH_UNSCORABLE = 100  # unscorable rows listed on /health; the count covers all
-PREFIX = "greenfi_risk_"
 
 
-class Metrics:
-    """Thread-safe counters and gauges, plus the daemon state that /health reports."""
+class Metrics(runtime_metrics.Metrics):
+    """The risk daemon's counters and gauges (oracles.runtime.metrics), plus the state /health reports."""
 
     def __init__(self):
-        self._lock = threading.Lock()
-        self._values = {name: 0 for name, _, _ in _METRICS}
+        super().__init__("greenfi_risk", METRICS)
         self.state = "starting"  # starting, ok, degraded, stopped
         self.last_error: str | None = None
         self.unscorable: list[dict[str, str]] = []  # subject, feature, reason of the last cycle
@@ -42,31 +42,15 @@ class Metrics:
     def set_unscorable(self, rows) -> None:
         with self._lock:
             self.unscorable = [row.as_dict() for row in rows]
-            self._values["scores_unscorable"] = len(rows)
-            self._values["scores_unscorable_total"] += len(rows)
+        self.set("scores_unscorable", len(rows))
+        self.add("scores_unscorable_total", len(rows))
 
-    def add(self, name: str, amount: int = 1) -> None:
-        with self._lock:
-            self._values[name] += amount
-
-    def set(self, name: str, value: float) -> None:
-        with self._lock:
-            self._values[name] = value
-
-    def get(self, name: str) -> float:
-        with self._lock:
-            return self._values[name]
+    add = runtime_metrics.Metrics.inc  # the daemon's and its tests' names for the shared operations
+    get = runtime_metrics.Metrics.value
 
     def prometheus(self) -> str:
-        with self._lock:
-            values = dict(self._values)
-        lines = []
-        for name, kind, help_text in _METRICS:
-            lines += [f"# HELP {PREFIX}{name} {help_text}", f"# TYPE {PREFIX}{name} {kind}",
-                      f"{PREFIX}{name} {values[name]}"]
-        lines += [f"# HELP {PREFIX}up Whether the daemon is running and its last cycle succeeded.",
-                  f"# TYPE {PREFIX}up gauge", f"{PREFIX}up {1 if self.state == 'ok' else 0}"]
-        return "\n".join(lines) + "\n"
+        self.set("up", 1 if self.state == "ok" else 0)
+        return self.render()
 
     def health(self) -> tuple[int, dict]:
         with self._lock:

@@ -8,9 +8,7 @@ restart finds it set aside in the store. Logs are one JSON object per line."""
 
 from __future__ import annotations
 
-import json
 import logging
-import signal
 import threading
 import time
 from collections.abc import Callable
@@ -28,6 +26,9 @@ from oracles.sensor.mqtt import MqttIntake, MqttSettings
 from oracles.sensor.server import SensorHTTPServer, ServerContext
 from oracles.sensor.store import Store
 from oracles.sensor.watch import watch_batches
+from oracles.runtime.breaker import Breaker
+from oracles.runtime.logs import log_event
+from oracles.runtime.signals import stop_on_signals
 
 HEALTH_SET_ASIDE_SHOWN = 20  # /health lists the oldest set-aside batches, up to this many
 
@@ -66,15 +67,14 @@ class SensorDaemon:
             ServerContext(self.intake, self.store, self.metrics, self.health), settings.host, settings.port)
         self.mqtt = MqttIntake(settings.mqtt, self.intake, self.metrics, _log_rejection) if settings.mqtt else None
         self._stop = threading.Event()
-        self._failures = 0
+        self.breaker = Breaker(settings.max_consecutive_failures, settings.tick_s, settings.max_backoff_s)
         self.failed_reason: str | None = None
 
     # ------------------------------------------------------------------ lifecycle
 
     def run(self) -> int:
         """Serve until SIGTERM/SIGINT or the circuit breaker trips; 0 on a clean stop, 1 on failure."""
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(sig, lambda *_: self.stop())
+        stop_on_signals(self.stop)
         self.server.start()
         if self.mqtt is not None:
             self.mqtt.start()
@@ -97,9 +97,7 @@ class SensorDaemon:
 
     def next_wait_s(self) -> float:
         """tick_s while healthy; after n consecutive failures tick_s·2ⁿ, capped at max_backoff_s."""
-        if not self._failures:
-            return self.settings.tick_s
-        return min(self.settings.max_backoff_s, self.settings.tick_s * 2 ** self._failures)
+        return self.breaker.next_wait_s()
 
     def tick(self) -> None:
         """One round of watching, batching and anchoring; failures count towards the circuit breaker."""
@@ -120,21 +118,20 @@ class SensorDaemon:
             counts = self.store.status_counts()
             self.metrics.set("unanchored_batches", sum(counts.get(s, 0) for s in ("built", "sending", "sent")))
             self.metrics.set("set_aside_batches", counts.get("set_aside", 0))
-            self._failures = 0
+            self.breaker.succeeded()
         except Exception as exc:  # any failure here is retried next tick, until the breaker trips
-            self._failures += 1
             self.metrics.inc("tick_failures")
-            _log("tick_failed", error=f"{type(exc).__name__}: {exc}", consecutive=self._failures)
-            if self._failures >= self.settings.max_consecutive_failures:
-                self.failed_reason = f"{self._failures} consecutive failures, last: {type(exc).__name__}: {exc}"
-        self.metrics.set("consecutive_failures", self._failures)
+            if self.breaker.failed(exc):
+                self.failed_reason = f"{self.breaker.failures} consecutive failures, last: {self.breaker.last_error}"
+            _log("tick_failed", error=self.breaker.last_error, consecutive=self.breaker.failures)
+        self.metrics.set("consecutive_failures", self.breaker.failures)
 
     def health(self) -> tuple[bool, dict[str, Any]]:
         """200 while running, set-aside batches or not (they never stop the daemon); 503 once failed."""
         ok = self.failed_reason is None
         set_aside = self.store.batch_page(status="set_aside", limit=HEALTH_SET_ASIDE_SHOWN)
         return ok, {"status": "ok" if ok else "failed", "reason": self.failed_reason,
-                    "consecutiveFailures": self._failures,
+                    "consecutiveFailures": self.breaker.failures,
                     "setAside": self.store.status_counts().get("set_aside", 0),
                     "setAsideBatches": [{"id": b.id, "projectId": b.project_id, "root": "0x" + b.root.hex(),
                                          "reason": b.reason} for b in set_aside]}
@@ -168,4 +165,4 @@ def _log_rejection(outcome: Outcome, source: str) -> None:
 
 
 def _log(event: str, **fields: Any) -> None:
-    log.info(json.dumps({"event": event, **fields}))
+    log_event(log, event, **fields)

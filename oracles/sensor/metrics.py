@@ -1,36 +1,22 @@
-"""Counters and gauges of the sensor daemon, rendered in Prometheus' text exposition format."""
+"""The sensor daemon's counters and gauges (oracles.runtime.metrics renders them for /metrics)."""
 
 from __future__ import annotations
 
-import threading
-from collections import Counter
+from oracles.runtime import metrics as runtime_metrics
+from oracles.runtime.metrics import Declared
+
+METRICS = (
+    Declared("readings_accepted", "counter", "Signed readings verified and stored."),
+    Declared("readings_rejected", "counter", "Readings refused, by reason."),
+    Declared("batches_built", "counter", "Merkle batches cut from stored readings."),
+    Declared("batches_anchored", "counter", "Batches whose anchor transaction is final."),
+    Declared("tick_failures", "counter", "Failed batching/anchoring rounds."),
+    Declared("unbatched_readings", "gauge", "Stored readings not yet in a batch."),
+    Declared("unanchored_batches", "gauge", "Batches not yet anchored."),
+    Declared("consecutive_failures", "gauge", "Failed rounds since the last successful one."),
+)
 
 
-class Metrics:
+class Metrics(runtime_metrics.Metrics):
     def __init__(self, prefix: str = "greenfi_sensor"):
-        self.prefix = prefix
-        self._lock = threading.Lock()
-        self._counters: Counter[tuple[str, tuple[tuple[str, str], ...]]] = Counter()
-        self._gauges: dict[str, float] = {}
-
-    def inc(self, name: str, amount: int = 1, **labels: str) -> None:
-        with self._lock:
-            self._counters[(name, tuple(sorted(labels.items())))] += amount
-
-    def set(self, name: str, value: float) -> None:
-        with self._lock:
-            self._gauges[name] = value
-
-    def value(self, name: str, **labels: str) -> float:
-        with self._lock:
-            return self._counters.get((name, tuple(sorted(labels.items()))), self._gauges.get(name, 0))
-
-    def render(self) -> str:
-        with self._lock:
-            lines = []
-            for (name, labels), count in sorted(self._counters.items()):
-                label_text = ",".join(f'{k}="{v}"' for k, v in labels)
-                lines.append(f"{self.prefix}_{name}_total{{{label_text}}} {count}" if labels
-                             else f"{self.prefix}_{name}_total {count}")
-            lines += [f"{self.prefix}_{name} {value}" for name, value in sorted(self._gauges.items())]
-        return "\n".join(lines) + "\n"
+        super().__init__(prefix, METRICS)
