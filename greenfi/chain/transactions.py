@@ -6,9 +6,7 @@ name (read from the compiled interfaces) and an AccessControl role by its consta
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
-from functools import cache
 from typing import Any
 
 from eth_abi import decode as abi_decode
@@ -18,7 +16,7 @@ from web3.contract.contract import ContractFunction
 from web3.exceptions import ContractCustomError, ContractLogicError
 
 from greenfi.errors import GreenfiError
-from greenfi.paths import BUILD_CONTRACTS
+from greenfi.chain.contracts import enum_members
 from greenfi.chain.signers import Signer
 
 Abi = list[dict[str, Any]]
@@ -122,23 +120,3 @@ def _role_names(abi: Abi) -> dict[bytes, str]:
         if item.get("type") == "function" and item["name"].endswith("_ROLE") and not item.get("inputs"):
             names.setdefault(keccak(text=item["name"]), item["name"])
     return names
-
-
-@cache
-def enum_members(qualified: str) -> tuple[str, ...]:
-    """The member names of enum `Contract.Enum`, read from the contract's compiled AST (() if absent)."""
-    contract, _, name = qualified.rpartition(".")
-    try:
-        ast = json.loads((BUILD_CONTRACTS / f"{contract}.json").read_text())["ast"]
-    except (OSError, ValueError, KeyError):
-        return ()
-    stack = [ast]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, dict):
-            if node.get("nodeType") == "EnumDefinition" and node.get("name") == name:
-                return tuple(m["name"] for m in node["members"])
-            stack.extend(node.values())
-        elif isinstance(node, list):
-            stack.extend(node)
-    return ()

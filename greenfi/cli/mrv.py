@@ -17,7 +17,7 @@ from greenfi.chain.hashes import file_hash, parse_bytes32, text_hash
 from greenfi.chain.session import event_args
 from greenfi.chain.transactions import decode_custom_error  # noqa: F401 (tests read it here)
 from greenfi.cli.connected import Session, open_session
-from greenfi.cli.options import network_option, sender_option
+from greenfi.cli.options import EnumChoice, network_option, sender_option
 from greenfi.domain.mrv import KINDS, device_lines, format_mwh, format_tonnes, report_lines  # noqa: F401 (format_mwh: tests)
 from greenfi.domain.units import parse_address, parse_time
 from greenfi.errors import ConfigError, GreenfiError
@@ -57,13 +57,13 @@ def device() -> None:
 @click.option("--device-id", required=True, help="0x-prefixed 32-byte device id.")
 @click.option("--project", type=click.IntRange(min=0), required=True, help="Project id.")
 @click.option("--signer", "device_signer", required=True, help="Address of the device's signing key.")
-@click.option("--kind", type=click.Choice(list(KINDS)), default="pv-inverter", show_default=True)
+@click.option("--kind", type=EnumChoice(KINDS), default="pv-inverter", show_default=True)
 @click.option("--capacity-w", type=click.IntRange(min=1, max=2**64 - 1), required=True, help="Rated capacity in W.")
 @click.option("--commissioned", required=True, help="Commissioning date: unix seconds or ISO 8601 (UTC).")
 def device_register(network_name: str, sender: str | None, device_id: str, project: int, device_signer: str, kind: str,
                     capacity_w: int, commissioned: str) -> None:
     """Register a device of a project (sent by the project's developer)."""
-    args = (parse_bytes32(device_id, "--device-id"), project, parse_address(device_signer, "--signer"), KINDS[kind],
+    args = (parse_bytes32(device_id, "--device-id"), project, parse_address(device_signer, "--signer"), KINDS.index(kind),
             capacity_w, parse_time(commissioned, "--commissioned"))
     session = _open(network_name, sender)
     registry = session.contract("DeviceRegistry")

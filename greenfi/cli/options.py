@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import click
@@ -18,6 +19,23 @@ sender_option = click.option(
 deployments_option = click.option(
     "--deployments", type=click.Path(file_okay=False, path_type=Path), default=None, hidden=True,
     help="Directory of deployment records (default: deployments/).")
+
+
+class EnumChoice(click.Choice):
+    """A choice among a contract enum's members (greenfi.chain.contracts.BuildEnum), read from the
+    build only when help or parsing needs them: importing a command group stays cheap."""
+
+    def __init__(self, members: Sequence[str]):
+        self._members = members
+        super().__init__((), case_sensitive=True)
+
+    @property
+    def choices(self) -> tuple[str, ...]:
+        return tuple(self._members)
+
+    @choices.setter
+    def choices(self, _ignored) -> None:  # click.Choice.__init__ assigns it
+        pass
 
 
 def address_option(flag: str, dest: str, contract: str):

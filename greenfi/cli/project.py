@@ -23,7 +23,7 @@ import click
 
 from greenfi.chain.session import event_args
 from greenfi.cli.connected import Session, open_session, send
-from greenfi.cli.options import deployments_option, network_option, sender_option
+from greenfi.cli.options import EnumChoice, deployments_option, network_option, sender_option
 from greenfi.errors import GreenfiError
 from greenfi.chain.hashes import digest, optional_digest
 from greenfi.domain.cai import STATUS
@@ -92,7 +92,7 @@ def project() -> None:
 @click.option("--methodology", required=True, metavar="TEXT|FILE|HASH", help="Methodology id, e.g. VM0042.")
 @click.option("--methodology-version", required=True, metavar="TEXT|FILE|HASH",
               help="The methodology version (its text or document), hashed.")
-@click.option("--class", "credit_class", type=click.Choice(list(CLASSES)), default="ver", show_default=True,
+@click.option("--class", "credit_class", type=EnumChoice(CLASSES), default="ver", show_default=True,
               help="ver: 1 unit = 1 tCO2e; gec: 1 unit = 1 MWh.")
 @click.option("--jurisdiction", required=True, help="ISO 3166-1 alpha-2 code, e.g. CN.")
 @click.option("--location", required=True, metavar="TEXT|FILE|HASH", help="Site location (coordinates, a file), hashed.")
@@ -101,7 +101,7 @@ def project() -> None:
 def submit(network_name, sender, deployments, methodology, methodology_version, credit_class, jurisdiction, location,
            documents):
     """Submit a project; the sender (a registered project developer) becomes its developer."""
-    args = (digest(methodology), digest(methodology_version), CLASSES[credit_class],
+    args = (digest(methodology), digest(methodology_version), CLASSES.index(credit_class),
             parse_code(jurisdiction, "--jurisdiction"), digest(location))
     for name, _content, _uri in documents:
         document_name(name)  # refuse a bad name before anything is sent

@@ -34,12 +34,13 @@ from greenfi.chain.node import free_port
 from greenfi.demo import ONE_DAY, DemoContext
 from greenfi.errors import GreenfiError
 from greenfi.paths import REPO_ROOT
+from models.datasets import PV_CSV
 from oracles.codec import SignedReading
 from oracles.keccak import keccak256
 from oracles.readings import Domain, Reading
 from oracles.signing import sign_reading
 
-PV_SERIES = REPO_ROOT / "models" / "data" / "pv" / "pv_ac_power_5min_2015-04_08.csv"
+PV_SERIES = PV_CSV  # the shipped series (models.datasets)
 SAMPLE_S = 300  # the series' 5-minute step
 DEVICE_SCALES = (300, 240, 360, 270, 330, 210)  # plant size of device i, as a multiple of the measured system
 CAPACITY_HEADROOM = 1.10  # rated capacity above the scaled series' peak
@@ -60,22 +61,15 @@ class PvDay:
 
 
 def load_pv_days(path: Path = PV_SERIES, start_day: int = 1, days: int = 3) -> list[PvDay]:
-    """Days `start_day .. start_day + days - 1` of the series (blank and negative samples dropped)."""
+    """Days `start_day .. start_day + days - 1` of the series, read by models.pv (blank and negative
+    samples dropped)."""
+    from models.pv import read_power_series
+
+    series = read_power_series(path)
     per_day: dict[str, list[tuple[int, float]]] = defaultdict(list)
-    with open(path) as fh:
-        header = fh.readline().strip().split(",")
-        if header[0] != "ts" or len(header) != 2:
-            raise GreenfiError(f"{path}: expected columns ts,<power kW>, got {','.join(header)}")
-        for line in fh:
-            ts, _, value = line.strip().partition(",")
-            if not value:
-                continue
-            kw = float(value)
-            if not math.isfinite(kw) or kw < 0:
-                continue
-            date, _, clock = ts.partition(" ")
-            h, m, s = (int(x) for x in clock.split(":"))
-            per_day[date].append((h * 3600 + m * 60 + s, kw))
+    for stamp, kw in series.items():
+        if math.isfinite(kw) and kw >= 0:
+            per_day[f"{stamp:%Y-%m-%d}"].append((stamp.hour * 3600 + stamp.minute * 60 + stamp.second, float(kw)))
     dates = sorted(per_day)
     if start_day < 0 or start_day + days > len(dates):
         raise GreenfiError(f"the PV series has {len(dates)} days; cannot replay days {start_day}..{start_day + days - 1}")
@@ -141,7 +135,7 @@ def run(ctx: DemoContext) -> None:
     base = ctx.report["replay_start"]
     # The devices were activated before the replayed period; now bring the chain up to the present.
     ctx.advance_to(int(time.time()))
-    with SensorDaemon(ctx) as daemon:
+    with SensorProcess(ctx) as daemon:
         replay(ctx, daemon, days, devices, base)
         batches = daemon.wait_anchored(len(days))
     roots = [bytes.fromhex(b["root"][2:]) for b in batches]
@@ -185,7 +179,7 @@ def set_emission_factor(ctx: DemoContext, project_id: int) -> None:
     ctx.log(f"    emission factor: {EMISSION_FACTOR:,} g CO2e/MWh, set by the regulator")
 
 
-def replay(ctx: DemoContext, daemon: SensorDaemon, days: list[PvDay], devices: list[Device], base: int) -> None:
+def replay(ctx: DemoContext, daemon: SensorProcess, days: list[PvDay], devices: list[Device], base: int) -> None:
     domain = Domain(ctx.conn.chain_id, ctx.addresses["MRVAnchor"])
     per_day, series = [], defaultdict(int)  # series: period start → Wh of all devices
     for d, day in enumerate(days):
@@ -245,8 +239,9 @@ def open_and_approve_report(ctx: DemoContext, project_id: int, roots: list[bytes
 
 # ---------------------------------------------------------------------------------------- the daemon
 
-class SensorDaemon:
-    """`greenfi oracle sensor` as a separate process: started, waited for via /health, stopped with SIGTERM."""
+class SensorProcess:
+    """`greenfi oracle sensor` run as a separate process (the daemon itself is
+    oracles.sensor.daemon.SensorDaemon): started, waited for via /health, stopped with SIGTERM."""
 
     def __init__(self, ctx: DemoContext):
         self.ctx = ctx
@@ -265,7 +260,7 @@ class SensorDaemon:
             "--db", str(self.ctx.workdir / "sensor.sqlite"), "--batch-size", str(BATCH_SIZE), "--window-s", "1",
         ]
 
-    def __enter__(self) -> SensorDaemon:
+    def __enter__(self) -> SensorProcess:
         self.log_file = open(self.log_path, "w")
         self.proc = subprocess.Popen(self.command(), stdout=self.log_file, stderr=subprocess.STDOUT,
                                      cwd=REPO_ROOT, start_new_session=True)

@@ -21,9 +21,8 @@ from greenfi.demo import DemoContext
 from greenfi.demo.setup import AI_OPERATOR
 from greenfi.errors import GreenfiError
 from greenfi.paths import REPO_ROOT
-
-GERMAN_CREDIT_CSV = REPO_ROOT / "models" / "data" / "german_credit" / "german_credit.csv"
-TARGET, POSITIVE = "credit_risk", "bad"
+from models.datasets import GERMAN_CREDIT_CSV
+from models.german_credit import POSITIVE, TARGET
 SUBJECT_COLUMN = "subject"
 # demo participant → row of the German Credit sample whose features it uses
 PARTICIPANT_ROWS: dict[str, int] = {

@@ -15,11 +15,12 @@ from typing import Any
 from web3 import Web3
 
 from greenfi.chain import contracts
+from greenfi.chain.contracts import BuildEnum
 
 UNIT = 10**6  # settlement token base units
 TONNE = 10**6  # grams
 MWH = 10**6  # Wh
-STATUSES = ["Subscription", "Issued", "Failed", "Redeemable"]
+STATUSES = BuildEnum("IGreenBond.Status")
 KPI_OUTCOMES = ["None", "Met", "Missed", "Missing", "Stale"]
 EVENTS = ("Subscribed", "BondIssued", "IssueFailed", "Refunded", "ProceedsAllocated", "ProceedsReleased",
           "ProceedsReallocated", "ProceedsWithdrawn", "CouponFunded", "CouponClaimed", "CouponDefaultDeclared",

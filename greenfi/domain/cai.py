@@ -18,12 +18,16 @@ from typing import Any
 from web3 import Web3
 
 from greenfi.chain import contracts
+from greenfi.chain.contracts import BuildEnum
 from greenfi.errors import GreenfiError
 
 CONTRACTS = ("ProjectRegistry", "CarbonCredits", "CarbonMarket")
 ZERO = "0x0000000000000000000000000000000000000000"
-STATUS = ["None", "Submitted", "Validated", "Active", "Suspended", "Closed"]
-CREDIT_CLASS = ["VER (tCO2e)", "GEC (MWh)"]
+STATUS = BuildEnum("IProjectRegistry.ProjectStatus")
+# A credit class as its short name and unit: VerifiedEmissionReduction -> "VER (tCO2e)".
+UNITS = {"VerifiedEmissionReduction": "tCO2e", "GreenElectricityCertificate": "MWh"}
+CREDIT_CLASS = BuildEnum("IProjectRegistry.CreditClass",
+                         lambda m: "".join(c for c in m if c.isupper()) + f" ({UNITS.get(m, '?')})")
 REASON = {1: "voluntary offset", 2: "compliance obligation", 3: "green-electricity claim", 4: "other"}
 _READABLE = re.compile(r"^CAI-([A-Z]{2})-(\d+)-(\d{4}(?:_\d{4})?)-(\d+)-(\d+)-(\d+)$")
 _HEX = re.compile(r"^0x[0-9a-fA-F]{64}$")

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from greenfi.chain.contracts import BuildEnum, kebab
 from greenfi.domain.units import format_time
 
-KINDS = {"pv-inverter": 0, "energy-meter": 1, "wind-turbine": 2, "other": 3}
-DEVICE_STATUSES = ("none", "registered", "active", "suspended", "revoked")
-REPORT_STATUSES = ("none", "open", "approved", "rejected", "consumed")
+KINDS = BuildEnum("IDeviceRegistry.DeviceKind", kebab)  # pv-inverter, energy-meter, ...
+DEVICE_STATUSES = BuildEnum("IDeviceRegistry.DeviceStatus", str.lower)
+REPORT_STATUSES = BuildEnum("IMRVReports.ReportStatus", str.lower)
 GRAMS_PER_TONNE = 10**6
 WH_PER_MWH = 10**6
 
@@ -24,7 +25,7 @@ def format_mwh(wh: int) -> str:
 def device_lines(device_id: bytes, record: tuple | list) -> list[str]:
     """Human-readable lines for an IDeviceRegistry.Device record."""
     signer, kind, status, commissioned, project, capacity, activated, suspended, resumed, revoked = record
-    kind_name = next((k for k, v in KINDS.items() if v == kind), str(kind))
+    kind_name = KINDS.name(kind)
     return [
         f"device      0x{bytes(device_id).hex()}",
         f"status      {DEVICE_STATUSES[status]}",

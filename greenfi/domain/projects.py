@@ -7,10 +7,12 @@ from typing import Any
 
 import click
 
+from greenfi.chain.contracts import BuildEnum
 from greenfi.domain.cai import CREDIT_CLASS, STATUS, _jurisdiction
 from greenfi.domain.units import hex32
 
-CLASSES = {"ver": 0, "gec": 1}
+# A credit class as a command-line word: its initials (VerifiedEmissionReduction -> "ver").
+CLASSES = BuildEnum("IProjectRegistry.CreditClass", lambda m: "".join(c for c in m if c.isupper()).lower())
 
 
 # ---------------------------------------------------------------- pure parts

@@ -16,6 +16,7 @@ import click
 from eth_utils import keccak
 from web3 import Web3
 
+from greenfi.chain.contracts import BuildEnum
 from greenfi.domain.invoices import InvoiceError, invoice_file_hash
 from greenfi.domain.units import format_amount, parse_amount
 
@@ -23,7 +24,7 @@ ROOT_BITS = 64
 DIGIT_BITS = 4
 MAX_DEPTH = 48
 YEAR_BPS = 10_000 * 365 * 24 * 3600  # basis points × seconds in a 365-day year
-STATES = ["None", "Active", "Pending", "Offered", "Split", "Redeemed"]
+STATES = BuildEnum("ICreditVoucher.State")
 NODE_EVENTS = ("VoucherIssued", "VoucherSplit", "TransferProposed", "TransferAccepted", "TransferReclaimed",
                "FinancingOffered", "OfferCancelled", "Financed", "Repaid", "Claimed", "MarkedOverdue",
                "TreeFrozen", "TreeUnfrozen")
