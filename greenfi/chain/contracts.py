@@ -76,3 +76,20 @@ class BuildEnum(Sequence[str]):
 def kebab(name: str) -> str:
     """`PvInverter` -> `pv-inverter`: an enum member as a command-line word."""
     return re.sub(r"(?<!^)(?=[A-Z])", "-", name).lower()
+
+
+def fields(call, value=None) -> dict:
+    """The result of `call` (a web3 ContractFunction; called unless `value` is its result already)
+    keyed by the ABI's names: a returned struct's fields, or the function's named outputs. Code reads
+    `fields(bond.functions.terms())["issueDate"]`, never a position that a new field would shift."""
+    value = call.call() if value is None else value
+    outputs = call.abi["outputs"]
+    if len(outputs) == 1 and outputs[0]["type"] == "tuple":
+        return decode_tuple(outputs[0]["components"], value)
+    return decode_tuple(outputs, value if len(outputs) > 1 else (value,))
+
+
+def decode_tuple(specs: list[dict], value) -> dict:
+    """A tuple decoded by web3 as a dict by its ABI component names (nested structs too)."""
+    return {spec["name"]: decode_tuple(spec["components"], item) if spec["type"] == "tuple" else item
+            for spec, item in zip(specs, value)}

@@ -108,7 +108,7 @@ def create(network_name, sender, factory_address, isin, name, symbol, denominati
 def subscribe(network_name, sender, factory_address, bond, bonds):
     """Subscribe BONDS bonds (approves the settlement token as needed)."""
     session, contract = open_series(network_name, sender, factory_address, bond)
-    cost = bonds * contract.functions.terms().call()[1]
+    cost = bonds * contracts.fields(contract.functions.terms())["denomination"]
     _approve(session, contract, cost)
     send(session, contract.functions.subscribe(bonds))
     click.echo(f"subscribed {bonds:,} bonds for {format_amount(cost)}")

@@ -26,6 +26,7 @@ from web3.logs import DISCARD
 from greenfi.chain import networks
 from greenfi.chain.session import event_args
 from greenfi.cli.connected import open_session, send
+from greenfi.chain.contracts import fields
 from greenfi.chain.hashes import digest
 from greenfi.cli.options import deployments_option, network_option, sender_option
 from greenfi.errors import ConfigError, GreenfiError
@@ -200,10 +201,10 @@ def retire_command(network_name: str, sender: str | None, deployments: Path | No
     session = open_session(network_name, sender, deployments)
     credits = session.contract("CarbonCredits")
     batch_id = batch_on_chain(session, query)
-    info = credits.functions.batch(batch_id).call()
+    info = fields(credits.functions.batch(batch_id))
     holder = owner or session.signer.address
     claim = build_claim(beneficiary or holder, digest(beneficiary_name), reason, code,
-                        info[1] if start is None else start, info[2] if end is None else end)
+                        info["vintageStart"] if start is None else start, info["vintageEnd"] if end is None else end)
     call = (credits.functions.retireFrom(owner, batch_id, amount, claim) if owner
             else credits.functions.retire(batch_id, amount, claim))
     retired = event_args(credits, send(session, call), "Retired")

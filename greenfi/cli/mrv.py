@@ -13,6 +13,7 @@ from pathlib import Path
 
 import click
 
+from greenfi.chain.contracts import fields
 from greenfi.chain.hashes import file_hash, parse_bytes32, text_hash
 from greenfi.chain.session import event_args
 from greenfi.chain.transactions import decode_custom_error  # noqa: F401 (tests read it here)
@@ -104,8 +105,9 @@ def device_revoke(network_name: str, sender: str | None, device_id: str, reason:
 def device_show(network_name: str, device_id: str) -> None:
     """Show a device's record."""
     raw = parse_bytes32(device_id, "DEVICE_ID")
-    record = _open(network_name).contract("DeviceRegistry").functions.device(raw).call()
-    if record[2] == 0:
+    call = _open(network_name).contract("DeviceRegistry").functions.device(raw)
+    record = call.call()
+    if fields(call, record)["status"] == 0:
         raise GreenfiError(f"unknown device 0x{raw.hex()}")
     click.echo("\n".join(device_lines(raw, record)))
 
@@ -161,8 +163,10 @@ def report_approve(network_name: str, sender: str | None, report_id: int, statem
 def report_show(network_name: str, report_id: int) -> None:
     """Show a report."""
     reports = _open(network_name).contract("MRVReports")
-    record = reports.functions.report(report_id).call()
-    if record[5] == 0:
+    call = reports.functions.report(report_id)
+    record = call.call()
+    report = fields(call, record)
+    if report["status"] == 0:
         raise GreenfiError(f"unknown report {report_id}")
-    factor = reports.functions.emissionFactorAt(record[0], record[4]).call()[0]
+    factor = fields(reports.functions.emissionFactorAt(report["projectId"], report["factorVersion"]))["gramsPerMWh"]
     click.echo("\n".join(report_lines(report_id, record, factor)))

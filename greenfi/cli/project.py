@@ -25,6 +25,7 @@ from greenfi.chain.session import event_args
 from greenfi.cli.connected import Session, open_session, send
 from greenfi.cli.options import EnumChoice, deployments_option, network_option, sender_option
 from greenfi.errors import GreenfiError
+from greenfi.chain.contracts import fields
 from greenfi.chain.hashes import digest, optional_digest
 from greenfi.domain.cai import STATUS
 from greenfi.domain.units import hex32, parse_code
@@ -38,8 +39,9 @@ def _registry(session: Session):
 
 
 def _record(session: Session, project_id: int) -> tuple:
-    info = _registry(session).functions.project(project_id).call()
-    if info[2] == 0:
+    call = _registry(session).functions.project(project_id)
+    info = call.call()
+    if fields(call, info)["status"] == 0:
         raise GreenfiError(f"UnknownProject({project_id}): no project has id {project_id}")
     return info
 
@@ -123,7 +125,7 @@ def _transition(function: str, doc: str):
         session = open_session(network_name, sender, deployments)
         registry = _registry(session)
         send(session, getattr(registry.functions, function)(project_id, optional_digest(evidence)))
-        click.echo(f"project {project_id} {STATUS[registry.functions.project(project_id).call()[2]]}")
+        click.echo(f"project {project_id} {STATUS[fields(registry.functions.project(project_id))['status']]}")
 
     command.__doc__ = doc
     return project.command(function)(command)

@@ -150,10 +150,10 @@ def finance(network_name, sender, address, voucher_id, bank, max_rate, rate):
     if bank is not None:
         send(s, voucher.functions.offer(vid, Web3.to_checksum_address(bank), max_rate))
         return
-    v = voucher.functions.voucher(vid).call()
+    v = contracts.fields(voucher.functions.voucher(vid))
     quote, score = voucher.functions.quoteRate(vid).call()
-    remaining = max(v[10] - s.w3.eth.get_block("latest")["timestamp"] - 3600, 0)  # an hour's margin for mining
-    send(s, _token(s, voucher).functions.approve(voucher.address, discounted_price(v[1], rate, remaining)))
+    remaining = max(v["maturity"] - s.w3.eth.get_block("latest")["timestamp"] - 3600, 0)  # an hour's margin for mining
+    send(s, _token(s, voucher).functions.approve(voucher.address, discounted_price(v["amount"], rate, remaining)))
     receipt = send(s, voucher.functions.acceptOffer(vid, rate))
     done = voucher.events.Financed().process_receipt(receipt)[0]["args"]
     click.echo(f"financed {path_of(vid)}: paid {format_amount(done['price'])} for {format_amount(done['face'])} "

@@ -21,6 +21,7 @@ from web3.logs import DISCARD
 from greenfi.domain import bonds as bond_terms
 from greenfi.domain import bond_report
 from greenfi.chain import contracts
+from greenfi.chain.contracts import fields
 from greenfi.demo import ONE_DAY, TOKEN_UNIT, DemoContext
 
 SKIPPED = "green bonds not deployed in this suite"
@@ -83,7 +84,7 @@ def subscribe_and_settle(ctx: DemoContext, bond) -> None:
         ctx.send(investor, token.functions.approve(bond.address, bonds * DENOMINATION))
         ctx.send(investor, bond.functions.subscribe(bonds))
         ctx.log(f"    {investor} subscribed {bonds} bonds")
-    issue_date = bond.functions.terms().call()[5]
+    issue_date = fields(bond.functions.terms())["issueDate"]
     ctx.advance_to(issue_date)
     receipt = ctx.send(ISSUER, bond.functions.settle())
     issued = bond.events.BondIssued().process_receipt(receipt, errors=DISCARD)[0]["args"]

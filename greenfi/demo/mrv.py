@@ -30,6 +30,7 @@ from pathlib import Path
 from eth_account import Account
 from web3 import Web3
 
+from greenfi.chain.contracts import fields
 from greenfi.chain.node import free_port
 from greenfi.demo import ONE_DAY, DemoContext
 from greenfi.errors import GreenfiError
@@ -207,7 +208,7 @@ def replay(ctx: DemoContext, daemon: SensorProcess, days: list[PvDay], devices: 
 
 def finalize(ctx: DemoContext, roots: list[bytes]) -> None:
     anchor = ctx.c["MRVAnchor"]
-    window = anchor.functions.config().call()[2]
+    window = fields(anchor.functions.config())["challengeWindow"]
     ctx.advance(window + 1)
     ctx.log(f"    chain time moved {window / 3600:.0f} h past the challenge window")
     for root in roots:
@@ -224,8 +225,8 @@ def open_and_approve_report(ctx: DemoContext, project_id: int, roots: list[bytes
     ctx.send("pv_developer", reports.functions.openReport(project_id, start, end, roots, Web3.keccak(document)))
     report_id = reports.functions.reportCount().call()
     ctx.send("verifier", reports.functions.approveReport(report_id, Web3.keccak(text="verification statement: demo")))
-    r = reports.functions.report(report_id).call()
-    net_wh, reduction = int(r[8]), int(r[9])
+    r = fields(reports.functions.report(report_id))
+    net_wh, reduction = int(r["netGenerationWh"]), int(r["reductionGrams"])
     ctx.log(f"    monitoring report {report_id}: {net_wh / 1e6:,.3f} MWh, {reduction / 1e6:,.3f} t CO2e; approved by verifier")
     ctx.report["mrv"] = {
         "report_id": report_id, "period_start": start, "period_end": end, "net_generation_wh": net_wh,

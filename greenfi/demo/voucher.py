@@ -14,6 +14,7 @@ from web3 import Web3
 
 from greenfi.demo import risk as demo_risk
 from greenfi.domain import vouchers as voucher_ids
+from greenfi.chain.contracts import fields
 from greenfi.demo import ONE_DAY, TOKEN_UNIT, DemoContext
 from greenfi.errors import GreenfiError
 
@@ -48,7 +49,7 @@ def run(ctx: DemoContext) -> None:
 
     node = root
     for holder, parts in SPLITS:
-        held = vouchers.functions.voucher(node).call()[1]
+        held = fields(vouchers.functions.voucher(node))["amount"]
         amounts = [amount for _, amount in parts] + [held - sum(amount for _, amount in parts)]
         recipients = [ctx.cast[receiver] for receiver, _ in parts] + [ctx.cast[holder]]
         ctx.send(holder, vouchers.functions.split(node, amounts, recipients))
@@ -73,7 +74,7 @@ def run(ctx: DemoContext) -> None:
         raise GreenfiError(f"CreditVoucher quotes {quoted} bps on score {quoted_score}; "
                            f"the demo priced {rate} bps on the posted score {score}")
     ctx.send(DISCOUNTER, vouchers.functions.offer(discounted, ctx.cast["bank"], rate))
-    face = vouchers.functions.voucher(discounted).call()[1]
+    face = fields(vouchers.functions.voucher(discounted))["amount"]
     ctx.send("bank", token.functions.approve(vouchers.address, face))
     ctx.send("bank", vouchers.functions.acceptOffer(discounted, rate))
     ctx.log(f"    {DISCOUNTER} offered {voucher_ids.path_of(discounted)} to the bank; obligor PD {score / 100:.2f} % → "

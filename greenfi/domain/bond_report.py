@@ -63,8 +63,9 @@ def collect(w3: Web3, bond_address: str, from_block: int = 0) -> BondFacts:
     """Read a series' events and views into BondFacts."""
     bond = contracts.at(w3, "GreenBond", Web3.to_checksum_address(bond_address))
     f = bond.functions
-    terms = f.terms().call()
-    facts = BondFacts(bond.address, f.name().call(), f.symbol().call(), STATUSES[f.status().call()], terms[1],
+    terms = contracts.fields(f.terms())
+    facts = BondFacts(bond.address, f.name().call(), f.symbol().call(), STATUSES[f.status().call()],
+                      terms["denomination"],
                       f.totalSupply().call())
     token = contracts.at(w3, "SettlementToken", f.settlementToken().call())
     facts.held = token.functions.balanceOf(bond.address).call()
