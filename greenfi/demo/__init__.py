@@ -1,18 +1,17 @@
 """The end-to-end demo: the whole network on one fresh embedded chain, step by step.
 
-Each step is a small module (greenfi/demo_<step>.py) with one `run(ctx)` function over a shared
+Each step is a small module (greenfi/demo/<step>.py) with one `run(ctx)` function over a shared
 `DemoContext`: the web3 connection, the cast of participants, the contract handles and the figures
 the report (step 7) writes. A failing step ends the demo with a GreenfiError naming the step.
 
-    1 demo_setup    deploy the suite, register the cast, fund it, grant operator roles
-    2 demo_mrv      PV project and devices, real PV data through the sensor daemon, anchored
+    1 setup         deploy the suite, register the cast, fund it, grant operator roles
+    2 mrv           PV project and devices, real PV data through the sensor daemon, anchored
                     batches, a verified monitoring report
-    3 demo_carbon   CAI credits: issue, list and fill on the market, retire, trace
-    4 demo_risk     train the credit-risk model, register and approve it, post scores
-    5 demo_bond     a green bond: issue, subscribe, release proceeds, coupon, KPI step
-                    (skipped with a logged line while the suite has no GreenBondFactory)
-    6 demo_voucher  an e-credit voucher through three supplier tiers, discounted, repaid, claimed
-    7 demo_report   reports/<timestamp>/: summary.md, summary.json, PNG charts
+    3 carbon        CAI credits: issue, list and fill on the market, retire, trace
+    4 risk          train the credit-risk model, register and approve it, post scores
+    5 bond          a green bond: issue, subscribe, release proceeds, coupon, KPI step
+    6 voucher       an e-credit voucher through three supplier tiers, discounted, repaid, claimed
+    7 report        reports/<timestamp>/: summary.md, summary.json, PNG charts
 
 By default the demo starts its own embedded chain (anvil or ganache) dated a day before the replayed
 PV days, so every run starts fresh. With `attach=True` it runs on the node `greenfi chain` keeps
@@ -29,114 +28,15 @@ import contextlib
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
 
-from web3 import Web3
-
-from greenfi.chain.node import Connection
-from greenfi.errors import GreenfiError
 from greenfi.chain.networks import Network
-from greenfi.domain.participants import Kind
+from greenfi.demo.context import ONE_DAY, DemoContext, DemoOptions, DemoStepFailed
+from greenfi.errors import GreenfiError
 from greenfi.paths import REPO_ROOT
-from greenfi.chain.signers import UnlockedSigner
-from greenfi.chain.transactions import transact
 
-ONE_DAY = 24 * 3600
-ONE_YEAR = 365 * ONE_DAY
-TOKEN_UNIT = 10**6  # SettlementToken has 6 decimals
-
-# (role name, participant kind, jurisdiction); the order fixes which dev account plays which role.
-CAST: list[tuple[str, Kind, str]] = [
-    ("regulator", Kind.REGULATOR, "CN"),
-    ("verifier", Kind.VERIFIER, "CN"),
-    ("oracle_a", Kind.ORACLE_OPERATOR, "CN"),
-    ("oracle_b", Kind.ORACLE_OPERATOR, "DE"),
-    ("pv_developer", Kind.PROJECT_DEVELOPER, "CN"),
-    ("core_enterprise", Kind.ENTERPRISE, "CN"),
-    ("supplier_tier1", Kind.ENTERPRISE, "CN"),
-    ("supplier_tier2", Kind.ENTERPRISE, "CN"),
-    ("supplier_tier3", Kind.ENTERPRISE, "CN"),
-    ("bank", Kind.BANK, "CN"),
-    ("investor_a", Kind.INVESTOR, "CN"),
-    ("investor_b", Kind.INVESTOR, "DE"),
-    ("auditor", Kind.AUDITOR, "CN"),
-]
-FUNDED = {"core_enterprise": 5_000_000, "investor_a": 2_000_000, "investor_b": 1_000_000, "bank": 10_000_000}
-
-
-class DemoStepFailed(GreenfiError):
-    """A demo step failed; the message names the step and the cause."""
-
-
-@dataclass(frozen=True)
-class DemoOptions:
-    """How much the demo replays: the default run, or `quick()` for tests."""
-
-    days: int = 3  # days of the PV series replayed
-    devices: int = 3  # PV inverters, each the series scaled differently
-    start_day: int = 1  # index of the first replayed day in the series (day 0 starts mid-morning)
-    cv_folds: int = 5
-    cv_repeats: int = 1
-    out_dir: Path | None = None  # default reports/<timestamp>/
-    deployments_dir: Path | None = None  # the record of an attached node's suite (default deployments/)
-
-    @classmethod
-    def quick(cls, out_dir: Path | None = None) -> DemoOptions:
-        return cls(days=1, devices=2, cv_folds=3, cv_repeats=1, out_dir=out_dir)
-
-
-@dataclass
-class DemoContext:
-    """What the steps share: the chain, who is who, the contracts, and the report's figures."""
-
-    conn: Connection
-    options: DemoOptions
-    log: Callable[[str], None]
-    workdir: Path  # scratch files of this run (daemon databases, model, features)
-    deployer: str = ""
-    cast: dict[str, str] = field(default_factory=dict)
-    addresses: dict[str, str] = field(default_factory=dict)
-    c: dict[str, Any] = field(default_factory=dict)  # contract name → web3 handle
-    report: dict[str, Any] = field(default_factory=dict)  # step name → figures for summary.json
-    run_tag: str = ""  # unique per run: seeds the devices' keys and the documents' hashes
-    from_block: int = 0  # the first block of this run (event queries start there)
-    attached: bool = False  # on a persistent node (greenfi chain) rather than a fresh embedded one
-    started_monotonic: float = 0.0  # when the first step began (time.monotonic)
-
-    @property
-    def w3(self) -> Web3:
-        return self.conn.w3
-
-    def send(self, role: str, call) -> Any:
-        """Send `call` as the cast member `role` (or "deployer"), return the receipt."""
-        account = self.deployer if role == "deployer" else self.cast[role]
-        return transact(self.w3, UnlockedSigner(account), call)
-
-    def now(self) -> int:
-        """The chain's time: the latest block's timestamp."""
-        return self.w3.eth.get_block("latest")["timestamp"]
-
-    def advance_to(self, timestamp: int) -> None:
-        """Mine a block at `timestamp` (local chains only); never moves time backwards."""
-        target = max(timestamp, self.now() + 1)
-        if "error" in self.w3.provider.make_request("evm_setNextBlockTimestamp", [target]):
-            self.w3.provider.make_request("evm_mine", [target])  # ganache: the block's time as a parameter
-        else:
-            self.w3.provider.make_request("evm_mine", [])
-        if self.now() < target:
-            raise GreenfiError(f"the node did not move its clock to {target} (evm_setNextBlockTimestamp / evm_mine)")
-
-    def advance(self, seconds: int) -> None:
-        self.advance_to(self.now() + seconds)
-
-    def set_clock(self, timestamp: int) -> None:
-        """Mine a block at `timestamp`, even in the past: anvil's `anvil_setTime` (attached runs)."""
-        answer = self.w3.provider.make_request("anvil_setTime", [timestamp])
-        if "error" in answer:
-            raise GreenfiError(f"the node cannot move its clock (anvil_setTime): {answer['error'].get('message')}")
-        self.w3.provider.make_request("evm_mine", [])
+__all__ = ["DemoContext", "DemoOptions", "DemoStepFailed", "failure_reason", "main", "run", "session", "steps"]
 
 
 @dataclass(frozen=True)
@@ -192,13 +92,6 @@ def failure_reason(ctx: DemoContext, exc: Exception) -> str:
         named = decode_custom_error([item for c in ctx.c.values() for item in c.abi], custom.data)
         text = f"reverted with {named}" if custom is exc else text.replace(str(custom), named)
     return " ".join(text.split())
-
-
-def assign_cast(accounts: list[str]) -> tuple[str, dict[str, str]]:
-    """The deployer and the cast's addresses, from a node's unlocked accounts."""
-    if len(accounts) < len(CAST) + 1:
-        raise GreenfiError(f"the demo needs {len(CAST) + 1} unlocked accounts, the node has {len(accounts)}")
-    return accounts[0], {role: accounts[i + 1] for i, (role, _, _) in enumerate(CAST)}
 
 
 @dataclass(frozen=True)

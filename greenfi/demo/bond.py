@@ -9,8 +9,6 @@ investors claim; the first KPI observation compares the reductions attributed to
 those verified after the allocation: none in the demo, as step 2's report predates it, so the KPI is
 Missing) with the per-period target and steps up the next coupon (the KPI step). The series'
 impact report (`greenfi bond report`, greenfi.domain.bond_report) goes into the report folder's bond/.
-
-Runs only when the deployed suite has a GreenBondFactory; otherwise it logs that it was skipped.
 """
 
 from __future__ import annotations
@@ -22,9 +20,8 @@ from greenfi.domain import bonds as bond_terms
 from greenfi.domain import bond_report
 from greenfi.chain import contracts
 from greenfi.chain.contracts import fields
-from greenfi.demo import ONE_DAY, TOKEN_UNIT, DemoContext
+from greenfi.demo.context import ONE_DAY, TOKEN_UNIT, DemoContext
 
-SKIPPED = "green bonds not deployed in this suite"
 ISSUER = "core_enterprise"
 DENOMINATION = 1_000 * TOKEN_UNIT
 ISSUE_SIZE, MINIMUM_RAISE = 1_000, 100  # bonds
@@ -50,10 +47,6 @@ def terms(start: int, run_tag: str) -> tuple:
 
 
 def run(ctx: DemoContext) -> None:
-    if "GreenBondFactory" not in ctx.addresses:
-        ctx.log(f"    skipped: {SKIPPED}")
-        ctx.report["bond"] = {"skipped": SKIPPED}
-        return
     bond = create(ctx)
     subscribe_and_settle(ctx, bond)
     release_proceeds(ctx, bond)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from web3 import Web3
 
 from greenfi.domain import cai as cai_ids
-from greenfi.demo import ONE_DAY, TOKEN_UNIT, DemoContext
+from greenfi.demo.context import ONE_DAY, TOKEN_UNIT, DemoContext
 from greenfi.errors import GreenfiError
 
 UNIT_PRICE = 60 * TOKEN_UNIT  # tdCNY per tCO2e

@@ -32,7 +32,7 @@ from web3 import Web3
 
 from greenfi.chain.contracts import fields
 from greenfi.chain.node import free_port
-from greenfi.demo import ONE_DAY, DemoContext
+from greenfi.demo.context import ONE_DAY, DemoContext
 from greenfi.errors import GreenfiError
 from greenfi.paths import REPO_ROOT
 from models.datasets import PV_CSV

@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from greenfi.demo import TOKEN_UNIT, DemoContext
+from greenfi.demo.context import TOKEN_UNIT, DemoContext
 
 SERIES_KEY = "pv_series"  # [(period start, Wh)], written as CSV rather than into summary.json
 CREDIT_STATUSES = ("circulating", "escrowed", "retired", "buffered", "cancelled")

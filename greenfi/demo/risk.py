@@ -17,8 +17,7 @@ from pathlib import Path
 import pandas as pd
 from web3 import Web3
 
-from greenfi.demo import DemoContext
-from greenfi.demo.setup import AI_OPERATOR
+from greenfi.demo.context import AI_OPERATOR, DemoContext
 from greenfi.errors import GreenfiError
 from greenfi.paths import REPO_ROOT
 from models.datasets import GERMAN_CREDIT_CSV

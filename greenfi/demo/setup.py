@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from greenfi.chain import contracts
-from greenfi.demo import CAST, FUNDED, ONE_YEAR, TOKEN_UNIT, DemoContext, assign_cast
+from greenfi.demo.context import AI_OPERATOR, CAST, FUNDED, ONE_YEAR, TOKEN_UNIT, DemoContext, assign_cast
 from greenfi.chain.deploy import SUITE, SuiteDeployer, SuiteRoles
 from greenfi.chain.deployments import DeploymentRecord
 from greenfi.paths import DEPLOYMENTS
@@ -12,7 +12,6 @@ from greenfi.domain.participants import Kind, jurisdiction
 from greenfi.chain.signers import UnlockedSigner
 
 SENSOR_OPERATORS = ("oracle_a", "oracle_b")
-AI_OPERATOR = "oracle_b"
 
 
 def run(ctx: DemoContext) -> None:

@@ -15,7 +15,7 @@ from web3 import Web3
 from greenfi.demo import risk as demo_risk
 from greenfi.domain import vouchers as voucher_ids
 from greenfi.chain.contracts import fields
-from greenfi.demo import ONE_DAY, TOKEN_UNIT, DemoContext
+from greenfi.demo.context import ONE_DAY, TOKEN_UNIT, DemoContext
 from greenfi.errors import GreenfiError
 
 FACE = 1_000_000 * TOKEN_UNIT

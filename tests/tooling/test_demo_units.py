@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from greenfi.demo import CAST, assign_cast
+from greenfi.demo.context import CAST, assign_cast
 from greenfi.demo.mrv import capacity_w, day_readings, energy_wh, load_pv_days, replay_start
 from greenfi.demo.report import summary_markdown, voucher_layout, write_report
 from greenfi.demo.voucher import risk_priced_rate
