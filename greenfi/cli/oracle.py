@@ -294,14 +294,11 @@ def register_model(network_name: str, model_dir: Path, card_uri: str, rpc_url, m
 @click.option("--from", "sender", metavar="ADDRESS", envvar="GREENFI_REVIEWER_FROM", help="Unlocked node account of the auditor (local chains).")
 def approve_model(network_name: str, version: int, report_path: Path, yes: bool, rpc_url, model_registry, sender) -> None:
     """Show a model's validation report, then approve the version with the report's hash (auditor or regulator)."""
-    from greenfi.chain import contracts
-    from greenfi.chain.transactions import transact
     from oracles.risk.approval import check_model, read_report, summary
 
     report, report_hash = read_report(report_path)  # fails before touching the chain
-    w3, signer = connect(networks.resolve(network_name), rpc_url, sender)
-    address = _checked_address(model_registry or _recorded_address(w3, "ModelRegistry"), "--model-registry")
-    registry = contracts.at(w3, "ModelRegistry", address)
+    session = open_session(network_name, sender, rpc_url=rpc_url)
+    registry = session.contract("ModelRegistry", model_registry, "--model-registry")
     if registry.functions.statusOf(version).call() == 0:
         raise ConfigError(f"ModelRegistry has no version {version}")
     model_hash = Web3.to_hex(registry.functions.modelVersion(version).call()[0])
@@ -309,9 +306,9 @@ def approve_model(network_name: str, version: int, report_path: Path, yes: bool,
     click.echo(f"validation report {report_path} (sha256 {report_hash}) for version {version}:")
     for line in summary(report):
         click.echo("  " + line)
-    if not yes and not click.confirm(f"approve version {version} on this report, signed by {signer.address}?"):
+    if not yes and not click.confirm(f"approve version {version} on this report, signed by {session.signer.address}?"):
         raise GreenfiError("not approved: nothing signed")
-    transact(w3, signer, registry.functions.approve(version, bytes.fromhex(report_hash[2:])))
+    session.send(registry.functions.approve(version, bytes.fromhex(report_hash[2:])))
     click.echo(f"approved version {version} with validation report {report_hash}")
 
 
