@@ -7,7 +7,6 @@ click commands around them only read the chain and send transactions (plain web3
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 import click
@@ -16,8 +15,8 @@ from web3 import Web3
 from greenfi.chain import contracts
 from greenfi.cli.connected import Session, open_session, send
 from greenfi.cli.options import address_option, network_option, sender_option
-from greenfi.errors import GreenfiError
-from greenfi.domain.units import format_amount, parse_amount
+from greenfi.errors import ConfigError, GreenfiError
+from greenfi.domain.units import format_amount, parse_amount, parse_time
 from greenfi.domain.vouchers import (
     _pct,
     _when,
@@ -84,8 +83,8 @@ def issue(network_name, sender, address, holder, amount, maturity, order, delive
     if not Web3.is_address(holder):
         raise click.BadParameter(f"not an address: {holder}", param_hint="HOLDER")
     try:
-        when = int(dt.datetime.strptime(maturity, "%Y-%m-%d").replace(tzinfo=dt.timezone.utc).timestamp())
-    except ValueError:
+        when = parse_time(maturity, "--maturity")
+    except ConfigError:  # a usage error here, as for the other arguments of `issue`
         raise click.BadParameter(f"not a date YYYY-MM-DD: {maturity}", param_hint="--maturity") from None
     base = parse_amount(amount)
     docs = [parse_document(d) for d in (order, delivery)] + [parse_invoice(invoice)]
