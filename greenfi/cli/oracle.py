@@ -294,6 +294,7 @@ def register_model(network_name: str, model_dir: Path, card_uri: str, rpc_url, m
 @click.option("--from", "sender", metavar="ADDRESS", envvar="GREENFI_REVIEWER_FROM", help="Unlocked node account of the auditor (local chains).")
 def approve_model(network_name: str, version: int, report_path: Path, yes: bool, rpc_url, model_registry, sender) -> None:
     """Show a model's validation report, then approve the version with the report's hash (auditor or regulator)."""
+    from greenfi.chain.contracts import fields
     from oracles.risk.approval import check_model, read_report, summary
 
     report, report_hash = read_report(report_path)  # fails before touching the chain
@@ -301,7 +302,7 @@ def approve_model(network_name: str, version: int, report_path: Path, yes: bool,
     registry = session.contract("ModelRegistry", model_registry, "--model-registry")
     if registry.functions.statusOf(version).call() == 0:
         raise ConfigError(f"ModelRegistry has no version {version}")
-    model_hash = Web3.to_hex(registry.functions.modelVersion(version).call()[0])
+    model_hash = Web3.to_hex(fields(registry.functions.modelVersion(version))["modelHash"])
     check_model(report, model_hash, version)
     click.echo(f"validation report {report_path} (sha256 {report_hash}) for version {version}:")
     for line in summary(report):

@@ -36,7 +36,6 @@ from oracles.sensor.screen import REFERENCE_CAPACITY_W
 from oracles.signing import sign_reading
 
 STEP_S = int(STEP.total_seconds())
-PV_INVERTER = 0
 
 
 @dataclass(frozen=True)
@@ -194,12 +193,13 @@ def register(w3, registry_address: str, devices: list[SimulatedDevice], project_
     from greenfi.chain.transactions import transact
 
     registry = contracts.at(w3, "DeviceRegistry", registry_address)
+    pv_inverter = contracts.BuildEnum("IDeviceRegistry.DeviceKind").index("PvInverter")
     registered = 0
     for device in devices:
-        if registry.functions.device(device.device_id).call()[2] != 0:
+        if contracts.fields(registry.functions.device(device.device_id))["status"] != 0:
             continue
         transact(w3, developer, registry.functions.registerDevice(
-            device.device_id, project_id, device.address, PV_INVERTER, device.capacity_w, commissioned_at))
+            device.device_id, project_id, device.address, pv_inverter, device.capacity_w, commissioned_at))
         transact(w3, verifier, registry.functions.activate(device.device_id))
         registered += 1
     return registered
