@@ -91,7 +91,7 @@ def release_proceeds(ctx: DemoContext, bond) -> None:
     project_id = ctx.report["project_id"]
     generation_wh = 0  # an attestation milestone: step 2's output predates the financing and is not the bond's
     amount = ctx.report["bond"]["raised"] * ALLOCATED_SHARE_BPS // 10_000
-    maturity = bond.functions.terms().call()[6]
+    maturity = fields(bond.functions.terms())["maturityDate"]
     receipt = ctx.send(ISSUER, bond.functions.allocate(project_id, amount, generation_wh, maturity))
     milestone = bond.events.ProceedsAllocated().process_receipt(receipt, errors=DISCARD)[0]["args"]["milestoneId"]
     ctx.send("verifier", bond.functions.attestMilestone(milestone, Web3.keccak(text="commissioning visit (demo)")))
