@@ -29,8 +29,10 @@ class JsonFormatter(logging.Formatter):
 
 
 def log_event(logger: logging.Logger, event: str, level: int = logging.INFO, **fields: Any) -> None:
-    """Log `event` with `fields` (JSON-serialisable, or shown with str())."""
-    logger.log(level, event, extra={_FIELDS: {"event": event, **fields}})
+    """Log `event` with `fields` (JSON-serialisable, or shown with str()); the record's message is the
+    same object as JSON, so a handler without JsonFormatter still writes one JSON object."""
+    line = {"event": event, **fields}
+    logger.log(level, json.dumps(line, default=str), extra={_FIELDS: line})
 
 
 def configure(level: int = logging.INFO) -> None:

@@ -95,6 +95,11 @@ class SensorDaemon:
     def stop(self) -> None:
         self._stop.set()
 
+    @property
+    def _failures(self) -> int:
+        """Consecutive failed rounds (the breaker's count; tests read it under this name)."""
+        return self.breaker.failures
+
     def next_wait_s(self) -> float:
         """tick_s while healthy; after n consecutive failures tick_s·2ⁿ, capped at max_backoff_s."""
         return self.breaker.next_wait_s()
