@@ -29,7 +29,7 @@ from greenfi.cli import cli
 from greenfi.errors import GreenfiError
 from oracles.codec import SignedReading
 from oracles.readings import Domain, Reading
-from oracles.risk.scorer import check_scores, lightgbm_scorer, read_features
+from oracles.risk.scorer import checked_scores, lightgbm_scorer, read_features
 from oracles.risk.service import Metrics, MetricsServer
 from oracles.sensor.batcher import BatchPolicy
 from oracles.sensor.daemon import DaemonSettings, SensorDaemon
@@ -319,16 +319,21 @@ def test_model_score_with_any_csv_and_options(model_dir, german_rows, tmp_path_f
 @FUZZ
 @given(data=st.data())
 def test_risk_features_csv_scores_or_raises_a_named_error(model_dir, german_rows, tmp_path_factory, data):
-    """The daemon's own path: read_features, the LightGBM scorer, check_scores."""
+    """The daemon's own path: read_features, the LightGBM scorer, checked_scores.
+
+    Every row is accounted for: scored within 0..10000 bps, or reported unscorable with a feature
+    and a reason (issue 21: a row outside the model's domain gets no score)."""
     path = tmp_path_factory.mktemp("fuzz-features") / "features.csv"
     path.write_bytes(data.draw(mutated_csv(german_rows, subject=True)))
     try:
         features = read_features(path, "subject")
-        rows = check_scores(scorer(model_dir)(features), len(features))
+        batch = checked_scores(scorer(model_dir)(features), len(features))
     except GreenfiError as exc:
         assert str(exc) and "\n" not in str(exc).strip(), str(exc)
     else:
-        assert len(rows) == len(features) and all(0 <= r.score_bps <= 10_000 for r in rows)
+        assert len(batch.rows) + len(batch.unscorable) == len(features)
+        assert all(0 <= r.score_bps <= 10_000 for r in batch.rows)
+        assert all(u.feature and u.reason for u in batch.unscorable)
 
 
 _SCORERS: dict[Path, object] = {}
