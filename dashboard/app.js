@@ -4,15 +4,23 @@
 import { ethers } from "/vendor/ethers.js";
 
 const TOKEN_DECIMALS = 6; // the settlement token (tdCNY)
-const KIND = ["None", "Enterprise", "Bank", "Investor", "Project developer", "Verifier", "Oracle operator", "Regulator", "Auditor"];
-const CREDIT_CLASS = ["VER (tCO2e)", "GEC (MWh)"];
-const PROJECT_STATUS = ["None", "Submitted", "Validated", "Active", "Suspended", "Closed"];
 const REASON = { 1: "voluntary offset", 2: "compliance obligation", 3: "green-electricity claim", 4: "other" };
-const LISTING_STATUS = ["None", "Open", "Cancelled", "Sold out"];
-const BOND_STATUS = ["Subscription", "Issued", "Failed", "Redeemable"];
-const KPI_OUTCOME = ["None", "Met", "Missed", "Missing", "Stale"];
-const VOUCHER_STATE = ["None", "Active", "Pending", "Offered", "Split", "Redeemed"];
-const MODEL_STATUS = ["None", "Registered", "Approved", "Suspended", "Retired"];
+// Enum member names come from the build (GET /enums.json, read from the compiled ASTs), never a copy here.
+const ENUMS = {};
+const KIND = "IParticipantRegistry.Kind";
+const CREDIT_CLASS = "IProjectRegistry.CreditClass";
+const PROJECT_STATUS = "IProjectRegistry.ProjectStatus";
+const LISTING_STATUS = "ICarbonMarket.ListingStatus";
+const BOND_STATUS = "IGreenBond.Status";
+const KPI_OUTCOME = "IGreenBond.KpiOutcome";
+const VOUCHER_STATE = "ICreditVoucher.State";
+const MODEL_STATUS = "IModelRegistry.Status";
+const humanize = (member) => member.replace(/([a-z0-9])([A-Z])/g, (_, a, b) => `${a} ${b.toLowerCase()}`);
+// `Project developer` for IParticipantRegistry.Kind 4; the number itself when the build does not know it.
+const enumName = (qualified, value) => {
+  const member = (ENUMS[qualified] || [])[Number(value)];
+  return member === undefined ? String(value) : humanize(member);
+};
 const ZERO = ethers.ZeroAddress;
 const LOG_SLICE = 10_000; // blocks per eth_getLogs
 
@@ -102,7 +110,7 @@ class Chain {
         try { kind = Number(await this.contract("ParticipantRegistry").kindOf(address)); } catch { kind = 0; }
       }
       const own = Object.entries(this.config.addresses).find(([, a]) => a.toLowerCase() === address.toLowerCase());
-      this.labels.set(address, own ? own[0] : kind ? KIND[kind] : "unregistered");
+      this.labels.set(address, own ? own[0] : kind ? enumName(KIND, kind) : "unregistered");
     }
     return this.labels.get(address);
   }
@@ -114,6 +122,45 @@ class Chain {
 }
 
 const byOrder = (a, b) => a.block - b.block || a.index - b.index;
+
+// ------------------------------------------------------------------------------ transactions
+
+// A link from an event row to its transaction (the "Transaction" panel, also `/?tx=0x…`).
+const txLink = (hash) => h("a", { href: `?tx=${hash}`, class: "tx mono", "data-tx": hash, title: hash }, hex(hash, 10));
+
+// The events of a receipt, decoded by whichever exported ABI knows them.
+function decodeLogs(chain, logs) {
+  const interfaces = Object.entries(chain.abis).map(([name, abi]) => [name, new ethers.Interface(abi)]);
+  return logs.map((log) => {
+    for (const [name, iface] of interfaces) {
+      try {
+        const parsed = iface.parseLog(log);
+        if (parsed) return `${name}.${parsed.name}(${parsed.args.map((a) => String(a)).join(", ")})`;
+      } catch { /* not this ABI */ }
+    }
+    return `log of ${log.address} (unknown event)`;
+  });
+}
+
+async function showTransaction(chain, hash) {
+  const [tx, receipt] = await Promise.all([chain.provider.getTransaction(hash), chain.provider.getTransactionReceipt(hash)]);
+  const box = document.getElementById("tx-view");
+  box.hidden = false;
+  if (!tx || !receipt) {
+    fill("tx-body", h("p", { class: "empty" }, `no transaction ${hash} on chain ${chain.config.chainId}`));
+    return;
+  }
+  const block = await chain.provider.getBlock(receipt.blockNumber);
+  fill("tx-body", h("dl", { class: "facts", "data-testid": "tx" },
+    h("dt", {}, "hash"), h("dd", { class: "mono" }, hash),
+    h("dt", {}, "block"), h("dd", {}, `${receipt.blockNumber} (${new Date(block.timestamp * 1000).toISOString().replace(".000Z", "Z")})`),
+    h("dt", {}, "from"), h("dd", {}, await chain.who(tx.from)),
+    h("dt", {}, "to"), h("dd", {}, tx.to ? await chain.who(tx.to) : "contract creation"),
+    h("dt", {}, "status"), h("dd", {}, badge(receipt.status === 1 ? "success" : "reverted", receipt.status === 1 ? "" : "bad")),
+    h("dt", {}, "gas used"), h("dd", {}, num(receipt.gasUsed)),
+    h("dt", {}, "events"), h("dd", {}, h("ol", {}, decodeLogs(chain, receipt.logs).map((line) => h("li", { class: "mono" }, line))))));
+  box.scrollIntoView();
+}
 
 // ------------------------------------------------------------------------------ carbon credits
 
@@ -170,9 +217,9 @@ async function traceOf(chain, carbon, batch) {
     if (e.contract === "ProjectRegistry" && a.projectId === projectId) {
       if (e.event === "ProjectSubmitted") {
         add(e, "project", `project ${projectId} submitted by `, await chain.who(a.developer),
-          `: ${CREDIT_CLASS[Number(a.creditClass)]}, ${ascii(a.jurisdiction)}`);
+          `: ${enumName(CREDIT_CLASS, Number(a.creditClass))}, ${ascii(a.jurisdiction)}`);
       } else if (e.event === "ProjectStatusChanged" && Number(a.from) !== 0) {
-        add(e, "project", `project ${projectId} ${PROJECT_STATUS[Number(a.from)]} → ${PROJECT_STATUS[Number(a.to)]} by `, await chain.who(a.actor));
+        add(e, "project", `project ${projectId} ${enumName(PROJECT_STATUS, Number(a.from))} → ${enumName(PROJECT_STATUS, Number(a.to))} by `, await chain.who(a.actor));
       } else if (e.event === "DocumentUpdated") {
         add(e, "document", `document ${hex(a.name, 18)} at ${a.uri}`);
       }
@@ -233,7 +280,7 @@ async function showTrace(chain, carbon, text) {
     h("div", { class: "head" }, h("div", { class: "cai", "data-testid": "trace-cai" }, batch.cai),
       h("div", { class: "mono muted" }, batch.hash)),
     h("ol", {}, steps.map((s) => h("li", { dataset: { kind: s.kind } },
-      h("span", { class: "block" }, `block ${s.block}`), h("span", { class: "kind" }, badge(s.kind, KIND_TONE[s.kind] || "")), " ",
+      h("span", { class: "block" }, `block ${s.block}`), txLink(s.tx), " ", h("span", { class: "kind" }, badge(s.kind, KIND_TONE[s.kind] || "")), " ",
       ...s.text))));
 }
 
@@ -256,7 +303,7 @@ async function renderCarbon(chain, carbon) {
   const listingRows = [];
   for (const l of carbon.listings) {
     const batch = carbon.batches.find((b) => b.id === BigInt(l.batchId));
-    const status = LISTING_STATUS[Number(l.status)];
+    const status = enumName(LISTING_STATUS, Number(l.status));
     const expired = Number(l.expiry) * 1000 < chain.now * 1000 && status === "Open";
     listingRows.push([right(l.id), h("span", { class: "cai" }, batch ? batch.cai : `batch ${l.batchId}`), await chain.who(l.seller),
       right(money(l.unitPrice)), right(num(l.remaining)), date(l.expiry),
@@ -272,9 +319,9 @@ async function renderCarbon(chain, carbon) {
     certRows.push([right(c.id), h("span", { class: "cai" }, batch ? batch.cai : `batch ${a.batchId}`), right(num(a.amount)),
       await chain.who(a.retiree), await chain.who(a.claim.beneficiary), REASON[Number(a.claim.reasonCode)] || a.claim.reasonCode,
       ascii(a.claim.jurisdiction), h("span", { class: "nowrap" }, `${date(a.claim.periodStart)} – ${date(a.claim.periodEnd)}`),
-      h("span", { class: "nowrap" }, date(c.retiredAt))]);
+      h("span", { class: "nowrap" }, date(c.retiredAt)), txLink(c.event.tx)]);
   }
-  fill("certificates", table(["#", "CAI", "Units ", "Retired by", "Beneficiary", "Reason", "Where", "Claim period", "Retired on"],
+  fill("certificates", table(["#", "CAI", "Units ", "Retired by", "Beneficiary", "Reason", "Where", "Claim period", "Retired on", "Transaction"],
     certRows, { testid: "certificates", empty: "no retirements yet" }));
 
   fill("retire-batch", carbon.batches.map((b) => h("option", { value: b.id.toString() }, b.cai)));
@@ -336,7 +383,7 @@ async function renderBonds(chain, bonds) {
     const couponRows = coupons.map((e) => [right(e.args.period), pct(e.args.rateBps), right(money(e.args.couponPerBond)), right(money(e.args.amount))]);
     cards.push(h("article", { class: "bond", "data-testid": "bond", "data-address": b.address },
       h("h4", {}, `${b.name} `, h("span", { class: "mono muted" }, `${ascii(t.isin)} · ${b.symbol}`), " ",
-        badge(BOND_STATUS[b.status], b.status === 2 ? "bad" : b.status === 0 ? "warn" : "")),
+        badge(enumName(BOND_STATUS, b.status), b.status === 2 ? "bad" : b.status === 0 ? "warn" : "")),
       h("div", { class: "muted" }, `Issuer `, await chain.who(await chain.contract("GreenBond", b.address).issuer()),
         ` · ${num(b.supply)} bonds of ${money(t.denomination)} · coupon ${pct(t.couponRateBps)} ×${t.couponFrequency}/year`,
         Number(t.kpiStepBps) ? ` (+${pct(t.kpiStepBps)} per missed KPI, ${b.steps} step(s) applied)` : "",
@@ -350,7 +397,7 @@ async function renderBonds(chain, bonds) {
         h("div", {}, h("span", {}, "Coupons funded"), h("b", {}, money(l.couponsDeposited))),
         h("div", {}, h("span", {}, "Coupons claimed"), h("b", {}, money(l.couponsClaimed))),
         h("div", {}, h("span", {}, "Principal deposited"), h("b", {}, money(l.principalDeposited))),
-        h("div", {}, h("span", {}, "KPI observations"), h("b", {}, kpis.length ? kpis.map((e) => KPI_OUTCOME[Number(e.args.outcome)]).join(", ") : "none yet"))),
+        h("div", {}, h("span", {}, "KPI observations"), h("b", {}, kpis.length ? kpis.map((e) => enumName(KPI_OUTCOME, Number(e.args.outcome))).join(", ") : "none yet"))),
       h("div", { class: "bar", title: `released ${share(l.released)}, allocated ${share(l.allocatedNet)} of the raise` },
         h("i", { class: "released", style: `width:${share(l.released)}` }),
         h("i", { class: "allocated", style: `width:${share(l.allocatedNet - l.released)}` })),
@@ -386,7 +433,7 @@ async function loadVouchers(chain) {
 }
 
 async function renderNode(chain, n, path) {
-  const state = VOUCHER_STATE[Number(n.state)];
+  const state = enumName(VOUCHER_STATE, Number(n.state));
   const tone = state === "Redeemed" ? "info" : state === "Split" ? "warn" : "";
   const parts = [h("span", { class: "tier" }, `tier ${Number(n.depth) + 1}`), h("span", { class: "mono", title: `voucher id ${n.id}` }, path),
     await chain.who(n.holder), h("span", { class: "amount" }, money(n.amount)), badge(state, tone)];
@@ -449,13 +496,13 @@ async function renderRisk(chain, risk) {
     const label = { usable: "current", ScoreStale: "stale", ScoreExpired: "expired", ModelNotApproved: "model not approved" }[s.usable] || s.usable;
     rows.push([await chain.who(s.subject), right(h("b", { "data-testid": "risk-score" }, pct(s.scoreBps))),
       h("span", { "data-testid": "risk-model" }, `v${s.modelVersion}`, model ? h("span", { class: "mono muted" }, ` ${hex(model.modelHash, 12)}`) : ""),
-      model ? badge(MODEL_STATUS[Number(model.status)], Number(model.status) === 2 ? "" : "warn") : "—",
+      model ? badge(enumName(MODEL_STATUS, Number(model.status)), Number(model.status) === 2 ? "" : "warn") : "—",
       date(s.timestamp), date(s.expiry), badge(label, tone)]);
   }
   fill("risk-scores", table(["Participant", "PD (score) ", "Model version", "Model status", "Scored on", "Expires", "For pricing"], rows,
     { testid: "risk-scores", empty: "no risk scores posted yet" }));
   const modelRows = risk.models.map((m) => [right(`v${m.version}`), h("span", { class: "mono" }, hex(m.modelHash, 18)),
-    badge(MODEL_STATUS[Number(m.status)], Number(m.status) === 2 ? "" : "warn"),
+    badge(enumName(MODEL_STATUS, Number(m.status)), Number(m.status) === 2 ? "" : "warn"),
     right(ratio(m.metrics.aucBps)), right(ratio(m.metrics.ksBps)), right(ratio(m.metrics.brierBps)), right(ratio(m.metrics.accuracyBps))]);
   fill("models", table(["Version ", "Model hash", "Status", "AUC ", "KS ", "Brier ", "Accuracy "], modelRows,
     { testid: "models", empty: "no model registered yet" }));
@@ -555,6 +602,7 @@ async function refresh(chain) {
 
 async function main() {
   const config = await (await fetch("/config.json")).json();
+  Object.assign(ENUMS, await (await fetch("/enums.json")).json());
   const index = await (await fetch("/abi/index.json")).json();
   const chain = new Chain(config, await loadAbis(index));
   let carbon = await refresh(chain);
@@ -563,6 +611,15 @@ async function main() {
     ev.preventDefault();
     showTrace(chain, carbon, document.getElementById("cai-input").value).catch(showError);
   });
+
+  document.body.addEventListener("click", (ev) => {
+    const link = ev.target.closest("a[data-tx]");
+    if (!link) return;
+    ev.preventDefault();
+    showTransaction(chain, link.dataset.tx).catch(showError);
+  });
+  const wantedTx = new URLSearchParams(window.location.search).get("tx");
+  if (wantedTx) await showTransaction(chain, wantedTx).catch(showError);
 
   document.getElementById("refresh-button").addEventListener("click", async () => {
     try { carbon = await refresh(chain); } catch (err) { showError(err); }

@@ -108,6 +108,36 @@ def test_latest_risk_scores_with_model_version(page, demo_chain):
     assert "Approved" in page.find_element(By.CSS_SELECTOR, "[data-testid=models]").text
 
 
+def test_enum_names_come_from_the_build(page, demo_chain):
+    from greenfi.chain.transactions import enum_members
+
+    listing_status = enum_members("ICarbonMarket.ListingStatus")
+    assert "SoldOut" in listing_status  # shown as "Sold out"
+    shown = page.find_element(By.CSS_SELECTOR, "[data-testid=listings] tbody tr .badge").text
+    assert shown.replace(" ", "").lower() in [m.lower() for m in listing_status] + ["expired"]
+    assert "Bank" in page.find_element(By.CSS_SELECTOR, "[data-testid=voucher-tree]").text  # IParticipantRegistry.Kind
+    project = next(text for kind, text in trace_entries(page) if kind == "project")
+    assert "Verified emission reduction" in project or "Green electricity certificate" in project
+
+
+def test_every_trace_row_links_to_its_transaction(page, demo_chain):
+    rows = page.find_elements(By.CSS_SELECTOR, "#cai-trace li")
+    links = [row.find_element(By.CSS_SELECTOR, "a[data-tx]") for row in rows]
+    assert len(links) == len(rows)
+    issuance = next(row for row in rows if row.get_attribute("data-kind") == "issuance")
+    tx_hash = issuance.find_element(By.CSS_SELECTOR, "a[data-tx]").get_attribute("data-tx")
+    receipt = demo_chain.w3.eth.get_transaction_receipt(tx_hash)
+    assert receipt.status == 1 and receipt.logs
+    issuance.find_element(By.CSS_SELECTOR, "a[data-tx]").click()
+    WebDriverWait(page, 10).until(
+        expected_conditions.text_to_be_present_in_element((By.CSS_SELECTOR, "[data-testid=tx]"), tx_hash))
+    shown = page.find_element(By.CSS_SELECTOR, "[data-testid=tx]").text
+    assert f"{receipt.blockNumber} (" in shown and "success" in shown and "CarbonCredits.Issued(" in shown
+    assert len(page.find_elements(By.CSS_SELECTOR, "[data-testid=tx] ol li")) == len(receipt.logs)
+    certificates = page.find_elements(By.CSS_SELECTOR, "[data-testid=certificates] tbody tr a[data-tx]")
+    assert len(certificates) == len(demo_chain.report["carbon"]["certificates"])
+
+
 def test_refresh_reads_the_chain_again(page, demo_chain):
     blocks = demo_chain.w3.eth.block_number
     demo_chain.advance(60)  # a new block
