@@ -3,70 +3,12 @@
 // injected wallet (window.ethereum), never through the server. See docs/dashboard.md.
 import { ethers } from "/vendor/ethers.js";
 
-const TOKEN_DECIMALS = 6; // the settlement token (tdCNY)
-const REASON = { 1: "voluntary offset", 2: "compliance obligation", 3: "green-electricity claim", 4: "other" };
-// Enum member names come from the build (GET /enums.json, read from the compiled ASTs), never a copy here.
-const ENUMS = {};
-const KIND = "IParticipantRegistry.Kind";
-const CREDIT_CLASS = "IProjectRegistry.CreditClass";
-const PROJECT_STATUS = "IProjectRegistry.ProjectStatus";
-const LISTING_STATUS = "ICarbonMarket.ListingStatus";
-const BOND_STATUS = "IGreenBond.Status";
-const KPI_OUTCOME = "IGreenBond.KpiOutcome";
-const VOUCHER_STATE = "ICreditVoucher.State";
-const MODEL_STATUS = "IModelRegistry.Status";
-const humanize = (member) => member.replace(/([a-z0-9])([A-Z])/g, (_, a, b) => `${a} ${b.toLowerCase()}`);
-// `Project developer` for IParticipantRegistry.Kind 4; the number itself when the build does not know it.
-const enumName = (qualified, value) => {
-  const member = (ENUMS[qualified] || [])[Number(value)];
-  return member === undefined ? String(value) : humanize(member);
-};
-const ZERO = ethers.ZeroAddress;
-const LOG_SLICE = 10_000; // blocks per eth_getLogs
-
-// ------------------------------------------------------------------------------ small helpers
-
-function h(tag, attrs = {}, ...children) {
-  const el = document.createElement(tag);
-  for (const [key, value] of Object.entries(attrs || {})) {
-    if (value === undefined || value === null || value === false) continue;
-    if (key === "class") el.className = value;
-    else if (key === "dataset") Object.assign(el.dataset, value);
-    else el.setAttribute(key, value === true ? "" : String(value));
-  }
-  for (const child of children.flat()) {
-    if (child === undefined || child === null || child === false) continue;
-    el.append(child instanceof Node ? child : document.createTextNode(String(child)));
-  }
-  return el;
-}
-
-const short = (address) => (address ? `${address.slice(0, 6)}…${address.slice(-4)}` : "");
-const num = (value) => BigInt(value).toLocaleString("en-US");
-const money = (value) => `${Number(ethers.formatUnits(value, TOKEN_DECIMALS)).toLocaleString("en-US", { maximumFractionDigits: 2 })} tdCNY`;
-const pct = (bps) => `${(Number(bps) / 100).toFixed(2)} %`;
-const ratio = (bps) => (Number(bps) / 10000).toFixed(3);
-const date = (ts) => (Number(ts) ? new Date(Number(ts) * 1000).toISOString().slice(0, 10) : "—");
-const mwh = (wh) => `${(Number(wh) / 1e6).toLocaleString("en-US", { maximumFractionDigits: 3 })} MWh`;
-const tonnes = (grams) => `${(Number(grams) / 1e6).toLocaleString("en-US", { maximumFractionDigits: 3 })} tCO2e`;
-const hex = (value, n = 10) => `${String(value).slice(0, n)}…`;
-const ascii = (bytes) => ethers.toUtf8String(bytes).replace(/\0/g, "");
-const badge = (text, tone = "") => h("span", { class: `badge ${tone}`.trim() }, text);
-
-function table(headers, rows, attrs = {}) {
-  if (!rows.length) return h("p", { class: "empty" }, attrs.empty || "nothing yet");
-  const head = h("tr", {}, headers.map((t) => h("th", { class: t.startsWith("#") || t.endsWith(" ") ? "num" : "" }, t.trim())));
-  return h("table", { "data-testid": attrs.testid }, h("thead", {}, head),
-    h("tbody", {}, rows.map((cells) => h("tr", {}, cells.map((c) =>
-      c && c.num !== undefined ? h("td", { class: "num" }, c.num) : h("td", {}, c))))));
-}
-const right = (value) => ({ num: value });
-
-function fill(id, ...content) {
-  const el = document.getElementById(id);
-  el.replaceChildren(...content.flat().filter(Boolean));
-  return el;
-}
+import {
+  TOKEN_DECIMALS, REASON, ENUMS, KIND, CREDIT_CLASS, PROJECT_STATUS, LISTING_STATUS, BOND_STATUS, KPI_OUTCOME, VOUCHER_STATE, MODEL_STATUS, humanize, enumName, ZERO, LOG_SLICE, h, short, num, money, pct, ratio, date, mwh, tonnes, hex, ascii, badge, table, right, fill,
+} from "/ui.js";
+import { Refused, connectWallet, errorNamer, perform, wallet } from "/actions.js";
+import { claimFor, investorActions, loadPortfolio, renderPortfolio } from "/portfolio.js";
+import { consoleAction, loadConsole, renderConsole } from "/console.js";
 
 // ------------------------------------------------------------------------------ chain access
 
@@ -522,47 +464,42 @@ function renderOverview(carbon, bonds, vouchers, risk) {
   fill("overview", cards.map(([label, value]) => h("div", { class: "card" }, h("div", { class: "label" }, label), h("div", { class: "value" }, value))));
 }
 
-// ------------------------------------------------------------------------------ wallet: sign a retirement
+// ------------------------------------------------------------------------------ acting: the connected wallet
 
-const wallet = { provider: null, signer: null, account: null };
-
-async function connectWallet(chain) {
-  if (!window.ethereum) throw new Error("no injected wallet (window.ethereum) in this browser");
-  wallet.provider = new ethers.BrowserProvider(window.ethereum);
-  await wallet.provider.send("eth_requestAccounts", []);
-  const network = await wallet.provider.getNetwork();
-  if (network.chainId !== BigInt(chain.config.chainId)) {
-    await wallet.provider.send("wallet_switchEthereumChain", [{ chainId: ethers.toQuantity(chain.config.chainId) }]);
-    wallet.provider = new ethers.BrowserProvider(window.ethereum);
+// Run one action (an argument object for `perform`, or a function building it) and show the outcome
+// in `statusId`; re-read the chain after a mined transaction.
+async function run(chain, statusId, build, done) {
+  const status = document.getElementById(statusId);
+  const say = (text) => { status.textContent = text; status.dataset.state = "busy"; };
+  try {
+    if (!wallet.signer) await connectWallet(chain.config.chainId);
+    const action = build();
+    const { tx } = await perform({ ...action, say, nameError: chain.nameError });
+    await refresh(chain);
+    status.textContent = `${done} in ${tx.hash}`;
+    status.dataset.state = "done";
+  } catch (err) {
+    status.textContent = `refused, nothing sent: ${err instanceof Refused ? err.message : chain.nameError(err)}`;
+    status.dataset.state = "refused";
   }
-  wallet.signer = await wallet.provider.getSigner();
-  wallet.account = await wallet.signer.getAddress();
-  return wallet.account;
 }
 
-async function retireWithWallet(chain, carbon, form) {
-  if (!wallet.signer) await connectWallet(chain);
-  const batchId = BigInt(form.batch.value);
-  const batch = carbon.batches.find((b) => b.id === batchId);
+function retireAction(chain, form) {
+  const batch = chain.state.carbon.batches.find((b) => b.id === BigInt(form.batch.value));
   if (!batch) throw new Error("choose a batch to retire from");
-  const beneficiary = form.beneficiary.value.trim() || wallet.account;
-  if (!ethers.isAddress(beneficiary)) throw new Error(`not an address: ${beneficiary}`);
-  const jurisdiction = form.jurisdiction.value.trim().toUpperCase();
-  if (!/^[A-Z]{2}$/.test(jurisdiction)) throw new Error("the jurisdiction is two letters (ISO 3166-1 alpha-2)");
-  const report = batch.issued.args.report;
-  const claim = {
-    beneficiary: ethers.getAddress(beneficiary),
-    beneficiaryNameHash: ethers.id(form.name.value.trim()),
-    reasonCode: Number(form.reason.value),
-    jurisdiction: ethers.hexlify(ethers.toUtf8Bytes(jurisdiction)),
-    periodStart: report.periodStart,
-    periodEnd: report.periodEnd,
-  };
-  const credits = chain.contract("CarbonCredits", chain.config.addresses.CarbonCredits, wallet.signer);
-  const amount = BigInt(form.amount.value);
-  await credits.retire.staticCall(batchId, amount, claim); // a revert shows its named error before anything is signed
-  const tx = await credits.retire(batchId, amount, claim);
-  return tx;
+  const claim = claimFor(batch, { beneficiary: form.beneficiary.value, name: form.name.value, reason: form.reason.value,
+    jurisdiction: form.jurisdiction.value });
+  const amount = BigInt(form.amount.value || 0);
+  return { contract: chain.contract("CarbonCredits", undefined, wallet.signer), method: "retire", args: [batch.id, amount, claim],
+    effect: `retire ${amount} units of ${batch.cai} for ${claim.beneficiary}` };
+}
+
+// With a connected wallet: the investor's portfolio and the regulator's console (what the account
+// may do there is the contracts' answer, shown by the simulation before anything is signed).
+async function showPortfolio(chain) {
+  if (!wallet.account) return;
+  await renderPortfolio(chain, chain.state, await loadPortfolio(chain, chain.state, wallet.account));
+  await renderConsole(chain, chain.state, await loadConsole(chain, chain.state));
 }
 
 // ------------------------------------------------------------------------------ main
@@ -586,6 +523,7 @@ async function refresh(chain) {
   chain.now = (await chain.provider.getBlock("latest")).timestamp;
   fill("chain-status", `chain ${chain.config.chainId} · ${chain.config.network} · block ${(await chain.provider.getBlockNumber()).toLocaleString("en-US")}`);
   const [carbon, bonds, vouchers, risk] = await Promise.all([loadCarbon(chain), loadBonds(chain), loadVouchers(chain), loadRisk(chain)]);
+  chain.state = { carbon, bonds, vouchers, risk };
   renderOverview(carbon, bonds, vouchers, risk);
   await renderCarbon(chain, carbon);
   await renderBonds(chain, bonds);
@@ -597,6 +535,7 @@ async function refresh(chain) {
     input.value = wanted;
     await showTrace(chain, carbon, wanted);
   }
+  await showPortfolio(chain);
   return carbon;
 }
 
@@ -605,11 +544,12 @@ async function main() {
   Object.assign(ENUMS, await (await fetch("/enums.json")).json());
   const index = await (await fetch("/abi/index.json")).json();
   const chain = new Chain(config, await loadAbis(index));
-  let carbon = await refresh(chain);
+  chain.nameError = errorNamer(chain.abis);
+  await refresh(chain);
 
   document.getElementById("cai-search").addEventListener("submit", (ev) => {
     ev.preventDefault();
-    showTrace(chain, carbon, document.getElementById("cai-input").value).catch(showError);
+    showTrace(chain, chain.state.carbon, document.getElementById("cai-input").value).catch(showError);
   });
 
   document.body.addEventListener("click", (ev) => {
@@ -622,7 +562,7 @@ async function main() {
   if (wantedTx) await showTransaction(chain, wantedTx).catch(showError);
 
   document.getElementById("refresh-button").addEventListener("click", async () => {
-    try { carbon = await refresh(chain); } catch (err) { showError(err); }
+    try { await refresh(chain); } catch (err) { showError(err); }
   });
 
   const button = document.getElementById("wallet-button");
@@ -632,23 +572,28 @@ async function main() {
   }
   button.addEventListener("click", async () => {
     try {
-      const account = await connectWallet(chain);
+      const account = await connectWallet(chain.config.chainId);
       button.textContent = `Wallet ${short(account)}`;
+      await showPortfolio(chain);
     } catch (err) { showError(err); }
   });
-  document.getElementById("retire-form").addEventListener("submit", async (ev) => {
+  const submit = (id, statusId, done, build) => document.getElementById(id).addEventListener("submit", (ev) => {
     ev.preventDefault();
-    const status = document.getElementById("retire-status");
-    try {
-      status.textContent = "waiting for the wallet's signature…";
-      const tx = await retireWithWallet(chain, carbon, ev.target);
-      status.textContent = `sent ${tx.hash}; waiting to be mined…`;
-      await tx.wait();
-      carbon = await refresh(chain);
-      status.textContent = `retired in ${tx.hash}`;
-    } catch (err) {
-      status.textContent = `not retired: ${err.revert ? err.revert.name : err.shortMessage || err.message}`;
-    }
+    const which = ev.submitter ? ev.submitter.value : "";
+    run(chain, statusId, () => build(ev.target, which), done);
+  });
+  submit("retire-form", "retire-status", "retired", (form) => retireAction(chain, form));
+  submit("subscribe-form", "action-status", "subscribed", (form) => investorActions.subscribe(chain, chain.state, form));
+  submit("market-form", "action-status", "bought", (form, which) =>
+    (which === "retire" ? investorActions.buyAndRetire : investorActions.fill)(chain, chain.state, form));
+  document.getElementById("portfolio").addEventListener("click", (ev) => {
+    const claim = ev.target.closest("button[data-action=claim]");
+    if (claim) run(chain, "action-status", () => investorActions.claim(chain, chain.state, claim.dataset.bond), "claimed");
+  });
+  document.getElementById("console").addEventListener("click", (ev) => {
+    const target = ev.target.closest("button[data-action]");
+    const note = document.getElementById("console-reason").value.trim();
+    if (target) run(chain, "console-status", () => consoleAction(chain, target, note), "done");
   });
   document.body.dataset.ready = "true";
   fill("loaded-at", `Loaded at block ${await chain.provider.getBlockNumber()}.`);

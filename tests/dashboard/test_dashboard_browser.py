@@ -159,28 +159,9 @@ def test_page_has_no_console_errors_and_screenshots(page, tmp_path):
     assert capture(page, tmp_path / "dashboard.png").stat().st_size > 50_000
 
 
-# An injected EIP-1193 wallet for the test: it answers with one of the node's unlocked accounts and
-# sends everything straight to the node (not through the dashboard's read-only proxy), as a browser
-# wallet would.
-INJECTED_WALLET = """
-window.ethereum = {
-  isTestWallet: true,
-  async request({ method, params }) {
-    if (method === "eth_requestAccounts" || method === "eth_accounts") return [%(account)r];
-    const reply = await fetch(%(rpc)r, { method: "POST", headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params: params || [] }) });
-    const body = await reply.json();
-    if (body.error) throw Object.assign(new Error(body.error.message), body.error);
-    return body.result;
-  },
-  on() {}, removeListener() {},
-};
-"""
-
-
-def test_wallet_mode_signs_a_retirement(dashboard_url, demo_chain):
+def test_wallet_mode_signs_a_retirement(dashboard_url, demo_chain, connect):
     from greenfi.dashboard import sample
-    from greenfi.dashboard.screenshot import browser, open_dashboard
+    from greenfi.dashboard.screenshot import browser
 
     credits = demo_chain.c["CarbonCredits"]
     holder = demo_chain.cast["investor_a"]
@@ -189,12 +170,7 @@ def test_wallet_mode_signs_a_retirement(dashboard_url, demo_chain):
     certificates = credits.functions.certificateCount().call()
     assert held > 0
     with browser() as driver:
-        driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {
-            "source": INJECTED_WALLET % {"account": holder, "rpc": sample.rpc_url(demo_chain)}})
-        assert open_dashboard(driver, dashboard_url) == "true"
-        driver.find_element(By.ID, "wallet-button").click()
-        WebDriverWait(driver, 10).until(
-            expected_conditions.text_to_be_present_in_element((By.ID, "wallet-button"), holder[:6]))
+        connect(driver, dashboard_url, holder, sample.rpc_url(demo_chain))
         driver.find_element(By.CSS_SELECTOR, "#retire-box summary").click()
         form = driver.find_element(By.ID, "retire-form")
         form.find_element(By.NAME, "amount").clear()

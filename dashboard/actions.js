@@ -1,0 +1,85 @@
+// Writes from the browser, through the visitor's injected wallet (window.ethereum): connect, then for
+// each action simulate first, show the decoded custom error or what will happen, and only then sign.
+// On a refusal nothing is sent. See docs/dashboard.md, "Acting from the page".
+import { ethers } from "/vendor/ethers.js";
+import { money, short } from "/ui.js";
+
+export const wallet = { provider: null, signer: null, account: null };
+
+/** Ask the injected wallet for an account on the dashboard's chain (switching chains if needed). */
+export async function connectWallet(chainId) {
+  if (!window.ethereum) throw new Error("no injected wallet (window.ethereum) in this browser");
+  wallet.provider = new ethers.BrowserProvider(window.ethereum);
+  await wallet.provider.send("eth_requestAccounts", []);
+  const network = await wallet.provider.getNetwork();
+  if (network.chainId !== BigInt(chainId)) {
+    await wallet.provider.send("wallet_switchEthereumChain", [{ chainId: ethers.toQuantity(chainId) }]);
+    wallet.provider = new ethers.BrowserProvider(window.ethereum);
+  }
+  wallet.signer = await wallet.provider.getSigner();
+  wallet.account = await wallet.signer.getAddress();
+  return wallet.account;
+}
+
+/** A refusal found before anything was signed (or a failure after): its text is what the page shows. */
+export class Refused extends Error {}
+
+/** A function naming any revert by the custom errors of every exported ABI (`Name(arg, …)`). */
+export function errorNamer(abis) {
+  const seen = new Set();
+  const fragments = [];
+  for (const abi of Object.values(abis)) {
+    for (const item of abi) {
+      if (item.type !== "error") continue;
+      const signature = ethers.ErrorFragment.from(item).format("sighash");
+      if (!seen.has(signature)) { seen.add(signature); fragments.push(item); }
+    }
+  }
+  const errors = new ethers.Interface(fragments);
+  return (err) => {
+    const data = err?.data ?? err?.info?.error?.data ?? err?.error?.data;
+    if (typeof data === "string" && data.length >= 10) {
+      try {
+        const parsed = errors.parseError(data);
+        if (parsed) return `${parsed.name}(${parsed.args.map((a) => String(a)).join(", ")})`;
+      } catch { /* not a custom error of the suite */ }
+    }
+    if (err?.revert) return `${err.revert.name}(${err.revert.args.map((a) => String(a)).join(", ")})`;
+    if (err?.code === "ACTION_REJECTED") return "the wallet refused to sign";
+    return err?.shortMessage || err?.message || String(err);
+  };
+}
+
+/**
+ * Simulate `contract.method(...args)` from the connected account, then sign and send it.
+ *
+ * `pay` ({token, spender, amount}) is a settlement-token payment the call pulls: the wallet's balance
+ * is checked first ("too much"), and when the allowance is short the simulation must stop exactly at
+ * the payment (ERC20InsufficientAllowance: every check before it passed); only then is exactly
+ * `amount` approved. If the call still fails after that approval, the approval is set back.
+ * `say(text)` shows progress; `effect` says what will happen. Resolves to the mined receipt.
+ */
+export async function perform({ contract, method, args, pay, effect, say, nameError }) {
+  if (pay) {
+    const balance = await pay.token.balanceOf(wallet.account);
+    if (balance < pay.amount) throw new Refused(`too much: it costs ${money(pay.amount)}, the wallet holds ${money(balance)}`);
+  }
+  const before = pay ? await pay.token.allowance(wallet.account, pay.spender) : 0n;
+  const approve = Boolean(pay) && before < pay.amount;
+  try {
+    await contract[method].staticCall(...args);
+  } catch (err) {
+    const name = nameError(err);
+    if (!(approve && name.startsWith("ERC20InsufficientAllowance("))) throw new Refused(name);
+  }
+  say(`simulated: will ${effect}${approve ? `, after approving exactly ${money(pay.amount)} to ${short(pay.spender)}` : ""}; waiting for the wallet…`);
+  if (approve) await (await pay.token.approve(pay.spender, pay.amount)).wait();
+  try {
+    const tx = await contract[method](...args);
+    say(`sent ${tx.hash}; waiting to be mined…`);
+    return { tx, receipt: await tx.wait() };
+  } catch (err) {
+    if (approve) await (await pay.token.approve(pay.spender, before)).wait(); // leave no allowance behind
+    throw new Refused(nameError(err));
+  }
+}
