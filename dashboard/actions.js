@@ -50,14 +50,19 @@ export function errorNamer(abis) {
   };
 }
 
+// True when a simulation stopped exactly at the payment of `amount`: the token's own
+// ERC20InsufficientAllowance(spender, allowance, needed) or a contract's InsufficientAllowance(…, needed).
+const stoppedAtPayment = (name, amount) => /^(ERC20)?InsufficientAllowance\(/.test(name) && name.endsWith(`, ${amount})`);
+
 /**
  * Simulate `contract.method(...args)` from the connected account, then sign and send it.
  *
  * `pay` ({token, spender, amount}) is a settlement-token payment the call pulls: the wallet's balance
  * is checked first ("too much"), and when the allowance is short the simulation must stop exactly at
- * the payment (ERC20InsufficientAllowance: every check before it passed); only then is exactly
- * `amount` approved. If the call still fails after that approval, the approval is set back.
- * `say(text)` shows progress; `effect` says what will happen. Resolves to the mined receipt.
+ * that payment (every check before it passed); only then is exactly `amount` approved, and the call is
+ * simulated again with the allowance in place (checks after the payment, e.g. a retirement's). If it
+ * is refused then, or fails when sent, the allowance is set back to what it was.
+ * `say(text)` shows progress; `effect` says what will happen. Resolves to {tx, receipt}.
  */
 export async function perform({ contract, method, args, pay, effect, say, nameError }) {
   if (pay) {
@@ -70,11 +75,12 @@ export async function perform({ contract, method, args, pay, effect, say, nameEr
     await contract[method].staticCall(...args);
   } catch (err) {
     const name = nameError(err);
-    if (!(approve && name.startsWith("ERC20InsufficientAllowance("))) throw new Refused(name);
+    if (!(approve && stoppedAtPayment(name, pay.amount))) throw new Refused(name);
   }
   say(`simulated: will ${effect}${approve ? `, after approving exactly ${money(pay.amount)} to ${short(pay.spender)}` : ""}; waiting for the wallet…`);
   if (approve) await (await pay.token.approve(pay.spender, pay.amount)).wait();
   try {
+    if (approve) await contract[method].staticCall(...args);
     const tx = await contract[method](...args);
     say(`sent ${tx.hash}; waiting to be mined…`);
     return { tx, receipt: await tx.wait() };

@@ -47,41 +47,9 @@ def page(dashboard_url):
         yield driver
 
 
-# An injected EIP-1193 wallet for the tests: it answers with one of the node's unlocked accounts and
-# sends everything straight to the node (not through the dashboard's read-only proxy), as a browser
-# wallet would.
-INJECTED_WALLET = """
-window.ethereum = {
-  isTestWallet: true,
-  async request({ method, params }) {
-    if (method === "eth_requestAccounts" || method === "eth_accounts") return [%(account)r];
-    const reply = await fetch(%(rpc)r, { method: "POST", headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params: params || [] }) });
-    const body = await reply.json();
-    if (body.error) throw Object.assign(new Error(body.error.message), body.error);
-    return body.result;
-  },
-  on() {}, removeListener() {},
-};
-"""
-
-
-def connect_wallet(driver, url, account, rpc_url):
-    """Load the dashboard with the test wallet injected for `account` and connect it."""
-    from selenium.webdriver.common.by import By
-    from selenium.webdriver.support import expected_conditions
-    from selenium.webdriver.support.ui import WebDriverWait
-
-    from greenfi.dashboard.screenshot import open_dashboard
-
-    driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {
-        "source": INJECTED_WALLET % {"account": account, "rpc": rpc_url}})
-    assert open_dashboard(driver, url) == "true"
-    driver.find_element(By.ID, "wallet-button").click()
-    WebDriverWait(driver, 10).until(expected_conditions.text_to_be_present_in_element((By.ID, "wallet-button"), account[:6]))
-
-
 @pytest.fixture(scope="module")
 def connect():
     """connect(driver, url, account, rpc_url): the dashboard loaded with the test wallet, connected."""
+    from greenfi.dashboard.screenshot import connect_wallet
+
     return connect_wallet

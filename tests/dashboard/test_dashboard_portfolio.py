@@ -3,6 +3,7 @@ demo populated: each action changes the chain as the page says, and one bad inpu
 refused by the page's simulation with nothing sent (the account's nonce and allowances unchanged)."""
 
 import pytest
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
@@ -31,7 +32,20 @@ def open_bond(demo_chain):
 
 
 @pytest.fixture(scope="module")
-def driver(dashboard_url, demo_chain, investor, open_bond, connect):
+def listing(demo_chain):
+    """A fresh listing of the developer's remaining credits (the demo's own has expired by the bond step)."""
+    from greenfi.demo.carbon import UNIT_PRICE
+
+    credits, market = demo_chain.c["CarbonCredits"], demo_chain.c["CarbonMarket"]
+    batch = demo_chain.report["carbon"]["batch_id"]
+    units = min(5, credits.functions.balanceOf(demo_chain.cast["pv_developer"], batch).call())
+    assert units >= 3
+    demo_chain.send("pv_developer", market.functions.list(batch, units, UNIT_PRICE, demo_chain.now() + 30 * 86_400))
+    return market.functions.listingCount().call()
+
+
+@pytest.fixture(scope="module")
+def driver(dashboard_url, demo_chain, investor, open_bond, listing, connect):
     from greenfi.dashboard import sample
     from greenfi.dashboard.screenshot import browser
 
@@ -53,7 +67,7 @@ def act(driver, form_id, button="button[type=submit]", **fields):
             element.send_keys(str(value))
     status = driver.find_element(By.ID, "action-status" if form_id != "retire-form" else "retire-status")
     driver.execute_script("arguments[0].textContent = ''; arguments[0].dataset.state = ''", status)
-    form.find_element(By.CSS_SELECTOR, button).click()
+    driver.execute_script("arguments[0].click()", form.find_element(By.CSS_SELECTOR, button))
     WebDriverWait(driver, 30).until(lambda d: status.get_attribute("data-state") in ("done", "refused"))
     return status.get_attribute("data-state"), status.text
 
@@ -99,39 +113,40 @@ def test_subscribe_refuses_too_much(driver, demo_chain, investor, open_bond, not
     assert demo_chain.c["SettlementToken"].functions.allowance(investor, open_bond.address).call() == 0
 
 
-def test_fill_a_listing(driver, demo_chain, investor):
+def test_fill_a_listing(driver, demo_chain, investor, listing):
     credits, market = demo_chain.c["CarbonCredits"], demo_chain.c["CarbonMarket"]
     batch = demo_chain.report["carbon"]["batch_id"]
     held = credits.functions.balanceOf(investor, batch).call()
-    state, text = act(driver, "market-form", "button[value=fill]", listing=1, quantity=1)
+    state, text = act(driver, "market-form", "button[value=fill]", listing=listing, quantity=1)
     assert state == "done", text
     assert credits.functions.balanceOf(investor, batch).call() == held + 1
     assert demo_chain.c["SettlementToken"].functions.allowance(investor, market.address).call() == 0
 
 
-def test_fill_refuses_more_than_the_listing_holds(driver, demo_chain, nothing_sent):
-    remaining = demo_chain.c["CarbonMarket"].functions.listing(1).call()[4]
-    state, text = act(driver, "market-form", "button[value=fill]", listing=1, quantity=remaining + 1)
+def test_fill_refuses_more_than_the_listing_holds(driver, demo_chain, listing, nothing_sent):
+    remaining = demo_chain.c["CarbonMarket"].functions.listing(listing).call()[4]
+    state, text = act(driver, "market-form", "button[value=fill]", listing=listing, quantity=remaining + 1)
     assert state == "refused" and "nothing sent" in text, text
 
 
-def test_buy_and_retire(driver, demo_chain, investor):
+def test_buy_and_retire(driver, demo_chain, investor, listing):
     credits = demo_chain.c["CarbonCredits"]
     count = credits.functions.certificateCount().call()
-    state, text = act(driver, "market-form", "button[value=retire]", listing=1, quantity=1, name="Investor A Ltd")
+    state, text = act(driver, "market-form", "button[value=retire]", listing=listing, quantity=1, name="Investor A Ltd")
     assert state == "done", text
     assert credits.functions.certificateCount().call() == count + 1
     certificate = credits.functions.certificate(count + 1).call()
     assert certificate[2] == 1 and certificate[4][0] == investor
     assert certificate[4][1] == bytes(demo_chain.w3.keccak(text="Investor A Ltd"))
+    assert demo_chain.c["SettlementToken"].functions.allowance(investor, demo_chain.c["CarbonMarket"].address).call() == 0
 
 
-def test_buy_and_retire_refuses_a_frozen_account(driver, demo_chain, investor):
+def test_buy_and_retire_refuses_a_frozen_account(driver, demo_chain, investor, listing):
     registry = demo_chain.c["ParticipantRegistry"]
     demo_chain.send("regulator", registry.functions.freeze(investor, b"\x01" * 32))
     nonce = demo_chain.w3.eth.get_transaction_count(investor)
     try:
-        state, text = act(driver, "market-form", "button[value=retire]", listing=1, quantity=1, name="Investor A Ltd")
+        state, text = act(driver, "market-form", "button[value=retire]", listing=listing, quantity=1, name="Investor A Ltd")
     finally:
         demo_chain.send("regulator", registry.functions.unfreeze(investor))
     assert state == "refused" and "nothing sent" in text, text
@@ -155,7 +170,9 @@ def test_claim_a_coupon_then_nothing_left(driver, demo_chain, investor, bond):
     claimable = bond.functions.claimableCoupons(investor).call()
     assert claimable > 0
     driver.find_element(By.ID, "refresh-button").click()
-    WebDriverWait(driver, 20).until(lambda d: d.find_element(By.CSS_SELECTOR, "[data-testid=portfolio-bonds]").text.count("tdCNY") >= 1)
+    shown = f"{claimable / 10**6:,.2f}".rstrip("0").rstrip(".") + " tdCNY"
+    WebDriverWait(driver, 20, ignored_exceptions=(StaleElementReferenceException,)).until(
+        lambda d: shown in d.find_element(By.CSS_SELECTOR, "[data-testid=portfolio-bonds]").text)
     before = token.functions.balanceOf(investor).call()
     state, text = act_claim(driver, bond.address)
     assert state == "done", text
@@ -169,6 +186,7 @@ def test_claim_a_coupon_then_nothing_left(driver, demo_chain, investor, bond):
 def act_claim(driver, address):
     status = driver.find_element(By.ID, "action-status")
     driver.execute_script("arguments[0].textContent = ''; arguments[0].dataset.state = ''", status)
-    driver.find_element(By.CSS_SELECTOR, f"button[data-action=claim][data-bond='{address}']").click()
+    button = driver.find_element(By.CSS_SELECTOR, f"button[data-action=claim][data-bond='{address}']")
+    driver.execute_script("arguments[0].click()", button)  # not under the sticky header
     WebDriverWait(driver, 30).until(lambda d: status.get_attribute("data-state") in ("done", "refused"))
     return status.get_attribute("data-state"), status.text
