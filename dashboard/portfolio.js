@@ -47,7 +47,7 @@ export async function renderPortfolio(chain, state, portfolio) {
   fill("subscribe-bond", state.bonds.map((b) => h("option", { value: b.address },
     `${ascii(b.terms.isin)}: ${enumName(BOND_STATUS, b.status)}, ${money(b.terms.denomination)} per bond`)));
   fill("market-listing", state.carbon.listings.map((l) => h("option", { value: String(l.id) },
-    `listing ${l.id}: ${num(l.remaining)} units at ${money(l.unitPrice)} (${enumName(LISTING_STATUS, l.status)})`)));
+    `listing ${l.id}: ${num(l.remaining)} units at ${money(l.unitPrice)} (${Number(l.expiry) <= chain.now ? "expired" : enumName(LISTING_STATUS, l.status)})`)));
 }
 
 /** The retirement claim for `batch`: the beneficiary (default: the connected account), the hash of

@@ -92,6 +92,7 @@ def capture_element(driver, element_id: str, path: Path) -> Path:
     """A screenshot of one section of the page at `path`."""
     from selenium.webdriver.common.by import By
 
+    driver.set_window_size(WIDTH, driver.execute_script("return document.documentElement.scrollHeight"))
     path.parent.mkdir(parents=True, exist_ok=True)
     driver.find_element(By.ID, element_id).screenshot(str(path))
     return path

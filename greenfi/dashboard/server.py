@@ -122,10 +122,8 @@ class Site:
         return number
 
     def forward(self, body: bytes, client: str) -> bytes:
-        """The upstream's answer to a JSON-RPC request `body` from `client`, or Refusal (proxy.check, limits)."""
-        if len(body) > self.limits.max_body:
-            raise Refusal(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, proxy.INVALID_REQUEST,
-                          f"request too large: at most {self.limits.max_body} bytes", {"limit": "max_body"})
+        """The upstream's answer to a JSON-RPC request `body` (already within max_body) from `client`, or
+        Refusal / RefusedRequest (proxy.check, the client's bucket, the upstream slots)."""
         try:
             request = json.loads(body)
         except ValueError:

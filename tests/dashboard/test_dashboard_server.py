@@ -154,3 +154,14 @@ def test_cli_says_when_the_chain_does_not_answer():
                                       f"http://127.0.0.1:{free_port()}"])
     assert result.exit_code == 1
     assert "does not answer eth_chainId" in result.output + getattr(result, "stderr", "")
+
+
+def test_cli_refuses_limits_that_cannot_work():
+    from click.testing import CliRunner
+
+    from greenfi.cli import cli
+
+    result = CliRunner().invoke(cli, ["dashboard", "--network", "development", "--burst", "10", "--max-batch", "50"])
+    assert result.exit_code == 2 and "burst must be at least max_batch" in result.output
+    result = CliRunner().invoke(cli, ["dashboard", "--network", "development", "--max-upstream", "0"])
+    assert result.exit_code == 2 and "max_upstream must be at least 1" in result.output
