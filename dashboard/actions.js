@@ -2,7 +2,7 @@
 // each action simulate first, show the decoded custom error or what will happen, and only then sign.
 // On a refusal nothing is sent. See docs/dashboard.md, "Acting from the page".
 import { ethers } from "/vendor/ethers.js";
-import { money, short } from "/ui.js";
+import { enumMember, money, short } from "/ui.js";
 
 export const wallet = { provider: null, signer: null, account: null };
 
@@ -24,24 +24,31 @@ export async function connectWallet(chainId) {
 /** A refusal found before anything was signed (or a failure after): its text is what the page shows. */
 export class Refused extends Error {}
 
-/** A function naming any revert by the custom errors of every exported ABI (`Name(arg, …)`). */
+// An error argument as the contract names it: an enum by its member (from the ABI's internalType).
+const shown = (input, value) => {
+  const internal = input.internalType || "";
+  return internal.startsWith("enum ") ? enumMember(internal.slice(5), value) : String(value);
+};
+
+/** A function naming any revert by the custom errors of every exported ABI: `Name(arg, …)`, enum
+ * arguments by member (`WrongStatus(Subscription, Issued)`). */
 export function errorNamer(abis) {
-  const seen = new Set();
-  const fragments = [];
+  const items = new Map(); // signature -> the ABI item (ethers drops internalType, the enums need it)
   for (const abi of Object.values(abis)) {
     for (const item of abi) {
-      if (item.type !== "error") continue;
-      const signature = ethers.ErrorFragment.from(item).format("sighash");
-      if (!seen.has(signature)) { seen.add(signature); fragments.push(item); }
+      if (item.type === "error") items.set(ethers.ErrorFragment.from(item).format("sighash"), item);
     }
   }
-  const errors = new ethers.Interface(fragments);
+  const errors = new ethers.Interface([...items.values()]);
   return (err) => {
     const data = err?.data ?? err?.info?.error?.data ?? err?.error?.data;
     if (typeof data === "string" && data.length >= 10) {
       try {
         const parsed = errors.parseError(data);
-        if (parsed) return `${parsed.name}(${parsed.args.map((a) => String(a)).join(", ")})`;
+        if (parsed) {
+          const inputs = items.get(parsed.signature).inputs;
+          return `${parsed.name}(${parsed.args.map((a, i) => shown(inputs[i], a)).join(", ")})`;
+        }
       } catch { /* not a custom error of the suite */ }
     }
     if (err?.revert) return `${err.revert.name}(${err.revert.args.map((a) => String(a)).join(", ")})`;

@@ -14,11 +14,14 @@ export const KPI_OUTCOME = "IGreenBond.KpiOutcome";
 export const VOUCHER_STATE = "ICreditVoucher.State";
 export const MODEL_STATUS = "IModelRegistry.Status";
 export const humanize = (member) => member.replace(/([a-z0-9])([A-Z])/g, (_, a, b) => `${a} ${b.toLowerCase()}`);
-// `Project developer` for IParticipantRegistry.Kind 4; the number itself when the build does not know it.
-export const enumName = (qualified, value) => {
+// `ProjectDeveloper` for IParticipantRegistry.Kind 4, as the contract names it; the number itself
+// when the build does not know it.
+export const enumMember = (qualified, value) => {
   const member = (ENUMS[qualified] || [])[Number(value)];
-  return member === undefined ? String(value) : humanize(member);
+  return member === undefined ? String(value) : member;
 };
+// `Project developer`: the member for people.
+export const enumName = (qualified, value) => humanize(enumMember(qualified, value));
 export const ZERO = ethers.ZeroAddress;
 export const LOG_SLICE = 10_000; // blocks per eth_getLogs
 
