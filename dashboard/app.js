@@ -593,7 +593,8 @@ async function main() {
   document.getElementById("console").addEventListener("click", (ev) => {
     const target = ev.target.closest("button[data-action]");
     const note = document.getElementById("console-reason").value.trim();
-    if (target) run(chain, "console-status", () => consoleAction(chain, target, note), "done");
+    const units = document.getElementById("console-units").value;
+    if (target) run(chain, "console-status", () => consoleAction(chain, target, note, units), "done");
   });
   document.body.dataset.ready = "true";
   fill("loaded-at", `Loaded at block ${await chain.provider.getBlockNumber()}.`);

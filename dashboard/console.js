@@ -1,6 +1,7 @@
 // The regulator's and verifiers' console: participants, pause states, projects, devices, reports
 // awaiting approval, MRV batches in their challenge window, listings holding credits; and the actions
-// freeze/unfreeze, pause/unpause, approve/reject a report, each simulated before it is signed
+// freeze/unfreeze, pause/unpause, approve/reject a report, and the market's escrow powers (delist,
+// cancel or reverse escrowed units), each simulated before it is signed
 // (actions.js). Whether the connected account may act is the contract's answer, shown before signing.
 import { ethers } from "/vendor/ethers.js";
 import { wallet } from "/actions.js";
@@ -90,14 +91,22 @@ export async function renderConsole(chain, state, view) {
     [h("span", { class: "mono", title: b.id }, hex(b.id, 14)), `project ${b.projectId}`, right(mwh(b.energyWh)), right(num(b.readingCount)),
       date(b.challengeEnd)]), { testid: "console-batches", empty: "no batch in its challenge window" }),
   h("p", { class: "muted" }, `${view.challenges.length} challenge event(s) on record`));
-  fill("console-listings", table(["#", "Seller", "Remaining ", "Expires"], await Promise.all(view.listings.map(async (l) =>
-    [right(l.id), await chain.who(l.seller), right(num(l.remaining)), date(l.expiry)])),
-  { testid: "console-listings", empty: "no listing holds credits" }));
+  const escrow = hasView(chain, "CarbonMarket", "forceDelist"); // the market's regulator powers, when deployed
+  fill("console-listings", table(["#", "Seller", "Remaining ", "Expires", ""], await Promise.all(view.listings.map(async (l) => {
+    const data = { "data-listing": String(l.id) };
+    return [right(l.id), await chain.who(l.seller), right(num(l.remaining)), date(l.expiry), escrow ? h("span", {},
+      button("delist", "Delist", data), " ", button("cancel-escrow", "Cancel units", data), " ",
+      button("reverse-escrow", "Reverse units", data)) : ""];
+  })), { testid: "console-listings", empty: "no listing holds credits" }));
 }
 
 /** The console's actions from a clicked button, each an argument object for `perform` (actions.js). */
-export function consoleAction(chain, target, note) {
+export function consoleAction(chain, target, note, unitsText) {
   const action = target.dataset.action;
+  const units = () => {
+    if (!/^\d+$/.test(unitsText.trim()) || BigInt(unitsText) === 0n) throw new Error("units: a whole number of at least 1");
+    return BigInt(unitsText);
+  };
   const signed = (name) => chain.contract(name, undefined, wallet.signer);
   const reason = ethers.id(note || action); // the reason text stays off chain: its hash is recorded
   if (action === "freeze") return { contract: signed("ParticipantRegistry"), method: "freeze", args: [target.dataset.account, reason], effect: `freeze ${target.dataset.account}` };
@@ -105,5 +114,9 @@ export function consoleAction(chain, target, note) {
   if (action === "pause" || action === "unpause") return { contract: signed(target.dataset.contract), method: action, args: [], effect: `${action} ${target.dataset.contract}` };
   if (action === "approve") return { contract: signed("MRVReports"), method: "approveReport", args: [BigInt(target.dataset.report), reason], effect: `approve report ${target.dataset.report}` };
   if (action === "reject") return { contract: signed("MRVReports"), method: "rejectReport", args: [BigInt(target.dataset.report), reason], effect: `reject report ${target.dataset.report}` };
+  const listing = target.dataset.listing;
+  if (action === "delist") return { contract: signed("CarbonMarket"), method: "forceDelist", args: [BigInt(listing), reason], effect: `close listing ${listing} and return its units to the seller` };
+  if (action === "cancel-escrow") return { contract: signed("CarbonMarket"), method: "cancelEscrowed", args: [BigInt(listing), units(), reason], effect: `cancel ${unitsText} escrowed units of listing ${listing}` };
+  if (action === "reverse-escrow") return { contract: signed("CarbonMarket"), method: "reverseEscrowed", args: [BigInt(listing), units(), reason], effect: `reverse ${unitsText} units of listing ${listing}'s batch (buffer pool first)` };
   throw new Error(`unknown action ${action}`);
 }

@@ -13,13 +13,24 @@ def regulator(demo_chain):
 
 
 @pytest.fixture(scope="module")
-def driver(dashboard_url, demo_chain, regulator, connect):
+def driver(dashboard_url, demo_chain, regulator, listing, connect):
     from greenfi.dashboard import sample
     from greenfi.dashboard.screenshot import browser
 
     with browser(height=1600) as driver:
         connect(driver, dashboard_url, regulator, sample.rpc_url(demo_chain))
         yield driver
+
+
+@pytest.fixture(scope="module")
+def listing(demo_chain):
+    """A fresh listing of 3 of the developer's units (the demo's own has expired and sold some)."""
+    from greenfi.demo.carbon import UNIT_PRICE
+
+    market = demo_chain.c["CarbonMarket"]
+    demo_chain.send("pv_developer", market.functions.list(demo_chain.report["carbon"]["batch_id"], 3, UNIT_PRICE,
+                                                         demo_chain.now() + 30 * 86_400))
+    return market.functions.listingCount().call()
 
 
 def click(driver, selector):
@@ -46,8 +57,10 @@ def test_console_lists_participants_projects_reports_and_listings(driver, demo_c
     assert len(driver.find_elements(By.CSS_SELECTOR, "[data-testid=console-reports] tbody tr")) == reports
     projects = driver.find_element(By.CSS_SELECTOR, "[data-testid=console-projects]").text
     assert f"{demo_chain.report['project_id']}" in projects and "Active" in projects
-    listing = demo_chain.c["CarbonMarket"].functions.listing(1).call()
-    assert len(driver.find_elements(By.CSS_SELECTOR, "[data-testid=console-listings] tbody tr")) == (1 if listing[4] else 0)
+    market = demo_chain.c["CarbonMarket"]
+    listings = [market.functions.listing(i).call() for i in range(1, market.functions.listingCount().call() + 1)]
+    holding = [entry for entry in listings if entry[2] == 1 and entry[4] > 0]  # Open, units in escrow
+    assert len(driver.find_elements(By.CSS_SELECTOR, "[data-testid=console-listings] tbody tr")) == len(holding) >= 1
 
 
 def test_freeze_and_unfreeze_a_participant(driver, demo_chain):
@@ -102,3 +115,38 @@ def test_approving_a_report_that_is_not_open_is_refused(driver, demo_chain, regu
     state, text = click(driver, "button[data-action=reject][data-report='1']")
     assert state == "refused" and "nothing sent" in text, text
     assert demo_chain.w3.eth.get_transaction_count(regulator) == nonce
+
+
+def units(driver, value):
+    box = driver.find_element(By.ID, "console-units")
+    box.clear()
+    box.send_keys(str(value))
+
+
+def held(demo_chain, listing):
+    """The listing's remaining units plus its batch's buffer pool (a reversal draws from both)."""
+    market, credits = demo_chain.c["CarbonMarket"], demo_chain.c["CarbonCredits"]
+    batch = demo_chain.report["carbon"]["batch_id"]
+    return market.functions.listing(listing).call()[4], credits.functions.supplyOf(batch).call()[5]
+
+
+def test_cancel_and_reverse_escrowed_units_then_delist(driver, demo_chain, regulator, listing):
+    market = demo_chain.c["CarbonMarket"]
+    remaining, buffered = held(demo_chain, listing)
+    nonce = demo_chain.w3.eth.get_transaction_count(regulator)
+    units(driver, remaining + 1)  # too much
+    state, text = click(driver, f"button[data-action=cancel-escrow][data-listing='{listing}']")
+    assert state == "refused" and "ExceedsListing(" in text, text
+    assert demo_chain.w3.eth.get_transaction_count(regulator) == nonce
+    units(driver, 1)
+    state, text = click(driver, f"button[data-action=cancel-escrow][data-listing='{listing}']")
+    assert state == "done", text
+    assert held(demo_chain, listing) == (remaining - 1, buffered)
+    state, text = click(driver, f"button[data-action=reverse-escrow][data-listing='{listing}']")
+    assert state == "done", text
+    after = held(demo_chain, listing)
+    assert sum(after) == remaining - 1 + buffered - 1  # one unit reversed, from the buffer pool first
+    state, text = click(driver, f"button[data-action=delist][data-listing='{listing}']")
+    assert state == "done", text
+    assert market.functions.listing(listing).call()[2] != 1  # no longer Open: the units went back to the seller
+    assert not driver.find_elements(By.CSS_SELECTOR, f"button[data-action=delist][data-listing='{listing}']")
