@@ -4,7 +4,9 @@
 import { ethers } from "/vendor/ethers.js";
 
 import {
-  TOKEN_DECIMALS, REASON, ENUMS, KIND, CREDIT_CLASS, PROJECT_STATUS, LISTING_STATUS, BOND_STATUS, KPI_OUTCOME, VOUCHER_STATE, MODEL_STATUS, humanize, enumName, ZERO, LOG_SLICE, h, short, num, money, pct, ratio, date, mwh, tonnes, hex, ascii, badge, table, right, fill,
+  REASON, ENUMS, KIND, CREDIT_CLASS, PROJECT_STATUS, LISTING_STATUS, BOND_STATUS, KPI_OUTCOME, VOUCHER_STATE,
+  MODEL_STATUS, enumName, ZERO, LOG_SLICE, h, short, num, money, pct, ratio, date, mwh, tonnes, hex, ascii,
+  badge, table, right, fill, wholeNumber,
 } from "/ui.js";
 import { Refused, connectWallet, errorNamer, perform, wallet } from "/actions.js";
 import { claimFor, investorActions, loadPortfolio, renderPortfolio } from "/portfolio.js";
@@ -489,7 +491,7 @@ function retireAction(chain, form) {
   if (!batch) throw new Error("choose a batch to retire from");
   const claim = claimFor(batch, { beneficiary: form.beneficiary.value, name: form.name.value, reason: form.reason.value,
     jurisdiction: form.jurisdiction.value });
-  const amount = BigInt(form.amount.value || 0);
+  const amount = wholeNumber(form.amount.value, "units");
   return { contract: chain.contract("CarbonCredits", undefined, wallet.signer), method: "retire", args: [batch.id, amount, claim],
     effect: `retire ${amount} units of ${batch.cai} for ${claim.beneficiary}` };
 }

@@ -6,7 +6,7 @@
 import { ethers } from "/vendor/ethers.js";
 import { wallet } from "/actions.js";
 import {
-  CREDIT_CLASS, KIND, LISTING_STATUS, PROJECT_STATUS, ascii, badge, date, enumName, fill, h, hex, mwh, num, right, table, tonnes,
+  CREDIT_CLASS, KIND, LISTING_STATUS, PROJECT_STATUS, ascii, badge, date, enumName, fill, h, hex, mwh, num, right, table, tonnes, wholeNumber,
 } from "/ui.js";
 
 const REPORT_STATUS = "IMRVReports.ReportStatus";
@@ -103,10 +103,7 @@ export async function renderConsole(chain, state, view) {
 /** The console's actions from a clicked button, each an argument object for `perform` (actions.js). */
 export function consoleAction(chain, target, note, unitsText) {
   const action = target.dataset.action;
-  const units = () => {
-    if (!/^\d+$/.test(unitsText.trim()) || BigInt(unitsText) === 0n) throw new Error("units: a whole number of at least 1");
-    return BigInt(unitsText);
-  };
+  const units = () => wholeNumber(unitsText, "units");
   const signed = (name) => chain.contract(name, undefined, wallet.signer);
   const reason = ethers.id(note || action); // the reason text stays off chain: its hash is recorded
   if (action === "freeze") return { contract: signed("ParticipantRegistry"), method: "freeze", args: [target.dataset.account, reason], effect: `freeze ${target.dataset.account}` };

@@ -3,7 +3,9 @@
 // listing, buy-and-retire), each simulated before it is signed (actions.js). See docs/dashboard.md.
 import { ethers } from "/vendor/ethers.js";
 import { wallet } from "/actions.js";
-import { BOND_STATUS, LISTING_STATUS, VOUCHER_STATE, ascii, enumName, fill, h, money, num, right, table } from "/ui.js";
+import {
+  BOND_STATUS, LISTING_STATUS, VOUCHER_STATE, ascii, enumName, fill, h, money, num, right, table, wholeNumber,
+} from "/ui.js";
 
 const same = (a, b) => Boolean(a) && Boolean(b) && a.toLowerCase() === b.toLowerCase();
 const flatten = (node) => [node, ...node.children.flatMap(flatten)];
@@ -64,16 +66,11 @@ export function claimFor(batch, { beneficiary, name, reason, jurisdiction }) {
   };
 }
 
-const wholeUnits = (text, what) => {
-  if (!/^\d+$/.test(String(text).trim()) || BigInt(text) === 0n) throw new Error(`${what}: a whole number of at least 1`);
-  return BigInt(text);
-};
-
 /** The investor's actions, each an argument object for `perform` (actions.js). */
 export const investorActions = {
   subscribe(chain, state, form) {
     const bond = state.bonds.find((b) => b.address === form.bond.value);
-    const bonds = wholeUnits(form.bonds.value, "bonds");
+    const bonds = wholeNumber(form.bonds.value, "bonds");
     const contract = chain.contract("GreenBond", bond.address, wallet.signer);
     return { contract, method: "subscribe", args: [bonds], effect: `subscribe ${bonds} bonds of ${ascii(bond.terms.isin)}`,
       pay: { token: chain.contract("SettlementToken", undefined, wallet.signer), spender: bond.address, amount: bonds * bond.terms.denomination } };
@@ -101,7 +98,7 @@ export const investorActions = {
 function listingOf(state, form) {
   const listing = state.carbon.listings.find((l) => String(l.id) === form.listing.value);
   if (!listing) throw new Error("choose a listing");
-  return { listing, quantity: wholeUnits(form.quantity.value, "units") };
+  return { listing, quantity: wholeNumber(form.quantity.value, "units") };
 }
 
 function payment(chain, listing, quantity) {

@@ -69,3 +69,10 @@ export function fill(id, ...content) {
   return el;
 }
 
+
+// A whole number of at least 1 typed into a form, as a BigInt; an Error naming the field otherwise.
+export function wholeNumber(text, what) {
+  const value = String(text).trim();
+  if (!/^\d+$/.test(value) || BigInt(value) === 0n) throw new Error(`${what}: a whole number of at least 1`);
+  return BigInt(value);
+}
