@@ -3,62 +3,14 @@
 // injected wallet (window.ethereum), never through the server. See docs/dashboard.md.
 import { ethers } from "/vendor/ethers.js";
 
-const TOKEN_DECIMALS = 6; // the settlement token (tdCNY)
-const KIND = ["None", "Enterprise", "Bank", "Investor", "Project developer", "Verifier", "Oracle operator", "Regulator", "Auditor"];
-const CREDIT_CLASS = ["VER (tCO2e)", "GEC (MWh)"];
-const PROJECT_STATUS = ["None", "Submitted", "Validated", "Active", "Suspended", "Closed"];
-const REASON = { 1: "voluntary offset", 2: "compliance obligation", 3: "green-electricity claim", 4: "other" };
-const LISTING_STATUS = ["None", "Open", "Cancelled", "Sold out"];
-const BOND_STATUS = ["Subscription", "Issued", "Failed", "Redeemable"];
-const KPI_OUTCOME = ["None", "Met", "Missed", "Missing", "Stale"];
-const VOUCHER_STATE = ["None", "Active", "Pending", "Offered", "Split", "Redeemed"];
-const MODEL_STATUS = ["None", "Registered", "Approved", "Suspended", "Retired"];
-const ZERO = ethers.ZeroAddress;
-const LOG_SLICE = 10_000; // blocks per eth_getLogs
-
-// ------------------------------------------------------------------------------ small helpers
-
-function h(tag, attrs = {}, ...children) {
-  const el = document.createElement(tag);
-  for (const [key, value] of Object.entries(attrs || {})) {
-    if (value === undefined || value === null || value === false) continue;
-    if (key === "class") el.className = value;
-    else if (key === "dataset") Object.assign(el.dataset, value);
-    else el.setAttribute(key, value === true ? "" : String(value));
-  }
-  for (const child of children.flat()) {
-    if (child === undefined || child === null || child === false) continue;
-    el.append(child instanceof Node ? child : document.createTextNode(String(child)));
-  }
-  return el;
-}
-
-const short = (address) => (address ? `${address.slice(0, 6)}…${address.slice(-4)}` : "");
-const num = (value) => BigInt(value).toLocaleString("en-US");
-const money = (value) => `${Number(ethers.formatUnits(value, TOKEN_DECIMALS)).toLocaleString("en-US", { maximumFractionDigits: 2 })} tdCNY`;
-const pct = (bps) => `${(Number(bps) / 100).toFixed(2)} %`;
-const ratio = (bps) => (Number(bps) / 10000).toFixed(3);
-const date = (ts) => (Number(ts) ? new Date(Number(ts) * 1000).toISOString().slice(0, 10) : "—");
-const mwh = (wh) => `${(Number(wh) / 1e6).toLocaleString("en-US", { maximumFractionDigits: 3 })} MWh`;
-const tonnes = (grams) => `${(Number(grams) / 1e6).toLocaleString("en-US", { maximumFractionDigits: 3 })} tCO2e`;
-const hex = (value, n = 10) => `${String(value).slice(0, n)}…`;
-const ascii = (bytes) => ethers.toUtf8String(bytes).replace(/\0/g, "");
-const badge = (text, tone = "") => h("span", { class: `badge ${tone}`.trim() }, text);
-
-function table(headers, rows, attrs = {}) {
-  if (!rows.length) return h("p", { class: "empty" }, attrs.empty || "nothing yet");
-  const head = h("tr", {}, headers.map((t) => h("th", { class: t.startsWith("#") || t.endsWith(" ") ? "num" : "" }, t.trim())));
-  return h("table", { "data-testid": attrs.testid }, h("thead", {}, head),
-    h("tbody", {}, rows.map((cells) => h("tr", {}, cells.map((c) =>
-      c && c.num !== undefined ? h("td", { class: "num" }, c.num) : h("td", {}, c))))));
-}
-const right = (value) => ({ num: value });
-
-function fill(id, ...content) {
-  const el = document.getElementById(id);
-  el.replaceChildren(...content.flat().filter(Boolean));
-  return el;
-}
+import {
+  REASON, ENUMS, KIND, CREDIT_CLASS, PROJECT_STATUS, LISTING_STATUS, BOND_STATUS, KPI_OUTCOME, VOUCHER_STATE,
+  MODEL_STATUS, enumName, ZERO, LOG_SLICE, h, short, num, money, pct, ratio, date, mwh, tonnes, hex, ascii,
+  badge, table, right, fill, wholeNumber,
+} from "/ui.js";
+import { Refused, connectWallet, errorNamer, perform, wallet } from "/actions.js";
+import { claimFor, investorActions, loadPortfolio, renderPortfolio } from "/portfolio.js";
+import { consoleAction, loadConsole, renderConsole } from "/console.js";
 
 // ------------------------------------------------------------------------------ chain access
 
@@ -102,7 +54,7 @@ class Chain {
         try { kind = Number(await this.contract("ParticipantRegistry").kindOf(address)); } catch { kind = 0; }
       }
       const own = Object.entries(this.config.addresses).find(([, a]) => a.toLowerCase() === address.toLowerCase());
-      this.labels.set(address, own ? own[0] : kind ? KIND[kind] : "unregistered");
+      this.labels.set(address, own ? own[0] : kind ? enumName(KIND, kind) : "unregistered");
     }
     return this.labels.get(address);
   }
@@ -114,6 +66,45 @@ class Chain {
 }
 
 const byOrder = (a, b) => a.block - b.block || a.index - b.index;
+
+// ------------------------------------------------------------------------------ transactions
+
+// A link from an event row to its transaction (the "Transaction" panel, also `/?tx=0x…`).
+const txLink = (hash) => h("a", { href: `?tx=${hash}`, class: "tx mono", "data-tx": hash, title: hash }, hex(hash, 10));
+
+// The events of a receipt, decoded by whichever exported ABI knows them.
+function decodeLogs(chain, logs) {
+  const interfaces = Object.entries(chain.abis).map(([name, abi]) => [name, new ethers.Interface(abi)]);
+  return logs.map((log) => {
+    for (const [name, iface] of interfaces) {
+      try {
+        const parsed = iface.parseLog(log);
+        if (parsed) return `${name}.${parsed.name}(${parsed.args.map((a) => String(a)).join(", ")})`;
+      } catch { /* not this ABI */ }
+    }
+    return `log of ${log.address} (unknown event)`;
+  });
+}
+
+async function showTransaction(chain, hash) {
+  const [tx, receipt] = await Promise.all([chain.provider.getTransaction(hash), chain.provider.getTransactionReceipt(hash)]);
+  const box = document.getElementById("tx-view");
+  box.hidden = false;
+  if (!tx || !receipt) {
+    fill("tx-body", h("p", { class: "empty" }, `no transaction ${hash} on chain ${chain.config.chainId}`));
+    return;
+  }
+  const block = await chain.provider.getBlock(receipt.blockNumber);
+  fill("tx-body", h("dl", { class: "facts", "data-testid": "tx" },
+    h("dt", {}, "hash"), h("dd", { class: "mono" }, hash),
+    h("dt", {}, "block"), h("dd", {}, `${receipt.blockNumber} (${new Date(block.timestamp * 1000).toISOString().replace(".000Z", "Z")})`),
+    h("dt", {}, "from"), h("dd", {}, await chain.who(tx.from)),
+    h("dt", {}, "to"), h("dd", {}, tx.to ? await chain.who(tx.to) : "contract creation"),
+    h("dt", {}, "status"), h("dd", {}, badge(receipt.status === 1 ? "success" : "reverted", receipt.status === 1 ? "" : "bad")),
+    h("dt", {}, "gas used"), h("dd", {}, num(receipt.gasUsed)),
+    h("dt", {}, "events"), h("dd", {}, h("ol", {}, decodeLogs(chain, receipt.logs).map((line) => h("li", { class: "mono" }, line))))));
+  box.scrollIntoView();
+}
 
 // ------------------------------------------------------------------------------ carbon credits
 
@@ -170,9 +161,9 @@ async function traceOf(chain, carbon, batch) {
     if (e.contract === "ProjectRegistry" && a.projectId === projectId) {
       if (e.event === "ProjectSubmitted") {
         add(e, "project", `project ${projectId} submitted by `, await chain.who(a.developer),
-          `: ${CREDIT_CLASS[Number(a.creditClass)]}, ${ascii(a.jurisdiction)}`);
+          `: ${enumName(CREDIT_CLASS, Number(a.creditClass))}, ${ascii(a.jurisdiction)}`);
       } else if (e.event === "ProjectStatusChanged" && Number(a.from) !== 0) {
-        add(e, "project", `project ${projectId} ${PROJECT_STATUS[Number(a.from)]} → ${PROJECT_STATUS[Number(a.to)]} by `, await chain.who(a.actor));
+        add(e, "project", `project ${projectId} ${enumName(PROJECT_STATUS, Number(a.from))} → ${enumName(PROJECT_STATUS, Number(a.to))} by `, await chain.who(a.actor));
       } else if (e.event === "DocumentUpdated") {
         add(e, "document", `document ${hex(a.name, 18)} at ${a.uri}`);
       }
@@ -233,7 +224,7 @@ async function showTrace(chain, carbon, text) {
     h("div", { class: "head" }, h("div", { class: "cai", "data-testid": "trace-cai" }, batch.cai),
       h("div", { class: "mono muted" }, batch.hash)),
     h("ol", {}, steps.map((s) => h("li", { dataset: { kind: s.kind } },
-      h("span", { class: "block" }, `block ${s.block}`), h("span", { class: "kind" }, badge(s.kind, KIND_TONE[s.kind] || "")), " ",
+      h("span", { class: "block" }, `block ${s.block}`), txLink(s.tx), " ", h("span", { class: "kind" }, badge(s.kind, KIND_TONE[s.kind] || "")), " ",
       ...s.text))));
 }
 
@@ -256,7 +247,7 @@ async function renderCarbon(chain, carbon) {
   const listingRows = [];
   for (const l of carbon.listings) {
     const batch = carbon.batches.find((b) => b.id === BigInt(l.batchId));
-    const status = LISTING_STATUS[Number(l.status)];
+    const status = enumName(LISTING_STATUS, Number(l.status));
     const expired = Number(l.expiry) * 1000 < chain.now * 1000 && status === "Open";
     listingRows.push([right(l.id), h("span", { class: "cai" }, batch ? batch.cai : `batch ${l.batchId}`), await chain.who(l.seller),
       right(money(l.unitPrice)), right(num(l.remaining)), date(l.expiry),
@@ -272,9 +263,9 @@ async function renderCarbon(chain, carbon) {
     certRows.push([right(c.id), h("span", { class: "cai" }, batch ? batch.cai : `batch ${a.batchId}`), right(num(a.amount)),
       await chain.who(a.retiree), await chain.who(a.claim.beneficiary), REASON[Number(a.claim.reasonCode)] || a.claim.reasonCode,
       ascii(a.claim.jurisdiction), h("span", { class: "nowrap" }, `${date(a.claim.periodStart)} – ${date(a.claim.periodEnd)}`),
-      h("span", { class: "nowrap" }, date(c.retiredAt))]);
+      h("span", { class: "nowrap" }, date(c.retiredAt)), txLink(c.event.tx)]);
   }
-  fill("certificates", table(["#", "CAI", "Units ", "Retired by", "Beneficiary", "Reason", "Where", "Claim period", "Retired on"],
+  fill("certificates", table(["#", "CAI", "Units ", "Retired by", "Beneficiary", "Reason", "Where", "Claim period", "Retired on", "Transaction"],
     certRows, { testid: "certificates", empty: "no retirements yet" }));
 
   fill("retire-batch", carbon.batches.map((b) => h("option", { value: b.id.toString() }, b.cai)));
@@ -336,7 +327,7 @@ async function renderBonds(chain, bonds) {
     const couponRows = coupons.map((e) => [right(e.args.period), pct(e.args.rateBps), right(money(e.args.couponPerBond)), right(money(e.args.amount))]);
     cards.push(h("article", { class: "bond", "data-testid": "bond", "data-address": b.address },
       h("h4", {}, `${b.name} `, h("span", { class: "mono muted" }, `${ascii(t.isin)} · ${b.symbol}`), " ",
-        badge(BOND_STATUS[b.status], b.status === 2 ? "bad" : b.status === 0 ? "warn" : "")),
+        badge(enumName(BOND_STATUS, b.status), b.status === 2 ? "bad" : b.status === 0 ? "warn" : "")),
       h("div", { class: "muted" }, `Issuer `, await chain.who(await chain.contract("GreenBond", b.address).issuer()),
         ` · ${num(b.supply)} bonds of ${money(t.denomination)} · coupon ${pct(t.couponRateBps)} ×${t.couponFrequency}/year`,
         Number(t.kpiStepBps) ? ` (+${pct(t.kpiStepBps)} per missed KPI, ${b.steps} step(s) applied)` : "",
@@ -350,7 +341,7 @@ async function renderBonds(chain, bonds) {
         h("div", {}, h("span", {}, "Coupons funded"), h("b", {}, money(l.couponsDeposited))),
         h("div", {}, h("span", {}, "Coupons claimed"), h("b", {}, money(l.couponsClaimed))),
         h("div", {}, h("span", {}, "Principal deposited"), h("b", {}, money(l.principalDeposited))),
-        h("div", {}, h("span", {}, "KPI observations"), h("b", {}, kpis.length ? kpis.map((e) => KPI_OUTCOME[Number(e.args.outcome)]).join(", ") : "none yet"))),
+        h("div", {}, h("span", {}, "KPI observations"), h("b", {}, kpis.length ? kpis.map((e) => enumName(KPI_OUTCOME, Number(e.args.outcome))).join(", ") : "none yet"))),
       h("div", { class: "bar", title: `released ${share(l.released)}, allocated ${share(l.allocatedNet)} of the raise` },
         h("i", { class: "released", style: `width:${share(l.released)}` }),
         h("i", { class: "allocated", style: `width:${share(l.allocatedNet - l.released)}` })),
@@ -386,7 +377,7 @@ async function loadVouchers(chain) {
 }
 
 async function renderNode(chain, n, path) {
-  const state = VOUCHER_STATE[Number(n.state)];
+  const state = enumName(VOUCHER_STATE, Number(n.state));
   const tone = state === "Redeemed" ? "info" : state === "Split" ? "warn" : "";
   const parts = [h("span", { class: "tier" }, `tier ${Number(n.depth) + 1}`), h("span", { class: "mono", title: `voucher id ${n.id}` }, path),
     await chain.who(n.holder), h("span", { class: "amount" }, money(n.amount)), badge(state, tone)];
@@ -449,13 +440,13 @@ async function renderRisk(chain, risk) {
     const label = { usable: "current", ScoreStale: "stale", ScoreExpired: "expired", ModelNotApproved: "model not approved" }[s.usable] || s.usable;
     rows.push([await chain.who(s.subject), right(h("b", { "data-testid": "risk-score" }, pct(s.scoreBps))),
       h("span", { "data-testid": "risk-model" }, `v${s.modelVersion}`, model ? h("span", { class: "mono muted" }, ` ${hex(model.modelHash, 12)}`) : ""),
-      model ? badge(MODEL_STATUS[Number(model.status)], Number(model.status) === 2 ? "" : "warn") : "—",
+      model ? badge(enumName(MODEL_STATUS, Number(model.status)), Number(model.status) === 2 ? "" : "warn") : "—",
       date(s.timestamp), date(s.expiry), badge(label, tone)]);
   }
   fill("risk-scores", table(["Participant", "PD (score) ", "Model version", "Model status", "Scored on", "Expires", "For pricing"], rows,
     { testid: "risk-scores", empty: "no risk scores posted yet" }));
   const modelRows = risk.models.map((m) => [right(`v${m.version}`), h("span", { class: "mono" }, hex(m.modelHash, 18)),
-    badge(MODEL_STATUS[Number(m.status)], Number(m.status) === 2 ? "" : "warn"),
+    badge(enumName(MODEL_STATUS, Number(m.status)), Number(m.status) === 2 ? "" : "warn"),
     right(ratio(m.metrics.aucBps)), right(ratio(m.metrics.ksBps)), right(ratio(m.metrics.brierBps)), right(ratio(m.metrics.accuracyBps))]);
   fill("models", table(["Version ", "Model hash", "Status", "AUC ", "KS ", "Brier ", "Accuracy "], modelRows,
     { testid: "models", empty: "no model registered yet" }));
@@ -475,47 +466,42 @@ function renderOverview(carbon, bonds, vouchers, risk) {
   fill("overview", cards.map(([label, value]) => h("div", { class: "card" }, h("div", { class: "label" }, label), h("div", { class: "value" }, value))));
 }
 
-// ------------------------------------------------------------------------------ wallet: sign a retirement
+// ------------------------------------------------------------------------------ acting: the connected wallet
 
-const wallet = { provider: null, signer: null, account: null };
-
-async function connectWallet(chain) {
-  if (!window.ethereum) throw new Error("no injected wallet (window.ethereum) in this browser");
-  wallet.provider = new ethers.BrowserProvider(window.ethereum);
-  await wallet.provider.send("eth_requestAccounts", []);
-  const network = await wallet.provider.getNetwork();
-  if (network.chainId !== BigInt(chain.config.chainId)) {
-    await wallet.provider.send("wallet_switchEthereumChain", [{ chainId: ethers.toQuantity(chain.config.chainId) }]);
-    wallet.provider = new ethers.BrowserProvider(window.ethereum);
+// Run one action (an argument object for `perform`, or a function building it) and show the outcome
+// in `statusId`; re-read the chain after a mined transaction.
+async function run(chain, statusId, build, done) {
+  const status = document.getElementById(statusId);
+  const say = (text) => { status.textContent = text; status.dataset.state = "busy"; };
+  try {
+    if (!wallet.signer) await connectWallet(chain.config.chainId);
+    const action = build();
+    const { tx } = await perform({ ...action, say, nameError: chain.nameError });
+    await refresh(chain);
+    status.textContent = `${done} in ${tx.hash}`;
+    status.dataset.state = "done";
+  } catch (err) {
+    status.textContent = `refused, nothing sent: ${err instanceof Refused ? err.message : chain.nameError(err)}`;
+    status.dataset.state = "refused";
   }
-  wallet.signer = await wallet.provider.getSigner();
-  wallet.account = await wallet.signer.getAddress();
-  return wallet.account;
 }
 
-async function retireWithWallet(chain, carbon, form) {
-  if (!wallet.signer) await connectWallet(chain);
-  const batchId = BigInt(form.batch.value);
-  const batch = carbon.batches.find((b) => b.id === batchId);
+function retireAction(chain, form) {
+  const batch = chain.state.carbon.batches.find((b) => b.id === BigInt(form.batch.value));
   if (!batch) throw new Error("choose a batch to retire from");
-  const beneficiary = form.beneficiary.value.trim() || wallet.account;
-  if (!ethers.isAddress(beneficiary)) throw new Error(`not an address: ${beneficiary}`);
-  const jurisdiction = form.jurisdiction.value.trim().toUpperCase();
-  if (!/^[A-Z]{2}$/.test(jurisdiction)) throw new Error("the jurisdiction is two letters (ISO 3166-1 alpha-2)");
-  const report = batch.issued.args.report;
-  const claim = {
-    beneficiary: ethers.getAddress(beneficiary),
-    beneficiaryNameHash: ethers.id(form.name.value.trim()),
-    reasonCode: Number(form.reason.value),
-    jurisdiction: ethers.hexlify(ethers.toUtf8Bytes(jurisdiction)),
-    periodStart: report.periodStart,
-    periodEnd: report.periodEnd,
-  };
-  const credits = chain.contract("CarbonCredits", chain.config.addresses.CarbonCredits, wallet.signer);
-  const amount = BigInt(form.amount.value);
-  await credits.retire.staticCall(batchId, amount, claim); // a revert shows its named error before anything is signed
-  const tx = await credits.retire(batchId, amount, claim);
-  return tx;
+  const claim = claimFor(batch, { beneficiary: form.beneficiary.value, name: form.name.value, reason: form.reason.value,
+    jurisdiction: form.jurisdiction.value });
+  const amount = wholeNumber(form.amount.value, "units");
+  return { contract: chain.contract("CarbonCredits", undefined, wallet.signer), method: "retire", args: [batch.id, amount, claim],
+    effect: `retire ${amount} units of ${batch.cai} for ${claim.beneficiary}` };
+}
+
+// With a connected wallet: the investor's portfolio and the regulator's console (what the account
+// may do there is the contracts' answer, shown by the simulation before anything is signed).
+async function showPortfolio(chain) {
+  if (!wallet.account) return;
+  await renderPortfolio(chain, chain.state, await loadPortfolio(chain, chain.state, wallet.account));
+  await renderConsole(chain, chain.state, await loadConsole(chain, chain.state));
 }
 
 // ------------------------------------------------------------------------------ main
@@ -539,6 +525,7 @@ async function refresh(chain) {
   chain.now = (await chain.provider.getBlock("latest")).timestamp;
   fill("chain-status", `chain ${chain.config.chainId} · ${chain.config.network} · block ${(await chain.provider.getBlockNumber()).toLocaleString("en-US")}`);
   const [carbon, bonds, vouchers, risk] = await Promise.all([loadCarbon(chain), loadBonds(chain), loadVouchers(chain), loadRisk(chain)]);
+  chain.state = { carbon, bonds, vouchers, risk };
   renderOverview(carbon, bonds, vouchers, risk);
   await renderCarbon(chain, carbon);
   await renderBonds(chain, bonds);
@@ -550,22 +537,34 @@ async function refresh(chain) {
     input.value = wanted;
     await showTrace(chain, carbon, wanted);
   }
+  await showPortfolio(chain);
   return carbon;
 }
 
 async function main() {
   const config = await (await fetch("/config.json")).json();
+  Object.assign(ENUMS, await (await fetch("/enums.json")).json());
   const index = await (await fetch("/abi/index.json")).json();
   const chain = new Chain(config, await loadAbis(index));
-  let carbon = await refresh(chain);
+  chain.nameError = errorNamer(chain.abis);
+  await refresh(chain);
 
   document.getElementById("cai-search").addEventListener("submit", (ev) => {
     ev.preventDefault();
-    showTrace(chain, carbon, document.getElementById("cai-input").value).catch(showError);
+    showTrace(chain, chain.state.carbon, document.getElementById("cai-input").value).catch(showError);
   });
 
+  document.body.addEventListener("click", (ev) => {
+    const link = ev.target.closest("a[data-tx]");
+    if (!link) return;
+    ev.preventDefault();
+    showTransaction(chain, link.dataset.tx).catch(showError);
+  });
+  const wantedTx = new URLSearchParams(window.location.search).get("tx");
+  if (wantedTx) await showTransaction(chain, wantedTx).catch(showError);
+
   document.getElementById("refresh-button").addEventListener("click", async () => {
-    try { carbon = await refresh(chain); } catch (err) { showError(err); }
+    try { await refresh(chain); } catch (err) { showError(err); }
   });
 
   const button = document.getElementById("wallet-button");
@@ -575,23 +574,29 @@ async function main() {
   }
   button.addEventListener("click", async () => {
     try {
-      const account = await connectWallet(chain);
+      const account = await connectWallet(chain.config.chainId);
       button.textContent = `Wallet ${short(account)}`;
+      await showPortfolio(chain);
     } catch (err) { showError(err); }
   });
-  document.getElementById("retire-form").addEventListener("submit", async (ev) => {
+  const submit = (id, statusId, done, build) => document.getElementById(id).addEventListener("submit", (ev) => {
     ev.preventDefault();
-    const status = document.getElementById("retire-status");
-    try {
-      status.textContent = "waiting for the wallet's signature…";
-      const tx = await retireWithWallet(chain, carbon, ev.target);
-      status.textContent = `sent ${tx.hash}; waiting to be mined…`;
-      await tx.wait();
-      carbon = await refresh(chain);
-      status.textContent = `retired in ${tx.hash}`;
-    } catch (err) {
-      status.textContent = `not retired: ${err.revert ? err.revert.name : err.shortMessage || err.message}`;
-    }
+    const which = ev.submitter ? ev.submitter.value : "";
+    run(chain, statusId, () => build(ev.target, which), done);
+  });
+  submit("retire-form", "retire-status", "retired", (form) => retireAction(chain, form));
+  submit("subscribe-form", "action-status", "subscribed", (form) => investorActions.subscribe(chain, chain.state, form));
+  submit("market-form", "action-status", "bought", (form, which) =>
+    (which === "retire" ? investorActions.buyAndRetire : investorActions.fill)(chain, chain.state, form));
+  document.getElementById("portfolio").addEventListener("click", (ev) => {
+    const claim = ev.target.closest("button[data-action=claim]");
+    if (claim) run(chain, "action-status", () => investorActions.claim(chain, chain.state, claim.dataset.bond), "claimed");
+  });
+  document.getElementById("console").addEventListener("click", (ev) => {
+    const target = ev.target.closest("button[data-action]");
+    const note = document.getElementById("console-reason").value.trim();
+    const units = document.getElementById("console-units").value;
+    if (target) run(chain, "console-status", () => consoleAction(chain, target, note, units), "done");
   });
   document.body.dataset.ready = "true";
   fill("loaded-at", `Loaded at block ${await chain.provider.getBlockNumber()}.`);

@@ -45,3 +45,11 @@ def page(dashboard_url):
         state = open_dashboard(driver, dashboard_url)
         assert state == "true", f"the dashboard did not load ({state}): {driver.get_log('browser')}"
         yield driver
+
+
+@pytest.fixture(scope="module")
+def connect():
+    """connect(driver, url, account, rpc_url): the dashboard loaded with the test wallet, connected."""
+    from greenfi.dashboard.screenshot import connect_wallet
+
+    return connect_wallet

@@ -108,6 +108,36 @@ def test_latest_risk_scores_with_model_version(page, demo_chain):
     assert "Approved" in page.find_element(By.CSS_SELECTOR, "[data-testid=models]").text
 
 
+def test_enum_names_come_from_the_build(page, demo_chain):
+    from greenfi.chain.transactions import enum_members
+
+    listing_status = enum_members("ICarbonMarket.ListingStatus")
+    assert "SoldOut" in listing_status  # shown as "Sold out"
+    shown = page.find_element(By.CSS_SELECTOR, "[data-testid=listings] tbody tr .badge").text
+    assert shown.replace(" ", "").lower() in [m.lower() for m in listing_status] + ["expired"]
+    assert "Bank" in page.find_element(By.CSS_SELECTOR, "[data-testid=voucher-tree]").text  # IParticipantRegistry.Kind
+    project = next(text for kind, text in trace_entries(page) if kind == "project")
+    assert "Verified emission reduction" in project or "Green electricity certificate" in project
+
+
+def test_every_trace_row_links_to_its_transaction(page, demo_chain):
+    rows = page.find_elements(By.CSS_SELECTOR, "#cai-trace li")
+    links = [row.find_element(By.CSS_SELECTOR, "a[data-tx]") for row in rows]
+    assert len(links) == len(rows)
+    issuance = next(row for row in rows if row.get_attribute("data-kind") == "issuance")
+    tx_hash = issuance.find_element(By.CSS_SELECTOR, "a[data-tx]").get_attribute("data-tx")
+    receipt = demo_chain.w3.eth.get_transaction_receipt(tx_hash)
+    assert receipt.status == 1 and receipt.logs
+    issuance.find_element(By.CSS_SELECTOR, "a[data-tx]").click()
+    WebDriverWait(page, 10).until(
+        expected_conditions.text_to_be_present_in_element((By.CSS_SELECTOR, "[data-testid=tx]"), tx_hash))
+    shown = page.find_element(By.CSS_SELECTOR, "[data-testid=tx]").text
+    assert f"{receipt.blockNumber} (" in shown and "success" in shown and "CarbonCredits.Issued(" in shown
+    assert len(page.find_elements(By.CSS_SELECTOR, "[data-testid=tx] ol li")) == len(receipt.logs)
+    certificates = page.find_elements(By.CSS_SELECTOR, "[data-testid=certificates] tbody tr a[data-tx]")
+    assert len(certificates) == len(demo_chain.report["carbon"]["certificates"])
+
+
 def test_refresh_reads_the_chain_again(page, demo_chain):
     blocks = demo_chain.w3.eth.block_number
     demo_chain.advance(60)  # a new block
@@ -129,28 +159,9 @@ def test_page_has_no_console_errors_and_screenshots(page, tmp_path):
     assert capture(page, tmp_path / "dashboard.png").stat().st_size > 50_000
 
 
-# An injected EIP-1193 wallet for the test: it answers with one of the node's unlocked accounts and
-# sends everything straight to the node (not through the dashboard's read-only proxy), as a browser
-# wallet would.
-INJECTED_WALLET = """
-window.ethereum = {
-  isTestWallet: true,
-  async request({ method, params }) {
-    if (method === "eth_requestAccounts" || method === "eth_accounts") return [%(account)r];
-    const reply = await fetch(%(rpc)r, { method: "POST", headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params: params || [] }) });
-    const body = await reply.json();
-    if (body.error) throw Object.assign(new Error(body.error.message), body.error);
-    return body.result;
-  },
-  on() {}, removeListener() {},
-};
-"""
-
-
-def test_wallet_mode_signs_a_retirement(dashboard_url, demo_chain):
+def test_wallet_mode_signs_a_retirement(dashboard_url, demo_chain, connect):
     from greenfi.dashboard import sample
-    from greenfi.dashboard.screenshot import browser, open_dashboard
+    from greenfi.dashboard.screenshot import browser
 
     credits = demo_chain.c["CarbonCredits"]
     holder = demo_chain.cast["investor_a"]
@@ -159,12 +170,7 @@ def test_wallet_mode_signs_a_retirement(dashboard_url, demo_chain):
     certificates = credits.functions.certificateCount().call()
     assert held > 0
     with browser() as driver:
-        driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {
-            "source": INJECTED_WALLET % {"account": holder, "rpc": sample.rpc_url(demo_chain)}})
-        assert open_dashboard(driver, dashboard_url) == "true"
-        driver.find_element(By.ID, "wallet-button").click()
-        WebDriverWait(driver, 10).until(
-            expected_conditions.text_to_be_present_in_element((By.ID, "wallet-button"), holder[:6]))
+        connect(driver, dashboard_url, holder, sample.rpc_url(demo_chain))
         driver.find_element(By.CSS_SELECTOR, "#retire-box summary").click()
         form = driver.find_element(By.ID, "retire-form")
         form.find_element(By.NAME, "amount").clear()

@@ -2,24 +2,48 @@
 against the Brownie chain."""
 
 import json
+import time
 import urllib.error
 import urllib.request
 
 import pytest
 from brownie import web3
 
-from greenfi.dashboard.server import Background, disallowed_methods, rpc_error
+from greenfi.dashboard.proxy import Limits
+from greenfi.dashboard.server import Background
 from greenfi.cli.dashboard import rpc_url_for
 from greenfi.chain.networks import EMBEDDED, Network
 
 
 @pytest.fixture(scope="module")
-def served(tmp_path_factory):
-    deployments = tmp_path_factory.mktemp("deployments")
-    (deployments / f"{web3.eth.chain_id}.json").write_text(json.dumps({"chainId": web3.eth.chain_id, "contracts": {
+def deployments(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("deployments")
+    (folder / f"{web3.eth.chain_id}.json").write_text(json.dumps({"chainId": web3.eth.chain_id, "contracts": {
         "CarbonCredits": {"address": "0x" + "11" * 20, "tx_hash": None, "block": None, "abi_hash": "", "fingerprint": ""}}}))
+    return folder
+
+
+@pytest.fixture(scope="module")
+def served(deployments):
     with Background(web3.provider.endpoint_uri, "dev", deployments) as url:
         yield url
+
+
+@pytest.fixture(scope="module")
+def strict(deployments):
+    """A dashboard with tight limits: batches of 2, 5-block log ranges, a bucket of 4 calls refilled at 1/s."""
+    limits = Limits(max_batch=2, max_log_range=5, rate=1, burst=4, max_body=2_000)
+    with Background(web3.provider.endpoint_uri, "dev", deployments, limits) as url:
+        yield url
+
+
+def refused(url, body, raw=None):
+    """(HTTP status, headers, JSON reply) of a request the proxy answers with a non-200 status."""
+    data = raw if raw is not None else json.dumps(body).encode()
+    request = urllib.request.Request(url + "rpc", data=data, headers={"Content-Type": "application/json"})
+    with pytest.raises(urllib.error.HTTPError) as err:
+        urllib.request.urlopen(request, timeout=10)
+    return err.value.code, err.value.headers, json.loads(err.value.read())
 
 
 def get(url):
@@ -79,13 +103,39 @@ def test_proxy_refuses_anything_that_writes(served):
     assert web3.eth.get_transaction_count(sender) == before
 
 
-def test_disallowed_methods_and_errors():
-    assert disallowed_methods({"method": "eth_call"}) == []
-    assert disallowed_methods([{"method": "eth_getLogs"}, {"method": "evm_mine"}]) == ["evm_mine"]
-    assert disallowed_methods([]) == ["(empty batch)"]
-    assert disallowed_methods("eth_call") == ["None"]
-    assert rpc_error({"id": 4}, "no")["id"] == 4
-    assert [e["id"] for e in rpc_error([{"id": 1}, {"id": 2}], "no")] == [1, 2]
+def call(method, *params, ident=1):
+    return {"jsonrpc": "2.0", "id": ident, "method": method, "params": list(params)}
+
+
+def test_each_limit_answers_its_documented_error(strict):
+    status, _, reply = refused(strict, None, raw=b"{not json")
+    assert (status, reply["error"]["code"]) == (400, -32700)
+    status, _, reply = refused(strict, [])
+    assert (status, reply["error"]["code"]) == (400, -32600)
+    status, _, reply = refused(strict, None, raw=b"[" + b" " * 2_000 + b"]")
+    assert (status, reply["error"]["code"]) == (413, -32600)
+    status, _, reply = refused(strict, [call("eth_chainId", ident=i) for i in range(3)])
+    assert status == 413 and [r["id"] for r in reply] == [0, 1, 2]
+    assert reply[0]["error"]["code"] == -32005 and reply[0]["error"]["data"] == {"limit": "max_batch", "max": 2}
+    wide = rpc(strict, call("eth_getLogs", {"fromBlock": "0x0", "toBlock": "0x5"}))  # 6 blocks
+    assert wide["error"]["code"] == -32005 and wide["error"]["data"]["limit"] == "max_log_range"
+
+
+def test_a_client_past_its_bucket_gets_429_with_retry_after(strict):
+    time.sleep(4)  # the bucket refills (1 call/s, 4 at most) after the other tests' calls
+    for ident in range(4):
+        assert "result" in rpc(strict, call("eth_blockNumber", ident=ident))
+    status, headers, reply = refused(strict, call("eth_blockNumber", ident=9))
+    assert status == 429 and int(headers["Retry-After"]) >= 1
+    assert reply["id"] == 9 and reply["error"]["code"] == -32005 and reply["error"]["data"]["limit"] == "rate"
+    time.sleep(1.1)
+    assert "result" in rpc(strict, call("eth_blockNumber"))  # earned back
+
+
+def test_serves_the_build_enums(served):
+    enums = json.loads(get(served + "enums.json")[2])
+    assert enums["IParticipantRegistry.Kind"][:2] == ["None", "Enterprise"]
+    assert "IProjectRegistry.ProjectStatus" in enums and "ICarbonMarket.ListingStatus" in enums
 
 
 def test_rpc_url_for_networks():
@@ -104,3 +154,14 @@ def test_cli_says_when_the_chain_does_not_answer():
                                       f"http://127.0.0.1:{free_port()}"])
     assert result.exit_code == 1
     assert "does not answer eth_chainId" in result.output + getattr(result, "stderr", "")
+
+
+def test_cli_refuses_limits_that_cannot_work():
+    from click.testing import CliRunner
+
+    from greenfi.cli import cli
+
+    result = CliRunner().invoke(cli, ["dashboard", "--network", "development", "--burst", "10", "--max-batch", "50"])
+    assert result.exit_code == 2 and "burst must be at least max_batch" in result.output
+    result = CliRunner().invoke(cli, ["dashboard", "--network", "development", "--max-upstream", "0"])
+    assert result.exit_code == 2 and "max_upstream must be at least 1" in result.output
