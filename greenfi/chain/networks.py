@@ -1,11 +1,14 @@
 """The networks greenfi knows: embedded local chains it starts itself, and live RPC endpoints.
 
 A live network's RPC URL always comes from the environment (`<NAME>_RPC_URL`), never from the repo.
-Any name with such a variable set is usable, so new testnets need no code change.
+Any name with such a variable set is usable, so new testnets need no code change. An embedded
+network's node is at its default port unless `<NAME>_RPC_URL` (e.g. `DEVELOPMENT_RPC_URL`) names
+another URL; `$GREENFI_RPC_URL` (the root option `greenfi --rpc-url`) overrides every network's URL.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from dataclasses import dataclass
 
@@ -22,6 +25,11 @@ class Network:
     chain_id: int | None = None  # expected chain id; None = take what the endpoint says
     rpc_url: str | None = None
     port: int | None = None
+
+    @property
+    def url(self) -> str | None:
+        """Where the network's node answers: its RPC URL, else the embedded node's default port."""
+        return self.rpc_url or (f"http://127.0.0.1:{self.port}" if self.port else None)
 
     def launch_command(self, port: int) -> list[str]:
         """The command that starts this embedded chain on `port`."""
@@ -47,6 +55,10 @@ EMBEDDED = {
 KNOWN_LIVE_CHAIN_IDS = {"sepolia": 11155111, "holesky": 17000, "mainnet": 1}
 
 
+# `greenfi --rpc-url URL` (or this variable) points the command at one node, whatever network it names.
+RPC_URL_OVERRIDE = "GREENFI_RPC_URL"
+
+
 def rpc_env_var(name: str) -> str:
     return name.upper().replace("-", "_") + "_RPC_URL"
 
@@ -54,10 +66,11 @@ def rpc_env_var(name: str) -> str:
 def resolve(name: str, environ: dict[str, str] | None = None) -> Network:
     """The network called `name`; ConfigError says how to fix an unknown name or a missing URL."""
     environ = os.environ if environ is None else environ
-    if name in EMBEDDED:
-        return EMBEDDED[name]
     var = rpc_env_var(name)
-    url = environ.get(var, "").strip()
+    url = environ.get(RPC_URL_OVERRIDE, "").strip() or environ.get(var, "").strip()
+    if name in EMBEDDED:
+        # An embedded network at another URL (e.g. `greenfi chain --port 8555`) is still a local node.
+        return dataclasses.replace(EMBEDDED[name], rpc_url=url) if url else EMBEDDED[name]
     if url:
         return Network(name, embedded=False, chain_id=KNOWN_LIVE_CHAIN_IDS.get(name), rpc_url=url)
     if name in KNOWN_LIVE_CHAIN_IDS:

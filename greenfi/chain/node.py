@@ -9,6 +9,7 @@ import subprocess
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from web3 import Web3
 from web3.middleware import ExtraDataToPOAMiddleware
@@ -32,6 +33,16 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
+    """Whether a server could listen on `port` now (nothing else holds it)."""
+    with socket.socket() as sock:
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return False
+        return True
 
 
 def executable(name: str) -> str:
@@ -94,12 +105,9 @@ def attach(network: Network, rpc_url: str | None = None) -> Connection:
         return at_url(network, rpc_url)
     if not network.embedded:
         return live(network)
-    w3 = Web3(Web3.HTTPProvider(f"http://127.0.0.1:{network.port}", request_kwargs={"timeout": 60}))
+    w3 = Web3(Web3.HTTPProvider(network.url, request_kwargs={"timeout": 60}))
     if not w3.is_connected():
-        raise ConfigError(
-            f"no {network.name} node is running on port {network.port}: start one with "
-            f"`greenfi chain --network {network.name}` (or use a live network)"
-        )
+        raise ConfigError(not_running(network))
     return Connection(network, w3)
 
 
@@ -117,11 +125,8 @@ def at_url(network: Network, url: str) -> Connection:
     return Connection(network, w3)
 
 
-@contextlib.contextmanager
-def connect(network: Network) -> Iterator[Connection]:
-    """A connection to `network`, embedded or live, closed on exit."""
-    if network.embedded:
-        with embedded(network) as conn:
-            yield conn
-    else:
-        yield live(network)
+def not_running(network: Network) -> str:
+    """The one-line error for an embedded network whose node does not answer, with the command to start it."""
+    port = urlsplit(network.url).port or network.port
+    start = f"greenfi chain --network {network.name}" + ("" if port == network.port else f" --port {port}")
+    return f"no {network.name} node answers at {network.url}: start one with `{start}`"

@@ -8,11 +8,13 @@ from __future__ import annotations
 import importlib
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 
 import click
 
 from greenfi.chain import networks
+from greenfi.cli.options import deployments_option
 from greenfi.errors import GreenfiError
 from greenfi.paths import REPO_ROOT
 
@@ -44,9 +46,28 @@ class GreenfiGroup(click.Group):
 
 @click.group(cls=GreenfiGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="greenfi")
-def cli() -> None:
+@click.option("--rpc-url", metavar="URL", help="Talk to the node at URL whatever network a command names "
+              "(e.g. a `greenfi chain --port N` node). [env: GREENFI_RPC_URL]")
+def cli(rpc_url: str | None) -> None:
     """greenfi: verified environmental data turned into green-finance assets on Ethereum."""
     _load_dotenv()
+    # web3 warns about logs and ABIs it cannot match (other contracts' events in a receipt): noise for a
+    # CLI user, and every command decodes what it needs itself.
+    warnings.filterwarnings("ignore", module=r"web3(\.|$)")
+    if rpc_url:
+        _override_rpc_url(rpc_url)
+
+
+def _override_rpc_url(url: str) -> None:
+    """networks.resolve reads the override from the environment; restore it when the command ends
+    (the CLI also runs in-process, in tests)."""
+    import os
+
+    previous = os.environ.get(networks.RPC_URL_OVERRIDE)
+    os.environ[networks.RPC_URL_OVERRIDE] = url
+    restore = (lambda: os.environ.pop(networks.RPC_URL_OVERRIDE, None)) if previous is None else \
+        (lambda: os.environ.__setitem__(networks.RPC_URL_OVERRIDE, previous))
+    click.get_current_context().call_on_close(restore)
 
 
 def _load_dotenv() -> None:
@@ -91,37 +112,54 @@ def compile_contracts() -> None:
 @click.option("--settlement-token", metavar="ADDRESS", help="Use this existing ERC-20 as the cash leg instead of deploying one.")
 @click.option("--regulator", metavar="ADDRESS", help="Regulator account (default: the deployer).")
 @click.option("--bank", metavar="ADDRESS", help="Bank (settlement token minter; default: the deployer).")
-def deploy(network_name: str, yes: bool, settlement_token: str | None, regulator: str | None, bank: str | None) -> None:
-    """Deploy the suite, wire roles, and record addresses in deployments/<chainId>.json."""
+@deployments_option
+def deploy(network_name: str, yes: bool, settlement_token: str | None, regulator: str | None, bank: str | None,
+           deployments: Path | None) -> None:
+    """Deploy the suite onto the network's node (development: the `greenfi chain` node), wire roles, and
+    record addresses in deployments/<chainId>.json."""
     from greenfi.cli.deploy import run_deploy
 
     run_deploy(networks.resolve(network_name), yes=yes, settlement_token=settlement_token,
-               regulator=regulator, bank=bank)
+               regulator=regulator, bank=bank, deployments=deployments)
 
 
 @cli.command("chain")
 @click.option("--network", "network_name", default="development", show_default=True,
               help="development (anvil) or ganache.")
+@click.option("--port", type=click.IntRange(1, 65535),
+              help="Port to listen on. [default: the network's, 8545 development, 8546 ganache]")
 @click.option("--state", "state_file", type=click.Path(dir_okay=False, path_type=Path),
               help="anvil only: keep the chain's state in this file between runs (default .greenfi/<network>-state.json).")
-def run_chain(network_name: str, state_file: Path | None) -> None:
-    """Run a local chain in the foreground for the other commands to use (Ctrl-C stops it)."""
-    from greenfi.chain.node import executable
+def run_chain(network_name: str, port: int | None, state_file: Path | None) -> None:
+    """Run a local chain in the foreground for the other commands to use (Ctrl-C stops it).
+
+    On a non-default port, point the other commands at it with `greenfi --rpc-url URL ...` or
+    `export DEVELOPMENT_RPC_URL=URL` (GANACHE_RPC_URL for ganache)."""
+    from greenfi.chain.node import executable, port_is_free
 
     network = networks.resolve(network_name)
     if not network.embedded:
         raise GreenfiError(f"'{network_name}' is a live network; `greenfi chain` runs development or ganache")
-    command = network.launch_command(network.port)
+    port = port or networks.EMBEDDED[network_name].port
+    if not port_is_free(port):
+        raise GreenfiError(f"port {port} is already in use: stop what listens there or pick another with --port")
+    command = network.launch_command(port)
     command[0] = executable(command[0])
     if command[0].endswith("anvil"):
         state_file = state_file or REPO_ROOT / ".greenfi" / f"{network_name}-state.json"
         state_file.parent.mkdir(parents=True, exist_ok=True)
         command += ["--state", str(state_file)]
-    click.echo(f"{network_name} on http://127.0.0.1:{network.port}" + (f", state in {state_file}" if state_file else ""))
+    url = f"http://127.0.0.1:{port}"
+    click.echo(f"{network_name} on {url}" + (f", state in {state_file}" if state_file else ""))
+    if port != networks.EMBEDDED[network_name].port:
+        click.echo(f"point other commands at it: greenfi --rpc-url {url} ... "
+                   f"(or export {networks.rpc_env_var(network_name)}={url})")
     try:
-        subprocess.run([c for c in command if c != "--silent"], check=False)
+        returncode = subprocess.run([c for c in command if c != "--silent"], check=False).returncode
     except KeyboardInterrupt:
-        pass
+        return
+    if returncode not in (0, -2, 130):  # -2/130: stopped by Ctrl-C
+        raise GreenfiError(f"{network_name} node exited with code {returncode} (see its output above)")
 
 
 @cli.command()
@@ -158,14 +196,24 @@ def abi() -> None:
 @abi.command("export")
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
               help="Folder for one JSON per contract plus index.json.")
-def abi_export(out_dir: Path) -> None:
-    """Write each contract's ABI and its deployed addresses per chain."""
+@click.option("--network", "network_name", help="Also list the bond series (GreenBond clones) deployed on this network's node.")
+@deployments_option
+def abi_export(out_dir: Path, network_name: str | None, deployments: Path | None) -> None:
+    """Write each contract's ABI, enums, deployed addresses and blocks per chain (and bond series)."""
     from greenfi.chain.abi_export import export
+    from greenfi.chain.node import attach
+    from greenfi.paths import DEPLOYMENTS
 
+    w3 = attach(networks.resolve(network_name)).w3 if network_name else None  # fail before compiling
     compile_contracts()
-    index = export(out_dir)
+    try:
+        index = export(out_dir, deployments or DEPLOYMENTS, w3=w3)
+    except OSError as exc:
+        raise GreenfiError(f"cannot write to {out_dir}: {exc.strerror}") from None
+    series = sum(len(found) for by_name in index["clones"].values() for found in by_name.values())
     click.echo(f"exported {len(index['contracts'])} contracts for chains "
-               f"{', '.join(index['chains']) or '(none deployed)'} to {out_dir}")
+               f"{', '.join(index['chains']) or '(none deployed)'} to {out_dir}"
+               + (f", {series} bond series" if network_name else ""))
 
 
 @cli.command()

@@ -15,14 +15,13 @@ def rpc_url_for(network: networks.Network, rpc_url: str | None) -> str:
     """The endpoint the dashboard reads: --rpc-url, else the embedded node's port or the live URL."""
     if rpc_url:
         return rpc_url
-    if network.embedded:
-        return f"http://127.0.0.1:{network.port}"
-    return network.rpc_url
+    return network.url
 
 
 @click.command("dashboard")
 @click.option("--network", "network_name", required=True, help="A network name (see `greenfi networks`).")
-@click.option("--port", default=8700, show_default=True, help="Port of the dashboard (0 = any free port).")
+@click.option("--port", default=8780, show_default=True,
+              help="Port of the dashboard (0 = any free port; the sensor oracle defaults to 8700).")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind (keep it local).")
 @click.option("--rpc-url", help="Read the chain from this JSON-RPC URL instead of the network's own.")
 @click.option("--max-batch", default=50, show_default=True, help="Calls in one JSON-RPC batch the proxy accepts.")

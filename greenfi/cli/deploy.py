@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 from web3 import Web3
 
@@ -22,22 +24,23 @@ def _address(value: str | None, label: str) -> str | None:
 
 
 def run_deploy(network: Network, yes: bool, settlement_token: str | None = None,
-               regulator: str | None = None, bank: str | None = None) -> dict[str, str]:
+               regulator: str | None = None, bank: str | None = None,
+               deployments: Path | None = None) -> dict[str, str]:
     external = {"SettlementToken": a} if (a := _address(settlement_token, "settlement-token")) else {}
     regulator, bank = _address(regulator, "regulator"), _address(bank, "bank")
     signer: Signer | None = None if network.embedded else signer_from_env()  # fail before connecting
-    with chain.connect(network) as conn:
-        signer = signer or UnlockedSigner(conn.w3.eth.accounts[0])
-        roles = SuiteRoles(admin=signer.address, regulator=regulator or signer.address, bank=bank or signer.address)
-        deployer = SuiteDeployer(conn.w3, signer, DeploymentRecord(conn.chain_id), roles, external=external)
-        steps = deployer.plan()
-        _show_plan(conn.w3, network, steps)
-        if not any(s.action == "deploy" for s in steps):
-            click.echo("nothing to deploy: every contract is deployed and unchanged")
-        elif not yes and not network.embedded and not click.confirm("deploy?", default=False):
-            raise click.Abort()
-        addresses = deployer.deploy(on_progress=lambda s: click.echo(f"  {s.action:8} {s.spec.name}"))
-    click.echo(f"recorded in deployments/{conn.chain_id}.json")
+    conn = chain.attach(network)  # the node the network names: `greenfi chain` for embedded ones
+    signer = signer or UnlockedSigner(conn.w3.eth.accounts[0])
+    roles = SuiteRoles(admin=signer.address, regulator=regulator or signer.address, bank=bank or signer.address)
+    deployer = SuiteDeployer(conn.w3, signer, DeploymentRecord(conn.chain_id, **({"directory": deployments} if deployments else {})), roles, external=external)
+    steps = deployer.plan()
+    _show_plan(conn.w3, network, steps)
+    if not any(s.action == "deploy" for s in steps):
+        click.echo("nothing to deploy: every contract is deployed and unchanged")
+    elif not yes and not network.embedded and not click.confirm("deploy?", default=False):
+        raise click.Abort()
+    addresses = deployer.deploy(on_progress=lambda s: click.echo(f"  {s.action:8} {s.spec.name}"))
+    click.echo(f"recorded in {deployer.record.path}")
     for name, address in addresses.items():
         click.echo(f"  {name:24} {address}")
     return addresses
