@@ -53,3 +53,22 @@ def test_demo_refuses_live_networks(runner):
     result = runner.invoke(cli, ["demo", "--network", "sepolia"], env={"SEPOLIA_RPC_URL": "http://127.0.0.1:9"})
     assert result.exit_code == 1 and "embedded chain" in result.stderr
 
+
+
+def test_web3_warnings_are_not_printed_and_others_are(runner, monkeypatch):
+    import warnings
+
+    import click
+
+    @click.command("warn")
+    def warn():
+        warnings.warn_explicit("MismatchedABI: a log of another contract", UserWarning, "web3/contract.py", 1,
+                               module="web3.contract")
+        warnings.warn_explicit("greenfi's own warning", UserWarning, "greenfi/x.py", 1, module="greenfi.x")
+
+    monkeypatch.setitem(cli.commands, "warn", warn)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("default")
+        result = runner.invoke(cli, ["warn"])
+    assert result.exit_code == 0
+    assert [str(w.message) for w in caught] == ["greenfi's own warning"]
