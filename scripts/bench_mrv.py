@@ -42,7 +42,7 @@ def main():
     projects = MockProjectRegistry.deploy({"from": admin})
     projects.setProject(PROJECT, developer, 3, {"from": admin})
     devices = DeviceRegistry.deploy(registry, projects, {"from": admin})
-    anchor = MRVAnchor.deploy(registry, devices, admin, regulator, {"from": admin})
+    anchor = MRVAnchor.deploy(registry, devices, admin, regulator, 1, {"from": admin})
     anchor.addOperator(operator, {"from": regulator})
     reports = MRVReports.deploy(registry, projects, anchor, admin, regulator, {"from": admin})
     reports.setEmissionFactor(PROJECT, 581_000, keccak256(b"grid factor"), {"from": regulator})

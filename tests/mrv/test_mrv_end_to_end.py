@@ -38,7 +38,7 @@ def suite(mrv_registry, admin, regulator, developer, verifier, oracle_operator):
     projects.validate(project_id, h("validation"), {"from": verifier})
     projects.activate(project_id, h("decision"), {"from": regulator})
     registry = DeviceRegistry.deploy(mrv_registry, projects, {"from": admin})
-    anchor = MRVAnchor.deploy(mrv_registry, registry, admin, regulator, {"from": admin})
+    anchor = MRVAnchor.deploy(mrv_registry, registry, admin, regulator, 1, {"from": admin})
     anchor.addOperator(oracle_operator, {"from": regulator})
     reports = MRVReports.deploy(mrv_registry, projects, anchor, admin, regulator, {"from": admin})
     reports.setEmissionFactor(project_id, FACTOR, h("grid factor 2026"), {"from": regulator})
