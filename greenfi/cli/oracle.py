@@ -134,6 +134,7 @@ def sensor(network_name: str, rpc_url, sender, host, port, db_path, batch_size, 
     from oracles.sensor.chain_directory import ChainDirectory
     from oracles.sensor.daemon import DaemonSettings, SensorDaemon
     from oracles.sensor.intake import IntakePolicy
+    from oracles.sensor.standing import batch_judge
     from oracles.sensor.mqtt import MqttSettings, broker_address
     from oracles.runtime import logs as json_logs
 
@@ -155,8 +156,11 @@ def sensor(network_name: str, rpc_url, sender, host, port, db_path, batch_size, 
     json_logs.configure()
     screen = _anomaly_screen(anomaly_model, cache_dir)
     try:
-        daemon = SensorDaemon(settings, ChainDirectory(w3, registry_address), Domain(w3.eth.chain_id, anchor_address),
-                              screen=screen, anchor=AnchorClient(w3, anchor_address, signer, confirmations))
+        directory, domain = ChainDirectory(w3, registry_address), Domain(w3.eth.chain_id, anchor_address)
+        client = AnchorClient(w3, anchor_address, signer, confirmations)
+        # Before anchoring, every reading is judged again as readingFault would on fresh records.
+        daemon = SensorDaemon(settings, directory, domain, screen=screen, anchor=client,
+                              judge=batch_judge(directory.fresh, client.tolerance_bps, domain))
     except sqlite3.OperationalError as exc:
         raise GreenfiError(f"cannot open the store {db_path}: {exc}") from None
     click.echo(f"sensor oracle on http://{host}:{daemon.server.port} (operator {signer.address}, store {db_path})")

@@ -9,13 +9,16 @@ challenge would report; tests/mrv/test_mrv_standing.py checks every verdict agai
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import IntEnum
 
-from oracles.readings import Reading
+from oracles.codec import SignedReading
+from oracles.readings import Domain, Reading, ReadingFormatError, digest
 from oracles.sensor.devices import DeviceInfo
+from oracles.signing import recover_signer
 
-__all__ = ["BatchRules", "Fault", "Standing", "reading_fault", "standing", "within_capacity"]
+__all__ = ["BatchRules", "Fault", "Standing", "batch_judge", "reading_fault", "standing", "within_capacity"]
 
 BPS = 10_000
 
@@ -45,6 +48,11 @@ class Fault(IntEnum):
     OUT_OF_ORDER = 10
     WRONG_TOTALS = 11
     MALFORMED_TREE = 12
+
+    @property
+    def contract_name(self) -> str:
+        """The Solidity name, e.g. `OverCapacity` (what BatchRejected events decode to)."""
+        return "".join(word.capitalize() for word in self.name.split("_"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,3 +108,38 @@ def reading_fault(reading: Reading, signer: str | None, device: DeviceInfo | Non
     if not within_capacity(reading, device.capacity_w, rules.tolerance_bps):
         return Fault.OVER_CAPACITY
     return Fault.NONE
+
+
+def batch_judge(fetch: Callable[[bytes], DeviceInfo | None], tolerance_bps: Callable[[], int],
+                domain: Domain) -> Callable[[Sequence[SignedReading]], list[str | None]]:
+    """A judge for oracles.sensor.anchor (`Judge`): each reading of a batch as readingFault would find
+    it if the batch were anchored now — the device's fresh record (`fetch`, e.g. ChainDirectory.fresh,
+    each device once), the tolerance in force (`tolerance_bps`, e.g. AnchorClient.tolerance_bps), the
+    batch's window as the batcher cuts it (its readings' span) and the signature recovered in `domain`.
+    Returns the fault's contract name (e.g. `OverCapacity`) or None per reading."""
+
+    def judge(readings: Sequence[SignedReading]) -> list[str | None]:
+        if not readings:
+            return []
+        window = (min(s.reading.period_start for s in readings), max(s.reading.period_end for s in readings))
+        tolerance = tolerance_bps()
+        records: dict[bytes, DeviceInfo | None] = {}
+        verdicts: list[str | None] = []
+        for signed in readings:
+            device_id = signed.reading.device_id
+            if device_id not in records:
+                records[device_id] = fetch(device_id)
+            device = records[device_id]
+            rules = BatchRules(device.project_id if device else 0, *window, tolerance)
+            fault = reading_fault(signed.reading, _signer(signed, domain), device, rules)
+            verdicts.append(None if fault is Fault.NONE else fault.contract_name)
+        return verdicts
+
+    return judge
+
+
+def _signer(signed: SignedReading, domain: Domain) -> str | None:
+    try:
+        return recover_signer(digest(signed.reading, domain), signed.signature)
+    except ReadingFormatError:  # SignatureError: no key recovers, as ecrecover returning 0
+        return None
