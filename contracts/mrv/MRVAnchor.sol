@@ -278,14 +278,14 @@ contract MRVAnchor is IMRVAnchor, AccessControl, EIP712, ComplianceGuard {
         _requireIncluded(otherBatchId, otherSigned, otherPath);
         bytes32 digest = _readingDigest(signed.reading);
         uint64 energy = signed.reading.energyWh;
-        // A batch whose totals are below one of its readings is disproved by challengeTotals instead.
         if (
             other.projectId != b.projectId || digest != _readingDigest(otherSigned.reading)
-                || !_signedByDevice(signed) || !_signedByDevice(otherSigned) || b.energyWh < energy
-                || b.readingCount == 0
+                || !_signedByDevice(signed) || !_signedByDevice(otherSigned)
         ) revert NotReplay(batchId, otherBatchId);
         if (_countedInstead[batchId][digest] != 0) revert AlreadyExcluded(batchId, digest);
         if (_countedInstead[otherBatchId][digest] != 0) revert AlreadyExcluded(otherBatchId, digest);
+        // Counted totals below one of the batch's readings: its tree lies, which challengeTotals disproves.
+        if (b.energyWh < energy || b.readingCount == 0) revert NotReplay(batchId, otherBatchId);
 
         _countedInstead[batchId][digest] = otherBatchId;
         _shift(batchId, -int256(uint256(energy)), -1);
