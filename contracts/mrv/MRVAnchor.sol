@@ -221,10 +221,7 @@ contract MRVAnchor is IMRVAnchor, AccessControl, EIP712, ComplianceGuard {
         SignedReading calldata otherSigned,
         SumPath calldata otherPath
     ) external {
-        Batch memory b = _challengeable(batchId);
-        Batch memory other = _batches[otherBatchId];
-        if (other.status == BatchStatus.None) revert UnknownBatch(otherBatchId);
-        if (other.status == BatchStatus.Rejected) revert InvalidBatchStatus(otherBatchId, other.status);
+        (Batch memory b, Batch memory other) = _challengeablePair(batchId, otherBatchId);
         // Of two conflicting batches the later one is rejected.
         if (b.challengeEnd < other.challengeEnd) revert NotLaterBatch(batchId, otherBatchId);
         _requireIncluded(batchId, signed, path);
@@ -266,10 +263,7 @@ contract MRVAnchor is IMRVAnchor, AccessControl, EIP712, ComplianceGuard {
         SignedReading calldata otherSigned,
         SumPath calldata otherPath
     ) external {
-        Batch memory b = _challengeable(batchId);
-        Batch memory other = _batches[otherBatchId];
-        if (other.status == BatchStatus.None) revert UnknownBatch(otherBatchId);
-        if (other.status == BatchStatus.Rejected) revert InvalidBatchStatus(otherBatchId, other.status);
+        (Batch memory b, Batch memory other) = _challengeablePair(batchId, otherBatchId);
         // A strict order (challenge end, then id), so of two batches only the later can lose the reading.
         if (other.challengeEnd > b.challengeEnd || (other.challengeEnd == b.challengeEnd && otherBatchId >= batchId)) {
             revert NotLaterBatch(batchId, otherBatchId);
@@ -439,6 +433,18 @@ contract MRVAnchor is IMRVAnchor, AccessControl, EIP712, ComplianceGuard {
         if (b.status == BatchStatus.None) revert UnknownBatch(batchId);
         if (b.status != BatchStatus.Anchored) revert InvalidBatchStatus(batchId, b.status);
         if (block.timestamp >= b.challengeEnd) revert ChallengeWindowClosed(batchId, b.challengeEnd);
+    }
+
+    /// @dev A challengeable batch and another one, anchored (or final) but not rejected, to compare it with.
+    function _challengeablePair(bytes32 batchId, bytes32 otherBatchId)
+        private
+        view
+        returns (Batch memory b, Batch memory other)
+    {
+        b = _challengeable(batchId);
+        other = _batches[otherBatchId];
+        if (other.status == BatchStatus.None) revert UnknownBatch(otherBatchId);
+        if (other.status == BatchStatus.Rejected) revert InvalidBatchStatus(otherBatchId, other.status);
     }
 
     function _reject(bytes32 batchId, uint16 signers, Fault fault) private {
