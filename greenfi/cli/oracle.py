@@ -105,6 +105,8 @@ def risk(network_name: str, features, model_dir, model_version, subject_column, 
 @click.option("--confirmations", type=click.IntRange(1), default=1, show_default=True, help="Blocks before a batch counts as anchored.")
 @click.option("--tolerance-bps", type=click.IntRange(0, 10_000), default=500, show_default=True,
               help="Energy may exceed rated capacity × duration by this much.")
+@click.option("--max-future-skew-s", type=click.IntRange(0), default=300, show_default=True,
+              help="A reading's period may end at most this far past the daemon's clock.")
 @click.option("--max-failures", type=click.IntRange(1), default=5, show_default=True,
               help="Consecutive failed rounds (RPC down, store locked) before the daemon stops.")
 @click.option("--max-backoff-s", type=click.FloatRange(min=0), default=60.0, show_default=True,
@@ -124,7 +126,7 @@ def risk(network_name: str, features, model_dir, model_version, subject_column, 
 @click.option("--mrv-anchor", metavar="ADDRESS", help="MRVAnchor address (default: deployments/<chainId>.json).")
 @click.option("--device-registry", metavar="ADDRESS", help="DeviceRegistry address (default: deployments/<chainId>.json).")
 def sensor(network_name: str, rpc_url, sender, host, port, db_path, batch_size, batch_energy_wh, window_s, tick_s, confirmations,
-           tolerance_bps, max_failures, max_backoff_s, resend_after_s, db_busy_timeout_s, mqtt_url, mqtt_topic,
+           tolerance_bps, max_future_skew_s, max_failures, max_backoff_s, resend_after_s, db_busy_timeout_s, mqtt_url, mqtt_topic,
            mqtt_reply_topic, anomaly_model, cache_dir, mrv_anchor, device_registry) -> None:
     """Run the sensor oracle: take signed device readings over HTTP, check and store them, and
     anchor them on MRVAnchor in Merkle batches."""
@@ -150,7 +152,8 @@ def sensor(network_name: str, rpc_url, sender, host, port, db_path, batch_size, 
     anchor_address = session.address("MRVAnchor", mrv_anchor, "--mrv-anchor")
     registry_address = session.address("DeviceRegistry", device_registry, "--device-registry")
     settings = DaemonSettings(db_path, host, port, tick_s, max_failures, max_backoff_s, db_busy_timeout_s,
-                              batch=BatchPolicy(batch_size, window_s, batch_energy_wh), intake=IntakePolicy(tolerance_bps=tolerance_bps),
+                              batch=BatchPolicy(batch_size, window_s, batch_energy_wh),
+                              intake=IntakePolicy(tolerance_bps=tolerance_bps, max_future_skew_s=max_future_skew_s),
                               anchor=AnchorPolicy(resend_after_s=resend_after_s),
                               mqtt=MqttSettings(mqtt_url, mqtt_topic, mqtt_reply_topic) if mqtt_url else None)
     json_logs.configure()
