@@ -105,6 +105,10 @@ def risk(network_name: str, features, model_dir, model_version, subject_column, 
 @click.option("--confirmations", type=click.IntRange(1), default=1, show_default=True, help="Blocks before a batch counts as anchored.")
 @click.option("--tolerance-bps", type=click.IntRange(0, 10_000), default=500, show_default=True,
               help="Energy may exceed rated capacity × duration by this much.")
+@click.option("--pre-anchor-judge", type=click.Choice(["on", "off"]), default="on", show_default=True,
+              help="Judge every reading of a batch as readingFault would (fresh device records, the tolerance in "
+                   "force) just before sending it, and withdraw a batch at fault; 'off' only to rehearse the "
+                   "recovery of a batch rejected on chain.")
 @click.option("--max-future-skew-s", type=click.IntRange(0), default=300, show_default=True,
               help="A reading's period may end at most this far past the daemon's clock.")
 @click.option("--max-failures", type=click.IntRange(1), default=5, show_default=True,
@@ -126,7 +130,7 @@ def risk(network_name: str, features, model_dir, model_version, subject_column, 
 @click.option("--mrv-anchor", metavar="ADDRESS", help="MRVAnchor address (default: deployments/<chainId>.json).")
 @click.option("--device-registry", metavar="ADDRESS", help="DeviceRegistry address (default: deployments/<chainId>.json).")
 def sensor(network_name: str, rpc_url, sender, host, port, db_path, batch_size, batch_energy_wh, window_s, tick_s, confirmations,
-           tolerance_bps, max_future_skew_s, max_failures, max_backoff_s, resend_after_s, db_busy_timeout_s, mqtt_url, mqtt_topic,
+           tolerance_bps, pre_anchor_judge, max_future_skew_s, max_failures, max_backoff_s, resend_after_s, db_busy_timeout_s, mqtt_url, mqtt_topic,
            mqtt_reply_topic, anomaly_model, cache_dir, mrv_anchor, device_registry) -> None:
     """Run the sensor oracle: take signed device readings over HTTP, check and store them, and
     anchor them on MRVAnchor in Merkle batches."""
@@ -163,7 +167,8 @@ def sensor(network_name: str, rpc_url, sender, host, port, db_path, batch_size, 
         client = AnchorClient(w3, anchor_address, signer, confirmations)
         # Before anchoring, every reading is judged again as readingFault would on fresh records.
         daemon = SensorDaemon(settings, directory, domain, screen=screen, anchor=client,
-                              judge=batch_judge(directory.fresh, client.tolerance_bps, domain))
+                              judge=batch_judge(directory.fresh, client.tolerance_bps, domain)
+                              if pre_anchor_judge == "on" else None)
     except sqlite3.OperationalError as exc:
         raise GreenfiError(f"cannot open the store {db_path}: {exc}") from None
     click.echo(f"sensor oracle on http://{host}:{daemon.server.port} (operator {signer.address}, store {db_path})")
