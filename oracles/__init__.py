@@ -6,11 +6,13 @@ Format specification and benchmark figures: docs/oracle-readings.md.
     readings  Reading, Domain, EIP-712 hashing, plausibility limits, rejection reasons
     signing   EIP-2098 compact signatures: sign, recover, verify_reading, verify_batch
     merkle    OpenZeppelin-compatible Merkle tree, proofs and multiproofs
-    codec     canonical JSON, Merkle leaf of a signed reading, batch content hash
+    sumtree   the Merkle-sum tree of MRV batches: paths, totals proofs (MRVAnchor's)
+    codec     canonical JSON, Merkle leaf of a signed reading, batch tree and content hash
     keccak    fastest available Keccak-256
 """
 
 from oracles.codec import (
+    BatchTree,
     SignedReading,
     batch_content_hash,
     batch_tree,
@@ -29,6 +31,18 @@ from oracles.merkle import (
     process_multiproof,
     process_proof,
     verify,
+)
+from oracles.sumtree import (
+    MAX_DEPTH,
+    MAX_READINGS,
+    OpenNode,
+    SumNode,
+    SumPath,
+    SumTree,
+    TotalsProof,
+    false_statement,
+    node_hash,
+    open_tree,
 )
 from oracles.readings import (
     DEFAULT_LIMITS,
@@ -57,7 +71,18 @@ from oracles.signing import (
 )
 
 __all__ = [
+    "BatchTree",
     "DEFAULT_LIMITS",
+    "MAX_DEPTH",
+    "MAX_READINGS",
+    "OpenNode",
+    "SumNode",
+    "SumPath",
+    "SumTree",
+    "TotalsProof",
+    "false_statement",
+    "node_hash",
+    "open_tree",
     "UINT64_MAX",
     "Domain",
     "MerkleError",

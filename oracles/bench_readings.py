@@ -114,6 +114,9 @@ def bench_merkle(signed: list[SignedReading], leaves_count: int) -> None:
     _emit("merkle_build", leaves=len(leaves), ms=round(build_s * 1e3, 3))
     _emit("merkle_all_proofs", leaves=len(leaves), ms=round(proofs_s * 1e3, 3))
     _emit("batch_leaves_tree_and_content_hash", readings=len(batch), ms=round(batch_s * 1e3, 3))
+    sum_tree = batch_tree(batch)
+    paths_s = _best_of(5, lambda: [sum_tree.path(i) for i in range(len(sum_tree))])
+    _emit("sumtree_all_paths", readings=len(batch), ms=round(paths_s * 1e3, 3))
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -9,10 +9,13 @@ Input may use either hex case and a 65-byte (130 hex) r ‖ s ‖ v signature; o
 sorted keys, no whitespace, lowercase hex, compact 64-byte signature. Integers are JSON numbers
 (uint64, so JavaScript consumers must parse them as BigInt above 2**53).
 
-Merkle leaf (what MRVAnchor recomputes on chain):
+Merkle leaf (what MRVAnchor recomputes on chain), the hash of the leaf node (leaf, energyWh, 1)
+of the batch's Merkle-sum tree (oracles.sumtree):
 
     keccak256(bytes.concat(keccak256(abi.encode(deviceId, sequence, periodStart, periodEnd,
                                                  energyWh, r, vs))))
+
+Batch tree: the canonical Merkle-sum tree over the leaf nodes in leaf-hash order.
 
 Batch content hash: keccak256 of the canonical batch document, a JSON array of canonical
 reading objects sorted by leaf hash (the tree's leaf order), e.g. `[{...},{...}]`.
@@ -25,11 +28,12 @@ from collections.abc import Iterable, Mapping
 from typing import Any, NamedTuple
 
 from oracles.keccak import keccak256
-from oracles.merkle import MerkleTree
+from oracles.sumtree import SumNode, SumPath, SumTree
 from oracles.readings import Reading, ReadingFormatError
 from oracles.signing import to_compact
 
 __all__ = [
+    "BatchTree",
     "SignedReading",
     "batch_content_hash",
     "batch_tree",
@@ -56,6 +60,10 @@ class SignedReading(NamedTuple):
 
     def leaf(self) -> bytes:
         return leaf_hash(self.reading, self.signature)
+
+    def leaf_node(self) -> SumNode:
+        """The reading's node in a Merkle-sum tree: (leaf hash, energy, 1)."""
+        return SumNode(self.leaf(), self.reading.energy_wh, 1)
 
     def to_json_obj(self) -> dict[str, Any]:
         """The canonical JSON object as a dict (signature normalised to compact)."""
@@ -159,6 +167,44 @@ def batch_content_hash(items: Iterable[SignedReading]) -> bytes:
     return keccak256(canonical_batch_bytes(items))
 
 
-def batch_tree(items: Iterable[SignedReading]) -> MerkleTree:
-    """Merkle tree of the items' leaves; `proof(i)` proves the i-th item as given."""
-    return MerkleTree.from_leaves(leaf_hash(reading, signature) for reading, signature in items)
+class BatchTree:
+    """The canonical Merkle-sum tree of a batch: leaves in leaf-hash order (the batch document's
+    order); `path(i)` proves the i-th item as given."""
+
+    __slots__ = ("tree", "_rank")
+
+    def __init__(self, items: Iterable[SignedReading]):
+        signed = [SignedReading(*item) for item in items]
+        if not signed:
+            raise ValueError("a batch holds at least one reading")
+        nodes = [item.leaf_node() for item in signed]
+        order = sorted(range(len(nodes)), key=lambda i: nodes[i].hash)
+        self._rank = [0] * len(order)
+        for rank, position in enumerate(order):
+            self._rank[position] = rank
+        self.tree = SumTree([nodes[i] for i in order])
+
+    @property
+    def root(self) -> bytes:
+        """The root hash: the batch id."""
+        return self.tree.root.hash
+
+    @property
+    def energy_wh(self) -> int:
+        return self.tree.root.energy_wh
+
+    @property
+    def count(self) -> int:
+        return self.tree.root.count
+
+    def __len__(self) -> int:
+        return len(self._rank)
+
+    def path(self, index: int) -> SumPath:
+        """The Merkle-sum path of the `index`-th item as given."""
+        return self.tree.path(self._rank[index])
+
+
+def batch_tree(items: Iterable[SignedReading]) -> BatchTree:
+    """The batch's Merkle-sum tree; `path(i)` proves the i-th item as given."""
+    return BatchTree(items)

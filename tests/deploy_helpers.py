@@ -40,7 +40,7 @@ def deploy_devices(registry, projects, admin):
 
 def deploy_anchor(registry, devices, admin, regulator, operator):
     """An MRVAnchor with `operator` as its one oracle operator."""
-    anchor = MRVAnchor.deploy(registry, devices, admin, regulator, {"from": admin})
+    anchor = MRVAnchor.deploy(registry, devices, admin, regulator, 1, {"from": admin})
     anchor.addOperator(operator, {"from": regulator})
     return anchor
 

@@ -27,11 +27,11 @@ interface IDeviceRegistry {
     enum Standing {
         Ok,
         Unknown, // never registered
-        Inactive, // not activated yet when the period started, or suspended during it
+        Inactive, // not activated yet when the period started, or suspended at any time during it
         Revoked // the period ends after the device's revocation
     }
 
-    /// @notice One device, in three storage slots.
+    /// @notice One device, in three storage slots; its suspensions are kept apart (`suspensions`).
     struct Device {
         address signer; // the key that signs the device's readings
         DeviceKind kind;
@@ -40,9 +40,14 @@ interface IDeviceRegistry {
         uint256 projectId;
         uint64 capacityW; // rated (nameplate) capacity in watts
         uint40 activatedAt; // first activation, 0 if never activated
-        uint40 suspendedAt; // start of the latest suspension, 0 if never suspended
-        uint40 resumedAt; // end of the latest suspension, 0 while it lasts (or if none)
         uint40 revokedAt; // 0 unless revoked
+    }
+
+    /// @notice One suspension [suspendedAt, resumedAt): resumedAt is 0 while it lasts. A device's
+    /// suspensions are kept in order, disjoint and non-empty (one resumed in its own second is dropped).
+    struct Suspension {
+        uint40 suspendedAt;
+        uint40 resumedAt;
     }
 
     // ---------------------------------------------------------------- errors
@@ -63,6 +68,8 @@ interface IDeviceRegistry {
     error NotProjectDeveloper(uint256 projectId, address account);
     /// @dev The transition is not allowed from the device's current `status`.
     error InvalidDeviceStatus(bytes32 deviceId, DeviceStatus status);
+    /// @dev The device has been suspended `max` times (MAX_SUSPENSIONS): revoke it and register a new one.
+    error TooManySuspensions(bytes32 deviceId, uint256 max);
 
     // ---------------------------------------------------------------- events
 
@@ -100,9 +107,10 @@ interface IDeviceRegistry {
     /// ComplianceRefused, NetworkPaused. Emits DeviceActivated.
     function activate(bytes32 deviceId) external;
 
-    /// @notice Stop an Active device from reporting; readings ending after now become invalid.
+    /// @notice Stop an Active device from reporting; readings ending after now become invalid until it
+    /// is activated again, and readings overlapping the suspension stay invalid for good.
     /// @dev Caller: a Kind.Verifier participant. Reverts UnknownDevice, InvalidDeviceStatus,
-    /// ComplianceRefused, NetworkPaused. Emits DeviceSuspended.
+    /// TooManySuspensions, ComplianceRefused, NetworkPaused. Emits DeviceSuspended.
     function suspend(bytes32 deviceId, bytes32 reasonHash) external;
 
     /// @notice Revoke a device for good: its readings whose period ends after now are invalid.
@@ -119,8 +127,12 @@ interface IDeviceRegistry {
     /// @notice The device's signing address, address(0) when unknown.
     function signerOf(bytes32 deviceId) external view returns (address);
 
-    /// @notice Whether the device could sign a reading over [periodStart, periodEnd), with what
-    /// MRVAnchor's challenge checks need: signer, project and capacity.
+    /// @notice The device's suspensions, oldest first (at most MAX_SUSPENSIONS).
+    function suspensions(bytes32 deviceId) external view returns (Suspension[] memory);
+
+    /// @notice Whether the device could sign a reading over [periodStart, periodEnd), judged on its
+    /// whole history (activation, every suspension, revocation), with what MRVAnchor's challenge
+    /// checks need: signer, project and capacity. O(log MAX_SUSPENSIONS) storage reads.
     function standingDuring(bytes32 deviceId, uint64 periodStart, uint64 periodEnd)
         external
         view

@@ -2,12 +2,14 @@
 pragma solidity ^0.8.24;
 
 /// @title IMRVAnchor
-/// @notice Oracle operators anchor batches of signed device readings: per project and window, a
-/// Merkle root over the readings (the batch's id), the window's total energy and reading count,
-/// and the hash of the published batch document. Per-reading detail lives only in the leaves, so
-/// anchoring costs the same for 1 or 100,000 readings. During a challenge window anyone can prove
-/// an included reading invalid (or two readings in conflict, or the totals wrong) and so reject
-/// the batch; afterwards it is final. Formats: docs/oracle-readings.md; design: docs/mrv.md.
+/// @notice Oracle operators anchor batches of signed device readings: per project and window, the
+/// root of a Merkle-sum tree over the readings (the batch's id; every node commits to its hash,
+/// energy and reading count), the window's total energy and reading count, and the hash of the
+/// published batch document. Per-reading detail lives only in the leaves, so anchoring costs the
+/// same for 1 or 2**20 readings. During a challenge window anyone can prove an included reading
+/// invalid, two readings in conflict, or a false sum anywhere in the tree (O(log n) proofs) and so
+/// reject the batch, or exclude a reading another batch counted first; afterwards it is final.
+/// Formats: docs/oracle-readings.md; design, tree and proofs: docs/mrv.md.
 interface IMRVAnchor {
     /// @notice The device reading as signed (EIP-712 type
     /// `Reading(bytes32 deviceId,uint64 sequence,uint64 periodStart,uint64 periodEnd,uint64 energyWh)`).
@@ -36,11 +38,11 @@ interface IMRVAnchor {
     /// projectId,uint64 windowStart,uint64 windowEnd,uint64 energyWh,uint32 readingCount,bytes32 contentHash)`).
     struct BatchHeader {
         bytes32 merkleRoot; // becomes the batch id
-        uint256 projectId; // < 2**64
+        uint256 projectId; // < 2**48
         uint64 windowStart; // unix seconds, inclusive
         uint64 windowEnd; // unix seconds, exclusive; not in the future
         uint64 energyWh; // sum of the readings' energy, < 2**48
-        uint32 readingCount; // number of leaves, 1 .. 2**24-1
+        uint32 readingCount; // number of leaves, 1 .. MAX_READINGS (2**20)
         bytes32 contentHash; // keccak256 of the canonical batch document (oracles.batch_content_hash)
     }
 
@@ -64,12 +66,14 @@ interface IMRVAnchor {
         OverCapacity, // energy above rated capacity × duration (+ tolerance)
         DuplicateSequence, // two leaves of one device with the same sequence number
         OutOfOrder, // a device's later sequence does not cover a later, disjoint period
-        WrongTotals // the leaves do not add up to the anchored energy and count
+        WrongTotals, // a node's (or the header's) energy or count differs from what its children sum to
+        MalformedTree // an inner node's children are unbalanced (counts differ by more than 1, or one is 0)
     }
 
     /// @notice One batch, packed into a single storage slot (its id, the root, is the key).
+    /// `energyWh` and `readingCount` are what counts: the anchored totals minus excluded replays.
     struct Batch {
-        uint64 projectId;
+        uint48 projectId;
         uint32 windowStart;
         uint32 windowEnd;
         uint48 energyWh;
@@ -77,6 +81,36 @@ interface IMRVAnchor {
         uint32 challengeEnd; // challenges are accepted strictly before this time
         BatchStatus status;
         uint16 signers; // bitmap of the operator slots that signed the batch
+        uint16 toleranceBps; // the capacity tolerance in force at anchoring, which judges the batch
+    }
+
+    /// @notice A node of the Merkle-sum tree as its parent commits to it. A leaf is
+    /// (leafOf(reading), reading.energyWh, 1); an inner node's hash is
+    /// keccak256(abi.encode(left.hash, left.energyWh, left.count, right.hash, right.energyWh, right.count)).
+    struct SumNode {
+        bytes32 hash;
+        uint256 energyWh;
+        uint256 count;
+    }
+
+    /// @notice The path from a node to the root: `siblings[i]` is the sibling at height i (the
+    /// node's own sibling first), and bit i of `leftSides` is set when `siblings[i]` is the left child.
+    struct SumPath {
+        SumNode[] siblings;
+        uint256 leftSides;
+    }
+
+    /// @notice A totals proof: one node of the tree opened, with its path to the root. The node's
+    /// committed sums are `energyWh` and `count` (its parent's statement; for the root, with an empty
+    /// path, the header's). The opening is the node's reading when `isLeaf`, else its two children.
+    struct TotalsProof {
+        uint256 energyWh;
+        uint256 count;
+        bool isLeaf;
+        SignedReading reading;
+        SumNode left;
+        SumNode right;
+        SumPath path;
     }
 
     // ---------------------------------------------------------------- errors
@@ -95,14 +129,16 @@ interface IMRVAnchor {
     error InvalidTolerance(uint256 toleranceBps);
     /// @dev The Merkle root (batch id) is zero.
     error ZeroRoot();
-    /// @dev A project id must fit in 64 bits.
+    /// @dev A project id must fit in 48 bits.
     error ProjectIdTooLarge(uint256 projectId);
     /// @dev The window must be non-empty and end no later than now.
     error InvalidWindow(uint64 windowStart, uint64 windowEnd);
     /// @dev A batch's energy must be below 2**48 Wh.
     error EnergyTooLarge(uint64 energyWh);
-    /// @dev A batch holds 1 .. 2**24-1 readings.
+    /// @dev A batch holds 1 .. MAX_READINGS (2**20) readings: what a totals proof of MAX_DEPTH levels covers.
     error InvalidReadingCount(uint32 readingCount);
+    /// @dev A path longer than MAX_DEPTH (20) levels: no consistent tree of at most 2**20 readings has one.
+    error PathTooLong(uint256 length, uint256 maxDepth);
     /// @dev A batch with this root already exists.
     error BatchExists(bytes32 batchId);
     /// @dev `signer` appears twice among the batch's signers.
@@ -123,6 +159,15 @@ interface IMRVAnchor {
     error NoFault();
     /// @dev `batchId` was anchored before `otherBatchId`: of two conflicting batches, challenge the later.
     error NotLaterBatch(bytes32 batchId, bytes32 otherBatchId);
+    /// @dev The two readings are not the same reading (device, sequence, period and energy), both
+    /// validly signed, in two batches of one project.
+    error NotReplay(bytes32 batchId, bytes32 otherBatchId);
+    /// @dev The reading (by EIP-712 digest) is already excluded from `batchId`, or was excluded from
+    /// `otherBatchId` and so is not counted there.
+    error AlreadyExcluded(bytes32 batchId, bytes32 readingDigest);
+    /// @dev The reading `readingDigest` is not excluded from `batchId`, or the batch it was counted in
+    /// instead is not rejected.
+    error NotRestorable(bytes32 batchId, bytes32 readingDigest);
 
     // ---------------------------------------------------------------- events
 
@@ -143,6 +188,13 @@ interface IMRVAnchor {
         uint16 signers
     );
     event BatchRejected(bytes32 indexed batchId, address indexed challenger, Fault fault);
+    /// @notice Emitted when a reading that `countedIn` (anchored earlier) also holds is taken out of
+    /// `batchId`'s totals; nobody is blamed.
+    event ReplayExcluded(
+        bytes32 indexed batchId, bytes32 indexed countedIn, bytes32 indexed readingDigest, uint64 energyWh
+    );
+    /// @notice Emitted when an excluded reading is counted in `batchId` again because `countedIn` was rejected.
+    event ReplayRestored(bytes32 indexed batchId, bytes32 indexed countedIn, bytes32 indexed readingDigest, uint64 energyWh);
     event OperatorMisbehaved(address indexed operator, bytes32 indexed batchId, uint256 count);
     event BatchFinalized(bytes32 indexed batchId, uint256 indexed projectId, uint64 energyWh);
 
@@ -172,7 +224,7 @@ interface IMRVAnchor {
 
     // ---------------------------------------------------------------- anchoring
 
-    /// @notice Anchor a batch. The caller is one signer; `cosignatures` are EIP-712
+    /// @notice Anchor a batch; the capacity tolerance in force now is recorded with it. The caller is one signer; `cosignatures` are EIP-712
     /// BatchAttestation signatures of other operators (none when the threshold is 1).
     /// @dev Caller: an operator of the set, eligible as Kind.OracleOperator (so are the
     /// co-signers). Reverts ZeroRoot, ProjectIdTooLarge, InvalidWindow, EnergyTooLarge,
@@ -180,35 +232,62 @@ interface IMRVAnchor {
     /// ComplianceRefused, NetworkPaused, ECDSAInvalidSignature*. Emits BatchAnchored.
     function anchorBatch(BatchHeader calldata header, CompactSignature[] calldata cosignatures) external;
 
-    /// @notice Reject batch `batchId` by proving that one of its readings is invalid.
+    /// @notice Reject batch `batchId` by proving that one of its readings is invalid, judged with
+    /// the rules in force at anchoring (the batch's `toleranceBps`) and the device's whole history.
     /// @dev Caller: anyone, before the batch's challenge end (also while the network is paused).
-    /// Reverts UnknownBatch, InvalidBatchStatus, ChallengeWindowClosed, NotIncluded, NoFault.
+    /// Reverts UnknownBatch, InvalidBatchStatus, ChallengeWindowClosed, PathTooLong, NotIncluded, NoFault.
     /// Emits BatchRejected and OperatorMisbehaved per signer.
-    function challengeReading(bytes32 batchId, SignedReading calldata signed, bytes32[] calldata proof) external;
+    function challengeReading(bytes32 batchId, SignedReading calldata signed, SumPath calldata path) external;
 
     /// @notice Reject batch `batchId` by proving one of its readings conflicts with a reading of
-    /// `otherBatchId` (the same batch or another, not rejected): same device and same sequence
-    /// (a duplicate), or sequence and period order disagree (out of order or overlapping periods).
-    /// Both readings must carry the device's valid signature; `batchId` must not have been
-    /// anchored before `otherBatchId` (same challenge end or later).
+    /// `otherBatchId` (the same batch or another, not rejected): the same device and sequence with a
+    /// different reading (DuplicateSequence), the very same reading at two positions of one batch
+    /// (DuplicateSequence), or sequence and period order disagreeing (OutOfOrder). Both readings must
+    /// carry the device's valid signature; `batchId` must not have been anchored before
+    /// `otherBatchId` (same challenge end or later). The same reading in two batches is a replay,
+    /// not a conflict: see `excludeReplay`.
     /// @dev Caller: anyone, before `batchId`'s challenge end. Reverts UnknownBatch,
-    /// InvalidBatchStatus, ChallengeWindowClosed, NotLaterBatch, NotIncluded, NoFault. Emits BatchRejected and
-    /// OperatorMisbehaved per signer.
+    /// InvalidBatchStatus, ChallengeWindowClosed, NotLaterBatch, PathTooLong, NotIncluded, NoFault.
+    /// Emits BatchRejected and OperatorMisbehaved per signer.
     function challengeConflict(
         bytes32 batchId,
         SignedReading calldata signed,
-        bytes32[] calldata proof,
+        SumPath calldata path,
         bytes32 otherBatchId,
         SignedReading calldata otherSigned,
-        bytes32[] calldata otherProof
+        SumPath calldata otherPath
     ) external;
 
-    /// @notice Reject batch `batchId` by publishing all its leaves (a multiproof with no proof
-    /// hashes, `proofFlags` as OpenZeppelin's) whose count or energy differs from the anchored totals.
+    /// @notice Reject batch `batchId` by opening one node of its Merkle-sum tree: the header's totals
+    /// differ from what the root's children sum to, or the opened node's committed energy or count
+    /// differs from its reading's (energyWh, 1) or its children's sums, or its children are
+    /// unbalanced. O(depth) calldata and gas, whatever the batch size.
     /// @dev Caller: anyone, before the batch's challenge end. Reverts UnknownBatch,
-    /// InvalidBatchStatus, ChallengeWindowClosed, NotIncluded, NoFault. Emits BatchRejected and
-    /// OperatorMisbehaved per signer.
-    function challengeTotals(bytes32 batchId, SignedReading[] calldata readings, bool[] calldata proofFlags) external;
+    /// InvalidBatchStatus, ChallengeWindowClosed, PathTooLong, NotIncluded, NoFault. Emits
+    /// BatchRejected (WrongTotals or MalformedTree) and OperatorMisbehaved per signer.
+    function challengeTotals(bytes32 batchId, TotalsProof calldata proof) external;
+
+    /// @notice Take a replayed reading out of batch `batchId`'s totals: the same reading (same
+    /// EIP-712 digest), validly signed, is counted in `otherBatchId`, a batch of the same project
+    /// anchored earlier (smaller challenge end, ties broken by the smaller id) and not rejected.
+    /// The batch is neither rejected nor blamed; its energy and count drop by the reading's.
+    /// @dev Caller: anyone, before `batchId`'s challenge end. Reverts UnknownBatch,
+    /// InvalidBatchStatus, ChallengeWindowClosed, NotLaterBatch, PathTooLong, NotIncluded, NotReplay,
+    /// AlreadyExcluded. Emits ReplayExcluded.
+    function excludeReplay(
+        bytes32 batchId,
+        SignedReading calldata signed,
+        SumPath calldata path,
+        bytes32 otherBatchId,
+        SignedReading calldata otherSigned,
+        SumPath calldata otherPath
+    ) external;
+
+    /// @notice Count an excluded reading in batch `batchId` again because the batch it was counted
+    /// in instead has since been rejected.
+    /// @dev Caller: anyone, before `batchId`'s challenge end. Reverts UnknownBatch,
+    /// InvalidBatchStatus, ChallengeWindowClosed, NotRestorable. Emits ReplayRestored.
+    function restoreReplay(bytes32 batchId, Reading calldata reading) external;
 
     /// @notice Count batch `batchId`'s energy into its project's finalized total once its challenge
     /// window has passed.
@@ -219,18 +298,28 @@ interface IMRVAnchor {
     // ---------------------------------------------------------------- views
 
     /// @notice Whether `signed` is a leaf of batch `batchId` (not rejected) and signed by its
-    /// device's registered key. Reverts UnknownBatch.
-    function proveReading(bytes32 batchId, Reading calldata reading, bytes32 r, bytes32 vs, bytes32[] calldata proof)
+    /// device's registered key. Reverts UnknownBatch, PathTooLong.
+    function proveReading(bytes32 batchId, SignedReading calldata signed, SumPath calldata path)
         external
         view
         returns (bool);
 
     /// @notice What a challenge of this included reading would find (Fault.None: nothing).
-    /// Reverts UnknownBatch, NotIncluded.
-    function readingFault(bytes32 batchId, SignedReading calldata signed, bytes32[] calldata proof)
+    /// Reverts UnknownBatch, PathTooLong, NotIncluded.
+    function readingFault(bytes32 batchId, SignedReading calldata signed, SumPath calldata path)
         external
         view
         returns (Fault);
+
+    /// @notice What `challengeTotals(batchId, proof)` would find (Fault.None: nothing).
+    /// Reverts UnknownBatch, PathTooLong, NotIncluded.
+    function totalsFault(bytes32 batchId, TotalsProof calldata proof) external view returns (Fault);
+
+    /// @notice The energy and count excluded from `batchId` as replays (anchored totals = batch + excluded).
+    function excluded(bytes32 batchId) external view returns (uint64 energyWh, uint32 readingCount);
+
+    /// @notice The batch a reading excluded from `batchId` is counted in instead (zero if not excluded).
+    function countedInstead(bytes32 batchId, bytes32 readingDigest) external view returns (bytes32);
 
     /// @notice The batch record (status None when unknown).
     function batch(bytes32 batchId) external view returns (Batch memory);
@@ -247,8 +336,11 @@ interface IMRVAnchor {
     /// @notice The EIP-712 digest co-signing operators sign for `header`.
     function attestationDigest(BatchHeader calldata header) external view returns (bytes32);
 
-    /// @notice The Merkle leaf of a signed reading.
+    /// @notice The Merkle leaf hash of a signed reading (its node is (leaf, energyWh, 1)).
     function leafOf(SignedReading calldata signed) external pure returns (bytes32);
+
+    /// @notice The hash of an inner node with children `left` and `right`.
+    function nodeHash(SumNode calldata left, SumNode calldata right) external pure returns (bytes32);
 
     /// @notice Whether `account` is in the operator set.
     function isOperator(address account) external view returns (bool);

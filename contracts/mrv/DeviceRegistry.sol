@@ -9,13 +9,18 @@ import {ComplianceGuard} from "../compliance/ComplianceGuard.sol";
 /// @title DeviceRegistry
 /// @notice Metering devices of greenfi projects. A project's developer registers a device with its
 /// signing key and rated capacity, a verifier activates (or suspends) it, and the developer or a
-/// verifier revokes it. Only the latest suspension interval is kept: once a device is re-activated,
-/// an older suspension no longer invalidates readings (challenge windows are short, see docs/mrv.md).
+/// verifier revokes it. Every suspension is kept (at most MAX_SUSPENSIONS per device), so a reading
+/// overlapping any of them stays invalid whatever happens later.
 contract DeviceRegistry is IDeviceRegistry, ComplianceGuard {
+    /// @notice Most suspensions one device can have: bounds its history and the search in
+    /// `standingDuring` (a binary search, 7 reads at most).
+    uint256 public constant MAX_SUSPENSIONS = 64;
+
     /// @notice Where projects and their developers are looked up.
     IProjectRegistry public immutable projects;
 
     mapping(bytes32 deviceId => Device) private _devices;
+    mapping(bytes32 deviceId => Suspension[]) private _suspensions;
 
     constructor(IParticipantRegistry registry_, IProjectRegistry projects_) ComplianceGuard(registry_) {
         if (address(projects_) == address(0)) revert RegistryZeroAddress();
@@ -61,7 +66,7 @@ contract DeviceRegistry is IDeviceRegistry, ComplianceGuard {
         _requireCanActAs(msg.sender, IParticipantRegistry.Kind.Verifier);
         d.status = DeviceStatus.Active;
         if (d.activatedAt == 0) d.activatedAt = uint40(block.timestamp);
-        if (status == DeviceStatus.Suspended) d.resumedAt = uint40(block.timestamp);
+        if (status == DeviceStatus.Suspended) _resume(deviceId);
         emit DeviceActivated(deviceId, msg.sender);
     }
 
@@ -69,10 +74,11 @@ contract DeviceRegistry is IDeviceRegistry, ComplianceGuard {
     function suspend(bytes32 deviceId, bytes32 reasonHash) external whenNetworkActive {
         Device storage d = _known(deviceId);
         if (d.status != DeviceStatus.Active) revert InvalidDeviceStatus(deviceId, d.status);
+        Suspension[] storage history = _suspensions[deviceId];
+        if (history.length == MAX_SUSPENSIONS) revert TooManySuspensions(deviceId, MAX_SUSPENSIONS);
         _requireCanActAs(msg.sender, IParticipantRegistry.Kind.Verifier);
         d.status = DeviceStatus.Suspended;
-        d.suspendedAt = uint40(block.timestamp);
-        d.resumedAt = 0;
+        history.push(Suspension({suspendedAt: uint40(block.timestamp), resumedAt: 0}));
         emit DeviceSuspended(deviceId, msg.sender, reasonHash);
     }
 
@@ -115,14 +121,42 @@ contract DeviceRegistry is IDeviceRegistry, ComplianceGuard {
         if (d.status == DeviceStatus.None) return (Standing.Unknown, signer, projectId, capacityW);
         if (d.revokedAt != 0 && periodEnd > d.revokedAt) return (Standing.Revoked, signer, projectId, capacityW);
         if (d.activatedAt == 0 || periodStart < d.activatedAt) return (Standing.Inactive, signer, projectId, capacityW);
-        // Overlaps the latest suspension [suspendedAt, resumedAt), open-ended while it lasts.
-        if (d.suspendedAt != 0 && periodEnd > d.suspendedAt && (d.resumedAt == 0 || periodStart < d.resumedAt)) {
+        if (_suspendedDuring(_suspensions[deviceId], periodStart, periodEnd)) {
             return (Standing.Inactive, signer, projectId, capacityW);
         }
         return (Standing.Ok, signer, projectId, capacityW);
     }
 
+    /// @inheritdoc IDeviceRegistry
+    function suspensions(bytes32 deviceId) external view returns (Suspension[] memory) {
+        return _suspensions[deviceId];
+    }
+
     // ---------------------------------------------------------------- internals
+
+    /// @dev Close the open suspension; one resumed in the second it began covers no time and is dropped,
+    /// so the kept suspensions are non-empty, disjoint and in order.
+    function _resume(bytes32 deviceId) private {
+        Suspension[] storage history = _suspensions[deviceId];
+        Suspension storage last = history[history.length - 1];
+        if (last.suspendedAt == block.timestamp) history.pop();
+        else last.resumedAt = uint40(block.timestamp);
+    }
+
+    /// @dev Whether [start, end) meets a suspension. Of the suspensions that begin before `end`, the
+    /// last ends latest (they are disjoint and in order), so it is the only one to check.
+    function _suspendedDuring(Suspension[] storage history, uint64 start, uint64 end) private view returns (bool) {
+        uint256 lo;
+        uint256 hi = history.length; // invariant: history[i].suspendedAt < end for i < lo, >= end for i >= hi
+        while (lo < hi) {
+            uint256 mid = (lo + hi) / 2;
+            if (history[mid].suspendedAt < end) lo = mid + 1;
+            else hi = mid;
+        }
+        if (lo == 0) return false;
+        uint40 resumedAt = history[lo - 1].resumedAt;
+        return resumedAt == 0 || resumedAt > start;
+    }
 
     function _known(bytes32 deviceId) private view returns (Device storage d) {
         d = _devices[deviceId];

@@ -4,20 +4,22 @@ pragma solidity ^0.8.24;
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
-import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
 import {IParticipantRegistry} from "../interfaces/IParticipantRegistry.sol";
 import {IDeviceRegistry} from "../interfaces/IDeviceRegistry.sol";
 import {IMRVAnchor} from "../interfaces/IMRVAnchor.sol";
 import {ComplianceGuard} from "../compliance/ComplianceGuard.sol";
+import {MerkleSum} from "./MerkleSum.sol";
 
 /// @title MRVAnchor
 /// @notice Anchors Merkle batches of signed device readings and lets anyone challenge them.
 ///
-/// A batch is identified by its Merkle root and stored in one slot, so anchoring costs the same
-/// whatever the number of readings. k-of-n: the submitting operator is one signer and brings the
+/// A batch is identified by the root of its Merkle-sum tree and stored in one slot, so anchoring
+/// costs the same whatever the number of readings; every sum in the tree can be disproved with one
+/// path (challengeTotals). k-of-n: the submitting operator is one signer and brings the
 /// EIP-712 signatures of k-1 other operators in the same transaction (none when k = 1), so a batch
 /// is accepted or refused atomically and nothing is pending. Sequence order per device cannot be
-/// checked at anchor time without per-reading storage: it is enforced by `challengeConflict`.
+/// checked at anchor time without per-reading storage: it is enforced by `challengeConflict`, and a
+/// reading counted by an earlier batch is excluded from a later one (`excludeReplay`), never blamed.
 /// Challenges stay open while the network is paused, so a pause cannot push a bad batch to finality.
 contract MRVAnchor is IMRVAnchor, AccessControl, EIP712, ComplianceGuard {
     bytes32 public constant REGULATOR_ROLE = keccak256("REGULATOR_ROLE");
@@ -27,6 +29,8 @@ contract MRVAnchor is IMRVAnchor, AccessControl, EIP712, ComplianceGuard {
         "BatchAttestation(bytes32 merkleRoot,uint256 projectId,uint64 windowStart,uint64 windowEnd,uint64 energyWh,uint32 readingCount,bytes32 contentHash)"
     );
     uint256 public constant MAX_OPERATORS = 16;
+    /// @notice Most readings a batch may hold: a totals proof of MerkleSum.MAX_DEPTH levels covers them.
+    uint32 public constant MAX_READINGS = uint32(1) << MerkleSum.MAX_DEPTH;
     uint32 public constant MAX_CHALLENGE_WINDOW = 30 days;
     uint16 public constant MAX_TOLERANCE_BPS = 10_000;
     uint256 private constant BPS = 10_000;
@@ -50,19 +54,35 @@ contract MRVAnchor is IMRVAnchor, AccessControl, EIP712, ComplianceGuard {
     mapping(address operator => uint256) private _misbehaviour;
     mapping(uint256 projectId => uint256) private _finalizedEnergy;
 
-    /// @param admin receives DEFAULT_ADMIN_ROLE; @param regulator receives REGULATOR_ROLE.
-    /// Defaults: k = 1, a one-day challenge window, 5 % capacity tolerance.
-    constructor(IParticipantRegistry registry_, IDeviceRegistry devices_, address admin, address regulator)
+    struct Excluded {
+        uint48 energyWh;
+        uint24 readingCount;
+    }
+
+    mapping(bytes32 batchId => Excluded) private _excluded;
+    mapping(bytes32 batchId => mapping(bytes32 readingDigest => bytes32 countedIn)) private _countedInstead;
+
+    /// @param admin receives DEFAULT_ADMIN_ROLE; @param regulator receives REGULATOR_ROLE;
+    /// @param threshold_ k, 1 .. MAX_OPERATORS (greenfi deploy: 2 on live networks, 1 on local chains);
+    /// anchoring needs k operators added. Defaults: a one-day challenge window, 5 % capacity tolerance.
+    constructor(
+        IParticipantRegistry registry_,
+        IDeviceRegistry devices_,
+        address admin,
+        address regulator,
+        uint8 threshold_
+    )
         EIP712("greenfi MRV", "1")
         ComplianceGuard(registry_)
     {
         if (address(devices_) == address(0) || admin == address(0) || regulator == address(0)) {
             revert RegistryZeroAddress();
         }
+        if (threshold_ == 0 || threshold_ > MAX_OPERATORS) revert InvalidThreshold(threshold_, MAX_OPERATORS);
         devices = devices_;
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
         _grantRole(REGULATOR_ROLE, regulator);
-        _config = Config({challengeWindow: 1 days, toleranceBps: 500, threshold: 1, operatorCount: 0, occupied: 0});
+        _config = Config({challengeWindow: 1 days, toleranceBps: 500, threshold: threshold_, operatorCount: 0, occupied: 0});
     }
 
     // ---------------------------------------------------------------- administration
@@ -127,12 +147,12 @@ contract MRVAnchor is IMRVAnchor, AccessControl, EIP712, ComplianceGuard {
     function anchorBatch(BatchHeader calldata header, CompactSignature[] calldata cosignatures) external {
         bytes32 root = header.merkleRoot;
         if (root == bytes32(0)) revert ZeroRoot();
-        if (header.projectId > type(uint64).max) revert ProjectIdTooLarge(header.projectId);
+        if (header.projectId > type(uint48).max) revert ProjectIdTooLarge(header.projectId);
         if (header.windowStart >= header.windowEnd || header.windowEnd > block.timestamp) {
             revert InvalidWindow(header.windowStart, header.windowEnd);
         }
         if (header.energyWh > type(uint48).max) revert EnergyTooLarge(header.energyWh);
-        if (header.readingCount == 0 || header.readingCount > type(uint24).max) {
+        if (header.readingCount == 0 || header.readingCount > MAX_READINGS) {
             revert InvalidReadingCount(header.readingCount);
         }
         if (_batches[root].status != BatchStatus.None) revert BatchExists(root);
@@ -158,14 +178,15 @@ contract MRVAnchor is IMRVAnchor, AccessControl, EIP712, ComplianceGuard {
 
         // Every narrowing below was range-checked above; windowEnd <= now < 2**32 until 2106.
         _batches[root] = Batch({
-            projectId: uint64(header.projectId),
+            projectId: uint48(header.projectId),
             windowStart: uint32(header.windowStart),
             windowEnd: uint32(header.windowEnd),
             energyWh: uint48(header.energyWh),
             readingCount: uint24(header.readingCount),
             challengeEnd: uint32(block.timestamp + cfg.challengeWindow),
             status: BatchStatus.Anchored,
-            signers: uint16(signers)
+            signers: uint16(signers),
+            toleranceBps: cfg.toleranceBps
         });
         emit BatchAnchored(
             root,
@@ -183,9 +204,9 @@ contract MRVAnchor is IMRVAnchor, AccessControl, EIP712, ComplianceGuard {
     // ---------------------------------------------------------------- challenges
 
     /// @inheritdoc IMRVAnchor
-    function challengeReading(bytes32 batchId, SignedReading calldata signed, bytes32[] calldata proof) external {
+    function challengeReading(bytes32 batchId, SignedReading calldata signed, SumPath calldata path) external {
         Batch memory b = _challengeable(batchId);
-        if (!MerkleProof.verifyCalldata(proof, batchId, _leaf(signed))) revert NotIncluded(batchId);
+        _requireIncluded(batchId, signed, path);
         Fault fault = _fault(b, signed);
         if (fault == Fault.None) revert NoFault();
         _reject(batchId, b.signers, fault);
@@ -195,29 +216,16 @@ contract MRVAnchor is IMRVAnchor, AccessControl, EIP712, ComplianceGuard {
     function challengeConflict(
         bytes32 batchId,
         SignedReading calldata signed,
-        bytes32[] calldata proof,
+        SumPath calldata path,
         bytes32 otherBatchId,
         SignedReading calldata otherSigned,
-        bytes32[] calldata otherProof
+        SumPath calldata otherPath
     ) external {
-        Batch memory b = _challengeable(batchId);
-        Batch memory other = _batches[otherBatchId];
-        if (other.status == BatchStatus.None) revert UnknownBatch(otherBatchId);
-        if (other.status == BatchStatus.Rejected) revert InvalidBatchStatus(otherBatchId, other.status);
-        // Of two conflicting batches the later one is rejected, so replaying an honest batch's
-        // leaves in a new batch can only get the new batch rejected.
+        (Batch memory b, Batch memory other) = _challengeablePair(batchId, otherBatchId);
+        // Of two conflicting batches the later one is rejected.
         if (b.challengeEnd < other.challengeEnd) revert NotLaterBatch(batchId, otherBatchId);
-        bytes32 leaf = _leaf(signed);
-        bytes32 otherLeaf = _leaf(otherSigned);
-        if (!MerkleProof.verifyCalldata(proof, batchId, leaf)) revert NotIncluded(batchId);
-        if (!MerkleProof.verifyCalldata(otherProof, otherBatchId, otherLeaf)) revert NotIncluded(otherBatchId);
-        // One leaf at one position is no conflict. It occurs twice in one tree if two distinct
-        // proofs verify (another path to the same root would be a hash collision) or if its
-        // sibling is itself (twin leaves are adjacent in the sorted tree, often siblings).
-        if (
-            batchId == otherBatchId && leaf == otherLeaf && (proof.length == 0 || proof[0] != leaf)
-                && keccak256(abi.encode(proof)) == keccak256(abi.encode(otherProof))
-        ) revert NoFault();
+        _requireIncluded(batchId, signed, path);
+        _requireIncluded(otherBatchId, otherSigned, otherPath);
         Reading calldata a = signed.reading;
         Reading calldata o = otherSigned.reading;
         // Only readings the device really signed can be in conflict: a forged twin is
@@ -225,7 +233,11 @@ contract MRVAnchor is IMRVAnchor, AccessControl, EIP712, ComplianceGuard {
         if (a.deviceId != o.deviceId || !_signedByDevice(signed) || !_signedByDevice(otherSigned)) revert NoFault();
         Fault fault;
         if (a.sequence == o.sequence) {
-            fault = Fault.DuplicateSequence;
+            // The same reading twice: a fault at two positions of one batch (a position is the
+            // path's length and sides), a replay across batches (excludeReplay).
+            bool same = _readingDigest(a) == _readingDigest(o);
+            bool samePosition = path.siblings.length == otherPath.siblings.length && path.leftSides == otherPath.leftSides;
+            if (!same || (batchId == otherBatchId && !samePosition)) fault = Fault.DuplicateSequence;
         } else {
             (Reading calldata lo, Reading calldata hi) = a.sequence < o.sequence ? (a, o) : (o, a);
             if (lo.periodEnd > hi.periodStart) fault = Fault.OutOfOrder;
@@ -235,23 +247,56 @@ contract MRVAnchor is IMRVAnchor, AccessControl, EIP712, ComplianceGuard {
     }
 
     /// @inheritdoc IMRVAnchor
-    function challengeTotals(bytes32 batchId, SignedReading[] calldata readings, bool[] calldata proofFlags) external {
+    function challengeTotals(bytes32 batchId, TotalsProof calldata proof) external {
         Batch memory b = _challengeable(batchId);
-        uint256 count = readings.length;
-        // No proof hashes: every flag must take a computed node, which makes the leaves the whole tree.
-        if (count == 0 || proofFlags.length + 1 != count) revert NotIncluded(batchId);
-        for (uint256 i; i < proofFlags.length; ++i) {
-            if (!proofFlags[i]) revert NotIncluded(batchId);
+        Fault fault = _totalsFault(batchId, b, proof);
+        if (fault == Fault.None) revert NoFault();
+        _reject(batchId, b.signers, fault);
+    }
+
+    /// @inheritdoc IMRVAnchor
+    function excludeReplay(
+        bytes32 batchId,
+        SignedReading calldata signed,
+        SumPath calldata path,
+        bytes32 otherBatchId,
+        SignedReading calldata otherSigned,
+        SumPath calldata otherPath
+    ) external {
+        (Batch memory b, Batch memory other) = _challengeablePair(batchId, otherBatchId);
+        // A strict order (challenge end, then id), so of two batches only the later can lose the reading.
+        if (other.challengeEnd > b.challengeEnd || (other.challengeEnd == b.challengeEnd && otherBatchId >= batchId)) {
+            revert NotLaterBatch(batchId, otherBatchId);
         }
-        bytes32[] memory leaves = new bytes32[](count);
-        uint256 energy;
-        for (uint256 i; i < count; ++i) {
-            leaves[i] = _leaf(readings[i]);
-            energy += readings[i].reading.energyWh;
+        _requireIncluded(batchId, signed, path);
+        _requireIncluded(otherBatchId, otherSigned, otherPath);
+        bytes32 digest = _readingDigest(signed.reading);
+        uint64 energy = signed.reading.energyWh;
+        if (
+            other.projectId != b.projectId || digest != _readingDigest(otherSigned.reading)
+                || !_signedByDevice(signed) || !_signedByDevice(otherSigned)
+        ) revert NotReplay(batchId, otherBatchId);
+        if (_countedInstead[batchId][digest] != 0) revert AlreadyExcluded(batchId, digest);
+        if (_countedInstead[otherBatchId][digest] != 0) revert AlreadyExcluded(otherBatchId, digest);
+        // Counted totals below one of the batch's readings: its tree lies, which challengeTotals disproves.
+        if (b.energyWh < energy || b.readingCount == 0) revert NotReplay(batchId, otherBatchId);
+
+        _countedInstead[batchId][digest] = otherBatchId;
+        _shift(batchId, -int256(uint256(energy)), -1);
+        emit ReplayExcluded(batchId, otherBatchId, digest, energy);
+    }
+
+    /// @inheritdoc IMRVAnchor
+    function restoreReplay(bytes32 batchId, Reading calldata reading) external {
+        _challengeable(batchId);
+        bytes32 digest = _readingDigest(reading);
+        bytes32 countedIn = _countedInstead[batchId][digest];
+        if (countedIn == 0 || _batches[countedIn].status != BatchStatus.Rejected) {
+            revert NotRestorable(batchId, digest);
         }
-        if (!MerkleProof.multiProofVerify(new bytes32[](0), proofFlags, batchId, leaves)) revert NotIncluded(batchId);
-        if (count == b.readingCount && energy == b.energyWh) revert NoFault();
-        _reject(batchId, b.signers, Fault.WrongTotals);
+        delete _countedInstead[batchId][digest];
+        _shift(batchId, int256(uint256(reading.energyWh)), 1);
+        emit ReplayRestored(batchId, countedIn, digest, reading.energyWh);
     }
 
     /// @inheritdoc IMRVAnchor
@@ -269,7 +314,7 @@ contract MRVAnchor is IMRVAnchor, AccessControl, EIP712, ComplianceGuard {
     // ---------------------------------------------------------------- views
 
     /// @inheritdoc IMRVAnchor
-    function proveReading(bytes32 batchId, Reading calldata reading, bytes32 r, bytes32 vs, bytes32[] calldata proof)
+    function proveReading(bytes32 batchId, SignedReading calldata signed, SumPath calldata path)
         external
         view
         returns (bool)
@@ -277,21 +322,37 @@ contract MRVAnchor is IMRVAnchor, AccessControl, EIP712, ComplianceGuard {
         BatchStatus status = _batches[batchId].status;
         if (status == BatchStatus.None) revert UnknownBatch(batchId);
         if (status == BatchStatus.Rejected) return false;
-        bytes32 leaf = keccak256(bytes.concat(keccak256(abi.encode(reading, r, vs))));
-        if (!MerkleProof.verifyCalldata(proof, batchId, leaf)) return false;
-        return _isDeviceSignature(reading, r, vs, devices.signerOf(reading.deviceId));
+        return _included(batchId, signed, path) && _signedByDevice(signed);
     }
 
     /// @inheritdoc IMRVAnchor
-    function readingFault(bytes32 batchId, SignedReading calldata signed, bytes32[] calldata proof)
+    function readingFault(bytes32 batchId, SignedReading calldata signed, SumPath calldata path)
         external
         view
         returns (Fault)
     {
         Batch memory b = _batches[batchId];
         if (b.status == BatchStatus.None) revert UnknownBatch(batchId);
-        if (!MerkleProof.verifyCalldata(proof, batchId, _leaf(signed))) revert NotIncluded(batchId);
+        _requireIncluded(batchId, signed, path);
         return _fault(b, signed);
+    }
+
+    /// @inheritdoc IMRVAnchor
+    function totalsFault(bytes32 batchId, TotalsProof calldata proof) external view returns (Fault) {
+        Batch memory b = _batches[batchId];
+        if (b.status == BatchStatus.None) revert UnknownBatch(batchId);
+        return _totalsFault(batchId, b, proof);
+    }
+
+    /// @inheritdoc IMRVAnchor
+    function excluded(bytes32 batchId) external view returns (uint64 energyWh, uint32 readingCount) {
+        Excluded memory e = _excluded[batchId];
+        return (e.energyWh, e.readingCount);
+    }
+
+    /// @inheritdoc IMRVAnchor
+    function countedInstead(bytes32 batchId, bytes32 readingDigest) external view returns (bytes32) {
+        return _countedInstead[batchId][readingDigest];
     }
 
     /// @inheritdoc IMRVAnchor
@@ -324,6 +385,11 @@ contract MRVAnchor is IMRVAnchor, AccessControl, EIP712, ComplianceGuard {
     /// @inheritdoc IMRVAnchor
     function leafOf(SignedReading calldata signed) external pure returns (bytes32) {
         return _leaf(signed);
+    }
+
+    /// @inheritdoc IMRVAnchor
+    function nodeHash(SumNode calldata left, SumNode calldata right) external pure returns (bytes32) {
+        return MerkleSum.hashNode(left.hash, left.energyWh, left.count, right.hash, right.energyWh, right.count);
     }
 
     /// @inheritdoc IMRVAnchor
@@ -369,6 +435,18 @@ contract MRVAnchor is IMRVAnchor, AccessControl, EIP712, ComplianceGuard {
         if (block.timestamp >= b.challengeEnd) revert ChallengeWindowClosed(batchId, b.challengeEnd);
     }
 
+    /// @dev A challengeable batch and another one, anchored (or final) but not rejected, to compare it with.
+    function _challengeablePair(bytes32 batchId, bytes32 otherBatchId)
+        private
+        view
+        returns (Batch memory b, Batch memory other)
+    {
+        b = _challengeable(batchId);
+        other = _batches[otherBatchId];
+        if (other.status == BatchStatus.None) revert UnknownBatch(otherBatchId);
+        if (other.status == BatchStatus.Rejected) revert InvalidBatchStatus(otherBatchId, other.status);
+    }
+
     function _reject(bytes32 batchId, uint16 signers, Fault fault) private {
         _batches[batchId].status = BatchStatus.Rejected;
         emit BatchRejected(batchId, msg.sender, fault);
@@ -396,10 +474,87 @@ contract MRVAnchor is IMRVAnchor, AccessControl, EIP712, ComplianceGuard {
         // energyWh > capacityW × duration / 3600 × (1 + tolerance), in integers; all factors are
         // below 2**64 · 2**14, so neither side can overflow 256 bits.
         uint256 duration = rd.periodEnd - rd.periodStart;
-        if (uint256(rd.energyWh) * 3600 * BPS > uint256(capacityW) * duration * (BPS + _config.toleranceBps)) {
+        if (uint256(rd.energyWh) * 3600 * BPS > uint256(capacityW) * duration * (BPS + b.toleranceBps)) {
             return Fault.OverCapacity;
         }
         return Fault.None;
+    }
+
+    /// @dev What a totals proof shows: the root's children against the anchored totals, then the
+    /// opened node's committed sums against its opening, then its balance.
+    function _totalsFault(bytes32 batchId, Batch memory b, TotalsProof calldata p) private view returns (Fault) {
+        (uint256 anchoredEnergy, uint256 anchoredCount) = _anchoredTotals(batchId, b);
+        // The root's statement is the header's; any other node's is in its parent's preimage.
+        bool isRoot = p.path.siblings.length == 0;
+        uint256 energy = isRoot ? anchoredEnergy : p.energyWh;
+        uint256 count = isRoot ? anchoredCount : p.count;
+        (bytes32 h, bool sumsHold, bool balanced) = _opening(p, energy, count);
+        if (!_rootHolds(batchId, h, energy, count, p.path, anchoredEnergy, anchoredCount)) return Fault.WrongTotals;
+        if (!sumsHold) return Fault.WrongTotals;
+        if (!balanced) return Fault.MalformedTree;
+        return Fault.None;
+    }
+
+    /// @dev The batch's totals as anchored: what it counts plus what was excluded as replays.
+    function _anchoredTotals(bytes32 batchId, Batch memory b) private view returns (uint256, uint256) {
+        Excluded memory ex = _excluded[batchId];
+        return (uint256(b.energyWh) + ex.energyWh, uint256(b.readingCount) + ex.readingCount);
+    }
+
+    /// @dev The opened node's hash, whether its opening sums to its committed (energy, count), and
+    /// whether it is balanced (leaves always are).
+    function _opening(TotalsProof calldata p, uint256 energy, uint256 count)
+        private
+        pure
+        returns (bytes32 h, bool sumsHold, bool balanced)
+    {
+        if (p.isLeaf) return (_leaf(p.reading), energy == p.reading.reading.energyWh && count == 1, true);
+        uint256 e;
+        uint256 c;
+        bool overflow;
+        (h, e, c, overflow, balanced) = MerkleSum.open(p.left, p.right);
+        sumsHold = !overflow && e == energy && c == count;
+    }
+
+    /// @dev Climb to the root (reverting NotIncluded if the path does not reach `batchId`) and tell
+    /// whether the root's children sum to the anchored totals.
+    function _rootHolds(
+        bytes32 batchId,
+        bytes32 h,
+        uint256 energy,
+        uint256 count,
+        SumPath calldata path,
+        uint256 anchoredEnergy,
+        uint256 anchoredCount
+    ) private pure returns (bool) {
+        (bytes32 root, uint256 rootEnergy, uint256 rootCount, bool ok) = MerkleSum.climb(h, energy, count, path);
+        if (!ok || root != batchId) revert NotIncluded(batchId);
+        return rootEnergy == anchoredEnergy && rootCount == anchoredCount;
+    }
+
+    function _included(bytes32 batchId, SignedReading calldata signed, SumPath calldata path)
+        private
+        pure
+        returns (bool)
+    {
+        (bytes32 root,,, bool ok) = MerkleSum.climb(_leaf(signed), signed.reading.energyWh, 1, path);
+        return ok && root == batchId;
+    }
+
+    function _requireIncluded(bytes32 batchId, SignedReading calldata signed, SumPath calldata path) private pure {
+        if (!_included(batchId, signed, path)) revert NotIncluded(batchId);
+    }
+
+    /// @dev Move a batch's counted totals by (energy, count) and its excluded totals the other way.
+    function _shift(bytes32 batchId, int256 energy, int256 count) private {
+        Batch storage b = _batches[batchId];
+        Excluded storage ex = _excluded[batchId];
+        // Exclusions subtract at most what the batch counts (checked by the caller) and restorations
+        // add back exactly what was excluded, so every value stays in range.
+        b.energyWh = uint48(uint256(int256(uint256(b.energyWh)) + energy));
+        b.readingCount = uint24(uint256(int256(uint256(b.readingCount)) + count));
+        ex.energyWh = uint48(uint256(int256(uint256(ex.energyWh)) - energy));
+        ex.readingCount = uint24(uint256(int256(uint256(ex.readingCount)) - count));
     }
 
     function _signedByDevice(SignedReading calldata signed) private view returns (bool) {

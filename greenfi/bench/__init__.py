@@ -38,7 +38,8 @@ GAS_TOLERANCE = 0.02  # CI fails when a gas figure grows by more than this over 
 # The names issue 9 requires in the table.
 REQUIRED = (
     "carbon.issue", "carbon.transfer", "carbon.retire", "market.fill", "mrv.anchor_batch_1024",
-    "mrv.verify_reading", "bond.transfer", "bond.claim_coupon", "bond.release", "voucher.split",
+    "mrv.verify_reading", "mrv.anchor_batch_1024_k2", "mrv.challenge_totals_2^10", "mrv.challenge_totals_2^16",
+    "mrv.challenge_totals_2^20", "bond.transfer", "bond.claim_coupon", "bond.release", "voucher.split",
     "voucher.transfer", "voucher.finance", "voucher.claim", "oracle.readings_per_s", "model.score_rows_per_s",
 )
 

@@ -28,11 +28,13 @@ def _stand_in(name: str) -> str:
 
 @dataclass(frozen=True)
 class SuiteRoles:
-    """Who holds the suite's administrative roles."""
+    """Who holds the suite's administrative roles, and how many oracle operators must sign each MRV
+    batch (MRVAnchor's k: `LIVE_MRV_THRESHOLD` on live networks, 1 on local chains; docs/mrv.md)."""
 
     admin: str
     regulator: str
     bank: str
+    mrv_threshold: int = 1
 
 
 @dataclass
@@ -68,6 +70,8 @@ class RoleGrant:
 
 CARBON_BUFFER_BPS = 1_000  # 10 % of each issued batch goes to the buffer pool
 CARBON_MARKET_FEE_BPS = 100  # 1 % of each fill to the treasury (the admin)
+# k on live networks: one operator's key alone cannot anchor invented readings (docs/mrv.md, "k of n").
+LIVE_MRV_THRESHOLD = 2
 RISK_SCORE_MAX_AGE = 30 * 24 * 3600  # seconds a risk score stays usable for consumers (RiskOracle.maxAge)
 MINIMUM_ATTRIBUTION_CLAIM = 1_000 * 10**6  # settlement base units: a smaller allocation buys no share of impact
 
@@ -84,7 +88,8 @@ SUITE: list[ContractSpec] = [
     ContractSpec("DeviceRegistry", lambda c: [c.address("ParticipantRegistry"), c.address("ProjectRegistry")]),
     ContractSpec(
         "MRVAnchor",
-        lambda c: [c.address("ParticipantRegistry"), c.address("DeviceRegistry"), c.roles.admin, c.roles.regulator],
+        lambda c: [c.address("ParticipantRegistry"), c.address("DeviceRegistry"), c.roles.admin, c.roles.regulator,
+                   c.roles.mrv_threshold],
     ),
     ContractSpec(
         "MRVReports",

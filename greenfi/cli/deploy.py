@@ -8,7 +8,7 @@ import click
 from web3 import Web3
 
 from greenfi.chain import node as chain
-from greenfi.chain.deploy import SuiteDeployer, SuiteRoles
+from greenfi.chain.deploy import LIVE_MRV_THRESHOLD, SuiteDeployer, SuiteRoles
 from greenfi.chain.deployments import DeploymentRecord
 from greenfi.errors import ConfigError
 from greenfi.chain.networks import Network
@@ -31,7 +31,8 @@ def run_deploy(network: Network, yes: bool, settlement_token: str | None = None,
     signer: Signer | None = None if network.embedded else signer_from_env()  # fail before connecting
     conn = chain.attach(network)  # the node the network names: `greenfi chain` for embedded ones
     signer = signer or UnlockedSigner(conn.w3.eth.accounts[0])
-    roles = SuiteRoles(admin=signer.address, regulator=regulator or signer.address, bank=bank or signer.address)
+    roles = SuiteRoles(admin=signer.address, regulator=regulator or signer.address, bank=bank or signer.address,
+                       mrv_threshold=1 if network.embedded else LIVE_MRV_THRESHOLD)
     deployer = SuiteDeployer(conn.w3, signer, DeploymentRecord(conn.chain_id, **({"directory": deployments} if deployments else {})), roles, external=external)
     steps = deployer.plan()
     _show_plan(conn.w3, network, steps)

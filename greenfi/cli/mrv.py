@@ -105,11 +105,12 @@ def device_revoke(network_name: str, sender: str | None, device_id: str, reason:
 def device_show(network_name: str, device_id: str) -> None:
     """Show a device's record."""
     raw = parse_bytes32(device_id, "DEVICE_ID")
-    call = _open(network_name).contract("DeviceRegistry").functions.device(raw)
-    record = call.call()
+    registry = _open(network_name).contract("DeviceRegistry").functions
+    call = registry.device(raw)
+    record, suspensions = call.call(), registry.suspensions(raw).call()
     if fields(call, record)["status"] == 0:
         raise GreenfiError(f"unknown device 0x{raw.hex()}")
-    click.echo("\n".join(device_lines(raw, record)))
+    click.echo("\n".join(device_lines(raw, record, suspensions)))
 
 
 @mrv.group()

@@ -105,6 +105,12 @@ def risk(network_name: str, features, model_dir, model_version, subject_column, 
 @click.option("--confirmations", type=click.IntRange(1), default=1, show_default=True, help="Blocks before a batch counts as anchored.")
 @click.option("--tolerance-bps", type=click.IntRange(0, 10_000), default=500, show_default=True,
               help="Energy may exceed rated capacity × duration by this much.")
+@click.option("--pre-anchor-judge", type=click.Choice(["on", "off"]), default="on", show_default=True,
+              help="Judge every reading of a batch as readingFault would (fresh device records, the tolerance in "
+                   "force) just before sending it, and withdraw a batch at fault; 'off' only to rehearse the "
+                   "recovery of a batch rejected on chain.")
+@click.option("--max-future-skew-s", type=click.IntRange(0), default=300, show_default=True,
+              help="A reading's period may end at most this far past the daemon's clock.")
 @click.option("--max-failures", type=click.IntRange(1), default=5, show_default=True,
               help="Consecutive failed rounds (RPC down, store locked) before the daemon stops.")
 @click.option("--max-backoff-s", type=click.FloatRange(min=0), default=60.0, show_default=True,
@@ -124,7 +130,7 @@ def risk(network_name: str, features, model_dir, model_version, subject_column, 
 @click.option("--mrv-anchor", metavar="ADDRESS", help="MRVAnchor address (default: deployments/<chainId>.json).")
 @click.option("--device-registry", metavar="ADDRESS", help="DeviceRegistry address (default: deployments/<chainId>.json).")
 def sensor(network_name: str, rpc_url, sender, host, port, db_path, batch_size, batch_energy_wh, window_s, tick_s, confirmations,
-           tolerance_bps, max_failures, max_backoff_s, resend_after_s, db_busy_timeout_s, mqtt_url, mqtt_topic,
+           tolerance_bps, pre_anchor_judge, max_future_skew_s, max_failures, max_backoff_s, resend_after_s, db_busy_timeout_s, mqtt_url, mqtt_topic,
            mqtt_reply_topic, anomaly_model, cache_dir, mrv_anchor, device_registry) -> None:
     """Run the sensor oracle: take signed device readings over HTTP, check and store them, and
     anchor them on MRVAnchor in Merkle batches."""
@@ -134,6 +140,7 @@ def sensor(network_name: str, rpc_url, sender, host, port, db_path, batch_size, 
     from oracles.sensor.chain_directory import ChainDirectory
     from oracles.sensor.daemon import DaemonSettings, SensorDaemon
     from oracles.sensor.intake import IntakePolicy
+    from oracles.sensor.standing import batch_judge
     from oracles.sensor.mqtt import MqttSettings, broker_address
     from oracles.runtime import logs as json_logs
 
@@ -149,14 +156,19 @@ def sensor(network_name: str, rpc_url, sender, host, port, db_path, batch_size, 
     anchor_address = session.address("MRVAnchor", mrv_anchor, "--mrv-anchor")
     registry_address = session.address("DeviceRegistry", device_registry, "--device-registry")
     settings = DaemonSettings(db_path, host, port, tick_s, max_failures, max_backoff_s, db_busy_timeout_s,
-                              batch=BatchPolicy(batch_size, window_s, batch_energy_wh), intake=IntakePolicy(tolerance_bps=tolerance_bps),
+                              batch=BatchPolicy(batch_size, window_s, batch_energy_wh),
+                              intake=IntakePolicy(tolerance_bps=tolerance_bps, max_future_skew_s=max_future_skew_s),
                               anchor=AnchorPolicy(resend_after_s=resend_after_s),
                               mqtt=MqttSettings(mqtt_url, mqtt_topic, mqtt_reply_topic) if mqtt_url else None)
     json_logs.configure()
     screen = _anomaly_screen(anomaly_model, cache_dir)
     try:
-        daemon = SensorDaemon(settings, ChainDirectory(w3, registry_address), Domain(w3.eth.chain_id, anchor_address),
-                              screen=screen, anchor=AnchorClient(w3, anchor_address, signer, confirmations))
+        directory, domain = ChainDirectory(w3, registry_address), Domain(w3.eth.chain_id, anchor_address)
+        client = AnchorClient(w3, anchor_address, signer, confirmations)
+        # Before anchoring, every reading is judged again as readingFault would on fresh records.
+        daemon = SensorDaemon(settings, directory, domain, screen=screen, anchor=client,
+                              judge=batch_judge(directory.fresh, client.tolerance_bps, domain)
+                              if pre_anchor_judge == "on" else None)
     except sqlite3.OperationalError as exc:
         raise GreenfiError(f"cannot open the store {db_path}: {exc}") from None
     click.echo(f"sensor oracle on http://{host}:{daemon.server.port} (operator {signer.address}, store {db_path})")

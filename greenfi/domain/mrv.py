@@ -22,9 +22,9 @@ def format_mwh(wh: int) -> str:
     return f"{Decimal(wh) / WH_PER_MWH:f} MWh"
 
 
-def device_lines(device_id: bytes, record: tuple | list) -> list[str]:
-    """Human-readable lines for an IDeviceRegistry.Device record."""
-    signer, kind, status, commissioned, project, capacity, activated, suspended, resumed, revoked = record
+def device_lines(device_id: bytes, record: tuple | list, suspensions: list | tuple = ()) -> list[str]:
+    """Human-readable lines for an IDeviceRegistry.Device record and its suspensions."""
+    signer, kind, status, commissioned, project, capacity, activated, revoked = record
     kind_name = KINDS.name(kind)
     return [
         f"device      0x{bytes(device_id).hex()}",
@@ -35,7 +35,8 @@ def device_lines(device_id: bytes, record: tuple | list) -> list[str]:
         f"capacity    {capacity:,} W",
         f"commissioned {format_time(commissioned)}",
         f"activated   {format_time(activated)}",
-        f"suspended   {format_time(suspended)}" + (f" until {format_time(resumed)}" if resumed else ""),
+        *(f"suspended   {format_time(start)}" + (f" until {format_time(end)}" if end else "")
+          for start, end in suspensions),
         f"revoked     {format_time(revoked)}",
     ]
 

@@ -92,6 +92,10 @@ class AnchorClient:
         """Whether `root` is anchored `confirmations` blocks deep (or at all, with confirmed=False)."""
         return self.on_chain(root, confirmed).status != BATCH_STATUS_NONE
 
+    def tolerance_bps(self) -> int:
+        """The capacity tolerance in force now: the one a batch anchored now is judged by."""
+        return self.contract.functions.config().call()[3]
+
     def refusal(self, batch: StoredBatch) -> str | None:
         """Why anchorBatch would revert for this batch (the decoded error), or None if it would not.
         Raises OperatorRefused for an error in OPERATOR_REFUSALS; transport errors propagate."""

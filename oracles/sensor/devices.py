@@ -21,6 +21,15 @@ class DeviceInfo:
     capacity_w: int  # rated capacity: the physical ceiling of mean power
     active: bool
     revoked_at: int | None = None  # readings ending after this time are invalid
+    # First activation (0: never); readings starting before it are invalid. Left out (a static
+    # directory), an active device counts as activated since the epoch and an inactive one as never.
+    activated_at: int | None = None
+    # Every suspension as (suspendedAt, resumedAt), resumedAt 0 while it lasts; a reading meeting one is invalid.
+    suspensions: tuple[tuple[int, int], ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.activated_at is None:
+            object.__setattr__(self, "activated_at", 1 if self.active else 0)
 
 
 class DeviceDirectory(Protocol):

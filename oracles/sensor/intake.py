@@ -18,6 +18,7 @@ from enum import StrEnum
 from oracles.codec import SignedReading, from_json
 from oracles.readings import Domain, Reading, ReadingFormatError, ReadingLimits, check_reading
 from oracles.sensor.devices import DeviceDirectory, DeviceInfo, Unavailable
+from oracles.sensor.standing import Standing, standing, within_capacity
 from oracles.sensor.store import Head, Store
 from oracles.signing import verify_reading
 
@@ -111,28 +112,25 @@ class Intake:
         reading, signature = signed
         reject = _rejecter(reading)
         device = self.directory.get(reading.device_id)
-        if device is None:
+        # Standing over the reading's whole period, exactly as MRVAnchor.readingFault judges it.
+        status = standing(device, reading.period_start, reading.period_end)
+        if status is Standing.UNKNOWN:
             return reject(Rejection.UNKNOWN_DEVICE, "device is not registered")
-        if device.revoked_at is not None and reading.period_end > device.revoked_at:
+        if status is Standing.REVOKED:
             return reject(Rejection.REVOKED_DEVICE, f"device key revoked at {device.revoked_at}")
-        if not device.active:
-            return reject(Rejection.INACTIVE_DEVICE, "device is not active")
+        if status is Standing.INACTIVE:
+            return reject(Rejection.INACTIVE_DEVICE, "device was not active over the whole period")
         if (reason := check_reading(reading, self.policy.limits)) is not None:
             return reject(reason, "period must be non-empty and energy within physical bounds")
         if reading.period_end > now + self.policy.max_future_skew_s:
             return reject(Rejection.FUTURE_PERIOD, f"period ends {reading.period_end - int(now)} s in the future")
-        if not self._within_capacity(reading, device):
+        if not within_capacity(reading, device.capacity_w, self.policy.tolerance_bps):
             return reject(Rejection.OVER_CAPACITY,
                           f"{reading.energy_wh} Wh exceeds {device.capacity_w} W over {reading.period_end - reading.period_start} s")
         verdict = verify_reading(reading, signature, self.domain, device.signer, self.policy.limits)
         if not verdict.ok:
             return reject(verdict.reason, "signature does not verify against the device key")
         return signed, device
-
-    def _within_capacity(self, reading: Reading, device: DeviceInfo) -> bool:
-        duration = reading.period_end - reading.period_start
-        # energy·3600·10⁴ ≤ capacity·duration·(10⁴ + tolerance), all integers: no rounding at the edge.
-        return reading.energy_wh * 3600 * 10_000 <= device.capacity_w * duration * (10_000 + self.policy.tolerance_bps)
 
     def _ordered_and_stored(self, candidates: list[tuple[int, SignedReading, DeviceInfo]],
                             outcomes: list[Outcome | None], now: float) -> None:

@@ -22,7 +22,7 @@ def h32(n):
 @pytest.fixture(scope="module")
 def suite(bond_registry, settlement_token, projects, admin, regulator, oracle_operator, auditor):
     devices = DeviceRegistry.deploy(bond_registry, projects, {"from": admin})
-    anchor = MRVAnchor.deploy(bond_registry, devices, admin, regulator, {"from": admin})
+    anchor = MRVAnchor.deploy(bond_registry, devices, admin, regulator, 1, {"from": admin})
     reports = MRVReports.deploy(bond_registry, projects, anchor, admin, regulator, {"from": admin})
     models = ModelRegistry.deploy(bond_registry, admin, {"from": admin})
     models.grantRole(models.MODEL_OPERATOR_ROLE(), oracle_operator, {"from": admin})

@@ -102,21 +102,34 @@ class Batch:
         fields.update(changes)
         return tuple(fields.values())
 
-    def proof(self, i: int) -> list[str]:
-        return hexes(self.tree.proof(i))
+    def proof(self, i: int) -> tuple:
+        """The SumPath struct of the i-th reading: (siblings, leftSides)."""
+        return self.tree.path(i).to_abi()
 
     def prove_args(self, i: int) -> tuple:
-        """proveReading's arguments after the batch id: reading, r, vs, proof."""
-        item = self.items[i]
-        return (reading_tuple(item.reading), "0x" + item.signature[:32].hex(), "0x" + item.signature[32:].hex(),
-                self.proof(i))
+        """proveReading's arguments after the batch id: the signed reading and its path."""
+        return (signed_tuple(self.items[i]), self.proof(i))
 
-    def full_multiproof(self) -> tuple[list[tuple], list[bool]]:
-        """Every leaf as challengeTotals wants it: readings in multiproof order and the flags."""
-        mp = self.tree.multiproof(range(len(self.items)))
-        assert mp.proof == [] or list(mp.proof) == []
-        by_leaf = {item.leaf(): item for item in self.items}
-        return [signed_tuple(by_leaf[leaf]) for leaf in mp.leaves], list(mp.proof_flags)
+
+ZERO_SIGNED = (("0x" + "00" * 32, 0, 0, 0, 0), "0x" + "00" * 32, "0x" + "00" * 32)
+
+
+def every_node(root):
+    """A TotalsProof opening each node of the tree `root` (an oracles.OpenNode), root first."""
+    from oracles import SumPath, TotalsProof
+    queue = [(root, (), 0)]
+    while queue:
+        node, siblings, sides = queue.pop(0)
+        yield TotalsProof(node, SumPath(siblings, sides))
+        if node.reading is None:
+            queue.append((node.left, (node.right.committed, *siblings), sides << 1))
+            queue.append((node.right, (node.left.committed, *siblings), (sides << 1) | 1))
+
+
+def totals_arg(proof) -> tuple:
+    """The TotalsProof struct of an oracles.sumtree.TotalsProof."""
+    reading = proof.node.reading
+    return proof.to_abi(signed_tuple(reading) if reading is not None else ZERO_SIGNED)
 
 
 def make_batch(anchor, devices: list[Device], start: int, slots: int = 4, slot_s: int = HOUR, energy_wh: int = 5_000,

@@ -51,7 +51,7 @@ def test_operator_anchors_a_batch_and_every_reading_proves(anchor, batch, oracle
         "readingCount": len(batch.items), "contentHash": batch.content_hash, "signers": 1,
     }
     assert tuple(anchor.batch(batch.root)) == (PROJECT, batch.window_start, batch.window_end, batch.energy,
-                                               len(batch.items), tx.timestamp + DAY, ANCHORED, 1)
+                                               len(batch.items), tx.timestamp + DAY, ANCHORED, 1, 500)
     assert not anchor.isFinal(batch.root)
     for i in range(len(batch.items)):
         assert anchor.proveReading(batch.root, *batch.prove_args(i))
@@ -60,18 +60,24 @@ def test_operator_anchors_a_batch_and_every_reading_proves(anchor, batch, oracle
 @pytest.mark.parametrize("field", [1, 2, 3, 4])
 def test_prove_rejects_a_tampered_reading(anchor, batch, oracle_operator, field):
     anchor_batch(anchor, batch, oracle_operator)
-    reading, r, vs, proof = batch.prove_args(0)
+    (reading, r, vs), proof = batch.prove_args(0)
     tampered = list(reading)
     tampered[field] += 1
-    assert not anchor.proveReading(batch.root, tuple(tampered), r, vs, proof)
+    assert not anchor.proveReading(batch.root, (tuple(tampered), r, vs), proof)
 
 
 def test_prove_rejects_a_wrong_signature_or_proof(anchor, fleet, batch, oracle_operator):
     anchor_batch(anchor, batch, oracle_operator)
-    reading, r, vs, proof = batch.prove_args(0)
-    assert not anchor.proveReading(batch.root, reading, r, "0x" + "11" * 32, proof)
-    assert not anchor.proveReading(batch.root, reading, r, vs, batch.proof(1))
-    assert not anchor.proveReading(batch.root, reading, r, vs, [])
+    (reading, r, vs), proof = batch.prove_args(0)
+    signed = (reading, r, vs)
+    assert not anchor.proveReading(batch.root, (reading, r, "0x" + "11" * 32), proof)
+    assert not anchor.proveReading(batch.root, signed, batch.proof(1))
+    assert not anchor.proveReading(batch.root, signed, ([], 0))
+    siblings, sides = proof
+    assert not anchor.proveReading(batch.root, signed, (siblings, sides ^ 1))  # the sibling on the wrong side
+    assert not anchor.proveReading(batch.root, signed, (siblings, sides | 1 << len(siblings)))  # a stray side bit
+    lying = [(siblings[0][0], siblings[0][1] + 1, siblings[0][2]), *siblings[1:]]
+    assert not anchor.proveReading(batch.root, signed, (lying, sides))  # a sibling's sum changed
 
 
 def test_prove_rejects_an_included_forgery(anchor, fleet, oracle_operator):
@@ -93,7 +99,7 @@ def test_a_one_reading_batch_proves_with_an_empty_proof(anchor, fleet, oracle_op
     own, _, t0 = fleet
     batch = Batch([sign(anchor, own[0], 1, t0, t0 + HOUR, 100)], PROJECT, t0, t0 + HOUR)
     anchor_batch(anchor, batch, oracle_operator)
-    assert batch.proof(0) == [] and anchor.proveReading(batch.root, *batch.prove_args(0))
+    assert batch.proof(0) == ([], 0) and anchor.proveReading(batch.root, *batch.prove_args(0))
 
 
 def test_anchoring_gas_does_not_grow_with_the_batch(anchor, fleet, oracle_operator):
@@ -110,10 +116,10 @@ def test_anchoring_gas_does_not_grow_with_the_batch(anchor, fleet, oracle_operat
     "changes, error",
     [
         (dict(merkleRoot="0x" + "00" * 32), ("ZeroRoot",)),
-        (dict(projectId=2**64), ("ProjectIdTooLarge", 2**64)),
+        (dict(projectId=2**48), ("ProjectIdTooLarge", 2**48)),
         (dict(energyWh=2**48), ("EnergyTooLarge", 2**48)),
         (dict(readingCount=0), ("InvalidReadingCount", 0)),
-        (dict(readingCount=2**24), ("InvalidReadingCount", 2**24)),
+        (dict(readingCount=2**20 + 1), ("InvalidReadingCount", 2**20 + 1)),
     ],
     ids=["zero-root", "project-id", "energy", "no-readings", "too-many-readings"],
 )

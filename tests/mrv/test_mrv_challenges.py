@@ -5,12 +5,14 @@ import brownie
 import pytest
 from brownie import chain
 from helpers import custom_error, event
-from mrv_helpers import (chain_now, CAPACITY_W, DAY, HOUR, PROJECT, PV_INVERTER, Batch, cosign, make_batch,
-                         make_device, sign, signed_tuple)
+from mrv_helpers import (chain_now, CAPACITY_W, DAY, HOUR, PROJECT, PV_INVERTER, Batch, cosign, every_node,
+                         make_batch, make_device, sign, signed_tuple, totals_arg)
+
+from oracles import false_statement, open_tree
 
 NONE, ANCHORED, REJECTED, FINALIZED = range(4)
 (NO_FAULT, BAD_PERIOD, OUTSIDE_WINDOW, UNKNOWN_DEVICE, FOREIGN_DEVICE, DEVICE_INACTIVE, DEVICE_REVOKED, BAD_SIGNATURE,
- OVER_CAPACITY, DUPLICATE_SEQUENCE, OUT_OF_ORDER, WRONG_TOTALS) = range(12)
+ OVER_CAPACITY, DUPLICATE_SEQUENCE, OUT_OF_ORDER, WRONG_TOTALS, MALFORMED_TREE) = range(13)
 MAX_WH_PER_HOUR = CAPACITY_W * 10_500 // 10_000  # capacity × 1 h × (1 + 5 % default tolerance)
 REASON = b"\x42" * 32
 
@@ -121,6 +123,22 @@ def test_tolerance_is_configurable(anchor, regulator, fleet, oracle_operator, ou
     assert event(challenge(anchor, batch, 0, outsider), "BatchRejected")["fault"] == OVER_CAPACITY
 
 
+@pytest.mark.parametrize("after", [0, 10_000])
+def test_a_tolerance_change_after_anchoring_does_not_apply(anchor, regulator, fleet, oracle_operator, outsider, after):
+    """The batch keeps the 5 % in force when it was anchored: lowering the tolerance does not make an
+    honest reading challengeable, raising it does not save one that was over."""
+    own, _, t0 = fleet
+    items = [sign(anchor, own[0], 1, t0, t0 + HOUR, MAX_WH_PER_HOUR), sign(anchor, own[1], 1, t0, t0 + HOUR,
+                                                                            MAX_WH_PER_HOUR + 1)]
+    batch = anchored(anchor, oracle_operator, items, t0, t0 + HOUR)
+    anchor.setCapacityTolerance(after, {"from": regulator})
+    assert anchor.batch(batch.root)[8] == 500
+    assert anchor.readingFault(batch.root, signed_tuple(items[0]), batch.proof(0)) == NO_FAULT
+    with brownie.reverts(custom_error("NoFault")):
+        challenge(anchor, batch, 0, outsider)
+    assert event(challenge(anchor, batch, 1, outsider), "BatchRejected")["fault"] == OVER_CAPACITY
+
+
 def test_revocation_spares_readings_that_ended_before_it(anchor, fleet, devices, developer, oracle_operator, outsider):
     own, _, t0 = fleet
     batch = anchored(anchor, oracle_operator, good_readings(anchor, own, t0), t0, t0 + HOUR)
@@ -190,15 +208,14 @@ def test_a_duplicate_sequence_across_two_batches_rejects_the_later(anchor, fleet
     assert anchor.misbehaviourCount(oracle_operator) == 1
 
 
-def test_a_replayed_leaf_in_a_later_batch_rejects_the_replay(anchor, fleet, oracle_operator, outsider):
+def test_the_same_reading_in_two_batches_is_a_replay_not_a_conflict(anchor, fleet, oracle_operator, outsider):
+    """Replays are taken out of the later batch (tests/mrv/test_mrv_replays.py), never blamed."""
     own, _, t0 = fleet
     readings = good_readings(anchor, own, t0)
     first = anchored(anchor, oracle_operator, readings, t0, t0 + HOUR)
-    chain.sleep(DAY)
-    anchor.finalize(first.root, {"from": outsider})
     replay = anchored(anchor, oracle_operator, readings[:1], t0, t0 + HOUR)
-    assert event(conflict(anchor, replay, 0, first, 0, outsider), "BatchRejected")["fault"] == DUPLICATE_SEQUENCE
-    assert anchor.batch(first.root)[6] == FINALIZED
+    with brownie.reverts(custom_error("NoFault")):
+        conflict(anchor, replay, 0, first, 0, outsider)
 
 
 @pytest.mark.parametrize("others", [1, 2, 3, 6])
@@ -207,11 +224,9 @@ def test_a_leaf_twice_in_one_batch_is_a_duplicate(anchor, fleet, oracle_operator
     reading = sign(anchor, own[0], 1, t0, t0 + HOUR, 100)
     fillers = [sign(anchor, own[1], k, t0 + k * 60, t0 + (k + 1) * 60, 10) for k in range(others)]
     batch = anchored(anchor, oracle_operator, [reading, reading] + fillers, t0, t0 + HOUR)
-    siblings = batch.proof(0) == batch.proof(1)
-    assert siblings == (batch.proof(0)[0] == "0x" + reading.leaf().hex())
-    if not siblings:
-        with brownie.reverts(custom_error("NoFault")):  # one leaf at one position
-            conflict(anchor, batch, 0, batch, 0, outsider)
+    assert batch.proof(0) != batch.proof(1)  # two positions
+    with brownie.reverts(custom_error("NoFault")):  # one leaf at one position
+        conflict(anchor, batch, 0, batch, 0, outsider)
     assert event(conflict(anchor, batch, 0, batch, 1, outsider), "BatchRejected")["fault"] == DUPLICATE_SEQUENCE
 
 
@@ -276,40 +291,33 @@ def test_conflict_refusals(anchor, fleet, oracle_operator, outsider):
         conflict(anchor, later, 0, rejected, 1, outsider)
     with brownie.reverts(custom_error("NotIncluded", first.root)):
         anchor.challengeConflict(later.root, signed_tuple(later.items[0]), later.proof(0), first.root,
-                                 signed_tuple(forged), [], {"from": outsider})
+                                 signed_tuple(forged), ([], 0), {"from": outsider})
     assert anchor.batch(later.root)[6] == ANCHORED
 
 
-# ---------------------------------------------------------------- totals
+# ---------------------------------------------------------------- totals (fuzzed: test_mrv_sumtree.py)
 
 
-def test_inflated_totals_are_rejected_with_every_leaf(anchor, fleet, oracle_operator, outsider):
+@pytest.mark.parametrize("field, delta", [("energyWh", 1), ("energyWh", -1), ("readingCount", 1), ("readingCount", -1)])
+def test_a_wrong_header_total_is_disproved_by_opening_the_root(anchor, fleet, oracle_operator, outsider, field, delta):
     own, _, t0 = fleet
-    batch = make_batch(anchor, own, t0, slots=5)  # 15 readings: an unbalanced tree
-    inflated = Batch(batch.items, PROJECT, batch.window_start, batch.window_end)
-    anchor.anchorBatch(inflated.header(energyWh=batch.energy + 1), [], {"from": oracle_operator})
-    readings, flags = batch.full_multiproof()
-    with brownie.reverts(custom_error("NotIncluded", batch.root)):  # a subset does not rebuild the root
-        anchor.challengeTotals(batch.root, readings[1:], flags[1:], {"from": outsider})
-    with brownie.reverts(custom_error("NotIncluded", batch.root)):
-        anchor.challengeTotals(batch.root, readings, [False] + flags[1:], {"from": outsider})
-    tx = anchor.challengeTotals(batch.root, readings, flags, {"from": outsider})
+    batch = make_batch(anchor, own, t0, slots=5)  # 15 readings
+    true_total = batch.energy if field == "energyWh" else len(batch.items)
+    anchor.anchorBatch(batch.header(**{field: true_total + delta}), [], {"from": oracle_operator})
+    root = open_tree(sorted(batch.items, key=lambda item: item.leaf()))
+    root.energy_wh, root.count = (batch.energy + delta, 15) if field == "energyWh" else (batch.energy, 15 + delta)
+    proof = false_statement(root)
+    assert proof.path.siblings == ()  # the root's own statement is false
+    tx = anchor.challengeTotals(batch.root, totals_arg(proof), {"from": outsider})
     assert event(tx, "BatchRejected")["fault"] == WRONG_TOTALS
 
 
-def test_a_wrong_reading_count_is_rejected(anchor, fleet, oracle_operator, outsider):
-    own, _, t0 = fleet
-    batch = make_batch(anchor, own, t0, slots=2)
-    anchor.anchorBatch(batch.header(readingCount=len(batch.items) + 1), [], {"from": oracle_operator})
-    readings, flags = batch.full_multiproof()
-    assert event(anchor.challengeTotals(batch.root, readings, flags, {"from": outsider}), "BatchRejected")["fault"] \
-        == WRONG_TOTALS
-
-
-def test_correct_totals_are_no_fault(anchor, fleet, oracle_operator, outsider):
+def test_correct_totals_are_no_fault_at_any_node(anchor, fleet, oracle_operator, outsider):
     own, _, t0 = fleet
     batch = anchored(anchor, oracle_operator, make_batch(anchor, own, t0, slots=3).items, t0, t0 + 3 * HOUR)
-    readings, flags = batch.full_multiproof()
+    root = open_tree(sorted(batch.items, key=lambda item: item.leaf()))
+    for proof in every_node(root):
+        assert anchor.totalsFault(batch.root, totals_arg(proof)) == NO_FAULT
     with brownie.reverts(custom_error("NoFault")):
-        anchor.challengeTotals(batch.root, readings, flags, {"from": outsider})
+        anchor.challengeTotals(batch.root, totals_arg(proof), {"from": outsider})
     assert anchor.batch(batch.root)[6] == ANCHORED

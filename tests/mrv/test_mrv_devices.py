@@ -30,6 +30,10 @@ def status(devices, d):
     return devices.device(d.device_id)[2]
 
 
+def suspensions(devices, d):
+    return [tuple(s) for s in devices.suspensions(d.device_id)]
+
+
 # ---------------------------------------------------------------- registration
 
 
@@ -37,7 +41,8 @@ def test_developer_registers_a_device(devices, developer, device):
     commissioned = chain_now() - DAY
     tx = register(devices, device, developer, kind=ENERGY_METER, commissionedAt=commissioned)
     record = devices.device(device.device_id)
-    assert tuple(record) == (device.address, ENERGY_METER, REGISTERED, commissioned, PROJECT, CAPACITY_W, 0, 0, 0, 0)
+    assert tuple(record) == (device.address, ENERGY_METER, REGISTERED, commissioned, PROJECT, CAPACITY_W, 0, 0)
+    assert suspensions(devices, device) == []
     assert devices.signerOf(device.device_id) == device.address
     assert event(tx, "DeviceRegistered") == {
         "deviceId": device.hex_id, "projectId": PROJECT, "signer": device.address, "kind": ENERGY_METER,
@@ -120,12 +125,13 @@ def test_full_lifecycle(devices, developer, verifier, device):
     tx = devices.activate(device.device_id, {"from": verifier})
     resumed = tx.timestamp
     record = devices.device(device.device_id)
-    assert (record[2], record[6], record[7], record[8]) == (ACTIVE, activated, suspended, resumed)
+    assert (record[2], record[6]) == (ACTIVE, activated)
+    assert suspensions(devices, device) == [(suspended, resumed)]
 
     tx = devices.revoke(device.device_id, REASON, {"from": developer})
     assert event(tx, "DeviceRevoked") == {"deviceId": device.hex_id, "by": developer, "reasonHash": "0x" + REASON.hex()}
     record = devices.device(device.device_id)
-    assert (record[2], record[9]) == (REVOKED, tx.timestamp)
+    assert (record[2], record[7]) == (REVOKED, tx.timestamp)
 
 
 def test_a_verifier_may_revoke_even_a_registered_device(devices, developer, verifier, device):
@@ -221,3 +227,58 @@ def test_standing_follows_the_lifecycle(devices, developer, verifier, device):
     revoked = devices.revoke(device.device_id, REASON, {"from": developer}).timestamp
     assert standing(devices, device, resumed, revoked) == OK
     assert standing(devices, device, revoked - 10, revoked + 1) == STANDING_REVOKED
+
+
+def test_a_later_suspension_does_not_launder_an_earlier_one(devices, developer, verifier, device):
+    """Every suspension is kept: a period meeting the first stays inactive after a second one ends."""
+    register(devices, device, developer)
+    devices.activate(device.device_id, {"from": verifier})
+    history = []
+    for _ in range(3):
+        chain.sleep(1000)
+        start = devices.suspend(device.device_id, REASON, {"from": verifier}).timestamp
+        chain.sleep(1000)
+        history.append((start, devices.activate(device.device_id, {"from": verifier}).timestamp))
+    assert suspensions(devices, device) == history
+    for start, end in history:
+        assert standing(devices, device, start - 10, start + 10) == INACTIVE
+        assert standing(devices, device, end - 10, end) == INACTIVE
+        assert standing(devices, device, end, end + 10) == OK
+        assert standing(devices, device, start - 10, start) == OK
+
+
+def test_a_suspension_resumed_in_its_own_second_covers_no_time(devices, developer, verifier, device):
+    """Suspended and re-activated in one block: the suspension covers no time and is not kept."""
+    register(devices, device, developer)
+    devices.activate(device.device_id, {"from": verifier})
+    chain.sleep(100)
+    w3 = brownie.network.web3
+    w3.provider.make_request("evm_setAutomine", [False])
+    try:
+        hashes = [w3.eth.send_transaction({"from": verifier.address, "to": devices.address, "gas": 200_000,
+                                           "data": data})
+                  for data in (devices.suspend.encode_input(device.device_id, REASON),
+                               devices.activate.encode_input(device.device_id))]
+        w3.provider.make_request("evm_mine", [])
+    finally:
+        w3.provider.make_request("evm_setAutomine", [True])
+    receipts = [w3.eth.get_transaction_receipt(h) for h in hashes]
+    assert [r["status"] for r in receipts] == [1, 1] and receipts[0]["blockNumber"] == receipts[1]["blockNumber"]
+    assert suspensions(devices, device) == [] and status(devices, device) == ACTIVE
+    t = w3.eth.get_block(receipts[0]["blockNumber"])["timestamp"]
+    assert standing(devices, device, t - 10, t + 10) == OK
+
+
+def test_suspensions_are_capped(devices, developer, verifier, device):
+    register(devices, device, developer)
+    devices.activate(device.device_id, {"from": verifier})
+    cap = devices.MAX_SUSPENSIONS()
+    for _ in range(cap):
+        chain.sleep(2)
+        devices.suspend(device.device_id, REASON, {"from": verifier})
+        chain.sleep(2)
+        devices.activate(device.device_id, {"from": verifier})
+    with brownie.reverts(custom_error("TooManySuspensions", device.device_id, cap)):
+        devices.suspend(device.device_id, REASON, {"from": verifier})
+    assert len(devices.suspensions(device.device_id)) == cap and status(devices, device) == ACTIVE
+    devices.revoke(device.device_id, REASON, {"from": verifier})  # what a verifier does instead

@@ -2,8 +2,9 @@
 registers devices, verifiers activate and suspend them, the developer or a verifier revokes them;
 every call is also tried with bad input, from the wrong status, by the wrong people, while the
 network is paused or the caller frozen, and projects change hands. A refused call reverts with the
-exact named error and changes nothing: after every step each device's record matches the model,
-and so does the touched device's standing on both sides of its latest change."""
+exact named error and changes nothing: after every step each device's record and suspension history
+match the model, and so does the touched device's standing on both sides of every time it holds
+(activation, each suspension and resumption, revocation)."""
 
 from brownie import ZERO_ADDRESS, chain
 from helpers import run_stateful
@@ -22,6 +23,7 @@ PROJECT_ACTIVE = 3  # IProjectRegistry.ProjectStatus.Active
 POOL = [make_device(200 + i) for i in range(4)]
 ZERO_ID = b"\x00" * 32
 REASON = b"\x42" * 32
+MAX_SUSPENSIONS = 64
 
 device_index = st.integers(0, len(POOL) - 1)
 reasons = st.binary(min_size=32, max_size=32)
@@ -40,27 +42,29 @@ class Device:
     def __init__(self, signer, kind, commissioned_at, project, capacity_w):
         self.signer, self.kind, self.status = signer, kind, REGISTERED
         self.commissioned_at, self.project, self.capacity_w = commissioned_at, project, capacity_w
-        self.activated_at = self.suspended_at = self.resumed_at = self.revoked_at = 0
+        self.activated_at = self.revoked_at = 0
+        self.suspensions = []  # [suspendedAt, resumedAt]; resumedAt 0 while it lasts
 
     def record(self):
         return (self.signer, self.kind, self.status, self.commissioned_at, self.project, self.capacity_w,
-                self.activated_at, self.suspended_at, self.resumed_at, self.revoked_at)
+                self.activated_at, self.revoked_at)
 
     def standing(self, start, end):
-        """IDeviceRegistry.standingDuring's answer for [start, end)."""
+        """IDeviceRegistry.standingDuring's answer for [start, end): every suspension counts."""
         if self.revoked_at and end > self.revoked_at:
             return STANDING_REVOKED
         if self.activated_at == 0 or start < self.activated_at:
             return INACTIVE
-        if self.suspended_at and end > self.suspended_at and (self.resumed_at == 0 or start < self.resumed_at):
+        if any(s < end and (r == 0 or start < r) for s, r in self.suspensions):
             return INACTIVE
         return OK
 
     def edges(self):
-        """The periods that end at, and start at, the latest time the record holds (the one the
-        latest successful call set): enough to tell every `<` from `<=` standing compares it with."""
-        t = max(self.activated_at, self.suspended_at, self.resumed_at, self.revoked_at)
-        return [(t - 1, t), (t, t + 1)] if t else [(self.commissioned_at, self.commissioned_at + 1)]
+        """The periods that end at, and start at, every time the record holds: enough to tell every
+        `<` from `<=` standing compares them with."""
+        times = {self.activated_at, self.revoked_at, *(t for pair in self.suspensions for t in pair)} - {0}
+        return [p for t in sorted(times) for p in ((t - 1, t), (t, t + 1), (t - 1, t + 1))] or [
+            (self.commissioned_at, self.commissioned_at + 1)]
 
 
 class DeviceMachine(ComplianceRules):
@@ -132,7 +136,9 @@ class DeviceMachine(ComplianceRules):
         if tx is not None:
             m = self.model[device_id]
             if m.status == SUSPENDED:
-                m.resumed_at = tx.timestamp
+                m.suspensions[-1][1] = tx.timestamp
+                if m.suspensions[-1][0] == tx.timestamp:
+                    m.suspensions.pop()  # covered no time
             m.activated_at = m.activated_at or tx.timestamp
             m.status = ACTIVE
 
@@ -142,11 +148,13 @@ class DeviceMachine(ComplianceRules):
         sender = self._sender(who, device_id)
         error = self._unknown_or(device_id, lambda m: (
             ("InvalidDeviceStatus", device_id, m.status) if m.status != ACTIVE
+            else ("TooManySuspensions", device_id, MAX_SUSPENSIONS) if len(m.suspensions) == MAX_SUSPENSIONS
             else self.refusal(sender, Kind.VERIFIER)))
         tx = attempt(self.devices.suspend, (device_id, reason, {"from": self.people[sender]}), error)
         if tx is not None:
             m = self.model[device_id]
-            m.status, m.suspended_at, m.resumed_at = SUSPENDED, tx.timestamp, 0
+            m.status = SUSPENDED
+            m.suspensions.append([tx.timestamp, 0])
 
     @rule(i=device_index, who=revokers, reason=reasons)
     def revoke(self, i, who, reason):
@@ -184,8 +192,9 @@ class DeviceMachine(ComplianceRules):
     def records_match_the_model(self):
         for device_id in {d.device_id for d in POOL} | ({self.touched} - {None}):
             m = self.model.get(device_id)
-            expected = m.record() if m else (ZERO_ADDRESS, 0, NONE, 0, 0, 0, 0, 0, 0, 0)
+            expected = m.record() if m else (ZERO_ADDRESS, 0, NONE, 0, 0, 0, 0, 0)
             assert tuple(self.devices.device(device_id)) == expected
+            assert [list(x) for x in self.devices.suspensions(device_id)] == (m.suspensions if m else [])
 
     @invariant()
     def touched_device_stands_as_modelled(self):

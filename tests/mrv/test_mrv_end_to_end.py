@@ -9,6 +9,7 @@ import json
 import brownie
 import pytest
 from brownie import CarbonCredits, DeviceRegistry, MRVAnchor, MRVReports, ProjectRegistry, chain, web3
+from deploy_helpers import next_hour_then_days_pass
 from helpers import custom_error, event
 from mrv_helpers import DAY, FACTOR, HOUR, PV_INVERTER, chain_now, domain, keccak256, make_device, sign
 
@@ -38,7 +39,7 @@ def suite(mrv_registry, admin, regulator, developer, verifier, oracle_operator):
     projects.validate(project_id, h("validation"), {"from": verifier})
     projects.activate(project_id, h("decision"), {"from": regulator})
     registry = DeviceRegistry.deploy(mrv_registry, projects, {"from": admin})
-    anchor = MRVAnchor.deploy(mrv_registry, registry, admin, regulator, {"from": admin})
+    anchor = MRVAnchor.deploy(mrv_registry, registry, admin, regulator, 1, {"from": admin})
     anchor.addOperator(oracle_operator, {"from": regulator})
     reports = MRVReports.deploy(mrv_registry, projects, anchor, admin, regulator, {"from": admin})
     reports.setEmissionFactor(project_id, FACTOR, h("grid factor 2026"), {"from": regulator})
@@ -66,7 +67,7 @@ def post(port, body):
 def test_readings_to_anchored_batches_to_a_verified_report_to_credits_once(tmp_path, suite, developer, verifier,
                                                                             oracle_operator):
     anchor, reports, credits, project = suite["anchor"], suite["reports"], suite["credits"], suite["project"]
-    t0 = (chain_now() - 2 * DAY) // HOUR * HOUR
+    t0 = next_hour_then_days_pass()  # readings start after the plants' activation, as the contract requires
     daemon = SensorDaemon(DaemonSettings(tmp_path / "sensor.db", batch=BatchPolicy(max_readings=6, window_s=0)),
                           ChainDirectory(web3, suite["registry"].address), domain(anchor), clock=chain_now,
                           anchor=AnchorClient(web3, anchor.address, UnlockedSigner(oracle_operator.address)))

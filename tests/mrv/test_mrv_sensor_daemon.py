@@ -7,7 +7,7 @@ from dataclasses import replace
 
 import pytest
 from brownie import web3
-from mrv_helpers import HOUR, chain_now, sign
+from mrv_helpers import CAPACITY_W, HOUR, chain_now, sign, signed_tuple
 from sensor_process import in_process_daemons
 
 from greenfi.chain.signers import UnlockedSigner
@@ -57,19 +57,20 @@ def test_readings_over_http_are_anchored_and_provable(make_daemon, anchor, fleet
     on_chain = anchor.batch(batch.root)
     assert on_chain[6] == ANCHORED and on_chain[3] == batch.total_wh == 3 * (5_000 + 5_100)
     stored = daemon.store.batch_readings(batch.id)
-    tree, signed = batch_tree(stored), stored[0]
-    r = signed.reading
-    assert anchor.proveReading(batch.root, ("0x" + r.device_id.hex(), r.sequence, r.period_start, r.period_end,
-                                            r.energy_wh), signed.signature[:32], signed.signature[32:], tree.proof(0))
+    tree = batch_tree(stored)
+    for i, signed in enumerate(stored):
+        assert anchor.proveReading(batch.root, signed_tuple(signed), tree.path(i).to_abi())
 
 
 def test_readings_of_unknown_or_inactive_devices_are_refused_from_the_chain(make_daemon, anchor, fleet, devices, verifier):
     own, foreign, t0 = fleet
     daemon = make_daemon()
-    devices.suspend(own[0].device_id, b"\x01" * 32, {"from": verifier})
+    suspended_at = devices.suspend(own[0].device_id, b"\x01" * 32, {"from": verifier}).timestamp
+    # Judged over the period: before the suspension it stands, across it it does not.
     outcomes = daemon.intake.submit([sign(anchor, own[0], 1, t0, t0 + HOUR, 10).to_json_obj(),
+                                     sign(anchor, own[0], 2, suspended_at - 60, suspended_at + 60, 10).to_json_obj(),
                                      sign(anchor, own[1], 1, t0, t0 + HOUR, 10).to_json_obj()])
-    assert [o.reason for o in outcomes] == ["inactive_device", None]
+    assert [o.reason for o in outcomes] == [None, "inactive_device", None]
 
 
 def reserve_nonce(daemon, anchor, fleet):
@@ -150,3 +151,27 @@ def test_a_batch_the_contract_refuses_is_set_aside_and_the_daemon_keeps_anchorin
     assert [s for i, (s, _) in statuses.items() if i != poisoned] == ["anchored"]
     ok, health = daemon.health()
     assert ok and health["setAsideBatches"][0]["id"] == poisoned
+
+
+def test_a_batch_a_challenge_would_reject_is_withdrawn_before_anchoring(make_daemon, anchor, fleet, regulator):
+    """Accepted under the 5 % tolerance, then the tolerance drops to 0: anchored now, the batch would
+    carry 0 % and three of its readings would be over capacity. The standing judge
+    (oracles.sensor.standing.batch_judge, fresh records, the tolerance in force) finds them before
+    sending: the batch is withdrawn, those readings quarantined as OverCapacity, the other three go
+    back to the pool and are anchored in a later batch; nothing challengeable reaches the chain."""
+    own, _, t0 = fleet
+    daemon = make_daemon()
+    items = [sign(anchor, d, 1, t0, t0 + HOUR, CAPACITY_W * 105 // 100).to_json_obj() for d in own] + \
+        [sign(anchor, d, 2, t0 + HOUR, t0 + 2 * HOUR, 100).to_json_obj() for d in own]
+    assert all(o.accepted for o in daemon.intake.submit(items))
+    anchor.setCapacityTolerance(0, {"from": regulator})
+    for _ in range(4):
+        daemon.tick()
+    assert daemon.failed_reason is None
+    assert [b.status for b in daemon.store.batches()] == ["withdrawn"] and anchored_events(anchor) == []
+    daemon.intake.submit([sign(anchor, d, 3, t0 + 2 * HOUR, t0 + 3 * HOUR, 100).to_json_obj() for d in own])
+    for _ in range(3):
+        daemon.tick()
+    [anchored] = daemon.store.batches("anchored")
+    assert anchored.reading_count == 6 and anchored.total_wh == 600  # the six honest readings, nothing else
+    assert len(anchored_events(anchor)) == 1

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from brownie import web3
-from mrv_helpers import DAY, chain_now, sign
+from mrv_helpers import DAY, sign
 from sensor_process import (DaemonProcess, RpcRelay, accepted_keys, all_anchored, check_exactly_once, mosquitto_broker,
                             wait_until)
 
@@ -27,10 +27,9 @@ class Feed:
     """Signed five-minute readings from a fleet: per device, sequences and periods move forward;
     `sent` remembers every reading handed out, whatever became of it."""
 
-    def __init__(self, anchor, devices, seed: int = SEED):
+    def __init__(self, anchor, devices, start: int, seed: int = SEED):
         self.anchor = anchor
         self.devices = devices
-        start = (min(int(time.time()), chain_now()) - 2 * DAY) // STEP * STEP
         self.next = {d.device_id: [1, start] for d in devices}
         self.rng = random.Random(seed)
         self.sent: dict[tuple[str, int], int] = {}
@@ -58,19 +57,21 @@ class Feed:
 def drill(anchor, devices, fleet, oracle_operator):
     """(make a daemon process, a feed of the fleet's readings); the store lives in a private
     directory (pytest's tmp_path retention is shared with other sessions on this machine)."""
-    own, foreign, _ = fleet
+    own, foreign, t0 = fleet
     made = []
     workdir = tempfile.TemporaryDirectory(prefix="greenfi-mrv-drill-")
     tmp_path = Path(workdir.name)
 
     def make(rpc_url=None, **options):
         url = rpc_url or web3.provider.endpoint_uri
+        # Readings start after the fleet's activation (t0), as the contract requires; the chain's clock
+        # runs days ahead of the wall clock the daemon process reads, hence the skew allowance.
         daemon = DaemonProcess(tmp_path / "sensor.db", url, oracle_operator.address, anchor.address, devices.address,
-                               **options)
+                               **({"max-future-skew-s": 4 * DAY} | options))
         made.append(daemon)
         return daemon
 
-    yield make, Feed(anchor, own + [foreign])
+    yield make, Feed(anchor, own + [foreign], t0)
     for daemon in made:
         if daemon.alive():
             daemon.kill()

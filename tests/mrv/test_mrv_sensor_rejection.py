@@ -3,7 +3,9 @@ challenged reading with its fault, anchors every other reading again in a new ba
 the rejected batch's document; also when it is killed (-9) at random moments of that recovery.
 
 The faulty reading is written to the store directly, standing for one the intake should not have
-let through (a device record the daemon had cached, say): the point here is what happens after."""
+let through (a device record the daemon had cached, say): the point here is what happens after, so
+the daemons run without the pre-anchoring judge (which would withdraw the batch before it is sent:
+test_mrv_sensor_daemon.py)."""
 
 import random
 import sqlite3
@@ -47,7 +49,8 @@ def challenge(anchor, root: bytes, items, faulty, challenger):
 
 @pytest.fixture
 def make_daemon(tmp_path, anchor, devices, oracle_operator):
-    with in_process_daemons(tmp_path / "sensor.db", anchor, devices.address, oracle_operator.address, chain_now) as make:
+    with in_process_daemons(tmp_path / "sensor.db", anchor, devices.address, oracle_operator.address, chain_now,
+                            judged=False) as make:
         yield lambda: make(BatchPolicy(max_readings=8, window_s=0))
 
 
@@ -101,13 +104,14 @@ def settled(db: Path) -> bool:
 def test_kill_9_during_the_reanchoring_of_a_rejected_batch_loses_nothing(anchor, fleet, devices, oracle_operator,
                                                                            accounts):
     own, _, _ = fleet
-    # the daemon process judges periods by the wall clock, the chain by its own: be in both's past
-    t0 = (min(int(time.time()), chain_now()) - 2 * DAY) // HOUR * HOUR
+    t0 = fleet[2]  # after the fleet's activation, as the contract requires
     rng = random.Random(SEED)
     with tempfile.TemporaryDirectory(prefix="greenfi-mrv-rejection-") as workdir:
         db = Path(workdir) / "sensor.db"
         daemon = DaemonProcess(db, web3.provider.endpoint_uri, oracle_operator.address, anchor.address,
-                               devices.address, **{"batch-size": 16})
+                               devices.address, **{"batch-size": 16, "pre-anchor-judge": "off",
+                                                   # the chain's clock runs days ahead of the process's wall clock
+                                                   "max-future-skew-s": 4 * DAY})
         daemon.start()
         try:
             honest = [sign(anchor, d, h + 1, t0 + h * HOUR, t0 + (h + 1) * HOUR, 4_000 + h).to_json_obj()

@@ -11,7 +11,7 @@ from brownie import web3
 from helpers import run_stateful
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
-from mrv_helpers import HOUR, chain_now, domain, make_device, sign
+from mrv_helpers import chain_now, domain, make_device, sign
 from sensor_process import anchored_events
 
 from greenfi.chain.signers import UnlockedSigner
@@ -121,4 +121,4 @@ class SensorMachine(RuleBasedStateMachine):
 def test_anchored_energy_per_device_equals_accepted_readings(anchor, devices, fleet, oracle_operator):
     own, foreign, t0 = fleet
     run_stateful(SensorMachine, anchor=anchor, registry=devices, operator=oracle_operator.address, own=own,
-                 foreign=foreign, t0=t0 - 2 * 24 * HOUR)
+                 foreign=foreign, t0=t0)  # after the fleet's activation, as the contract requires

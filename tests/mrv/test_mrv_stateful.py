@@ -1,6 +1,8 @@
 """Stateful: each project's finalized energy on chain equals, in a plain-Python model, the sum of
-the readings anchored in its finalized batches, whatever the order of anchoring, challenges,
-finalizations and time; no batch is ever counted twice."""
+the readings counted in its finalized batches, whatever the order of anchoring, replays of earlier
+readings, challenges, replay exclusions and restorations, finalizations and time; no batch is ever
+counted twice, each batch counts exactly what the model says (a replay excluded in time is counted
+once), and only batches holding a forgery are rejected and blamed."""
 
 import brownie
 from brownie import chain
@@ -18,7 +20,9 @@ class AnchorMachine(RuleBasedStateMachine):
 
     @initialize()
     def start(self):
-        self.batches = []  # [root, project, readings' energy, status, challengeEnd, holds a forgery, batch]
+        # [root, project, counted energy, status, challengeEnd, holds a forgery, batch, counted positions,
+        #  {excluded position: root of the batch counting it instead}]
+        self.batches = []
         self.cursor = {PROJECT: self.t0, OTHER_PROJECT: self.t0}  # next window start per project
         self.sequence = {}  # device id -> last sequence used
 
@@ -38,9 +42,71 @@ class AnchorMachine(RuleBasedStateMachine):
                                                                               max_size=4), forged=st.booleans())
     def anchor_batch(self, project, energies, forged):
         batch = self._readings(project, energies, forged)
+        self._anchor(batch, project, forged)
+
+    def _anchor(self, batch, project, forged):
+        if any(b[0] == batch.root for b in self.batches):
+            return
         tx = self.anchor.anchorBatch(batch.header(), [], {"from": self.operator})
-        end = tx.timestamp + DAY
-        self.batches.append([batch.root, project, sum(energies), ANCHORED, end, forged, batch])
+        self.batches.append([batch.root, project, batch.energy, ANCHORED, tx.timestamp + DAY, forged, batch,
+                             set(range(len(batch.items))), {}])
+
+    @rule(i=st.integers(0, 50), take=st.integers(1, 3), energies=st.lists(st.integers(0, 2_000), max_size=2))
+    def replay(self, i, take, energies):
+        """Anchor again some honest readings of an earlier batch (as a rogue or a redundant operator
+        would), with fresh ones."""
+        if not self.batches:
+            return
+        old = self.batches[i % len(self.batches)]
+        honest = old[6].items[1:] if old[5] else old[6].items
+        fresh = self._readings(old[1], energies, False).items if energies else []
+        items = honest[:take] + fresh
+        if not items:
+            return
+        start = min(x.reading.period_start for x in items)
+        self._anchor(Batch(items, old[1], start, max(x.reading.period_end for x in items)), old[1], False)
+
+    def _key(self, b):
+        return (b[4], int(b[0], 16))
+
+    def _counted_in(self, item, project):
+        """The standing batch that counts `item` first, if any (a batch, position)."""
+        for b in sorted(self.batches, key=self._key):
+            if b[1] == project and b[3] != REJECTED:
+                for k in b[7]:
+                    if b[6].items[k] == item:
+                        return b, k
+        return None
+
+    @rule(i=st.integers(0, 50))
+    def exclude_replay(self, i):
+        open_batches = [b for b in self.batches if b[3] == ANCHORED and chain_now() < b[4] - 2]
+        if not open_batches:
+            return
+        b = open_batches[i % len(open_batches)]
+        for k in sorted(b[7]):
+            first = self._counted_in(b[6].items[k], b[1])
+            if first is not None and first[0] is not b and first[0][6].items[first[1]].reading == b[6].items[k].reading:
+                e, j = first
+                self.anchor.excludeReplay(b[0], signed_tuple(b[6].items[k]), b[6].proof(k), e[0],
+                                          signed_tuple(e[6].items[j]), e[6].proof(j), {"from": self.challenger})
+                b[7].discard(k)
+                b[8][k] = e[0]
+                b[2] -= b[6].items[k].reading.energy_wh
+                return
+
+    @rule(i=st.integers(0, 50))
+    def restore_replay(self, i):
+        statuses = {b[0]: b[3] for b in self.batches}
+        candidates = [(b, k) for b in self.batches if b[3] == ANCHORED and chain_now() < b[4] - 2
+                      for k, e in b[8].items() if statuses[e] == REJECTED]
+        if not candidates:
+            return
+        b, k = candidates[i % len(candidates)]
+        self.anchor.restoreReplay(b[0], signed_tuple(b[6].items[k])[0], {"from": self.challenger})
+        del b[8][k]
+        b[7].add(k)
+        b[2] += b[6].items[k].reading.energy_wh
 
     @rule(i=st.integers(0, 50))
     def challenge_forgery(self, i):
@@ -92,7 +158,15 @@ class AnchorMachine(RuleBasedStateMachine):
     @invariant()
     def statuses_match_the_model(self):
         for b in self.batches:
-            assert self.anchor.batch(b[0])[6] == b[3]
+            record = self.anchor.batch(b[0])
+            assert (record[3], record[4], record[6]) == (b[2], len(b[7]), b[3])
+
+    @invariant()
+    def only_forgeries_are_blamed(self):
+        """Replays (a rule of their own) never reject or blame a batch; only the forgery does."""
+        rejected = [b for b in self.batches if b[3] == REJECTED]
+        assert all(b[5] for b in rejected)
+        assert self.anchor.misbehaviourCount(self.operator) == len(rejected)
 
 
 def test_finalized_energy_matches_the_readings(anchor, fleet, oracle_operator, outsider):

@@ -221,10 +221,13 @@ def test_leaf_hash_is_the_double_hashed_abi_encoding_of_reading_and_signature():
 
 
 def test_batch_tree_proves_each_reading_by_input_position():
+    """The batch tree is the Merkle-sum tree (oracles.sumtree); its paths climb to the root."""
+    from oracles.sumtree import climb
     batch = _signed(9)
     tree = batch_tree(batch)
+    assert (tree.energy_wh, tree.count) == (sum(item.reading.energy_wh for item in batch), 9)
     for index, item in enumerate(batch):
-        assert verify(tree.proof(index), tree.root, item.leaf())
+        assert climb(item.leaf_node(), tree.path(index)).hash == tree.root
 
 
 def test_batch_content_hash_covers_readings_sorted_as_leaves():
@@ -235,9 +238,9 @@ def test_batch_content_hash_covers_readings_sorted_as_leaves():
     assert batch_content_hash(batch) == reference_keccak(document)
     assert batch_content_hash(list(reversed(batch))) == batch_content_hash(batch)
     assert batch_content_hash(batch[:4]) != batch_content_hash(batch)
-    # Same order as the tree's sorted leaves, which StandardMerkleTree stores from the end.
+    # Same order as the tree's leaves: the i-th leaf in document order has the i-th path of the tree.
     tree = batch_tree(batch)
-    assert [item.leaf() for item in ordered] == list(reversed(tree.nodes[len(batch) - 1:]))
+    assert [tree.tree.path(i) for i in range(5)] == [tree.path(batch.index(item)) for item in ordered]
 
 
 def test_empty_batch_is_an_error():

@@ -88,12 +88,17 @@ def test_duplicates_inside_one_request(store, devices):
 
 
 def test_inactive_and_revoked_devices(store, devices):
-    inactive = dataclasses.replace(devices[0].info, active=False)
+    """Standing over the reading's whole period (oracles.sensor.standing): never activated, a past
+    suspension the period meets (even though the device was resumed since), revoked before its end."""
+    inactive = dataclasses.replace(devices[0].info, active=False, activated_at=0)
     revoked = dataclasses.replace(devices[1].info, revoked_at=T0 + 2 * 300 + 100)
-    registry = StaticDirectory([inactive, revoked, devices[2].info])
+    resumed = dataclasses.replace(devices[2].info, suspensions=((T0 + 300 + 10, T0 + 2 * 300 + 10),))
+    registry = StaticDirectory([inactive, revoked, resumed])
     intake = intake_for(store, devices, directory=registry)
-    outcomes = intake.submit([devices[0].reading(1), devices[1].reading(1), devices[1].reading(2), devices[2].reading(1)])
-    assert reasons(outcomes) == [Rejection.INACTIVE_DEVICE, None, Rejection.REVOKED_DEVICE, None]
+    outcomes = intake.submit([devices[0].reading(1), devices[1].reading(1), devices[1].reading(2),
+                              devices[2].reading(1), devices[2].reading(3)])
+    assert reasons(outcomes) == [Rejection.INACTIVE_DEVICE, None, Rejection.REVOKED_DEVICE,
+                                 Rejection.INACTIVE_DEVICE, None]
 
 
 def test_anomaly_screen_flags_and_records_reason(store, devices):

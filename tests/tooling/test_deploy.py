@@ -104,3 +104,12 @@ def test_role_grants_are_applied_once(record, roles, investor):
     block = web3.eth.block_number
     deployer_for(record, roles, grants=grants).deploy()
     assert web3.eth.block_number == block  # nothing sent: contracts and grants are all in place
+
+
+def test_mrv_anchor_gets_the_roles_threshold(record, admin, regulator, bank):
+    """`greenfi deploy` passes k = 2 (LIVE_MRV_THRESHOLD) on live networks and 1 on local chains."""
+    from greenfi.chain.deploy import LIVE_MRV_THRESHOLD
+    roles = SuiteRoles(admin=admin.address, regulator=regulator.address, bank=bank.address,
+                       mrv_threshold=LIVE_MRV_THRESHOLD)
+    addresses = deployer_for(record, roles).deploy()
+    assert contracts.at(web3, "MRVAnchor", addresses["MRVAnchor"]).functions.config().call()[0] == 2
