@@ -1,0 +1,32 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+/// @title Vm
+/// @notice The forge cheatcodes the greenfi suites use, declared by hand (no forge-std: nothing is
+/// fetched from git, and the npm copy is unofficial and out of date). Signatures as in forge 1.x.
+interface Vm {
+    function prank(address msgSender) external;
+    function startPrank(address msgSender) external;
+    function stopPrank() external;
+    function warp(uint256 newTimestamp) external;
+    function label(address account, string calldata newLabel) external;
+    function addr(uint256 privateKey) external pure returns (address);
+    function sign(uint256 privateKey, bytes32 digest) external pure returns (uint8 v, bytes32 r, bytes32 s);
+    function assume(bool condition) external pure;
+    function readFile(string calldata path) external view returns (string memory);
+    function projectRoot() external view returns (string memory);
+    function parseJsonBytes(string calldata json, string calldata key) external pure returns (bytes memory);
+    function parseJsonUint(string calldata json, string calldata key) external pure returns (uint256);
+    function toString(uint256 value) external pure returns (string memory);
+
+    function assertEq(uint256 left, uint256 right, string calldata error) external pure;
+    function assertEq(bytes32 left, bytes32 right, string calldata error) external pure;
+    function assertEq(address left, address right, string calldata error) external pure;
+    function assertEq(bool left, bool right, string calldata error) external pure;
+    function assertLe(uint256 left, uint256 right, string calldata error) external pure;
+    function assertGe(uint256 left, uint256 right, string calldata error) external pure;
+    function assertTrue(bool condition, string calldata error) external pure;
+}
+
+/// @dev The cheatcode address every forge test reaches `Vm` at.
+Vm constant vm = Vm(address(uint160(uint256(keccak256("hevm cheat code")))));
