@@ -2,6 +2,10 @@
 pragma solidity ^0.8.24;
 
 import {vm} from "./Vm.sol";
+import {console} from "./Console.sol";
+import {ComplianceGuard} from "../../../contracts/compliance/ComplianceGuard.sol";
+import {ParticipantRegistry} from "../../../contracts/registry/ParticipantRegistry.sol";
+import {IParticipantRegistry} from "../../../contracts/interfaces/IParticipantRegistry.sol";
 
 /// @title HandlerBase
 /// @notice What every invariant handler shares: a few actors, input bounding, and the check that a
@@ -14,11 +18,62 @@ abstract contract HandlerBase {
     bytes4 private constant _PANIC = 0x4e487b71; // Panic(uint256)
     bytes4 private constant _ERROR = 0x08c379a0; // Error(string)
 
+    ParticipantRegistry public immutable registry;
+    address public immutable regulator;
     address[] internal actors;
 
-    /// @notice How many calls of each outcome the run made (read by the suites' summaries).
+    /// @notice How many calls of each outcome the run made.
     uint256 public ghostAccepted;
     uint256 public ghostRefused;
+
+    // The census: accepted and refused calls per entry point, printed by `logCensus` (forge -vv).
+    string[] private _entryPoints;
+    mapping(bytes32 entryPoint => uint256[2]) private _outcomes;
+
+    constructor(ParticipantRegistry registry_, address regulator_, address[] memory actors_) {
+        registry = registry_;
+        regulator = regulator_;
+        actors = actors_;
+    }
+
+    function actorCount() external view returns (uint256) {
+        return actors.length;
+    }
+
+    function actorAt(uint256 i) external view returns (address) {
+        return actors[i];
+    }
+
+    /// @notice The regulator unfreezes the frozen actor if there is one, else freezes a registered
+    /// actor in one pick of four: at most one party is frozen at a time, for about one pick in
+    /// thirteen, so every refusal for a frozen party is exercised and the rest still act.
+    function toggleFreeze(uint256 seed) external {
+        for (uint256 i; i < actors.length; ++i) {
+            if (registry.participant(actors[i]).frozen) {
+                vm.prank(regulator);
+                registry.unfreeze(actors[i]);
+                return;
+            }
+        }
+        address account = _actor(seed);
+        if ((seed >> 128) % 4 != 0 || registry.kindOf(account) == IParticipantRegistry.Kind.None || _neverFrozen(account)) return;
+        vm.prank(regulator);
+        registry.freeze(account, bytes32(0));
+    }
+
+    /// @notice The regulator pauses the network in one pick of eight and unpauses it at the next pick.
+    function togglePause(uint256 seed) external {
+        bool paused = registry.paused();
+        if (!paused && seed % 8 != 0) return;
+        vm.prank(regulator);
+        if (paused) registry.unpause();
+        else registry.pause();
+    }
+
+    /// @dev Accounts the suite keeps unfrozen (none by default).
+    function _neverFrozen(address) internal view virtual returns (bool) {
+        return false;
+    }
 
     /// @dev `seed` mapped into [min, max] (inclusive) without discarding the run, as forge-std's bound.
     function _bound(uint256 seed, uint256 min, uint256 max) internal pure returns (uint256) {
@@ -56,6 +111,7 @@ abstract contract HandlerBase {
                 }
             }
             ++ghostAccepted;
+            _count(what, 0);
             return ret;
         }
         if (ok) revert(string.concat("refused call succeeded: ", what));
@@ -67,7 +123,42 @@ abstract contract HandlerBase {
         }
         if (_fingerprint() != before) revert(string.concat("refused call changed state: ", what));
         ++ghostRefused;
+        _count(string.concat(what, " (", _selectorHex(selector), ")"), 1);
         return ret;
+    }
+
+    function _selectorHex(bytes4 selector) private pure returns (string memory) {
+        bytes memory hexed = bytes(vm.toString(bytes32(selector)));
+        bytes memory out = new bytes(10);
+        for (uint256 i; i < 10; ++i) {
+            out[i] = hexed[i];
+        }
+        return string(out);
+    }
+
+    function _count(string memory what, uint256 outcome) private {
+        bytes32 key = keccak256(bytes(what));
+        uint256[2] storage o = _outcomes[key];
+        if (o[0] == 0 && o[1] == 0) _entryPoints.push(what);
+        ++o[outcome];
+    }
+
+    /// @notice Prints, per entry point, how many calls the run accepted and refused (a suite's
+    /// `afterInvariant` calls it; forge shows it with -vv): a handler whose valid calls never
+    /// succeed would test nothing.
+    function logCensus() external view {
+        for (uint256 i; i < _entryPoints.length; ++i) {
+            uint256[2] memory o = _outcomes[keccak256(bytes(_entryPoints[i]))];
+            uint256 n = o[0] + o[1];
+            console.log(string.concat(_entryPoints[i], ": ", vm.toString(n), o[0] > 0 ? " accepted" : " refused"));
+        }
+    }
+
+    /// @dev The error ComplianceGuard turns the registry's answer `reason` into, or SUCCEEDS.
+    function _guardError(IParticipantRegistry.Reason reason) internal pure returns (bytes4) {
+        if (reason == IParticipantRegistry.Reason.Ok) return SUCCEEDS;
+        if (reason == IParticipantRegistry.Reason.SystemPaused) return ComplianceGuard.NetworkPaused.selector;
+        return ComplianceGuard.ComplianceRefused.selector;
     }
 
     /// @dev A digest of every piece of state the handler's contracts expose; a refusal must not move it.

@@ -31,9 +31,7 @@ contract CarbonHandler is HandlerBase {
     CarbonCredits public immutable credits;
     CarbonMarket public immutable market;
     SettlementToken public immutable token;
-    ParticipantRegistry public immutable registry;
     MockMonitoringReportsForCarbon public immutable reports;
-    address public immutable regulator;
     address public immutable admin;
 
     address[2] public developers;
@@ -60,15 +58,12 @@ contract CarbonHandler is HandlerBase {
         address[2] memory developers_,
         uint256[2] memory projectIds_,
         address[2] memory treasuries_
-    ) {
+    ) HandlerBase(registry_, regulator_, actors_) {
         credits = credits_;
         market = market_;
         token = token_;
-        registry = registry_;
         reports = reports_;
-        regulator = regulator_;
         admin = admin_;
-        actors = actors_;
         developers = developers_;
         projectIds = projectIds_;
         treasuries = treasuries_;
@@ -80,13 +75,7 @@ contract CarbonHandler is HandlerBase {
         return batchIds.length;
     }
 
-    function actorCount() external view returns (uint256) {
-        return actors.length;
-    }
 
-    function actorAt(uint256 i) external view returns (address) {
-        return actors[i];
-    }
 
     // ---------------------------------------------------------------- issuance
 
@@ -126,9 +115,9 @@ contract CarbonHandler is HandlerBase {
 
     function transfer(uint256 fromSeed, uint256 toSeed, uint256 batchSeed, uint256 amount) external {
         if (batchIds.length == 0) return;
-        address from = _actor(fromSeed);
-        address to = _actor(toSeed);
         uint256 batchId = _batch(batchSeed);
+        address from = _holder(fromSeed, batchId);
+        address to = _actor(toSeed);
         uint256 balance = credits.balanceOf(from, batchId);
         amount = _bound(amount, 0, balance + 2);
         IParticipantRegistry.Reason reason = registry.canTransact(from, to);
@@ -142,8 +131,8 @@ contract CarbonHandler is HandlerBase {
 
     function retire(uint256 holderSeed, uint256 batchSeed, uint256 amount) external {
         if (batchIds.length == 0) return;
-        address holder = _actor(holderSeed);
         uint256 batchId = _batch(batchSeed);
+        address holder = _holder(holderSeed, batchId);
         uint256 balance = credits.balanceOf(holder, batchId);
         amount = _bound(amount, 0, balance + 2);
         bytes4 expected = _holdRefusal(holder);
@@ -159,8 +148,8 @@ contract CarbonHandler is HandlerBase {
         if (batchIds.length == 0) return;
         address caller = callerSeed % 5 == 0 ? _actor(callerSeed >> 8) : regulator;
         // Now and then the regulator aims at the market's escrow, which it may not touch.
-        address holder = holderSeed % 9 == 0 ? address(market) : _actor(holderSeed);
         uint256 batchId = _batch(batchSeed);
+        address holder = holderSeed % 9 == 0 ? address(market) : _holder(holderSeed, batchId);
         uint256 balance = credits.balanceOf(holder, batchId);
         amount = _bound(amount, 0, balance + 2);
         bytes4 expected = caller != regulator
@@ -175,8 +164,8 @@ contract CarbonHandler is HandlerBase {
 
     function reverse(uint256 holderSeed, uint256 batchSeed, uint256 amount) external {
         if (batchIds.length == 0) return;
-        address holder = _actor(holderSeed);
         uint256 batchId = _batch(batchSeed);
+        address holder = _holder(holderSeed, batchId);
         uint256 buffered = credits.supplyOf(batchId).buffered;
         uint256 balance = credits.balanceOf(holder, batchId);
         amount = _bound(amount, 0, buffered + balance + 2);
@@ -190,8 +179,8 @@ contract CarbonHandler is HandlerBase {
 
     function list(uint256 sellerSeed, uint256 batchSeed, uint256 amount, uint256 price, uint256 life) external {
         if (batchIds.length == 0) return;
-        address seller = _actor(sellerSeed);
         uint256 batchId = _batch(batchSeed);
+        address seller = _holder(sellerSeed, batchId);
         uint256 balance = credits.balanceOf(seller, batchId);
         amount = _bound(amount, 0, balance + 2);
         uint128 unitPrice = uint128(_bound(price, 0, 1e9));
@@ -209,9 +198,9 @@ contract CarbonHandler is HandlerBase {
         uint256 count = market.listingCount();
         if (count == 0) return;
         address buyer = _actor(buyerSeed);
-        uint256 listingId = _bound(listingSeed, 1, count + 1); // now and then one that does not exist
+        uint256 listingId = _listing(listingSeed, count);
         ICarbonMarket.Listing memory l = market.listing(listingId);
-        quantity = _bound(quantity, 0, uint256(l.remaining) + 1);
+        quantity = quantity % 8 == 0 ? 0 : _bound(quantity, 1, uint256(l.remaining) + 1);
         uint256 cost = uint256(l.unitPrice) * quantity;
         bytes4 expected = _fillRefusal(buyer, listingId, l, quantity, cost);
         bytes memory data = andRetire
@@ -231,7 +220,7 @@ contract CarbonHandler is HandlerBase {
     function cancelListing(uint256 callerSeed, uint256 listingSeed) external {
         uint256 count = market.listingCount();
         if (count == 0) return;
-        uint256 listingId = _bound(listingSeed, 1, count);
+        uint256 listingId = _listing(listingSeed, count);
         ICarbonMarket.Listing memory l = market.listing(listingId);
         address caller = callerSeed % 3 == 0 ? _actor(callerSeed >> 8) : l.seller;
         bytes4 expected = _openRefusal(l);
@@ -269,24 +258,33 @@ contract CarbonHandler is HandlerBase {
         vm.warp(block.timestamp + _bound(seconds_, 1, 3 days));
     }
 
-    function toggleFreeze(uint256 seed) external {
-        address account = _actor(seed);
-        IParticipantRegistry.Participant memory p = registry.participant(account);
-        if (p.kind == IParticipantRegistry.Kind.None) return;
-        vm.prank(regulator);
-        if (p.frozen) registry.unfreeze(account);
-        else registry.freeze(account, bytes32(0));
-    }
 
-    function togglePause(uint256 seed) external {
-        if (seed % 3 != 0) return;
-        bool paused = registry.paused();
-        vm.prank(regulator);
-        if (paused) registry.unpause();
-        else registry.pause();
-    }
 
     // ---------------------------------------------------------------- model helpers
+
+    /// @dev Three picks in four: the first actor from `seed` on that holds units of `batchId` (so
+    /// most calls move real units); else any actor.
+    function _holder(uint256 seed, uint256 batchId) private view returns (address) {
+        if ((seed >> 64) % 4 != 0) {
+            for (uint256 i; i < actors.length; ++i) {
+                address a = actors[(seed % actors.length + i) % actors.length];
+                if (credits.balanceOf(a, batchId) > 0) return a;
+            }
+        }
+        return _actor(seed);
+    }
+
+    /// @dev Three picks in four: the first open listing from `seed` on (a few tried); else any id up to
+    /// one past the last.
+    function _listing(uint256 seed, uint256 count) private view returns (uint256) {
+        if ((seed >> 64) % 4 != 0) {
+            for (uint256 i; i < 16 && i < count; ++i) {
+                uint256 id = 1 + (seed % count + i) % count;
+                if (market.listing(id).status == ICarbonMarket.ListingStatus.Open) return id;
+            }
+        }
+        return _bound(seed, 1, count + 1);
+    }
 
     function _batch(uint256 seed) private view returns (uint256) {
         return batchIds[seed % batchIds.length];
@@ -296,11 +294,8 @@ contract CarbonHandler is HandlerBase {
         return ICarbonCredits.Claim(address(this), bytes32(uint256(1)), 1, "CN", uint64(block.timestamp), uint64(block.timestamp + 1));
     }
 
-    /// @dev The error the registry's answer for `account` turns into, or SUCCEEDS.
     function _holdRefusal(address account) private view returns (bytes4) {
-        IParticipantRegistry.Reason reason = registry.canHold(account);
-        if (reason == IParticipantRegistry.Reason.Ok) return SUCCEEDS;
-        return reason == IParticipantRegistry.Reason.SystemPaused ? ComplianceGuard.NetworkPaused.selector : ComplianceGuard.ComplianceRefused.selector;
+        return _guardError(registry.canHold(account));
     }
 
     function _openRefusal(ICarbonMarket.Listing memory l) private pure returns (bytes4) {

@@ -28,4 +28,9 @@ contract CarbonMarketInvariants is CarbonSetup {
         }
         vm.assertEq(held, owed, "market balance != sum credited");
     }
+
+    /// @notice After each run: how many calls of each entry point were accepted and refused (-vv).
+    function afterInvariant() public view {
+        handler.logCensus();
+    }
 }

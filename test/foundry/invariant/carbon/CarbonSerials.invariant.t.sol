@@ -23,4 +23,9 @@ contract CarbonSerialsInvariants is CarbonSetup {
         }
         vm.assertEq(credits.nextSerial(), nextFree, "next serial does not follow the last range");
     }
+
+    /// @notice After each run: how many calls of each entry point were accepted and refused (-vv).
+    function afterInvariant() public view {
+        handler.logCensus();
+    }
 }

@@ -26,4 +26,9 @@ contract CarbonSupplyInvariants is CarbonSetup {
             vm.assertEq(s.escrowed, escrowed, "escrowed != the market's balance");
         }
     }
+
+    /// @notice After each run: how many calls of each entry point were accepted and refused (-vv).
+    function afterInvariant() public view {
+        handler.logCensus();
+    }
 }

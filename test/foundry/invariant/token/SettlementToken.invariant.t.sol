@@ -49,4 +49,9 @@ contract SettlementTokenInvariants is InvariantTest {
         vm.assertEq(token.totalSupply(), sum, "totalSupply != sum of balances");
         vm.assertEq(token.totalSupply(), handler.ghostMinted() - handler.ghostBurned(), "totalSupply != minted - burned");
     }
+
+    /// @notice After each run: how many calls of each entry point were accepted and refused (-vv).
+    function afterInvariant() public view {
+        handler.logCensus();
+    }
 }

@@ -16,28 +16,19 @@ import {IParticipantRegistry} from "../../../../contracts/interfaces/IParticipan
 /// up to more than a balance or allowance; freezes and the network pause. Keeps minted and burned.
 contract SettlementTokenHandler is HandlerBase {
     SettlementToken public immutable token;
-    ParticipantRegistry public immutable registry;
     address public immutable bank;
-    address public immutable regulator;
 
     uint256 public ghostMinted;
     uint256 public ghostBurned;
 
-    constructor(SettlementToken token_, ParticipantRegistry registry_, address bank_, address regulator_, address[] memory actors_) {
+    constructor(SettlementToken token_, ParticipantRegistry registry_, address bank_, address regulator_, address[] memory actors_)
+        HandlerBase(registry_, regulator_, actors_)
+    {
         token = token_;
-        registry = registry_;
         bank = bank_;
-        regulator = regulator_;
-        actors = actors_;
     }
 
-    function actorCount() external view returns (uint256) {
-        return actors.length;
-    }
 
-    function actorAt(uint256 i) external view returns (address) {
-        return actors[i];
-    }
 
     function mint(uint256 callerSeed, uint256 toSeed, uint256 amount) external {
         address to = _actor(toSeed);
@@ -90,22 +81,7 @@ contract SettlementTokenHandler is HandlerBase {
         if (expected == SUCCEEDS) ghostBurned += amount;
     }
 
-    function toggleFreeze(uint256 seed) external {
-        address account = _actor(seed);
-        IParticipantRegistry.Participant memory p = registry.participant(account);
-        if (p.kind == IParticipantRegistry.Kind.None) return; // the outsider stays unregistered
-        vm.prank(regulator);
-        if (p.frozen) registry.unfreeze(account);
-        else registry.freeze(account, bytes32(0));
-    }
 
-    function togglePause(uint256 seed) external {
-        if (seed % 4 != 0) return; // pause is rarer than the other calls
-        bool paused = registry.paused();
-        vm.prank(regulator);
-        if (paused) registry.unpause();
-        else registry.pause();
-    }
 
     function _fingerprint() internal view override returns (bytes32 digest) {
         digest = keccak256(abi.encode(token.totalSupply()));
