@@ -14,15 +14,18 @@ SLITHER_STAMP := $(SLITHER_VENV)/.greenfi-installed
 
 export PATH := $(CURDIR)/node_modules/.bin:$(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: setup demo test test-deep compile lock clean help bench bench-check slither coverage lint-imports
+.PHONY: setup demo test test-deep test-forge test-forge-deep compile lock clean help bench bench-check slither coverage coverage-brownie mutation forge-vectors lint-imports
 
 help:
 	@echo "make demo            run the end-to-end demo on an embedded local chain (NETWORK=$(NETWORK))"
-	@echo "make test            run the whole test suite (NETWORK=ganache for ganache)"
-	@echo "make test-deep       the suite with 10x longer stateful (hypothesis) runs"
+	@echo "make test            run the whole test suite: the forge suites (test/foundry), then Brownie (NETWORK=ganache for ganache)"
+	@echo "make test-deep       both with 10x longer stateful runs (hypothesis x10, forge invariants 2,560 runs x 500 calls)"
+	@echo "make test-forge      only the forge invariant and differential suites (test/foundry, docs/quality.md)"
+	@echo "make mutation        seed one bug per conservation law and show its invariant suite fail (tools/mutation.py)"
 	@echo "make bench           run every benchmark; write bench/results.json and bench/results.md"
 	@echo "make bench-check     fail if a gas figure grew more than 2% over bench/results.json"
-	@echo "make coverage        contract line+branch coverage, one traced run per test directory, merged: reports/coverage-summary.json"
+	@echo "make coverage        contract line+branch coverage from forge coverage: reports/forge-coverage/ (lcov.info, summary.md)"
+	@echo "make coverage-brownie the Brownie-traced coverage (slow): reports/coverage-summary.json"
 	@echo "make lint-imports    check the Python layering (pyproject.toml [tool.importlinter], docs/architecture.md)"
 	@echo "make slither         static analysis of every contract; fails on untriaged findings (slither.triage.json)"
 	@echo "make setup           only install: .venv, npm dev tools, Solidity compiler"
@@ -50,11 +53,31 @@ setup: $(PY_STAMP) $(NPM_STAMP)
 compile: setup
 	$(BIN)/brownie compile
 
+# Both suites always run; the target fails if either failed (forge first: it is the faster one).
 test: setup $(DEB_STAMP)
-	$(BIN)/brownie test --network $(NETWORK) --durations=25 $(ARGS)
+	@status=0; \
+	$(MAKE) --no-print-directory test-forge || status=$$?; \
+	$(BIN)/brownie test --network $(NETWORK) --durations=25 $(ARGS) || status=$$?; \
+	exit $$status
 
 test-deep: setup $(DEB_STAMP)
-	GREENFI_STATEFUL_SCALE=10 $(BIN)/brownie test --network $(NETWORK) $(ARGS)
+	@status=0; \
+	$(MAKE) --no-print-directory test-forge-deep || status=$$?; \
+	GREENFI_STATEFUL_SCALE=10 $(BIN)/brownie test --network $(NETWORK) $(ARGS) || status=$$?; \
+	exit $$status
+
+# forge (npm @foundry-rs/forge) with the compiler greenfi toolchain resolved: see tools/forge, foundry.toml.
+forge-vectors: setup
+	$(BIN)/python tools/forge_vectors.py
+
+test-forge: forge-vectors
+	tools/forge test $(FORGE_ARGS)
+
+test-forge-deep: forge-vectors
+	FOUNDRY_PROFILE=deep tools/forge test $(FORGE_ARGS)
+
+mutation: forge-vectors
+	$(BIN)/python tools/mutation.py $(ARGS)
 
 bench: setup
 	$(BIN)/greenfi bench --network $(NETWORK) $(ARGS)
@@ -66,8 +89,11 @@ lint-imports: setup
 bench-check: setup
 	$(BIN)/brownie test tests/quality --network $(NETWORK)
 
+coverage: forge-vectors
+	$(BIN)/python tools/forge_coverage.py $(ARGS)
+
 # anvil needs --steps-tracing for coverage, and brownie 1.22 needs three work-arounds: see tools/brownie_coverage.py.
-coverage: setup $(DEB_STAMP)
+coverage-brownie: setup $(DEB_STAMP)
 	$(BIN)/python tools/brownie_coverage.py --network $(NETWORK) $(ARGS)
 
 # Slither lives in its own venv (requirements-slither.lock): see tools/run_slither.py.

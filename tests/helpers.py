@@ -52,12 +52,18 @@ def _as_decoded(arg):
 STATEFUL_WARMUP_EXAMPLES = 10
 
 
-def run_stateful(machine, step_count=None, **context):
+# Examples of a machine whose law a forge invariant suite checks far deeper (test/foundry/invariant,
+# docs/quality.md): a smoke run that keeps the Brownie wiring (ABI, node, fixtures) honest.
+SMOKE_EXAMPLES = 2
+
+
+def run_stateful(machine, step_count=None, examples=None, **context):
     """Run a hypothesis RuleBasedStateMachine, each example from the same chain state.
 
     `context` becomes class attributes of the machine (contracts, accounts). The number of
     full-length examples and their steps come from brownie-config.yaml's `hypothesis` section
-    (`step_count` overrides the steps for machines whose every step runs many operations);
+    (`step_count` overrides the steps for machines whose every step runs many operations;
+    `examples` the examples, SMOKE_EXAMPLES for machines a forge suite checks deeper);
     GREENFI_STATEFUL_SCALE (set by `make test-deep`) multiplies both.
     (Brownie 1.22's own `state_machine` fixture cannot subclass its compiled base class.)
     """
@@ -71,7 +77,7 @@ def run_stateful(machine, step_count=None, **context):
     run_state_machine_as_test(
         isolated,
         settings=settings(
-            max_examples=STATEFUL_WARMUP_EXAMPLES + scale * config["hypothesis"]["max_examples"],
+            max_examples=STATEFUL_WARMUP_EXAMPLES + scale * (examples or config["hypothesis"]["max_examples"]),
             stateful_step_count=scale * (step_count or config["hypothesis"]["stateful_step_count"]),
             deadline=None,
             # No example database: with one (Brownie's ~/.brownie/hypothesis, shared by every

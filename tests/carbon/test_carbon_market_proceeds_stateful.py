@@ -6,7 +6,7 @@ created or lost across buyers, sellers, treasuries and the market."""
 
 import brownie
 from carbon_helpers import DAY
-from helpers import UNIT, custom_error, now, run_stateful
+from helpers import SMOKE_EXAMPLES, UNIT, custom_error, now, run_stateful
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
@@ -99,5 +99,5 @@ def test_market_proceeds_are_conserved(market, credits, batch, funded, settlemen
     buyers = [enterprise, supplier, investor]
     for account in [developer, *buyers]:
         credits.setApprovalForAll(market, True, {"from": account})
-    run_stateful(ProceedsMachine, step_count=8, market=market, token=settlement_token, credits=credits, batch_id=batch,
+    run_stateful(ProceedsMachine, examples=SMOKE_EXAMPLES, step_count=8, market=market, token=settlement_token, credits=credits, batch_id=batch,
                  admin=admin, sellers=[developer, *buyers], buyers=buyers, treasuries=[treasury, bank])

@@ -4,7 +4,7 @@ mint to an account the registry refuses (frozen, never registered) reverts with 
 reason and changes nothing."""
 
 import brownie
-from helpers import UNIT, custom_error, run_stateful
+from helpers import SMOKE_EXAMPLES, UNIT, custom_error, run_stateful
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
@@ -91,5 +91,5 @@ class TokenMachine(RuleBasedStateMachine):
 
 def test_settlement_token_supply_is_conserved(settlement_token, registry, bank, regulator, enterprise, supplier,
                                               investor, outsider):
-    run_stateful(TokenMachine, step_count=8, token=settlement_token, registry=registry, bank=bank, regulator=regulator,
+    run_stateful(TokenMachine, examples=SMOKE_EXAMPLES, step_count=8, token=settlement_token, registry=registry, bank=bank, regulator=regulator,
                  holders=[enterprise, supplier, investor], outsider=outsider)

@@ -1,7 +1,7 @@
 """Stateful: the registry's answers always match a plain-Python model of its rules."""
 
 from brownie import chain
-from helpers import now, run_stateful
+from helpers import SMOKE_EXAMPLES, now, run_stateful
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
@@ -95,4 +95,4 @@ class RegistryMachine(RuleBasedStateMachine):
 
 
 def test_registry_matches_model(accounts, empty_registry, regulator):
-    run_stateful(RegistryMachine, registry=empty_registry, regulator=regulator, members=list(accounts[11:17]))
+    run_stateful(RegistryMachine, examples=SMOKE_EXAMPLES, registry=empty_registry, regulator=regulator, members=list(accounts[11:17]))

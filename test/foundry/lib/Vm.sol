@@ -15,8 +15,8 @@ interface Vm {
     function assume(bool condition) external pure;
     function readFile(string calldata path) external view returns (string memory);
     function projectRoot() external view returns (string memory);
-    function parseJsonBytes(string calldata json, string calldata key) external pure returns (bytes memory);
-    function parseJsonUint(string calldata json, string calldata key) external pure returns (uint256);
+    function parseBytes(string calldata value) external pure returns (bytes memory);
+    function etch(address target, bytes calldata newRuntimeBytecode) external;
     function toString(uint256 value) external pure returns (string memory);
     function toString(bytes32 value) external pure returns (string memory);
 
