@@ -52,6 +52,10 @@ MUTANTS = (
            "_accruals[msg.sender].owed = 0;", "_accruals[msg.sender].owed = 1;", "BondMoneyInvariants"),
     Mutant("bond money: a refund is not booked", "contracts/bond/GreenBond.sol",
            "_refunded += amount;", "_refunded += 0;", "BondMoneyInvariants"),
+    Mutant("attribution: a holder is attributed one more bond's share", "contracts/bond/GreenBond.sol",
+           "generationWh += Math.mulDiv(Math.mulDiv(wh, released, allocated), balance, supply);",
+           "generationWh += Math.mulDiv(Math.mulDiv(wh, released, allocated), balance + 1, supply);",
+           "BondAttributionInvariants"),
     Mutant("bond coupon: actual/365 counts elapsed days, not calendar days", "contracts/bond/GreenBond.sol",
            "uint256 days_ = paymentDate(period) / 1 days - paymentDate(period - 1) / 1 days;",
            "uint256 days_ = (paymentDate(period) - paymentDate(period - 1)) / 1 days;", "BondCouponDifferential"),
@@ -100,7 +104,8 @@ def main() -> int:
             path.write_text(source)
         survived += not caught
         verdict = "caught" if caught else "SURVIVED"
-        rows.append(f"| {m.name} | `{m.path}` | `{m.mutated.splitlines()[-1].strip()}` | {m.suite} | {verdict} ({seconds:.0f} s) |")
+        seeded = next(new for old, new in zip(m.original.splitlines(), m.mutated.splitlines()) if old != new).strip()
+        rows.append(f"| {m.name} | `{m.path}` | `{seeded}` | {m.suite} | {verdict} ({seconds:.0f} s) |")
         print(rows[-1], flush=True)
     table = "\n".join(["| mutant | file | seeded line | suite | result |", "| --- | --- | --- | --- | --- |", *rows])
     (reports / "mutation.md").write_text(table + "\n")
