@@ -32,7 +32,7 @@ COVERAGE_RUNS = "32"
 def run_coverage() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "FOUNDRY_INVARIANT_RUNS": os.environ.get("FOUNDRY_INVARIANT_RUNS", COVERAGE_RUNS)}
-    cmd = ["tools/forge", "coverage", "--report", "lcov", "--report-file", str(LCOV.relative_to(ROOT)), "--ir-minimum"]
+    cmd = ["tools/forge", "coverage", "--report", "lcov", "--report-file", str(LCOV.relative_to(ROOT))]
     result = subprocess.run(cmd, cwd=ROOT, env=env)
     if result.returncode != 0:
         raise SystemExit(f"forge coverage failed (exit {result.returncode})")
