@@ -11,6 +11,7 @@ import {ParticipantRegistry} from "../../../contracts/registry/ParticipantRegist
 import {MockProjectRegistry} from "../../../contracts/mocks/MockProjectRegistry.sol";
 import {MockMonitoringReportsForBonds} from "../../../contracts/mocks/MockMonitoringReportsForBonds.sol";
 import {MockRiskOracle} from "../../../contracts/mocks/MockRiskOracle.sol";
+import {ImpactAttribution} from "../../../contracts/finance/ImpactAttribution.sol";
 import {IParticipantRegistry} from "../../../contracts/interfaces/IParticipantRegistry.sol";
 import {IGreenBond} from "../../../contracts/interfaces/IGreenBond.sol";
 
@@ -40,9 +41,10 @@ contract BondCouponDifferential {
         address regulator = Actors.make("regulator");
         ParticipantRegistry registry = Actors.registry(address(this), regulator);
         SettlementToken token = new SettlementToken("Settlement", "eCNY", registry, address(this), address(this));
-        GreenBond implementation =
-            new GreenBond(registry, token, new MockProjectRegistry(), new MockMonitoringReportsForBonds(), new MockRiskOracle());
+        ImpactAttribution attribution = new ImpactAttribution(new MockMonitoringReportsForBonds(), address(this), 1);
+        GreenBond implementation = new GreenBond(registry, token, new MockProjectRegistry(), attribution, new MockRiskOracle());
         factory = new GreenBondFactory(registry, address(implementation));
+        attribution.grantRole(attribution.REGISTRAR_ROLE(), address(factory));
         issuer = Actors.make("issuer");
         Actors.enrol(registry, regulator, issuer, IParticipantRegistry.Kind.Enterprise);
     }

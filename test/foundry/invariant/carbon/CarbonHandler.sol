@@ -87,11 +87,13 @@ contract CarbonHandler is HandlerBase {
         uint64 last = credits.lastVintageEnd(projectId);
         uint64 start = shape % 7 == 0 && last > 0 ? last - 1 : (last == 0 ? uint64(block.timestamp) : last);
         uint64 end = start + uint64(_bound(shape >> 8, 1, 90 days));
-        uint256 quantity = _bound(mwh, 0, 1e6);
+        uint256 wh = _bound(mwh, 0, 1e6) * 1e6 + (shape % 1e6);
+        // Whole units of the carried remainder plus this report; the rest (< 1 MWh) stays carried.
+        uint256 quantity = (credits.carriedRemainder(projectId) + wh) / 1e6;
         uint256 reportId = ++_reportCount;
         reports.setReport(
             reportId,
-            IMonitoringReports.IssuableReport(projectId, start, end, quantity * 1e6 + (shape % 1e6), 0, keccak256(abi.encode(reportId)), address(0)),
+            IMonitoringReports.IssuableReport(projectId, start, end, wh, 0, keccak256(abi.encode(reportId)), address(0)),
             true
         );
         address caller = callerSeed % 6 == 0 ? _actor(callerSeed >> 8) : developers[d];
@@ -102,12 +104,16 @@ contract CarbonHandler is HandlerBase {
                 ? ComplianceGuard.NetworkPaused.selector
                 : reason != IParticipantRegistry.Reason.Ok
                     ? ComplianceGuard.ComplianceRefused.selector
-                    : start < last ? ICarbonCredits.VintageOverlap.selector : quantity == 0 ? ICarbonCredits.NothingToIssue.selector : SUCCEEDS;
+                    : start < last ? ICarbonCredits.VintageOverlap.selector : SUCCEEDS;
         bytes memory ret = _call(caller, address(credits), abi.encodeCall(credits.issue, (reportId)), expected, "issue");
         if (expected == SUCCEEDS) {
             uint256 batchId = abi.decode(ret, (uint256));
-            batchIds.push(batchId);
-            ghostIssued[batchId] = quantity;
+            // No whole unit: the report only adds to the remainder, and no batch is made.
+            if ((batchId == 0) != (quantity == 0)) revert("a batch was made without a whole unit, or none with one");
+            if (batchId != 0) {
+                batchIds.push(batchId);
+                ghostIssued[batchId] = quantity;
+            }
         }
     }
 
@@ -154,11 +160,9 @@ contract CarbonHandler is HandlerBase {
         amount = _bound(amount, 0, balance + 2);
         bytes4 expected = caller != regulator
             ? IAccessControl.AccessControlUnauthorizedAccount.selector
-            : amount == 0
-                ? ICarbonCredits.ZeroAmount.selector
-                : holder == address(market)
-                    ? ICarbonCredits.EscrowedUnits.selector
-                    : amount > balance ? ICarbonCredits.InsufficientTradable.selector : SUCCEEDS;
+            : holder == address(market)
+                ? ICarbonCredits.EscrowedUnits.selector
+                : amount == 0 ? ICarbonCredits.ZeroAmount.selector : amount > balance ? ICarbonCredits.InsufficientTradable.selector : SUCCEEDS;
         _call(caller, address(credits), abi.encodeCall(credits.cancel, (holder, batchId, amount, bytes32(0))), expected, "cancel");
     }
 
@@ -232,8 +236,11 @@ contract CarbonHandler is HandlerBase {
     function withdraw(uint256 callerSeed) external {
         address caller = callerSeed % 4 == 0 ? treasuries[(callerSeed >> 8) % 2] : _actor(callerSeed >> 8);
         uint256 owed = market.credited(caller);
-        (, address treasury) = market.fee();
-        bytes4 expected = owed == 0 ? ICarbonMarket.NothingToWithdraw.selector : caller == treasury ? SUCCEEDS : _holdRefusal(caller);
+        // A treasury (current or former; both registered, never frozen) is refused only under the pause.
+        bool collector = caller == treasuries[0] || caller == treasuries[1];
+        bytes4 expected = owed == 0
+            ? ICarbonMarket.NothingToWithdraw.selector
+            : collector ? (registry.paused() ? ComplianceGuard.NetworkPaused.selector : SUCCEEDS) : _holdRefusal(caller);
         _call(caller, address(market), abi.encodeCall(market.withdraw, ()), expected, "withdraw");
         if (expected == SUCCEEDS) {
             ghostWithdrawn += owed;

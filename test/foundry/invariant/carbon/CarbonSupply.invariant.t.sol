@@ -7,8 +7,9 @@ import {ICarbonCredits} from "../../../../contracts/interfaces/ICarbonCredits.so
 
 /// @title CarbonSupplyInvariants
 /// @notice Law: a batch's units are conserved. For every batch, issued = tradable (Σ balances of
-/// every holder, escrow included) + retired + cancelled + buffered, and issued is what its report
-/// allowed; the contract's own `circulating` and `escrowed` agree with the balances.
+/// every holder, escrow included) + retired + cancelled + buffered, and issued is the whole units
+/// its report and the carried remainder made; `circulating` (outside escrow) and `escrowed` agree
+/// with the balances.
 contract CarbonSupplyInvariants is CarbonSetup {
     function invariant_batchSupplyConserved() public view {
         uint256 n = handler.batchCount();
@@ -22,7 +23,7 @@ contract CarbonSupplyInvariants is CarbonSetup {
             }
             vm.assertEq(s.issued, handler.ghostIssued(batchId), "issued != the report's quantity");
             vm.assertEq(s.issued, held + s.retired + s.cancelled + s.buffered, "issued != tradable + retired + cancelled + buffered");
-            vm.assertEq(s.circulating, held, "circulating != sum of balances");
+            vm.assertEq(s.circulating, held - escrowed, "circulating != sum of balances outside escrow");
             vm.assertEq(s.escrowed, escrowed, "escrowed != the market's balance");
         }
     }

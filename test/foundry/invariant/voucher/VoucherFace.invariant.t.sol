@@ -18,7 +18,7 @@ import {ICreditVoucher} from "../../../../contracts/interfaces/ICreditVoucher.so
 /// nothing is financed twice. Per root: face = Σ amounts of its unsplit nodes; paid ≤ deposited ≤
 /// face, deposited and paid as the handler booked them; the contract holds Σ (deposited − paid).
 /// No node is discounted twice, the financed leaves of a tree never exceed its face, and each trade
-/// document backs exactly the one voucher it was first used for.
+/// document backs, for its obligor and supplier, exactly the one voucher it was first used for.
 contract VoucherFaceInvariants is InvariantTest {
     CreditVoucher internal vouchers;
     SettlementToken internal token;
@@ -88,11 +88,12 @@ contract VoucherFaceInvariants is InvariantTest {
         }
         vm.assertEq(token.balanceOf(address(vouchers)), owed, "contract balance != deposited - paid");
         for (uint256 d; d < handler.documentCount(); ++d) {
-            bytes32 order = handler.documents(d);
-            uint256 root = handler.ghostDocumentRoot(order);
-            vm.assertEq(vouchers.documentVoucher(order), root, "order document bound to another voucher");
-            vm.assertEq(vouchers.documentVoucher(keccak256(abi.encode("delivery", order))), root, "delivery document rebound");
-            vm.assertEq(vouchers.documentVoucher(keccak256(abi.encode("invoice", order))), root, "invoice document rebound");
+            VoucherHandler.Documents memory doc = handler.documentsAt(d);
+            address o = doc.obligor;
+            address p = doc.supplier;
+            vm.assertEq(vouchers.documentVoucher(o, p, doc.order), doc.rootId, "order document bound to another voucher");
+            vm.assertEq(vouchers.documentVoucher(o, p, keccak256(abi.encode("delivery", doc.order))), doc.rootId, "delivery document rebound");
+            vm.assertEq(vouchers.documentVoucher(o, p, keccak256(abi.encode("invoice", doc.order))), doc.rootId, "invoice document rebound");
         }
     }
 

@@ -28,8 +28,16 @@ contract VoucherHandler is HandlerBase {
 
     uint256[] public nodes;
     uint256 public rootCount;
-    bytes32[] public documents;
-    mapping(bytes32 document => uint256 rootId) public ghostDocumentRoot;
+    /// @notice Every issued root's trade documents: the order hash (delivery and invoice derive from
+    /// it), the obligor and supplier they are bound to, the root.
+    struct Documents {
+        bytes32 order;
+        address obligor;
+        address supplier;
+        uint256 rootId;
+    }
+
+    Documents[] private _documents;
     mapping(uint256 id => uint256) public ghostFinancings;
     mapping(uint256 rootId => uint256) public ghostDeposited;
     mapping(uint256 rootId => uint256) public ghostPaid;
@@ -47,7 +55,11 @@ contract VoucherHandler is HandlerBase {
     }
 
     function documentCount() external view returns (uint256) {
-        return documents.length;
+        return _documents.length;
+    }
+
+    function documentsAt(uint256 i) external view returns (Documents memory) {
+        return _documents[i];
     }
 
     // ---------------------------------------------------------------- issue, split, transfer
@@ -58,9 +70,11 @@ contract VoucherHandler is HandlerBase {
         address holder = _party(holderSeed);
         amount = _bound(amount, 0, 1e12);
         uint64 maturity = uint64(block.timestamp + _bound(tenor, 0, 200 days));
-        // One issue in eight reuses a trade document of an earlier voucher.
-        bool reuse = docSeed % 8 == 0 && documents.length > 0;
-        bytes32 order = reuse ? documents[docSeed % documents.length] : keccak256(abi.encode("order", docSeed, block.timestamp, rootCount));
+        // One issue in eight reuses the trade documents of an earlier voucher: refused for the same
+        // obligor and supplier, accepted for another pair (documents are bound to the pair).
+        bool reuse = docSeed % 8 == 0 && _documents.length > 0;
+        bytes32 order = reuse ? _documents[docSeed % _documents.length].order : keccak256(abi.encode("order", docSeed, block.timestamp, rootCount));
+        bool used = reuse && _boundTo(order, obligor, holder);
         bytes32 delivery = keccak256(abi.encode("delivery", order));
         bytes32 invoice = keccak256(abi.encode("invoice", order));
         bytes4 expected = _actError(obligor);
@@ -72,7 +86,7 @@ contract VoucherHandler is HandlerBase {
                     ? ICreditVoucher.ZeroAmount.selector
                     : maturity <= block.timestamp
                         ? ICreditVoucher.MaturityNotInFuture.selector
-                        : maturity - block.timestamp > 180 days ? ICreditVoucher.TenorTooLong.selector : reuse ? ICreditVoucher.TradeDocumentUsed.selector : SUCCEEDS;
+                        : maturity - block.timestamp > 180 days ? ICreditVoucher.TenorTooLong.selector : used ? ICreditVoucher.TradeDocumentUsed.selector : SUCCEEDS;
         }
         bytes memory data = abi.encodeCall(vouchers.issue, (holder, amount, maturity, order, delivery, invoice, 0));
         bytes memory ret = _call(obligor, address(vouchers), data, expected, "issue");
@@ -80,10 +94,7 @@ contract VoucherHandler is HandlerBase {
             uint256 id = abi.decode(ret, (uint256));
             ++rootCount;
             nodes.push(id);
-            documents.push(order);
-            ghostDocumentRoot[order] = id;
-            ghostDocumentRoot[delivery] = id;
-            ghostDocumentRoot[invoice] = id;
+            _documents.push(Documents(order, obligor, holder, id));
         }
     }
 
@@ -260,6 +271,14 @@ contract VoucherHandler is HandlerBase {
             }
         }
         return nodes[seed % n];
+    }
+
+    function _boundTo(bytes32 order, address obligor, address supplier) private view returns (bool) {
+        for (uint256 i; i < _documents.length; ++i) {
+            Documents storage d = _documents[i];
+            if (d.order == order && d.obligor == obligor && d.supplier == supplier) return true;
+        }
+        return false;
     }
 
     /// @dev Seven picks in eight one of the four enterprises (actors 0-3), else any actor (the bank,
