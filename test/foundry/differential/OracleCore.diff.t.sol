@@ -46,7 +46,7 @@ contract OracleCoreDifferential {
 
     function setUp() public {
         ParticipantRegistry registry = new ParticipantRegistry(address(this), address(this));
-        MRVAnchor deployed = new MRVAnchor(registry, IDeviceRegistry(address(1)), address(this), address(this));
+        MRVAnchor deployed = new MRVAnchor(registry, IDeviceRegistry(address(1)), address(this), address(this), 1);
         vm.etch(VERIFYING_CONTRACT, address(deployed).code);
         anchor = MRVAnchor(VERIFYING_CONTRACT);
     }

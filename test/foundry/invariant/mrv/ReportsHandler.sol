@@ -72,7 +72,7 @@ contract ReportsHandler is HandlerBase {
         bytes32 batchId = keccak256(abi.encode(batchIds.length, shape));
         anchor.setBatch(
             batchId,
-            IMRVAnchor.Batch(uint64(1 + projectSeed % 2), start, end, uint48(_bound(energy, 1, 1e12)), 1, challengeEnd, status, 1)
+            IMRVAnchor.Batch(uint48(1 + projectSeed % 2), start, end, uint48(_bound(energy, 1, 1e12)), 1, challengeEnd, status, 1, 0)
         );
         batchIds.push(batchId);
     }
