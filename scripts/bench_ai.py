@@ -31,7 +31,7 @@ def h32(n):
 
 def main():
     admin, regulator, operator, auditor = accounts[0], accounts[1], accounts[2], accounts[3]
-    registry = ParticipantRegistry.deploy(admin, regulator, {"from": admin})
+    registry = ParticipantRegistry.deploy(admin, regulator, 0, {"from": admin})
     expiry = chain.time() + 365 * DAY
     registry.register(operator, 6, b"DE", expiry, {"from": regulator})  # Kind.OracleOperator
     registry.register(auditor, 8, b"CN", expiry, {"from": regulator})  # Kind.Auditor

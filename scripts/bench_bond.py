@@ -35,7 +35,7 @@ def b32(text):
 def main():
     admin, regulator, verifier, developer, issuer = accounts[0], accounts[1], accounts[2], accounts[4], accounts[5]
     bank, holder1, holder2 = accounts[7], accounts[8], accounts[9]
-    registry = ParticipantRegistry.deploy(admin, regulator, {"from": admin})
+    registry = ParticipantRegistry.deploy(admin, regulator, 0, {"from": admin})
     expiry = chain[-1].timestamp + 5 * YEAR
     for account, kind in [(verifier, Kind.VERIFIER), (developer, Kind.PROJECT_DEVELOPER), (issuer, Kind.ENTERPRISE),
                           (bank, Kind.BANK), (holder1, Kind.INVESTOR), (holder2, Kind.INVESTOR)]:

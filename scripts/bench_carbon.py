@@ -45,7 +45,7 @@ def claim(beneficiary):
 def main():
     admin, regulator, verifier, developer, buyer, buyer2, holder, treasury = (accounts[i] for i in (0, 1, 2, 4, 5, 6, 8, 11))
     quiet = {"from": admin, "silent": True}
-    registry = ParticipantRegistry.deploy(admin, regulator, quiet)
+    registry = ParticipantRegistry.deploy(admin, regulator, 0, quiet)
     expiry = chain.time() + 365 * DAY
     for account, kind in [(verifier, Kind.VERIFIER), (developer, Kind.PROJECT_DEVELOPER), (buyer, Kind.ENTERPRISE),
                           (buyer2, Kind.ENTERPRISE), (holder, Kind.INVESTOR), (treasury, Kind.BANK)]:

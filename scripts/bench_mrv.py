@@ -64,7 +64,7 @@ def main():
     cosigner_key = keccak256(b"bench cosigner")
     cosigner = Account.from_key(cosigner_key).address
     expiry = chain.time() + 365 * DAY
-    registry = ParticipantRegistry.deploy(admin, regulator, {"from": admin})
+    registry = ParticipantRegistry.deploy(admin, regulator, 0, {"from": admin})
     for account, kind in [(verifier, Kind.VERIFIER), (operator, Kind.ORACLE_OPERATOR), (cosigner, Kind.ORACLE_OPERATOR),
                           (developer, Kind.PROJECT_DEVELOPER)]:
         registry.register(account, kind, jurisdiction("CN"), expiry, {"from": regulator})

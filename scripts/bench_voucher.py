@@ -36,7 +36,7 @@ TARGETS = {
 
 def main():
     admin, regulator, obligor, tier1, tier2, bank = accounts[0], accounts[1], accounts[5], accounts[6], accounts[11], accounts[7]
-    registry = ParticipantRegistry.deploy(admin, regulator, {"from": admin})
+    registry = ParticipantRegistry.deploy(admin, regulator, 0, {"from": admin})
     expiry = chain.time() + 365 * DAY
     for account, kind in [(obligor, Kind.ENTERPRISE), (tier1, Kind.ENTERPRISE), (tier2, Kind.ENTERPRISE), (bank, Kind.BANK)]:
         registry.register(account, kind, jurisdiction("CN"), expiry, {"from": regulator})

@@ -116,7 +116,7 @@ def cast(regulator, verifier, oracle_operator, developer, enterprise, supplier, 
 
 @pytest.fixture(scope="module")
 def empty_registry(admin, regulator):
-    return ParticipantRegistry.deploy(admin, regulator, {"from": admin})
+    return ParticipantRegistry.deploy(admin, regulator, 0, {"from": admin})
 
 
 @pytest.fixture(scope="module")

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
-import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {GovernedAccessControl, networkAdminDelay} from "../access/GovernedAccessControl.sol";
 import {IParticipantRegistry} from "../interfaces/IParticipantRegistry.sol";
 import {IModelRegistry} from "../interfaces/IModelRegistry.sol";
 import {ComplianceGuard} from "../compliance/ComplianceGuard.sol";
@@ -14,7 +14,7 @@ import {ComplianceGuard} from "../compliance/ComplianceGuard.sol";
 /// be a participant of kind OracleOperator or Enterprise in good standing. Reviewers are not a
 /// role here: any participant of kind Auditor or Regulator in good standing reviews, so the
 /// regulator's registry decides who audits models.
-contract ModelRegistry is IModelRegistry, AccessControl, ComplianceGuard {
+contract ModelRegistry is IModelRegistry, GovernedAccessControl, ComplianceGuard {
     bytes32 public constant MODEL_OPERATOR_ROLE = keccak256("MODEL_OPERATOR_ROLE");
 
     uint256 private constant MAX_BPS = 10_000;
@@ -40,8 +40,10 @@ contract ModelRegistry is IModelRegistry, AccessControl, ComplianceGuard {
     uint256 private _versionCount;
 
     /// @param registry_ the participant registry. @param admin receives DEFAULT_ADMIN_ROLE.
-    constructor(IParticipantRegistry registry_, address admin) ComplianceGuard(registry_) {
-        _grantRole(DEFAULT_ADMIN_ROLE, admin);
+    constructor(IParticipantRegistry registry_, address admin)
+        ComplianceGuard(registry_)
+        GovernedAccessControl(networkAdminDelay(address(registry_)), admin)
+    {
     }
 
     // ---------------------------------------------------------------- operator functions

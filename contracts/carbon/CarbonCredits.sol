@@ -2,7 +2,7 @@
 pragma solidity ^0.8.24;
 
 import {ERC1155} from "@openzeppelin/contracts/token/ERC1155/ERC1155.sol";
-import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {GovernedAccessControl, networkAdminDelay} from "../access/GovernedAccessControl.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {Strings} from "@openzeppelin/contracts/utils/Strings.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
@@ -23,7 +23,7 @@ import {ComplianceGuard} from "../compliance/ComplianceGuard.sol";
 ///
 /// Remainders: a project's verified quantity below one unit is carried to its next report, so
 /// issued units × 1e6 + carried = Σ consumed reports' grams (or Wh), exactly.
-contract CarbonCredits is ICarbonCredits, ERC1155, AccessControl, ComplianceGuard {
+contract CarbonCredits is ICarbonCredits, ERC1155, GovernedAccessControl, ComplianceGuard {
     using SafeCast for uint256;
 
     bytes32 public constant ISSUER_ROLE = keccak256("ISSUER_ROLE");
@@ -34,6 +34,8 @@ contract CarbonCredits is ICarbonCredits, ERC1155, AccessControl, ComplianceGuar
     /// @dev Base quantities per unit: grams per tCO2e (VER) = Wh per MWh (GEC).
     uint256 private constant PER_UNIT = 1e6;
     uint256 private constant BPS = 10_000;
+    /// @notice The hard bound of the buffer share: half of every issuance at most.
+    uint16 public constant MAX_BUFFER_BPS = 5_000;
 
     IProjectRegistryWorkflow public immutable projects;
     IMonitoringReports public immutable reports;
@@ -92,17 +94,18 @@ contract CarbonCredits is ICarbonCredits, ERC1155, AccessControl, ComplianceGuar
         address admin,
         address regulator,
         uint16 bufferBps_
-    ) ERC1155("") ComplianceGuard(registry_) {
+    ) ERC1155("") ComplianceGuard(registry_) GovernedAccessControl(networkAdminDelay(address(registry_)), admin) {
         if (
             address(projects_) == address(0) || address(reports_) == address(0) || admin == address(0)
                 || regulator == address(0)
         ) revert ZeroAddress();
-        if (bufferBps_ >= BPS) revert BufferShareTooHigh(bufferBps_);
+        if (bufferBps_ > MAX_BUFFER_BPS) revert BufferShareTooHigh(bufferBps_, MAX_BUFFER_BPS);
         projects = projects_;
         reports = reports_;
         _bufferBps = bufferBps_;
-        _grantRole(DEFAULT_ADMIN_ROLE, admin);
         _grantRole(REGULATOR_ROLE, regulator);
+        _governRole(ISSUER_ROLE);
+        _governRole(MARKET_ROLE);
     }
 
     // ---------------------------------------------------------------- issuance
@@ -252,8 +255,8 @@ contract CarbonCredits is ICarbonCredits, ERC1155, AccessControl, ComplianceGuar
     }
 
     /// @inheritdoc ICarbonCredits
-    function setBufferShare(uint16 bufferBps_) external onlyRole(DEFAULT_ADMIN_ROLE) {
-        if (bufferBps_ >= BPS) revert BufferShareTooHigh(bufferBps_);
+    function setBufferShare(uint16 bufferBps_) external onlyRole(GOVERNOR_ROLE) {
+        if (bufferBps_ > MAX_BUFFER_BPS) revert BufferShareTooHigh(bufferBps_, MAX_BUFFER_BPS);
         _bufferBps = bufferBps_;
         emit BufferShareSet(bufferBps_);
     }
@@ -382,7 +385,7 @@ contract CarbonCredits is ICarbonCredits, ERC1155, AccessControl, ComplianceGuar
         return _projectIssuance[projectId].carried;
     }
 
-    function supportsInterface(bytes4 interfaceId) public view override(ERC1155, AccessControl) returns (bool) {
+    function supportsInterface(bytes4 interfaceId) public view override(ERC1155, GovernedAccessControl) returns (bool) {
         return interfaceId == type(ICarbonCredits).interfaceId || super.supportsInterface(interfaceId);
     }
 

@@ -5,7 +5,7 @@ import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {IERC1155Receiver} from "@openzeppelin/contracts/token/ERC1155/IERC1155Receiver.sol";
 import {IERC165} from "@openzeppelin/contracts/utils/introspection/IERC165.sol";
-import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {GovernedAccessControl, networkAdminDelay} from "../access/GovernedAccessControl.sol";
 import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {IParticipantRegistry} from "../interfaces/IParticipantRegistry.sol";
@@ -20,7 +20,7 @@ import {ExactTransfers} from "../utils/ExactTransfers.sol";
 /// in the settlement token, with pull payments for proceeds and fees and buy-and-retire.
 /// Needs MARKET_ROLE on CarbonCredits (its escrow is exempt from the per-transfer check because
 /// this contract checks seller and buyer itself, at listing and at every fill).
-contract CarbonMarket is ICarbonMarket, IERC1155Receiver, AccessControl, ReentrancyGuard, ComplianceGuard {
+contract CarbonMarket is ICarbonMarket, IERC1155Receiver, GovernedAccessControl, ReentrancyGuard, ComplianceGuard {
     using SafeERC20 for IERC20;
     using SafeCast for uint256;
 
@@ -53,14 +53,13 @@ contract CarbonMarket is ICarbonMarket, IERC1155Receiver, AccessControl, Reentra
         address admin,
         address treasury,
         uint16 feeBps_
-    ) ComplianceGuard(registry_) {
+    ) ComplianceGuard(registry_) GovernedAccessControl(networkAdminDelay(address(registry_)), admin) {
         if (address(credits_) == address(0) || address(settlementToken_) == address(0) || admin == address(0)) {
             revert ZeroAddress();
         }
         credits = credits_;
         settlementToken = settlementToken_;
         _setFee(feeBps_, treasury);
-        _grantRole(DEFAULT_ADMIN_ROLE, admin);
     }
 
     // ---------------------------------------------------------------- listings
@@ -80,7 +79,8 @@ contract CarbonMarket is ICarbonMarket, IERC1155Receiver, AccessControl, Reentra
         if (available < amount) revert InsufficientUnits(msg.sender, batchId, available, amount);
         listingId = ++_listingCount;
         // amount <= a balance of a batch, whose size fits in uint64.
-        _listings[listingId] = Listing(msg.sender, batchId.toUint64(), ListingStatus.Open, unitPrice, uint64(amount), expiry);
+        _listings[listingId] =
+            Listing(msg.sender, batchId.toUint64(), ListingStatus.Open, _feeBps, unitPrice, uint64(amount), expiry);
         emit Listed(listingId, msg.sender, batchId, amount, unitPrice, expiry);
         credits.safeTransferFrom(msg.sender, address(this), batchId, amount, "");
     }
@@ -179,7 +179,7 @@ contract CarbonMarket is ICarbonMarket, IERC1155Receiver, AccessControl, Reentra
     // ---------------------------------------------------------------- parameters
 
     /// @inheritdoc ICarbonMarket
-    function setFee(uint16 feeBps_, address treasury) external onlyRole(DEFAULT_ADMIN_ROLE) {
+    function setFee(uint16 feeBps_, address treasury) external onlyRole(GOVERNOR_ROLE) {
         _setFee(feeBps_, treasury);
     }
 
@@ -223,7 +223,7 @@ contract CarbonMarket is ICarbonMarket, IERC1155Receiver, AccessControl, Reentra
         revert UnsolicitedTransfer(operator);
     }
 
-    function supportsInterface(bytes4 interfaceId) public view override(AccessControl, IERC165) returns (bool) {
+    function supportsInterface(bytes4 interfaceId) public view override(GovernedAccessControl, IERC165) returns (bool) {
         return interfaceId == type(IERC1155Receiver).interfaceId || super.supportsInterface(interfaceId);
     }
 
@@ -253,7 +253,8 @@ contract CarbonMarket is ICarbonMarket, IERC1155Receiver, AccessControl, Reentra
         }
         l.remaining = uint64(remaining);
         if (remaining == 0) l.status = ListingStatus.SoldOut;
-        uint256 feeAmount = cost * _feeBps / BPS;
+        // The fee the listing was opened under: a fee change never reaches open listings.
+        uint256 feeAmount = cost * l.feeBps / BPS;
         _credited[seller] += cost - feeAmount;
         if (feeAmount != 0) _feesAccrued += feeAmount.toUint80();
         emit Filled(listingId, msg.sender, batchId, quantity, cost, feeAmount);
@@ -290,7 +291,7 @@ contract CarbonMarket is ICarbonMarket, IERC1155Receiver, AccessControl, Reentra
     }
 
     function _setFee(uint16 feeBps_, address treasury) private {
-        if (feeBps_ > MAX_FEE_BPS) revert FeeTooHigh(feeBps_);
+        if (feeBps_ > MAX_FEE_BPS) revert FeeTooHigh(feeBps_, MAX_FEE_BPS);
         if (treasury == address(0)) revert ZeroAddress();
         address previous = _treasury;
         if (previous != treasury && _feesAccrued != 0) {

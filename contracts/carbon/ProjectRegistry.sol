@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
-import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {GovernedAccessControl, networkAdminDelay} from "../access/GovernedAccessControl.sol";
 import {IParticipantRegistry} from "../interfaces/IParticipantRegistry.sol";
 import {IProjectRegistry} from "../interfaces/IProjectRegistry.sol";
 import {IProjectRegistryWorkflow} from "../interfaces/IProjectRegistryWorkflow.sol";
@@ -12,7 +12,7 @@ import {ComplianceGuard} from "../compliance/ComplianceGuard.sol";
 /// where, with which documents, and where they stand in the workflow. A verifier validates, the
 /// regulator activates, suspends and closes. Strings stay off chain: documents are stored as hashes
 /// and their URIs only appear in events.
-contract ProjectRegistry is IProjectRegistryWorkflow, AccessControl, ComplianceGuard {
+contract ProjectRegistry is IProjectRegistryWorkflow, GovernedAccessControl, ComplianceGuard {
     bytes32 public constant REGULATOR_ROLE = keccak256("REGULATOR_ROLE");
 
     /// @dev The admin or regulator address is zero.
@@ -25,9 +25,11 @@ contract ProjectRegistry is IProjectRegistryWorkflow, AccessControl, ComplianceG
     // 1-based position of a name in _documentNames, so removal is O(1) (swap and pop).
     mapping(uint256 projectId => mapping(bytes32 name => uint256)) private _documentIndex;
 
-    constructor(IParticipantRegistry registry_, address admin, address regulator) ComplianceGuard(registry_) {
+    constructor(IParticipantRegistry registry_, address admin, address regulator)
+        ComplianceGuard(registry_)
+        GovernedAccessControl(networkAdminDelay(address(registry_)), admin)
+    {
         if (admin == address(0) || regulator == address(0)) revert ZeroAddress();
-        _grantRole(DEFAULT_ADMIN_ROLE, admin);
         _grantRole(REGULATOR_ROLE, regulator);
     }
 

@@ -95,8 +95,8 @@ interface ICarbonCredits {
     error InsufficientTradable(address holder, uint256 batchId, uint256 available, uint256 requested);
     /// @dev A claim's consumption period is empty or reversed.
     error InvalidClaimPeriod(uint64 periodStart, uint64 periodEnd);
-    /// @dev A buffer share of 100 % or more.
-    error BufferShareTooHigh(uint16 bufferBps);
+    /// @notice Thrown when a buffer share exceeds the hard bound `maxBufferBps` (MAX_BUFFER_BPS, 50 %).
+    error BufferShareTooHigh(uint16 bufferBps, uint16 maxBufferBps);
     /// @dev Only the market (MARKET_ROLE) may call this.
     error NotMarket(address account);
     /// @dev MARKET_ROLE is held by `market` already; revoke it first.
@@ -221,8 +221,10 @@ interface ICarbonCredits {
         external
         returns (uint256 fromEscrow);
 
-    /// @notice Set the share of each future batch that goes to the buffer pool.
-    /// @dev Caller: DEFAULT_ADMIN_ROLE. Reverts BufferShareTooHigh (>= 10 000). Emits BufferShareSet.
+    /// @notice Set the share of each future batch that goes to the buffer pool. Forward-only: an
+    /// issued batch keeps the buffer it was issued with.
+    /// @dev Caller: GOVERNOR_ROLE (the timelock on live networks). Reverts BufferShareTooHigh
+    /// (> MAX_BUFFER_BPS). Emits BufferShareSet.
     function setBufferShare(uint16 bufferBps) external;
 
     // ---------------------------------------------------------------- views

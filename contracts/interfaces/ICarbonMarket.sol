@@ -28,6 +28,7 @@ interface ICarbonMarket {
         address seller;
         uint64 batchId;
         ListingStatus status;
+        uint16 feeBps; // the market fee when the listing opened: fills pay this, whatever the fee is now
         uint128 unitPrice; // settlement-token base units per credit unit
         uint64 remaining;
         uint64 expiry; // unix seconds; fills strictly before it
@@ -52,7 +53,8 @@ interface ICarbonMarket {
     error InsufficientAllowance(address buyer, uint256 allowance, uint256 required);
     error NotSeller(uint256 listingId, address account);
     error NothingToWithdraw(address account);
-    error FeeTooHigh(uint16 feeBps);
+    /// @notice Thrown when a fee exceeds the hard bound `maxFeeBps` (MAX_FEE_BPS, 10 %).
+    error FeeTooHigh(uint16 feeBps, uint16 maxFeeBps);
     /// @dev Units may only arrive through `list`.
     error UnsolicitedTransfer(address operator);
     /// @notice Thrown when `account` lacks REGULATOR_ROLE on CarbonCredits (the carbon regulator).
@@ -146,8 +148,11 @@ interface ICarbonMarket {
     /// InsufficientTradable (buffer + listing < amount). Emits EscrowReversed, CarbonCredits.Reversed.
     function reverseEscrowed(uint256 listingId, uint256 amount, bytes32 reasonHash) external returns (uint256 fromEscrow);
 
-    /// @notice Set the fee (bps of the price, at most 1000) and the treasury that collects it.
-    /// @dev Caller: DEFAULT_ADMIN_ROLE. Reverts FeeTooHigh, ZeroAddress. Emits FeeSet.
+    /// @notice Set the fee (bps of the price, at most MAX_FEE_BPS = 1000) and the treasury that
+    /// collects it. Forward-only: the fee applies to listings opened afterwards; an open listing
+    /// keeps the fee it was opened under (`Listing.feeBps`).
+    /// @dev Caller: GOVERNOR_ROLE (the timelock on live networks). Reverts FeeTooHigh, ZeroAddress.
+    /// Emits FeeSet.
     function setFee(uint16 feeBps, address treasury) external;
 
     function listing(uint256 listingId) external view returns (Listing memory);

@@ -54,6 +54,8 @@ interface IMRVReports is IMonitoringReports {
     error NotProjectDeveloper(uint256 projectId, address account);
     /// @dev An emission factor must be positive.
     error ZeroEmissionFactor();
+    /// @notice Thrown when an emission factor exceeds the hard bound `maxGramsPerMWh` (MAX_GRAMS_PER_MWH).
+    error EmissionFactorAboveMax(uint64 gramsPerMWh, uint64 maxGramsPerMWh);
     /// @dev The project has no emission factor yet.
     error NoEmissionFactor(uint256 projectId);
     /// @dev The period must be non-empty and not end in the future.
@@ -105,7 +107,9 @@ interface IMRVReports is IMonitoringReports {
     // ---------------------------------------------------------------- functions
 
     /// @notice Set a new version of `projectId`'s grid emission factor (grams CO2e per MWh).
-    /// @dev Caller: REGULATOR_ROLE or METHODOLOGY_ROLE. Reverts UnknownProject, ZeroEmissionFactor,
+    /// Forward-only: a report uses the version current when it was opened.
+    /// @dev Caller: GOVERNOR_ROLE (the timelock on live networks) or METHODOLOGY_ROLE (granted only
+    /// by GOVERNOR_ROLE). Reverts UnknownProject, ZeroEmissionFactor, EmissionFactorAboveMax,
     /// AccessControlUnauthorizedAccount. Emits EmissionFactorSet.
     function setEmissionFactor(uint256 projectId, uint64 gramsPerMWh, bytes32 sourceHash) external;
 

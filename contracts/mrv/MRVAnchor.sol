@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
-import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {GovernedAccessControl, networkAdminDelay} from "../access/GovernedAccessControl.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {IParticipantRegistry} from "../interfaces/IParticipantRegistry.sol";
@@ -21,7 +21,7 @@ import {MerkleSum} from "./MerkleSum.sol";
 /// checked at anchor time without per-reading storage: it is enforced by `challengeConflict`, and a
 /// reading counted by an earlier batch is excluded from a later one (`excludeReplay`), never blamed.
 /// Challenges stay open while the network is paused, so a pause cannot push a bad batch to finality.
-contract MRVAnchor is IMRVAnchor, AccessControl, EIP712, ComplianceGuard {
+contract MRVAnchor is IMRVAnchor, GovernedAccessControl, EIP712, ComplianceGuard {
     bytes32 public constant REGULATOR_ROLE = keccak256("REGULATOR_ROLE");
     bytes32 public constant READING_TYPEHASH =
         keccak256("Reading(bytes32 deviceId,uint64 sequence,uint64 periodStart,uint64 periodEnd,uint64 energyWh)");
@@ -62,7 +62,8 @@ contract MRVAnchor is IMRVAnchor, AccessControl, EIP712, ComplianceGuard {
     mapping(bytes32 batchId => Excluded) private _excluded;
     mapping(bytes32 batchId => mapping(bytes32 readingDigest => bytes32 countedIn)) private _countedInstead;
 
-    /// @param admin receives DEFAULT_ADMIN_ROLE; @param regulator receives REGULATOR_ROLE;
+    /// @param admin receives DEFAULT_ADMIN_ROLE and GOVERNOR_ROLE; @param regulator receives
+    /// REGULATOR_ROLE (operators) and GOVERNOR_ROLE (threshold, challenge window, tolerance);
     /// @param threshold_ k, 1 .. MAX_OPERATORS (greenfi deploy: 2 on live networks, 1 on local chains);
     /// anchoring needs k operators added. Defaults: a one-day challenge window, 5 % capacity tolerance.
     constructor(
@@ -74,14 +75,17 @@ contract MRVAnchor is IMRVAnchor, AccessControl, EIP712, ComplianceGuard {
     )
         EIP712("greenfi MRV", "1")
         ComplianceGuard(registry_)
+        GovernedAccessControl(networkAdminDelay(address(registry_)), admin)
     {
         if (address(devices_) == address(0) || admin == address(0) || regulator == address(0)) {
             revert RegistryZeroAddress();
         }
         if (threshold_ == 0 || threshold_ > MAX_OPERATORS) revert InvalidThreshold(threshold_, MAX_OPERATORS);
         devices = devices_;
-        _grantRole(DEFAULT_ADMIN_ROLE, admin);
         _grantRole(REGULATOR_ROLE, regulator);
+        // The regulator set these parameters before GOVERNOR_ROLE existed; on live networks
+        // `greenfi deploy` revokes it when the timelock takes the role over.
+        _grantRole(GOVERNOR_ROLE, regulator);
         _config = Config({challengeWindow: 1 days, toleranceBps: 500, threshold: threshold_, operatorCount: 0, occupied: 0});
     }
 
@@ -120,7 +124,7 @@ contract MRVAnchor is IMRVAnchor, AccessControl, EIP712, ComplianceGuard {
     }
 
     /// @inheritdoc IMRVAnchor
-    function setThreshold(uint8 threshold) external onlyRole(REGULATOR_ROLE) {
+    function setThreshold(uint8 threshold) external onlyRole(GOVERNOR_ROLE) {
         uint8 count = _config.operatorCount;
         if (threshold == 0 || threshold > count) revert InvalidThreshold(threshold, count);
         _config.threshold = threshold;
@@ -128,14 +132,14 @@ contract MRVAnchor is IMRVAnchor, AccessControl, EIP712, ComplianceGuard {
     }
 
     /// @inheritdoc IMRVAnchor
-    function setChallengeWindow(uint32 window) external onlyRole(REGULATOR_ROLE) {
+    function setChallengeWindow(uint32 window) external onlyRole(GOVERNOR_ROLE) {
         if (window == 0 || window > MAX_CHALLENGE_WINDOW) revert InvalidChallengeWindow(window);
         _config.challengeWindow = window;
         emit ChallengeWindowSet(window);
     }
 
     /// @inheritdoc IMRVAnchor
-    function setCapacityTolerance(uint16 toleranceBps) external onlyRole(REGULATOR_ROLE) {
+    function setCapacityTolerance(uint16 toleranceBps) external onlyRole(GOVERNOR_ROLE) {
         if (toleranceBps > MAX_TOLERANCE_BPS) revert InvalidTolerance(toleranceBps);
         _config.toleranceBps = toleranceBps;
         emit CapacityToleranceSet(toleranceBps);

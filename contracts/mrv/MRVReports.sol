@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
-import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {GovernedAccessControl, networkAdminDelay} from "../access/GovernedAccessControl.sol";
 import {IParticipantRegistry} from "../interfaces/IParticipantRegistry.sol";
 import {IProjectRegistry} from "../interfaces/IProjectRegistry.sol";
 import {IMonitoringReports} from "../interfaces/IMonitoringReports.sol";
@@ -13,12 +13,15 @@ import {ComplianceGuard} from "../compliance/ComplianceGuard.sol";
 /// @notice Monitoring reports of grid-connected renewable projects: net generation from finalized
 /// MRV batches × the project's grid emission factor = the emission reduction, attested by a
 /// verifier and consumed once by issuance (the carbon credits contract holds ISSUER_ROLE).
-contract MRVReports is IMRVReports, AccessControl, ComplianceGuard {
+contract MRVReports is IMRVReports, GovernedAccessControl, ComplianceGuard {
     bytes32 public constant REGULATOR_ROLE = keccak256("REGULATOR_ROLE");
     bytes32 public constant METHODOLOGY_ROLE = keccak256("METHODOLOGY_ROLE");
     bytes32 public constant ISSUER_ROLE = keccak256("ISSUER_ROLE");
     /// @notice Most batches one report may list (bounds openReport's loop).
     uint256 public constant MAX_BATCHES_PER_REPORT = 64;
+    /// @notice The largest grid emission factor accepted: 2 tCO2e per MWh, above the dirtiest grid
+    /// (lignite-heavy grids are about 1.2 t), so a unit slip (kg for g) cannot inflate credits.
+    uint64 public constant MAX_GRAMS_PER_MWH = 2_000_000;
     uint256 private constant WH_PER_MWH = 1e6;
 
     IProjectRegistry public immutable projects;
@@ -38,33 +41,38 @@ contract MRVReports is IMRVReports, AccessControl, ComplianceGuard {
     mapping(uint256 projectId => mapping(uint32 version => EmissionFactor)) private _factors;
     mapping(uint256 projectId => Totals) private _totals;
 
-    /// @param admin receives DEFAULT_ADMIN_ROLE (and grants METHODOLOGY_ROLE and ISSUER_ROLE);
-    /// @param regulator receives REGULATOR_ROLE.
+    /// @param admin receives DEFAULT_ADMIN_ROLE and GOVERNOR_ROLE (which grants METHODOLOGY_ROLE and ISSUER_ROLE);
+    /// @param regulator receives REGULATOR_ROLE and GOVERNOR_ROLE (emission factors).
     constructor(
         IParticipantRegistry registry_,
         IProjectRegistry projects_,
         IMRVAnchor anchor_,
         address admin,
         address regulator
-    ) ComplianceGuard(registry_) {
+    ) ComplianceGuard(registry_) GovernedAccessControl(networkAdminDelay(address(registry_)), admin) {
         if (
             address(projects_) == address(0) || address(anchor_) == address(0) || admin == address(0)
                 || regulator == address(0)
         ) revert ZeroAddress();
         projects = projects_;
         anchor = anchor_;
-        _grantRole(DEFAULT_ADMIN_ROLE, admin);
         _grantRole(REGULATOR_ROLE, regulator);
+        // The regulator set these parameters before GOVERNOR_ROLE existed; on live networks
+        // `greenfi deploy` revokes it when the timelock takes the role over.
+        _grantRole(GOVERNOR_ROLE, regulator);
+        _governRole(METHODOLOGY_ROLE);
+        _governRole(ISSUER_ROLE);
     }
 
     // ---------------------------------------------------------------- methodology
 
     /// @inheritdoc IMRVReports
     function setEmissionFactor(uint256 projectId, uint64 gramsPerMWh, bytes32 sourceHash) external {
-        if (!hasRole(REGULATOR_ROLE, msg.sender) && !hasRole(METHODOLOGY_ROLE, msg.sender)) {
+        if (!hasRole(GOVERNOR_ROLE, msg.sender) && !hasRole(METHODOLOGY_ROLE, msg.sender)) {
             revert AccessControlUnauthorizedAccount(msg.sender, METHODOLOGY_ROLE);
         }
         if (gramsPerMWh == 0) revert ZeroEmissionFactor();
+        if (gramsPerMWh > MAX_GRAMS_PER_MWH) revert EmissionFactorAboveMax(gramsPerMWh, MAX_GRAMS_PER_MWH);
         if (projects.developerOf(projectId) == address(0)) revert UnknownProject(projectId);
         uint32 version = _factorVersion[projectId] + 1;
         _factorVersion[projectId] = version;

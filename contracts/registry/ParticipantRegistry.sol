@@ -1,14 +1,14 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
-import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {GovernedAccessControl} from "../access/GovernedAccessControl.sol";
 import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
 import {IParticipantRegistry} from "../interfaces/IParticipantRegistry.sol";
 
 /// @title ParticipantRegistry
 /// @notice The network's list of participants and its system-wide pause, both held by the regulator.
 /// Instruments call `canHold`, `canActAs` and `canTransact` and refuse with the reason returned.
-contract ParticipantRegistry is IParticipantRegistry, AccessControl, Pausable {
+contract ParticipantRegistry is IParticipantRegistry, GovernedAccessControl, Pausable {
     bytes32 public constant REGULATOR_ROLE = keccak256("REGULATOR_ROLE");
 
     mapping(address account => Participant) private _participants;
@@ -16,9 +16,10 @@ contract ParticipantRegistry is IParticipantRegistry, AccessControl, Pausable {
 
     /// @param admin receives DEFAULT_ADMIN_ROLE (grants and revokes roles).
     /// @param regulator receives REGULATOR_ROLE.
-    constructor(address admin, address regulator) {
-        if (admin == address(0) || regulator == address(0)) revert ZeroAddress();
-        _grantRole(DEFAULT_ADMIN_ROLE, admin);
+    /// @param adminDelay seconds between the two steps of a default-admin transfer, here and in every
+    /// instrument constructed on this registry (docs/governance.md; 0 only on local chains).
+    constructor(address admin, address regulator, uint48 adminDelay) GovernedAccessControl(adminDelay, admin) {
+        if (regulator == address(0)) revert ZeroAddress();
         _grantRole(REGULATOR_ROLE, regulator);
     }
 

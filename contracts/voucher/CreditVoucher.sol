@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
-import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {GovernedAccessControl, networkAdminDelay} from "../access/GovernedAccessControl.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
@@ -20,7 +20,7 @@ import {ExactTransfers} from "../utils/ExactTransfers.sol";
 /// @dev A node is one storage slot: its id encodes its parent and root (VoucherIds). Obligor,
 /// maturity, green tag, freeze and the money aggregates live once per root. Nothing iterates over
 /// children: the root keeps face (= Σ live nodes), deposited and paid.
-contract CreditVoucher is ICreditVoucher, AccessControl, ReentrancyGuard, ComplianceGuard {
+contract CreditVoucher is ICreditVoucher, GovernedAccessControl, ReentrancyGuard, ComplianceGuard {
     using SafeERC20 for IERC20;
 
     bytes32 public constant REGULATOR_ROLE = keccak256("REGULATOR_ROLE");
@@ -96,7 +96,8 @@ contract CreditVoucher is ICreditVoucher, AccessControl, ReentrancyGuard, Compli
 
     // ---------------------------------------------------------------- constructor
 
-    /// @param admin receives DEFAULT_ADMIN_ROLE and PRICING_ROLE. @param regulator receives REGULATOR_ROLE.
+    /// @param admin receives DEFAULT_ADMIN_ROLE, GOVERNOR_ROLE and PRICING_ROLE (a governed role). @param regulator receives REGULATOR_ROLE
+    /// and GOVERNOR_ROLE (rules).
     /// Defaults: max tenor 180 days, minimum part 100 units, depth 6, acceptance window 7 days;
     /// quote 3 % + 1 × score, green discount 0.5 %.
     constructor(
@@ -106,7 +107,7 @@ contract CreditVoucher is ICreditVoucher, AccessControl, ReentrancyGuard, Compli
         IProjectRegistry projectRegistry_,
         address admin,
         address regulator
-    ) ComplianceGuard(registry_) {
+    ) ComplianceGuard(registry_) GovernedAccessControl(networkAdminDelay(address(registry_)), admin) {
         if (
             address(settlementToken_) == address(0) || address(riskOracle_) == address(0)
                 || address(projectRegistry_) == address(0) || admin == address(0) || regulator == address(0)
@@ -114,9 +115,12 @@ contract CreditVoucher is ICreditVoucher, AccessControl, ReentrancyGuard, Compli
         settlementToken = settlementToken_;
         riskOracle = riskOracle_;
         projectRegistry = projectRegistry_;
-        _grantRole(DEFAULT_ADMIN_ROLE, admin);
+        _governRole(PRICING_ROLE);
         _grantRole(PRICING_ROLE, admin);
         _grantRole(REGULATOR_ROLE, regulator);
+        // The regulator set these parameters before GOVERNOR_ROLE existed; on live networks
+        // `greenfi deploy` revokes it when the timelock takes the role over.
+        _grantRole(GOVERNOR_ROLE, regulator);
         _setRules(180 days, 100 * 10 ** 6, 6, 7 days);
         _setPricing(300, 10_000, 50);
     }
@@ -381,7 +385,7 @@ contract CreditVoucher is ICreditVoucher, AccessControl, ReentrancyGuard, Compli
     /// @inheritdoc ICreditVoucher
     function setRules(uint64 maxTenor, uint64 minPartAmount, uint8 maxDepth, uint32 acceptWindow)
         external
-        onlyRole(REGULATOR_ROLE)
+        onlyRole(GOVERNOR_ROLE)
     {
         _setRules(maxTenor, minPartAmount, maxDepth, acceptWindow);
     }

@@ -15,7 +15,7 @@ from typing import Any
 from eth_abi import encode
 from web3 import Web3
 
-from greenfi.chain import artifacts, contracts
+from greenfi.chain import artifacts, contracts, governance
 from greenfi.chain.deployments import Deployed, DeploymentRecord
 from greenfi.errors import DeploymentError
 from greenfi.chain.signers import Signer
@@ -35,6 +35,9 @@ class SuiteRoles:
     regulator: str
     bank: str
     mrv_threshold: int = 1
+    # Seconds between the two steps of a default-admin transfer (ParticipantRegistry's constructor
+    # argument, adopted by every contract built on it); 0 only on local chains.
+    admin_delay: int = 0
 
 
 @dataclass
@@ -78,7 +81,7 @@ MINIMUM_ATTRIBUTION_CLAIM = 1_000 * 10**6  # settlement base units: a smaller al
 # The whole network, in deployment order: each contract only refers to those above it.
 SUITE: list[ContractSpec] = [
     # The shared layer (issue 2).
-    ContractSpec("ParticipantRegistry", lambda c: [c.roles.admin, c.roles.regulator]),
+    ContractSpec("ParticipantRegistry", lambda c: [c.roles.admin, c.roles.regulator, c.roles.admin_delay]),
     ContractSpec(
         "SettlementToken",
         lambda c: ["Tokenized Deposit CNY", "tdCNY", c.address("ParticipantRegistry"), c.roles.admin, c.roles.bank],
@@ -170,7 +173,7 @@ def fingerprint(artifact: artifacts.Artifact, args: list[Any]) -> str:
 class SuiteDeployer:
     def __init__(self, w3: Web3, signer: Signer, record: DeploymentRecord, roles: SuiteRoles,
                  external: dict[str, str] | None = None, suite: list[ContractSpec] | None = None,
-                 grants: list[RoleGrant] | None = None):
+                 grants: list[RoleGrant] | None = None, timelock: governance.TimelockConfig | None = None):
         self.w3 = w3
         self.signer = signer
         self.record = record
@@ -178,6 +181,9 @@ class SuiteDeployer:
         self.external = external or {}
         self.suite = SUITE if suite is None else suite
         self.grants = GRANTS if grants is None else grants
+        self.timelock = timelock
+        if timelock is not None:  # deployed last; takes GOVERNOR_ROLE over once the grants are in place
+            self.suite = [*self.suite, ContractSpec(governance.TIMELOCK, lambda c: timelock.args())]
 
     def plan(self) -> list[Step]:
         """What a run would do, with a gas estimate for each contract it would deploy. Sends nothing."""
@@ -188,7 +194,17 @@ class SuiteDeployer:
         ctx = DeployContext(self.roles)
         self._walk(execute=True, ctx=ctx, on_progress=on_progress)
         self._grant_roles(ctx)
+        if self.timelock is not None:
+            self._hand_over(ctx)
         return dict(ctx.addresses)
+
+    def _hand_over(self, ctx: DeployContext) -> list[str]:
+        """GOVERNOR_ROLE (and the extra parameter roles) from the deployer and the regulator to the timelock."""
+        handles = {name: contracts.at(self.w3, name, address) for name, address in ctx.addresses.items()
+                   if name not in self.external}
+        return governance.hand_over(governance.governed(handles), ctx.address(governance.TIMELOCK),
+                                    self.signer.address, (self.roles.regulator,),
+                                    lambda call: transact(self.w3, self.signer, call))
 
     def missing_grants(self, addresses: dict[str, str]) -> list[tuple[RoleGrant, bytes, str]]:
         """The grants not yet in place: (grant, role id, grantee)."""
@@ -206,6 +222,13 @@ class SuiteDeployer:
         # Idempotent: a re-run grants only what is missing (e.g. after a redeploy).
         for grant, role_id, grantee in self.missing_grants(ctx.addresses):
             holder = contracts.at(self.w3, grant.contract, ctx.address(grant.contract))
+            admin_role = holder.functions.getRoleAdmin(role_id).call()
+            if not holder.functions.hasRole(admin_role, self.signer.address).call():
+                # After the hand-over only the timelock grants governed roles.
+                raise DeploymentError(
+                    f"{grant.contract}.{grant.role} must go to {grantee}, but the deployer no longer holds the "
+                    f"role that grants it: schedule it through the timelock (greenfi governance schedule "
+                    f"{grant.contract} grantRole {'0x' + bytes(role_id).hex()} {grantee})")
             transact(self.w3, self.signer, holder.functions.grantRole(role_id, grantee))
 
     def _walk(self, execute: bool, ctx: DeployContext | None = None,

@@ -113,14 +113,26 @@ def compile_contracts() -> None:
 @click.option("--regulator", metavar="ADDRESS", help="Regulator account (default: the deployer).")
 @click.option("--bank", metavar="ADDRESS", help="Bank (settlement token minter; default: the deployer).")
 @deployments_option
+@click.option("--admin-delay", type=int, envvar="GREENFI_ADMIN_DELAY", metavar="SECONDS",
+              help="Wait between the two steps of a default-admin transfer (live: default 2 days, at least 1 hour; "
+                   "local: default 0).")
+@click.option("--timelock-delay", type=int, envvar="GREENFI_TIMELOCK_DELAY", metavar="SECONDS",
+              help="Deploy a TimelockController with this delay and hand it GOVERNOR_ROLE (required on live "
+                   "networks, at least 1 hour; optional on local chains, 0 allowed).")
+@click.option("--proposer", "proposers", multiple=True, metavar="ADDRESS",
+              help="May schedule and cancel timelock operations (repeatable; default: the deployer).")
+@click.option("--executor", "executors", multiple=True, metavar="ADDRESS|anyone",
+              help="May execute ready operations (repeatable; 'anyone' for everyone; default: the deployer).")
 def deploy(network_name: str, yes: bool, settlement_token: str | None, regulator: str | None, bank: str | None,
-           deployments: Path | None) -> None:
-    """Deploy the suite onto the network's node (development: the `greenfi chain` node), wire roles, and
-    record addresses in deployments/<chainId>.json."""
+           deployments: Path | None, admin_delay: int | None, timelock_delay: int | None,
+           proposers: tuple[str, ...], executors: tuple[str, ...]) -> None:
+    """Deploy the suite onto the network's node (development: the `greenfi chain` node), wire roles, hand
+    parameter roles to the timelock (docs/governance.md), and record addresses in deployments/<chainId>.json."""
     from greenfi.cli.deploy import run_deploy
 
     run_deploy(networks.resolve(network_name), yes=yes, settlement_token=settlement_token,
-               regulator=regulator, bank=bank, deployments=deployments)
+               regulator=regulator, bank=bank, deployments=deployments, admin_delay=admin_delay,
+               timelock_delay=timelock_delay, proposers=proposers, executors=executors)
 
 
 @cli.command("chain")
@@ -245,6 +257,7 @@ cli.lazy_groups.update({
     "bond": "greenfi.cli.bond:bond",
     "cai": "greenfi.cli.cai:cai",
     "dashboard": "greenfi.cli.dashboard:dashboard",
+    "governance": "greenfi.cli.governance:governance_cli",
     "model": "greenfi.cli.model:model",
     "mrv": "greenfi.cli.mrv:mrv",
     "oracle": "greenfi.cli.oracle:oracle",

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 from web3 import Web3
 
+from greenfi.chain import governance
 from greenfi.chain import node as chain
 from greenfi.chain.deploy import LIVE_MRV_THRESHOLD, SuiteDeployer, SuiteRoles
 from greenfi.chain.deployments import DeploymentRecord
@@ -23,17 +24,42 @@ def _address(value: str | None, label: str) -> str | None:
     return Web3.to_checksum_address(value)
 
 
+def timelock_config(delay: int | None, proposers: tuple[str, ...], executors: tuple[str, ...],
+                    signer: str) -> governance.TimelockConfig | None:
+    """The timelock to set up (None: none); proposers and executors default to the deployer,
+    `--executor anyone` lets anyone execute a ready operation."""
+    if delay is None:
+        return None
+    if delay < 0:
+        raise ConfigError(f"--timelock-delay must be 0 or more seconds, got {delay}")
+    executors = tuple(governance.ZERO_ADDRESS if e == "anyone" else e for e in executors)
+    return governance.TimelockConfig(
+        delay,
+        tuple(_address(p, "proposer") for p in proposers) or (signer,),
+        tuple(e if e == governance.ZERO_ADDRESS else _address(e, "executor") for e in executors) or (signer,))
+
+
 def run_deploy(network: Network, yes: bool, settlement_token: str | None = None,
                regulator: str | None = None, bank: str | None = None,
-               deployments: Path | None = None) -> dict[str, str]:
+               deployments: Path | None = None, admin_delay: int | None = None,
+               timelock_delay: int | None = None, proposers: tuple[str, ...] = (),
+               executors: tuple[str, ...] = ()) -> dict[str, str]:
     external = {"SettlementToken": a} if (a := _address(settlement_token, "settlement-token")) else {}
     regulator, bank = _address(regulator, "regulator"), _address(bank, "bank")
     signer: Signer | None = None if network.embedded else signer_from_env()  # fail before connecting
+    if admin_delay is not None and admin_delay < 0:
+        raise ConfigError(f"--admin-delay must be 0 or more seconds, got {admin_delay}")
     conn = chain.attach(network)  # the node the network names: `greenfi chain` for embedded ones
     signer = signer or UnlockedSigner(conn.w3.eth.accounts[0])
+    timelock = timelock_config(timelock_delay, proposers, executors, signer.address)
+    if admin_delay is None:
+        admin_delay = 0 if network.embedded else governance.DEFAULT_LIVE_ADMIN_DELAY
+    if not network.embedded:
+        governance.check_live_delays(admin_delay, timelock)
     roles = SuiteRoles(admin=signer.address, regulator=regulator or signer.address, bank=bank or signer.address,
-                       mrv_threshold=1 if network.embedded else LIVE_MRV_THRESHOLD)
-    deployer = SuiteDeployer(conn.w3, signer, DeploymentRecord(conn.chain_id, **({"directory": deployments} if deployments else {})), roles, external=external)
+                       mrv_threshold=1 if network.embedded else LIVE_MRV_THRESHOLD, admin_delay=admin_delay)
+    deployer = SuiteDeployer(conn.w3, signer, DeploymentRecord(conn.chain_id, **({"directory": deployments} if deployments else {})), roles, external=external,
+                             timelock=timelock)
     steps = deployer.plan()
     _show_plan(conn.w3, network, steps)
     if not any(s.action == "deploy" for s in steps):

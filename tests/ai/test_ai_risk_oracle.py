@@ -168,13 +168,19 @@ def test_post_rejects_empty_and_oversized_batches(risk_oracle, model_operator, v
 
 
 @pytest.mark.parametrize("delta", [0, -1])
-def test_post_rejects_a_timestamp_not_newer_than_the_stored_one(risk_oracle, model_operator, version, delta):
+def test_post_skips_a_timestamp_not_newer_than_the_stored_one(risk_oracle, model_operator, second_operator,
+                                                               version, delta):
+    """Another operator's newer score does not make this batch revert: the moot entry is skipped
+    with ScoreSkipped(NotNewer) and the rest of the batch applies (behaviour changed by issue 15)."""
     first = now() - 10
-    post(risk_oracle, model_operator, version, batch(SUBJECTS[1:2]), first)
-    with brownie.reverts(custom_error("TimestampNotNewer", SUBJECTS[1], first + delta, first)):
-        post(risk_oracle, model_operator, version, batch(SUBJECTS[:2], seed=1), first + delta)
-    assert int(risk_oracle.scoreOf(SUBJECTS[0])[4]) == 0
-    assert int(risk_oracle.scoreOf(SUBJECTS[1])[4]) == first
+    post(risk_oracle, second_operator, version, batch(SUBJECTS[1:2]), first)
+    stored = as_tuple(risk_oracle.scoreOf(SUBJECTS[1]))
+    tx = post(risk_oracle, model_operator, version, batch(SUBJECTS[:2], seed=1), first + delta)
+    assert event(tx, "ScoreSkipped") == {"subject": SUBJECTS[1], "operator": model_operator,
+                                         "timestamp": first + delta, "storedTimestamp": first, "reason": 0}
+    assert len(tx.events["ScorePosted"]) == 1 and tx.events["ScorePosted"][0]["subject"] == SUBJECTS[0]
+    assert int(risk_oracle.scoreOf(SUBJECTS[0])[4]) == first + delta
+    assert as_tuple(risk_oracle.scoreOf(SUBJECTS[1])) == stored
 
 
 # ---------------------------------------------------------------- the consumer view
@@ -237,10 +243,15 @@ def test_set_max_age(risk_oracle, admin, model_operator, version):
 
 
 def test_set_max_age_refusals(risk_oracle, admin, model_operator):
-    with brownie.reverts(custom_error("InvalidMaxAge", 0)):
-        risk_oracle.setMaxAge(0, {"from": admin})
+    bound = risk_oracle.MAX_MAX_AGE()
+    assert bound == 365 * DAY
+    for bad in (0, bound + 1):
+        with brownie.reverts(custom_error("InvalidMaxAge", bad, bound)):
+            risk_oracle.setMaxAge(bad, {"from": admin})
+    risk_oracle.setMaxAge(bound, {"from": admin})
+    risk_oracle.setMaxAge(MAX_AGE, {"from": admin})
     with brownie.reverts(custom_error("AccessControlUnauthorizedAccount", model_operator,
-                                      risk_oracle.DEFAULT_ADMIN_ROLE())):
+                                      risk_oracle.GOVERNOR_ROLE())):
         risk_oracle.setMaxAge(60, {"from": model_operator})
     assert risk_oracle.maxAge() == MAX_AGE
 
@@ -248,7 +259,7 @@ def test_set_max_age_refusals(risk_oracle, admin, model_operator):
 def test_constructor_refusals(ai_registry, model_registry, admin):
     with brownie.reverts(custom_error("ModelRegistryZeroAddress")):
         RiskOracle.deploy(ai_registry, brownie.ZERO_ADDRESS, admin, MAX_AGE, {"from": admin})
-    with brownie.reverts(custom_error("InvalidMaxAge", 0)):
+    with brownie.reverts(custom_error("InvalidMaxAge", 0, 365 * DAY)):
         RiskOracle.deploy(ai_registry, model_registry, admin, 0, {"from": admin})
     with brownie.reverts(custom_error("RegistryZeroAddress")):
         RiskOracle.deploy(brownie.ZERO_ADDRESS, model_registry, admin, MAX_AGE, {"from": admin})

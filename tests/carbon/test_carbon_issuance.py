@@ -96,9 +96,11 @@ def test_frozen_developer_gets_no_issuance(project, registry, reports, credits, 
 
 
 def test_buffer_share_setting(credits, project, issue, admin, developer):
-    with brownie.reverts(custom_error("BufferShareTooHigh", 10_000)):
-        credits.setBufferShare(10_000, {"from": admin})
-    role = credits.DEFAULT_ADMIN_ROLE()
+    assert credits.MAX_BUFFER_BPS() == 5_000
+    for bad in (5_001, 10_000):
+        with brownie.reverts(custom_error("BufferShareTooHigh", bad, 5_000)):
+            credits.setBufferShare(bad, {"from": admin})
+    role = credits.GOVERNOR_ROLE()
     with brownie.reverts(custom_error("AccessControlUnauthorizedAccount", developer, role)):
         credits.setBufferShare(0, {"from": developer})
     assert credits.bufferShare() == 1_000

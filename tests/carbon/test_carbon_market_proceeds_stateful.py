@@ -1,6 +1,7 @@
 """Stateful: over random list/fill/withdraw/fee-change sequences, CarbonMarket's settlement-token
 proceeds are conserved: the market holds exactly what it owes (Σ credited = its token balance), each
-seller is owed Σ (cost − fee) of its fills, the current treasury the fees accrued since it was set (a
+seller is owed Σ (cost − fee) of its fills, where the fee is the one in force when the listing
+opened (a fee change is forward-only: it never reaches an open listing), the current treasury the fees accrued since it was set (a
 previous treasury keeps what it earned), a withdrawal pays exactly what is owed, and no token is
 created or lost across buyers, sellers, treasuries and the market."""
 
@@ -30,7 +31,7 @@ class ProceedsMachine(RuleBasedStateMachine):
         self.fees = int(self.market.credited(self.treasury))
         self.owed = {str(a): int(self.market.credited(a)) for a in self.accounts}
         self.owed[self.treasury] -= self.fees  # credited(treasury) includes the accrued fees
-        self.open = {}  # listing id -> [seller, unit price, remaining]
+        self.open = {}  # listing id -> [seller, unit price, remaining, fee bps at listing]
 
     @rule(seller=pick, percent=share, price=st.integers(min_value=1, max_value=50 * UNIT))
     def list(self, seller, percent, price):
@@ -40,20 +41,22 @@ class ProceedsMachine(RuleBasedStateMachine):
             return
         amount = part(held, percent)
         tx = self.market.list(self.batch_id, amount, price, now() + 365 * DAY, {"from": account})
-        self.open[tx.return_value] = [str(account), price, amount]
+        self.open[tx.return_value] = [str(account), price, amount, self.fee_bps]
+        assert int(self.market.listing(tx.return_value)[3]) == self.fee_bps  # feeBps
 
     @rule(index=pick, buyer=pick, percent=share)
     def fill(self, index, buyer, percent):
-        ids = sorted(i for i, (_, _, remaining) in self.open.items() if remaining > 0)
+        ids = sorted(i for i, (_, _, remaining, _) in self.open.items() if remaining > 0)
         if not ids:
             return
         listing_id = ids[index % len(ids)]
-        seller, price, remaining = self.open[listing_id]
+        seller, price, remaining, fee_bps = self.open[listing_id]
         account = self.buyers[buyer % len(self.buyers)]
         quantity = part(remaining, percent)
         cost = price * quantity
-        fee = cost * self.fee_bps // 10_000
-        self.market.fill(listing_id, quantity, {"from": account})
+        fee = cost * fee_bps // 10_000
+        tx = self.market.fill(listing_id, quantity, {"from": account})
+        assert tx.events["Filled"]["fee"] == fee
         self.open[listing_id][2] -= quantity
         self.owed[seller] += cost - fee
         self.fees += fee

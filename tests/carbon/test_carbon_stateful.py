@@ -37,7 +37,7 @@ class CarbonMachine(RuleBasedStateMachine):
             self.model[b] = {"issued": issued, "retired": retired, "cancelled": cancelled, "buffered": buffered}
         self.listings = {}  # listing id -> [batch id, seller, remaining]
         for i in range(1, int(self.market.listingCount()) + 1):
-            seller, batch_id, _, _, remaining, _ = self.market.listing(i)
+            seller, batch_id, _, _, _, remaining, _ = self.market.listing(i)
             self.listings[i] = [int(batch_id), seller, int(remaining)]
         self.next_report = 1000 + len(self.batches)
         self.vintage_end = int(self.credits.lastVintageEnd(self.project))

@@ -301,4 +301,7 @@ def test_emission_factor_refusals(reports, developer, regulator):
         reports.setEmissionFactor(PROJECT, 0, SOURCE, {"from": regulator})
     with brownie.reverts(custom_error("UnknownProject", 77)):
         reports.setEmissionFactor(77, 1, SOURCE, {"from": regulator})
+    bound = reports.MAX_GRAMS_PER_MWH()
+    with brownie.reverts(custom_error("EmissionFactorAboveMax", bound + 1, bound)):
+        reports.setEmissionFactor(PROJECT, bound + 1, SOURCE, {"from": regulator})
     assert reports.emissionFactor(PROJECT)[0] == 1

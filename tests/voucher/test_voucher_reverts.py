@@ -429,7 +429,7 @@ def test_roles_and_parameter_bounds(voucher, issue, regulator, admin, outsider, 
     role = voucher.REGULATOR_ROLE()
     with brownie.reverts(custom_error("AccessControlUnauthorizedAccount", outsider, role)):
         voucher.freezeTree(rid, b"\x01" * 32, {"from": outsider})
-    with brownie.reverts(custom_error("AccessControlUnauthorizedAccount", outsider, role)):
+    with brownie.reverts(custom_error("AccessControlUnauthorizedAccount", outsider, voucher.GOVERNOR_ROLE())):
         voucher.setRules(90 * DAY, UNIT, 3, DAY, {"from": outsider})
     with brownie.reverts(custom_error("AccessControlUnauthorizedAccount", regulator, voucher.PRICING_ROLE())):
         voucher.setPricing(100, 100, 0, {"from": regulator})
