@@ -47,7 +47,7 @@ def main():
     projects.activate(pid, b32("decision"), {"from": regulator})
     reports = MockMonitoringReportsForBonds.deploy({"from": admin})
     risk = MockRiskOracle.deploy({"from": admin})
-    attribution = ImpactAttribution.deploy(reports, admin, 1_000 * UNIT, {"from": admin})
+    attribution = ImpactAttribution.deploy(reports, admin, 1_000 * UNIT, 0, {"from": admin})
     impl = GreenBond.deploy(registry, token, projects, attribution, risk, {"from": admin})
     factory = GreenBondFactory.deploy(registry, impl, {"from": admin})
     attribution.grantRole(attribution.REGISTRAR_ROLE(), factory, {"from": admin})

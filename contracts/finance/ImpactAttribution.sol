@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
-import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {GovernedAccessControl} from "../access/GovernedAccessControl.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {IMonitoringReports} from "../interfaces/IMonitoringReports.sol";
 import {IImpactAttribution} from "../interfaces/IImpactAttribution.sol";
@@ -12,7 +12,7 @@ import {IImpactAttribution} from "../interfaces/IImpactAttribution.sol";
 /// @dev A per-project accumulator of output per claimed base unit, as staking-reward distributors keep:
 /// claims change only through claim/release, which first take in the output verified since the last change,
 /// so every increment is split by the claims that stood while it was verified. O(1) per call, no loops.
-contract ImpactAttribution is IImpactAttribution, AccessControl {
+contract ImpactAttribution is IImpactAttribution, GovernedAccessControl {
     /// @notice Factories that may register the instruments they create.
     bytes32 public constant REGISTRAR_ROLE = keccak256("REGISTRAR_ROLE");
     /// @dev Fixed-point scale of the per-base-unit accumulators. Increments are split rounding the
@@ -48,14 +48,20 @@ contract ImpactAttribution is IImpactAttribution, AccessControl {
     mapping(address instrument => mapping(uint256 projectId => Position)) private _positions;
 
     /// @param reports The verified totals (MRVReports).
-    /// @param admin Holds DEFAULT_ADMIN_ROLE: grants REGISTRAR_ROLE to the instrument factories.
+    /// @param admin Holds DEFAULT_ADMIN_ROLE (two-step, delayed transfer) and, until a timelock takes it
+    /// over, GOVERNOR_ROLE, which grants the governed REGISTRAR_ROLE to the instrument factories.
     /// @param minimumClaim_ The smallest claim in settlement base units (> 0): dust buys no share.
-    constructor(IMonitoringReports reports, address admin, uint256 minimumClaim_) {
+    /// @param adminDelay Seconds between the two steps of a default-admin transfer (the suite's
+    /// setting, docs/governance.md; 0 only on local chains). This contract has no participant
+    /// registry to read it from.
+    constructor(IMonitoringReports reports, address admin, uint256 minimumClaim_, uint48 adminDelay)
+        GovernedAccessControl(adminDelay, admin)
+    {
         if (address(reports) == address(0) || admin == address(0)) revert ImpactAttributionZeroAddress();
         if (minimumClaim_ == 0) revert ImpactAttributionInvalidMinimum(minimumClaim_);
         monitoringReports = reports;
         minimumClaim = minimumClaim_;
-        _grantRole(DEFAULT_ADMIN_ROLE, admin);
+        _governRole(REGISTRAR_ROLE);
     }
 
     // ---------------------------------------------------------------- registration

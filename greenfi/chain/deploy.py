@@ -123,7 +123,8 @@ SUITE: list[ContractSpec] = [
                    c.address("ProjectRegistry"), c.roles.admin, c.roles.regulator],
     ),
     # Verified output attributed once between the instruments that finance a project (bonds, later loans).
-    ContractSpec("ImpactAttribution", lambda c: [c.address("MRVReports"), c.roles.admin, MINIMUM_ATTRIBUTION_CLAIM]),
+    ContractSpec("ImpactAttribution",
+                 lambda c: [c.address("MRVReports"), c.roles.admin, MINIMUM_ATTRIBUTION_CLAIM, c.roles.admin_delay]),
     # Green bonds (issue 6): one GreenBond implementation wired to the suite, cloned per series by the factory.
     ContractSpec(
         "GreenBond",

@@ -66,7 +66,7 @@ def risk(admin, issuer):
 
 @pytest.fixture(scope="module")
 def attribution(reports, admin):
-    return ImpactAttribution.deploy(reports, admin, MINIMUM_CLAIM, {"from": admin})
+    return ImpactAttribution.deploy(reports, admin, MINIMUM_CLAIM, 0, {"from": admin})
 
 
 @pytest.fixture(scope="module")

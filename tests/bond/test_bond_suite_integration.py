@@ -30,7 +30,7 @@ def suite(bond_registry, settlement_token, projects, admin, regulator, oracle_op
     models.approve(1, b"\x4e" * 32, {"from": auditor})  # a validation report hash
     oracle = RiskOracle.deploy(bond_registry, models, admin, MAX_AGE, {"from": admin})
     oracle.grantRole(oracle.OPERATOR_ROLE(), oracle_operator, {"from": admin})
-    attribution = ImpactAttribution.deploy(reports, admin, MINIMUM_CLAIM, {"from": admin})
+    attribution = ImpactAttribution.deploy(reports, admin, MINIMUM_CLAIM, 0, {"from": admin})
     impl = GreenBond.deploy(bond_registry, settlement_token, projects, attribution, oracle, {"from": admin})
     factory = GreenBondFactory.deploy(bond_registry, impl, {"from": admin})
     attribution.grantRole(attribution.REGISTRAR_ROLE(), factory, {"from": admin})

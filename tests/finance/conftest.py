@@ -15,7 +15,7 @@ def totals(admin):
 
 @pytest.fixture(scope="module")
 def attribution(totals, admin):
-    a = ImpactAttribution.deploy(totals, admin, MINIMUM, {"from": admin})
+    a = ImpactAttribution.deploy(totals, admin, MINIMUM, 0, {"from": admin})
     a.grantRole(a.REGISTRAR_ROLE(), admin, {"from": admin})
     return a
 

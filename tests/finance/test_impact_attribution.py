@@ -109,4 +109,4 @@ def test_only_registrars_register_and_only_once(attribution, instruments, outsid
 def test_constructor_refuses_zero_inputs(totals, admin, args, error):
     reports = totals if args[0] == "totals" else args[0]
     with brownie.reverts(revert_pattern=rf"{error}.*"):
-        ImpactAttribution.deploy(reports, admin, args[1], {"from": admin})
+        ImpactAttribution.deploy(reports, admin, args[1], 0, {"from": admin})

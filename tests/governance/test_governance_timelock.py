@@ -24,7 +24,7 @@ ZERO32 = b"\0" * 32
 def test_the_timelock_alone_governs_every_contract(timelocked, admin, regulator):
     timelock = timelocked[governance.TIMELOCK]
     names = governed_names(timelocked)
-    assert len(names) == 10
+    assert len(names) == 11
     for name in names:
         c = timelocked[name]
         governor = c.GOVERNOR_ROLE()
@@ -75,6 +75,7 @@ def _direct_changes(s, admin, regulator, outsider):
     """(label, call, sender, view before/after) of every value-moving change, made directly."""
     market, credits, oracle = s["CarbonMarket"], s["CarbonCredits"], s["RiskOracle"]
     anchor, reports, voucher, token = s["MRVAnchor"], s["MRVReports"], s["CreditVoucher"], s["SettlementToken"]
+    attribution = s["ImpactAttribution"]
     return [
         ("fee", lambda a: market.setFee(10, a, {"from": a}), admin, market.fee),
         ("buffer share", lambda a: credits.setBufferShare(0, {"from": a}), admin, credits.bufferShare),
@@ -92,6 +93,8 @@ def _direct_changes(s, admin, regulator, outsider):
          lambda: oracle.hasRole(oracle.OPERATOR_ROLE(), outsider)),
         ("methodology role", lambda a: reports.grantRole(reports.METHODOLOGY_ROLE(), outsider, {"from": a}), admin,
          lambda: reports.hasRole(reports.METHODOLOGY_ROLE(), outsider)),
+        ("registrar role", lambda a: attribution.grantRole(attribution.REGISTRAR_ROLE(), outsider, {"from": a}), admin,
+         lambda: attribution.hasRole(attribution.REGISTRAR_ROLE(), outsider)),
     ]
 
 
