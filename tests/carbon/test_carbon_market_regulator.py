@@ -22,7 +22,8 @@ def listing(credits, market, batch, developer, funded):
 
 
 def status_price_remaining(market, listing_id):
-    return tuple(int(v) for v in market.listing(listing_id)[2:5])
+    listing = market.listing(listing_id)  # seller, batch, status, feeBps, price, remaining, expiry
+    return int(listing[2]), int(listing[4]), int(listing[5])
 
 
 def books(credits, market, batch, accounts_):
@@ -76,7 +77,7 @@ def test_reverse_escrowed_draws_the_buffer_first(credits, market, batch, listing
     assert event(tx, "EscrowReversed")["remaining"] == 470
     s = supply(credits, batch)
     assert (s["buffered"], s["cancelled"], s["escrowed"]) == (0, 130, 470)
-    assert market.listing(listing)[4] == 470
+    assert market.listing(listing)[5] == 470  # remaining
 
 
 def test_regulator_actions_work_during_the_pause(credits, market, registry, batch, listing, regulator):
