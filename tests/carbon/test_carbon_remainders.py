@@ -70,7 +70,7 @@ def test_issuance_matches_the_reference_for_random_reports_and_shares(project, r
     state = {"report": 0, "start": PERIOD0, "carried": 0, "verified": 0, "issued": 0}
 
     @settings(max_examples=25, deadline=None)
-    @given(grams=st.one_of(st.integers(0, 3 * TONNE), st.integers(0, 10**15)), bps=st.integers(0, 9_999))
+    @given(grams=st.one_of(st.integers(0, 3 * TONNE), st.integers(0, 10**15)), bps=st.integers(0, 5_000))  # MAX_BUFFER_BPS
     def check(grams, bps):
         credits.setBufferShare(bps, {"from": admin})
         state["report"] += 1
