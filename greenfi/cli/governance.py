@@ -22,7 +22,7 @@ import click
 from web3.contract import Contract
 
 from greenfi.chain import governance
-from greenfi.chain.session import CarbonSession, open_session
+from greenfi.chain.session import Session, open_session
 from greenfi.cli.options import deployments_option, network_option, sender_option
 from greenfi.domain.units import format_time
 
@@ -43,7 +43,7 @@ def governance_cli() -> None:
 class TimelockedCall:
     """One call named on the command line, encoded for the deployment's timelock."""
 
-    session: CarbonSession
+    session: Session
     timelock: Contract
     contract: str
     target: str
@@ -109,7 +109,7 @@ def cancel(call: TimelockedCall) -> None:
 @deployments_option
 def status(network_name: str, deployments: Path | None) -> None:
     """The timelock's delay and every operation scheduled on it, with its state and decoded call."""
-    session = open_session(network_name, deployments=deployments, signing=False)
+    session = open_session(network_name, deployments=deployments)
     timelock = session.contract(governance.TIMELOCK)
     click.echo(f"timelock {timelock.address}, minimum delay {session.read(timelock.functions.getMinDelay())} s")
     targets = {name: session.contract(name) for name in session.record.contracts
