@@ -41,7 +41,7 @@ contract BondCouponDifferential {
         address regulator = Actors.make("regulator");
         ParticipantRegistry registry = Actors.registry(address(this), regulator);
         SettlementToken token = new SettlementToken("Settlement", "eCNY", registry, address(this), address(this));
-        ImpactAttribution attribution = new ImpactAttribution(new MockMonitoringReportsForBonds(), address(this), 1);
+        ImpactAttribution attribution = new ImpactAttribution(new MockMonitoringReportsForBonds(), address(this), 1, 0);
         GreenBond implementation = new GreenBond(registry, token, new MockProjectRegistry(), attribution, new MockRiskOracle());
         factory = new GreenBondFactory(registry, address(implementation));
         attribution.grantRole(attribution.REGISTRAR_ROLE(), address(factory));

@@ -45,7 +45,7 @@ contract OracleCoreDifferential {
     MRVAnchor internal anchor;
 
     function setUp() public {
-        ParticipantRegistry registry = new ParticipantRegistry(address(this), address(this));
+        ParticipantRegistry registry = new ParticipantRegistry(address(this), address(this), 0);
         MRVAnchor deployed = new MRVAnchor(registry, IDeviceRegistry(address(1)), address(this), address(this), 1);
         vm.etch(VERIFYING_CONTRACT, address(deployed).code);
         anchor = MRVAnchor(VERIFYING_CONTRACT);

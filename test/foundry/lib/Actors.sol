@@ -17,7 +17,7 @@ library Actors {
 
     /// @dev A registry administered by `admin`, with `regulator` as REGULATOR_ROLE.
     function registry(address admin, address regulator) internal returns (ParticipantRegistry r) {
-        r = new ParticipantRegistry(admin, regulator);
+        r = new ParticipantRegistry(admin, regulator, 0);
     }
 
     /// @dev Registers `account` as `kind` in "CN" with KYC valid for a century (the runs warp years ahead).

@@ -210,10 +210,10 @@ contract CarbonHandler is HandlerBase {
         bytes memory data = andRetire
             ? abi.encodeCall(market.buyAndRetire, (listingId, quantity, _claim()))
             : abi.encodeCall(market.fill, (listingId, quantity));
-        (uint16 feeBps, address treasury) = market.fee();
+        (, address treasury) = market.fee();
         _call(buyer, address(market), data, expected, andRetire ? "buyAndRetire" : "fill");
         if (expected == SUCCEEDS) {
-            uint256 feeAmount = cost * feeBps / _BPS;
+            uint256 feeAmount = cost * l.feeBps / _BPS; // the fee the listing opened under (issue 15)
             ghostEscrowed[l.batchId] -= quantity;
             ghostPaidIn += cost;
             ghostOwed[l.seller] += cost - feeAmount;

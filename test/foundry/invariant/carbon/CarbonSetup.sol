@@ -78,8 +78,8 @@ abstract contract CarbonSetup is InvariantTest {
         selectors[11] = handler.toggleFreeze.selector;
         selectors[12] = handler.togglePause.selector;
         _target(address(handler), selectors);
-        // The handler acts as the market admin (setFee) and the regulator acts through it.
-        market.grantRole(market.DEFAULT_ADMIN_ROLE(), address(handler));
+        // The handler acts as the market governor (setFee) and the regulator acts through it.
+        market.grantRole(market.GOVERNOR_ROLE(), address(handler)); // setFee is GOVERNOR_ROLE's (issue 15)
     }
 
     function _activeProject(ProjectRegistry projects, address developer, address verifier, address regulator)
