@@ -2,9 +2,8 @@
 instruments by a registrar (the admin here; GreenBondFactory in the suite)."""
 
 import pytest
+from attribution_support import MINIMUM
 from brownie import ImpactAttribution, MockMonitoringReportsForBonds, accounts
-
-MINIMUM = 1_000 * 10**6  # settlement base units
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,7 @@ a named error and changes nothing."""
 import brownie
 import pytest
 from brownie import ImpactAttribution
-from conftest import MINIMUM
+from attribution_support import MINIMUM
 from helpers import custom_error, event
 
 MWH = 10**6  # Wh

@@ -11,7 +11,7 @@ to within one unit per claim change of the instrument (the contract rounds each 
 from fractions import Fraction
 
 import brownie
-from conftest import MINIMUM
+from attribution_support import MINIMUM
 from helpers import custom_error, run_stateful
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
