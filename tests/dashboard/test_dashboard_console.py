@@ -6,6 +6,8 @@ import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
+from greenfi.chain.contracts import fields
+
 
 @pytest.fixture(scope="module")
 def regulator(demo_chain):
@@ -127,7 +129,7 @@ def held(demo_chain, listing):
     """The listing's remaining units plus its batch's buffer pool (a reversal draws from both)."""
     market, credits = demo_chain.c["CarbonMarket"], demo_chain.c["CarbonCredits"]
     batch = demo_chain.report["carbon"]["batch_id"]
-    return market.functions.listing(listing).call()[4], credits.functions.supplyOf(batch).call()[5]
+    return fields(market.functions.listing(listing))["remaining"], fields(credits.functions.supplyOf(batch))["buffered"]
 
 
 def test_cancel_and_reverse_escrowed_units_then_delist(driver, demo_chain, regulator, listing):
@@ -148,5 +150,5 @@ def test_cancel_and_reverse_escrowed_units_then_delist(driver, demo_chain, regul
     assert sum(after) == remaining - 1 + buffered - 1  # one unit reversed, from the buffer pool first
     state, text = click(driver, f"button[data-action=delist][data-listing='{listing}']")
     assert state == "done", text
-    assert market.functions.listing(listing).call()[2] != 1  # no longer Open: the units went back to the seller
+    assert fields(market.functions.listing(listing))["status"] != 1  # no longer Open: the units went back to the seller
     assert not driver.find_elements(By.CSS_SELECTOR, f"button[data-action=delist][data-listing='{listing}']")

@@ -7,6 +7,7 @@ from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
+from greenfi.chain.contracts import fields
 from greenfi.demo import bond as demo_bond
 
 INVESTOR = "investor_a"
@@ -124,7 +125,7 @@ def test_fill_a_listing(driver, demo_chain, investor, listing):
 
 
 def test_fill_refuses_more_than_the_listing_holds(driver, demo_chain, listing, nothing_sent):
-    remaining = demo_chain.c["CarbonMarket"].functions.listing(listing).call()[4]
+    remaining = fields(demo_chain.c["CarbonMarket"].functions.listing(listing))["remaining"]
     state, text = act(driver, "market-form", "button[value=fill]", listing=listing, quantity=remaining + 1)
     assert state == "refused" and "nothing sent" in text, text
 
