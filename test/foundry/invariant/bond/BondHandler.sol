@@ -11,6 +11,8 @@ import {ComplianceGuard} from "../../../../contracts/compliance/ComplianceGuard.
 import {MockProjectRegistry} from "../../../../contracts/mocks/MockProjectRegistry.sol";
 import {MockMonitoringReportsForBonds} from "../../../../contracts/mocks/MockMonitoringReportsForBonds.sol";
 import {MockRiskOracle} from "../../../../contracts/mocks/MockRiskOracle.sol";
+import {ImpactAttribution} from "../../../../contracts/finance/ImpactAttribution.sol";
+import {IImpactAttribution} from "../../../../contracts/interfaces/IImpactAttribution.sol";
 import {IParticipantRegistry} from "../../../../contracts/interfaces/IParticipantRegistry.sol";
 import {IProjectRegistry} from "../../../../contracts/interfaces/IProjectRegistry.sol";
 import {IGreenBond} from "../../../../contracts/interfaces/IGreenBond.sol";
@@ -26,6 +28,7 @@ import {IGreenBond} from "../../../../contracts/interfaces/IGreenBond.sol";
 contract BondHandler is HandlerBase {
     GreenBond public immutable bond;
     SettlementToken public immutable token;
+    ImpactAttribution public immutable attribution;
     MockProjectRegistry public immutable projects;
     MockMonitoringReportsForBonds public immutable reports;
     MockRiskOracle public immutable oracle;
@@ -41,10 +44,13 @@ contract BondHandler is HandlerBase {
     uint256 public ghostCouponsClaimed;
     uint256 public ghostPrincipalDeposited;
     uint256 public ghostRedeemed;
+    /// @notice The call came while a coupon funded early still waited for its record date.
+    bool public ghostCalledBeforeRecordDate;
 
     constructor(
         GreenBond bond_,
         SettlementToken token_,
+        ImpactAttribution attribution_,
         ParticipantRegistry registry_,
         MockProjectRegistry projects_,
         MockMonitoringReportsForBonds reports_,
@@ -56,6 +62,7 @@ contract BondHandler is HandlerBase {
     ) HandlerBase(registry_, regulator_, actors_) {
         bond = bond_;
         token = token_;
+        attribution = attribution_;
         projects = projects_;
         reports = reports_;
         oracle = oracle_;
@@ -90,7 +97,9 @@ contract BondHandler is HandlerBase {
     function settle(bool byOther, uint256 seed) external {
         address caller = byOther ? _actor(seed) : issuer;
         oracle.setScore(issuer, 100, 1); // a fresh score, under the limit
-        bytes4 expected = caller != issuer ? IGreenBond.NotIssuer.selector : _statusError(IGreenBond.Status.Subscription);
+        bytes4 expected = registry.paused()
+            ? ComplianceGuard.NetworkPaused.selector
+            : caller != issuer ? IGreenBond.NotIssuer.selector : _statusError(IGreenBond.Status.Subscription);
         if (expected == SUCCEEDS && block.timestamp < bond.terms().issueDate) expected = IGreenBond.IssueDateNotReached.selector;
         _call(caller, address(bond), abi.encodeCall(bond.settle, ()), expected, "settle");
     }
@@ -108,27 +117,38 @@ contract BondHandler is HandlerBase {
         uint256 bonds = bond.balanceOf(caller);
         bytes4 expected = _statusError(IGreenBond.Status.Failed);
         if (expected == SUCCEEDS && bonds == 0) expected = IGreenBond.NothingToRefund.selector;
+        if (expected == SUCCEEDS) expected = _guardError(registry.canHold(caller));
         _call(caller, address(bond), abi.encodeCall(bond.refund, ()), expected, "refund");
         if (expected == SUCCEEDS) _out(bonds * bond.terms().denomination, 0);
     }
 
     // ---------------------------------------------------------------- use of proceeds
 
-    function allocate(uint256 projectSeed, uint256 amount, uint256 threshold, bool byOther) external {
+    function allocate(uint256 projectSeed, uint256 amount, uint256 threshold, bool byOther, uint256 deadlineSeed) external {
         address caller = byOther ? _actor(projectSeed >> 8) : issuer;
         uint256 projectId = 1 + projectSeed % 2;
-        uint256 free = bond.unallocated();
-        amount = _bound(amount, 0, free + 1);
+        // Now and then dust below the attribution contract's minimum claim, else up to one past the free proceeds.
+        amount = amount % 4 == 0 ? _bound(amount >> 2, 0, 2 * attribution.minimumClaim()) : _bound(amount, 0, bond.unallocated() + 1);
         uint256 thresholdWh = threshold % 2 == 0 ? 0 : _bound(threshold, 1, 1e9);
-        bytes4 expected = caller != issuer ? IGreenBond.NotIssuer.selector : _statusError(IGreenBond.Status.Issued);
-        if (expected == SUCCEEDS) {
-            expected = amount == 0
-                ? IGreenBond.ZeroAmount.selector
-                : !projects.isActive(projectId)
-                    ? IGreenBond.ProjectNotActive.selector
-                    : amount > free ? IGreenBond.ExceedsUnallocated.selector : SUCCEEDS;
-        }
-        _call(caller, address(bond), abi.encodeCall(bond.allocate, (projectId, amount, thresholdWh)), expected, "allocate");
+        // Mostly a deadline between now and maturity; now and then now itself or one past maturity.
+        uint64 deadline = uint64(_bound(deadlineSeed, block.timestamp, uint256(bond.terms().maturityDate) + 1));
+        bytes4 expected = _allocateError(caller, projectId, amount, deadline);
+        _call(
+            caller, address(bond), abi.encodeCall(bond.allocate, (projectId, amount, thresholdWh, deadline)), expected, "allocate"
+        );
+    }
+
+    /// @dev The refusal `allocate` must give, in the contract's order of checks, or SUCCEEDS.
+    function _allocateError(address caller, uint256 projectId, uint256 amount, uint64 deadline) private view returns (bytes4) {
+        if (caller != issuer) return IGreenBond.NotIssuer.selector;
+        bytes4 status = _statusError(IGreenBond.Status.Issued);
+        if (status != SUCCEEDS) return status;
+        if (amount == 0) return IGreenBond.ZeroAmount.selector;
+        if (!projects.isActive(projectId)) return IGreenBond.ProjectNotActive.selector;
+        if (deadline <= block.timestamp || deadline > bond.terms().maturityDate) return IGreenBond.InvalidDeadline.selector;
+        if (amount > bond.unallocated()) return IGreenBond.ExceedsUnallocated.selector;
+        if (amount < attribution.minimumClaim()) return IImpactAttribution.ImpactAttributionClaimBelowMinimum.selector;
+        return SUCCEEDS;
     }
 
     function attest(uint256 milestoneSeed, bool byOther) external {
@@ -144,12 +164,14 @@ contract BondHandler is HandlerBase {
     function release(uint256 milestoneSeed, uint256 callerSeed) external {
         uint256 count = bond.milestoneCount();
         uint256 id = _bound(milestoneSeed, 0, count);
-        bytes4 expected = registry.paused() ? ComplianceGuard.NetworkPaused.selector : _milestoneError(id, count);
+        bytes4 expected = registry.paused() ? ComplianceGuard.NetworkPaused.selector : _statusError(IGreenBond.Status.Issued);
+        if (expected == SUCCEEDS) expected = _milestoneError(id, count);
         if (expected == SUCCEEDS) {
             IGreenBond.Milestone memory m = bond.milestone(id);
-            (uint256 wh,) = reports.verifiedTotals(m.projectId);
-            bool met = m.thresholdWh == 0 ? m.attested : wh >= m.thresholdWh;
-            if (!met) expected = IGreenBond.MilestoneConditionNotMet.selector;
+            (uint256 wh,) = attribution.attributed(address(bond), m.projectId);
+            bool met = m.thresholdWh == 0 ? m.attested : wh - m.baselineWh >= m.thresholdWh;
+            if (block.timestamp >= m.deadline) expected = IGreenBond.DeadlinePassed.selector;
+            else if (!met) expected = IGreenBond.MilestoneConditionNotMet.selector;
         }
         _call(_actor(callerSeed), address(bond), abi.encodeCall(bond.releaseMilestone, (id)), expected, "release");
     }
@@ -158,9 +180,19 @@ contract BondHandler is HandlerBase {
         uint256 count = bond.milestoneCount();
         uint256 id = _bound(milestoneSeed, 0, count);
         address caller = byOther ? _actor(milestoneSeed >> 8) : issuer;
-        bytes4 expected = caller != issuer ? IGreenBond.NotIssuer.selector : _milestoneError(id, count);
+        bytes4 expected = caller != issuer ? IGreenBond.NotIssuer.selector : _statusError(IGreenBond.Status.Issued);
+        if (expected == SUCCEEDS) expected = _milestoneError(id, count);
         if (expected == SUCCEEDS && projects.isActive(bond.milestone(id).projectId)) expected = IGreenBond.ProjectStillActive.selector;
         _call(caller, address(bond), abi.encodeCall(bond.reallocate, (id, bytes32(0))), expected, "reallocate");
+    }
+
+    function expire(uint256 milestoneSeed, uint256 callerSeed) external {
+        uint256 count = bond.milestoneCount();
+        uint256 id = _bound(milestoneSeed, 0, count);
+        bytes4 expected = _statusError(IGreenBond.Status.Issued);
+        if (expected == SUCCEEDS) expected = _milestoneError(id, count);
+        if (expected == SUCCEEDS && block.timestamp < bond.milestone(id).deadline) expected = IGreenBond.DeadlineNotReached.selector;
+        _call(_actor(callerSeed), address(bond), abi.encodeCall(bond.expireMilestone, (id)), expected, "expire");
     }
 
     function withdrawProceeds(uint256 callerSeed) external {
@@ -184,7 +216,7 @@ contract BondHandler is HandlerBase {
         if (expected == SUCCEEDS) {
             expected = period == 0 || period > bond.periodCount()
                 ? IGreenBond.UnknownPeriod.selector
-                : period != next ? IGreenBond.PeriodOutOfOrder.selector : SUCCEEDS;
+                : period != next ? IGreenBond.PeriodOutOfOrder.selector : _guardError(registry.canHold(caller));
         }
         uint256 amount = expected == SUCCEEDS ? bond.couponPerBond(period) * bond.totalSupply() : 0;
         _call(caller, address(bond), abi.encodeCall(bond.fundCoupon, (period)), expected, "fundCoupon");
@@ -216,7 +248,8 @@ contract BondHandler is HandlerBase {
         address caller = byOther ? _actor(seed) : issuer;
         bytes4 expected = caller != issuer ? IGreenBond.NotIssuer.selector : _statusError(IGreenBond.Status.Issued);
         if (expected == SUCCEEDS && bond.nextPeriod() <= bond.periodCount()) expected = IGreenBond.CouponsOutstanding.selector;
-        uint256 amount = bond.terms().denomination * bond.totalSupply();
+        if (expected == SUCCEEDS) expected = _guardError(registry.canHold(caller));
+        uint256 amount = expected == SUCCEEDS ? _principalDue(bond.terms().denomination) : 0;
         _call(caller, address(bond), abi.encodeCall(bond.depositPrincipal, ()), expected, "depositPrincipal");
         if (expected == SUCCEEDS) _in(amount, 2);
     }
@@ -230,9 +263,15 @@ contract BondHandler is HandlerBase {
         }
         uint256 elapsed = block.timestamp >= t.issueDate ? (block.timestamp - t.issueDate) / (365 days / t.couponFrequency) : 0;
         if (expected == SUCCEEDS && bond.nextPeriod() <= elapsed) expected = IGreenBond.CouponsOutstanding.selector;
-        uint256 amount = t.callPrice * bond.totalSupply();
+        if (expected == SUCCEEDS) expected = _guardError(registry.canHold(caller));
+        uint256 amount = expected == SUCCEEDS ? _principalDue(t.callPrice) : 0;
+        uint256 funded = bond.nextPeriod() - 1;
+        bool early = funded != 0 && block.timestamp < bond.recordDate(funded);
         _call(caller, address(bond), abi.encodeCall(bond.callBonds, ()), expected, "callBonds");
-        if (expected == SUCCEEDS) _in(amount, 2);
+        if (expected == SUCCEEDS) {
+            _in(amount, 2);
+            ghostCalledBeforeRecordDate = early;
+        }
     }
 
     function redeem(uint256 callerSeed, uint256 bonds) external {
@@ -263,7 +302,28 @@ contract BondHandler is HandlerBase {
     function addVerifiedOutput(uint256 projectSeed, uint256 wh) external {
         uint256 projectId = 1 + projectSeed % 2;
         (uint256 generation, uint256 grams) = reports.verifiedTotals(projectId);
-        reports.setTotals(projectId, generation + _bound(wh, 0, 1e8), grams);
+        reports.setTotals(projectId, generation + _bound(wh, 0, 1e8), grams + _bound(wh >> 128, 0, 1e7));
+    }
+
+    // ---------------------------------------------------------------- a second instrument
+
+    /// @notice The handler is a second registered instrument on the same projects (as another
+    /// series or a loan would be): it claims, with now and then dust below the minimum claim, which
+    /// must be refused and buy nothing.
+    function otherClaim(uint256 projectSeed, uint256 amount) external {
+        uint256 projectId = 1 + projectSeed % 2;
+        uint256 minimum = attribution.minimumClaim();
+        amount = _bound(amount, 0, 4 * minimum);
+        bytes4 expected = amount < minimum ? IImpactAttribution.ImpactAttributionClaimBelowMinimum.selector : SUCCEEDS;
+        _call(address(this), address(attribution), abi.encodeCall(attribution.claim, (projectId, amount)), expected, "otherClaim");
+    }
+
+    function otherRelease(uint256 projectSeed, uint256 amount) external {
+        uint256 projectId = 1 + projectSeed % 2;
+        uint256 claimed = attribution.claimOf(address(this), projectId);
+        amount = _bound(amount, 0, claimed + 1);
+        bytes4 expected = amount > claimed ? IImpactAttribution.ImpactAttributionExceedsClaim.selector : SUCCEEDS;
+        _call(address(this), address(attribution), abi.encodeCall(attribution.release, (projectId, amount)), expected, "otherRelease");
     }
 
     /// @dev Small steps while subscriptions are open (a 20-day window), larger ones afterwards, so a
@@ -276,6 +336,13 @@ contract BondHandler is HandlerBase {
 
 
     // ---------------------------------------------------------------- model helpers
+
+    /// @dev What the issuer pays when redemption opens at `price`: the bonds at that price, less the
+    /// proceeds never released (they are still in the series and are netted).
+    function _principalDue(uint256 price) private view returns (uint256) {
+        IGreenBond.Ledger memory l = bond.ledger();
+        return price * bond.totalSupply() - (l.subscribed - l.released);
+    }
 
     /// @dev The issuer stays unfrozen (its own calls check no standing; freezing it would only hide
     /// the other parties' calls).
@@ -307,12 +374,24 @@ contract BondHandler is HandlerBase {
     function _milestoneError(uint256 id, uint256 count) private view returns (bytes4) {
         if (id >= count) return IGreenBond.UnknownMilestone.selector;
         IGreenBond.Milestone memory m = bond.milestone(id);
-        return m.released || m.reallocated ? IGreenBond.MilestoneClosed.selector : SUCCEEDS;
+        return m.released || m.reallocated || m.expired ? IGreenBond.MilestoneClosed.selector : SUCCEEDS;
     }
 
     function _fingerprint() internal view override returns (bytes32) {
-        return keccak256(
+        bytes32 bondState = keccak256(
             abi.encode(bond.ledger(), bond.totalSupply(), bond.status(), bond.nextPeriod(), bond.milestoneCount(), token.balanceOf(address(bond)))
         );
+        bytes32 claims;
+        for (uint256 projectId = 1; projectId <= 2; ++projectId) {
+            claims = keccak256(
+                abi.encode(
+                    claims,
+                    attribution.project(projectId),
+                    attribution.claimOf(address(bond), projectId),
+                    attribution.claimOf(address(this), projectId)
+                )
+            );
+        }
+        return keccak256(abi.encode(bondState, claims));
     }
 }

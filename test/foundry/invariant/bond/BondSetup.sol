@@ -12,6 +12,7 @@ import {ParticipantRegistry} from "../../../../contracts/registry/ParticipantReg
 import {MockProjectRegistry} from "../../../../contracts/mocks/MockProjectRegistry.sol";
 import {MockMonitoringReportsForBonds} from "../../../../contracts/mocks/MockMonitoringReportsForBonds.sol";
 import {MockRiskOracle} from "../../../../contracts/mocks/MockRiskOracle.sol";
+import {ImpactAttribution} from "../../../../contracts/finance/ImpactAttribution.sol";
 import {IParticipantRegistry} from "../../../../contracts/interfaces/IParticipantRegistry.sol";
 import {IProjectRegistry} from "../../../../contracts/interfaces/IProjectRegistry.sol";
 import {IGreenBond} from "../../../../contracts/interfaces/IGreenBond.sol";
@@ -22,6 +23,8 @@ import {IGreenBond} from "../../../../contracts/interfaces/IGreenBond.sol";
 /// from the test doubles; three investors, the issuer, two developers, a verifier, an outsider.
 abstract contract BondSetup is InvariantTest {
     uint256 internal constant DENOMINATION = 1_000e6;
+    /// @dev The attribution contract's smallest claim: allocations below it are dust and refused.
+    uint256 internal constant MINIMUM_CLAIM = 1e6;
 
     GreenBond internal bond;
     SettlementToken internal token;
@@ -30,6 +33,7 @@ abstract contract BondSetup is InvariantTest {
     MockProjectRegistry private projects;
     MockMonitoringReportsForBonds internal reports;
     MockRiskOracle private oracle;
+    ImpactAttribution internal attribution;
     address private regulator;
 
     function setUp() public {
@@ -39,7 +43,10 @@ abstract contract BondSetup is InvariantTest {
         projects = new MockProjectRegistry();
         reports = new MockMonitoringReportsForBonds();
         oracle = new MockRiskOracle();
-        GreenBondFactory factory = new GreenBondFactory(registry, address(new GreenBond(registry, token, projects, reports, oracle)));
+        attribution = new ImpactAttribution(reports, address(this), MINIMUM_CLAIM, 0);
+        GreenBondFactory factory =
+            new GreenBondFactory(registry, address(new GreenBond(registry, token, projects, attribution, oracle)));
+        attribution.grantRole(attribution.REGISTRAR_ROLE(), address(factory));
 
         address[] memory actors = new address[](8);
         address issuer = Actors.make("issuer");
@@ -68,8 +75,10 @@ abstract contract BondSetup is InvariantTest {
             vm.prank(actors[i]);
             token.approve(address(bond), type(uint256).max);
         }
-        handler = new BondHandler(bond, token, registry, projects, reports, oracle, issuer, verifier, regulator, actors);
-        bytes4[] memory selectors = new bytes4[](20);
+        handler = new BondHandler(bond, token, attribution, registry, projects, reports, oracle, issuer, verifier, regulator, actors);
+        attribution.grantRole(attribution.REGISTRAR_ROLE(), address(this));
+        attribution.registerInstrument(address(handler));
+        bytes4[] memory selectors = new bytes4[](23);
         selectors[0] = handler.subscribe.selector;
         selectors[1] = handler.settle.selector;
         selectors[2] = handler.abandon.selector;
@@ -90,6 +99,9 @@ abstract contract BondSetup is InvariantTest {
         selectors[17] = handler.warp.selector;
         selectors[18] = handler.toggleFreeze.selector;
         selectors[19] = handler.togglePause.selector;
+        selectors[20] = handler.expire.selector;
+        selectors[21] = handler.otherClaim.selector;
+        selectors[22] = handler.otherRelease.selector;
         _target(address(handler), selectors);
     }
 
