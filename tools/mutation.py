@@ -31,8 +31,6 @@ class Mutant:
     suite: str  # the forge test contract that must fail
 
 
-# The bond-money and attribution mutants return with their suites (test/foundry/invariant/bond/
-# *.pending: written against GreenBond before the bonds branch; see docs/quality.md).
 MUTANTS = (
     Mutant("token: mint credits one unit more", "contracts/token/SettlementToken.sol",
            "_mint(to, amount);", "_mint(to, amount + 1);", "SettlementTokenInvariants"),
@@ -54,6 +52,17 @@ MUTANTS = (
            "_batchReport[batchId] = reportId;", "_batchReport[batchId] = 0;", "MRVReportsInvariants"),
     Mutant("mrv reports: a consumed report stays approved", "contracts/mrv/MRVReports.sol",
            "r.status = ReportStatus.Consumed;", "r.status = ReportStatus.Approved;", "MRVReportsInvariants"),
+    Mutant("bond money: a coupon claim is not zeroed", "contracts/bond/GreenBond.sol",
+           "h.owed = 0;", "h.owed = 1;", "BondMoneyInvariants"),
+    Mutant("bond money: a refund is not booked", "contracts/bond/GreenBond.sol",
+           "_refunded += amount;", "_refunded += 0;", "BondMoneyInvariants"),
+    Mutant("bond money: released proceeds are netted too", "contracts/bond/GreenBond.sol",
+           "uint256 netted = _subscribed - _proceeds.released;", "uint256 netted = _subscribed;", "BondMoneyInvariants"),
+    Mutant("attribution: output verified before the first claim is attributed", "contracts/finance/ImpactAttribution.sol",
+           "(p.baselineWh, p.baselineGrams, p.seenWh, p.seenGrams) = (wh, grams, wh, grams);",
+           "(p.baselineWh, p.baselineGrams, p.seenWh, p.seenGrams) = (wh, grams, 0, 0);", "BondAttributionInvariants"),
+    Mutant("attribution: a dust claim is accepted", "contracts/finance/ImpactAttribution.sol",
+           "if (amount < minimumClaim)", "if (amount < 1)", "BondAttributionInvariants"),
     Mutant("bond coupon: actual/365 counts elapsed days, not calendar days", "contracts/bond/GreenBond.sol",
            "uint256 days_ = paymentDate(period) / 1 days - paymentDate(period - 1) / 1 days;",
            "uint256 days_ = (paymentDate(period) - paymentDate(period - 1)) / 1 days;", "BondCouponDifferential"),
