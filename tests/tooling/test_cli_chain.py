@@ -1,5 +1,7 @@
 """`greenfi chain --port` and `greenfi deploy` onto the node a network names (docs/operator-cli.md)."""
 
+import os
+import signal
 import socket
 import subprocess
 import sys
@@ -44,10 +46,14 @@ def test_chain_on_a_busy_port_is_one_error_and_exit_1(tmp_path):
 
 @pytest.fixture
 def chain_node(tmp_path):
-    """`greenfi chain` on a free, non-default port, stopped afterwards."""
+    """`greenfi chain` on a free, non-default port, stopped afterwards with its anvil.
+
+    Its output goes to a file: anvil logs every RPC call, and a pipe nobody reads fills up and blocks
+    the node in the middle of a deploy."""
     port = free_port()
+    log = open(tmp_path / "chain.log", "w")
     proc = subprocess.Popen([*GREENFI, "chain", "--port", str(port), "--state", str(tmp_path / "state.json")],
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+                            stdout=log, stderr=subprocess.STDOUT, text=True, start_new_session=True)
     url = f"http://127.0.0.1:{port}"
     w3 = Web3(Web3.HTTPProvider(url))
     deadline = time.monotonic() + 60
@@ -55,8 +61,9 @@ def chain_node(tmp_path):
         assert proc.poll() is None and time.monotonic() < deadline, "greenfi chain did not start"
         time.sleep(0.2)
     yield url, w3
-    proc.terminate()
+    os.killpg(proc.pid, signal.SIGTERM)  # the session: greenfi chain and the anvil it started
     proc.wait(timeout=20)
+    log.close()
 
 
 def test_deploy_lands_on_the_node_the_rpc_url_names_and_reads_follow(runner, chain_node, tmp_path):
