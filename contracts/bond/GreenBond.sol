@@ -529,12 +529,13 @@ contract GreenBond is IGreenBond, ERC20, ReentrancyGuard, ComplianceGuard {
     }
 
     /// @dev How many record dates have begun: period p's record date is issueDate + p × length − RECORD_LAG.
-    function _recordEpoch(State memory s) private view returns (uint256) {
+    /// A call records every funded period at once: redemption opens at the call, so a coupon funded ahead of
+    /// its record date belongs to the holders at the call (waiting would strand it with those who redeem).
+    function _recordEpoch(State memory s) private view returns (uint256 epoch) {
         uint256 t = block.timestamp + RECORD_LAG;
-        uint256 first = uint256(s.issueDate) + s.periodLength;
-        if (t < first) return 0;
-        uint256 epoch = (t - s.issueDate) / s.periodLength;
-        return epoch < s.periods ? epoch : s.periods;
+        if (t >= uint256(s.issueDate) + s.periodLength) epoch = (t - s.issueDate) / s.periodLength;
+        if (epoch > s.periods) epoch = s.periods;
+        if (s.called && epoch < s.nextPeriod - 1) epoch = s.nextPeriod - 1;
     }
 
     // ---------------------------------------------------------------- views

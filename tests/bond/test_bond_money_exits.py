@@ -95,3 +95,21 @@ def test_once_redemption_opens_no_proceeds_move(issued, issuer, verifier, outsid
                  lambda: issued.allocate(1, 100 * DENOMINATION, 0, issued.terms()[6], {"from": issuer})):
         with brownie.reverts(custom_error("WrongStatus", ISSUED, REDEEMABLE)):
             call()
+
+
+def test_a_coupon_funded_ahead_of_a_call_goes_to_the_holders_at_the_call(
+        issued, issuer, investor, investor2, settlement_token, renew_kyc):
+    """Redemption opens at the call, so a coupon funded before its record date is recorded at the call: holders who
+    redeem at once still claim it, and the ended series holds nothing (it used to strand that coupon)."""
+    reach_the_call_date(issued, issuer, renew_kyc)
+    issued.observeKpi(2, {"from": issuer})
+    issued.fundCoupon(3, {"from": issuer})  # period 3's record date is half a year away
+    assert issued.claimableCoupons(investor) == 300 * (issued.couponPerBond(1) + issued.couponPerBond(2))
+    issued.callBonds({"from": issuer})
+    per_bond = issued.couponPerBond(1) + issued.couponPerBond(2) + issued.couponPerBond(3)
+    for who, n in ((investor, 300), (investor2, 100)):
+        assert issued.claimableCoupons(who) == n * per_bond
+        issued.redeem(n, {"from": who})
+        assert issued.claimableCoupons(who) == n * per_bond  # redeeming keeps what the call recorded
+        assert event(issued.claimCoupons({"from": who}), "CouponClaimed")["amount"] == n * per_bond
+    assert issued.totalSupply() == 0 and settlement_token.balanceOf(issued) == 0

@@ -44,8 +44,6 @@ contract BondHandler is HandlerBase {
     uint256 public ghostCouponsClaimed;
     uint256 public ghostPrincipalDeposited;
     uint256 public ghostRedeemed;
-    /// @notice The call came while a coupon funded early still waited for its record date.
-    bool public ghostCalledBeforeRecordDate;
 
     constructor(
         GreenBond bond_,
@@ -265,13 +263,8 @@ contract BondHandler is HandlerBase {
         if (expected == SUCCEEDS && bond.nextPeriod() <= elapsed) expected = IGreenBond.CouponsOutstanding.selector;
         if (expected == SUCCEEDS) expected = _guardError(registry.canHold(caller));
         uint256 amount = expected == SUCCEEDS ? _principalDue(t.callPrice) : 0;
-        uint256 funded = bond.nextPeriod() - 1;
-        bool early = funded != 0 && block.timestamp < bond.recordDate(funded);
         _call(caller, address(bond), abi.encodeCall(bond.callBonds, ()), expected, "callBonds");
-        if (expected == SUCCEEDS) {
-            _in(amount, 2);
-            ghostCalledBeforeRecordDate = early;
-        }
+        if (expected == SUCCEEDS) _in(amount, 2);
     }
 
     function redeem(uint256 callerSeed, uint256 bonds) external {
