@@ -86,6 +86,13 @@ def write_shim(target: Path, node: str) -> None:
     target.write_text(
         "#!/bin/sh\n"
         f"{SHIM_MARKER} (solcjs from npm; regenerate with `greenfi toolchain`)\n"
+        # The shim lives in the user's solcx folder but runs one checkout's solcjs: say so when that checkout
+        # has gone (moved, deleted), instead of node's stack trace under Brownie's.
+        f'if [ ! -f "{SHIM_SCRIPT}" ] || [ ! -d "{SOLCJS_PACKAGE}" ]; then\n'
+        f'  echo "greenfi solcjs shim: {SOLCJS_PACKAGE.parent.parent} is gone; run \\`greenfi toolchain\\`'
+        f' (or \\`make setup\\`) in your checkout" >&2\n'
+        "  exit 1\n"
+        "fi\n"
         f'GREENFI_SOLCJS_MODULE="{SOLCJS_PACKAGE}" exec "{node}" "{SHIM_SCRIPT}" "$@"\n'
     )
     target.chmod(target.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)

@@ -30,6 +30,19 @@ def test_resolves_to_solcjs_shim_without_native_solc(install_dir, monkeypatch):
     assert solc.reported_version(resolved.path) == PINNED
 
 
+def test_a_shim_whose_checkout_is_gone_says_so(install_dir, tmp_path, monkeypatch):
+    """The shim sits in the user's solcx folder and runs one checkout's solcjs: once that checkout is moved or
+    deleted it prints one line naming the fix, not node's stack trace."""
+    gone = tmp_path / "old-checkout"
+    monkeypatch.setattr(solc, "SOLCJS_PACKAGE", gone / "node_modules" / "solc")
+    solc.write_shim(install_dir / f"solc-v{PINNED}", "node")
+    result = run_shim(["--version"])
+    assert result.returncode == 1
+    assert result.stderr.strip() == (f"greenfi solcjs shim: {gone} is gone; run `greenfi toolchain` "
+                                     "(or `make setup`) in your checkout")
+    assert solc.reported_version(install_dir / f"solc-v{PINNED}") is None
+
+
 def test_prefers_a_native_solc_on_path(install_dir, tmp_path, monkeypatch):
     native = tmp_path / "bin" / "solc"
     native.parent.mkdir()
