@@ -152,3 +152,69 @@ def test_cancel_and_reverse_escrowed_units_then_delist(driver, demo_chain, regul
     assert state == "done", text
     assert fields(market.functions.listing(listing))["status"] != 1  # no longer Open: the units went back to the seller
     assert not driver.find_elements(By.CSS_SELECTOR, f"button[data-action=delist][data-listing='{listing}']")
+
+
+# Last in the module: it moves the chain's clock past the challenge window.
+
+def open_report_over_a_fresh_batch(demo_chain) -> tuple[int, bytes]:
+    """A new device of the demo's project signs four hours of readings, an operator anchors them, the window
+    passes, the batch is finalized and the developer opens a report over it: the report awaits a verifier."""
+    from eth_account import Account
+    from web3 import Web3
+
+    from oracles import Domain, Reading, SignedReading, batch_content_hash, batch_tree, keccak256, sign_reading
+
+    ctx, project = demo_chain, demo_chain.report["project_id"]
+    devices, anchor = ctx.c["DeviceRegistry"], ctx.c["MRVAnchor"]
+    key, device = keccak256(b"dashboard-console-device"), keccak256(b"dashboard-console-device-id")
+    start = ctx.now() - 5 * 3600
+    ctx.send("pv_developer", devices.functions.registerDevice(device, project, Account.from_key(key).address, 0,
+                                                              10_000, start - 3600))
+    ctx.send("verifier", devices.functions.activate(device))
+    domain = Domain(ctx.w3.eth.chain_id, anchor.address)
+    readings = [Reading(device, k + 1, start + k * 3600, start + (k + 1) * 3600, 4_000 + k) for k in range(4)]
+    items = [SignedReading(r, sign_reading(key, r, domain)) for r in readings]
+    root = batch_tree(items).root
+    header = (root, project, start, start + 4 * 3600, sum(r.energy_wh for r in readings), 4, batch_content_hash(items))
+    ctx.send("oracle_a", anchor.functions.anchorBatch(header, []))
+    ctx.advance(fields(anchor.functions.config())["challengeWindow"] + 1)
+    ctx.send("oracle_b", anchor.functions.finalize(root))
+    reports = ctx.c["MRVReports"]
+    ctx.send("pv_developer", reports.functions.openReport(project, start, start + 4 * 3600, [root],
+                                                          Web3.keccak(text="dashboard console report")))
+    return reports.functions.reportCount().call(), root
+
+
+def test_a_verifier_rejects_then_approves_a_report_from_the_console(dashboard_url, demo_chain, connect):
+    """The verifier rejects an open report (its batch is handed back), the developer reopens it over the same
+    batch, and the verifier approves it: each press changes the report's status and the project's totals."""
+    from web3 import Web3
+
+    from greenfi.dashboard import sample
+    from greenfi.dashboard.screenshot import browser
+    from greenfi.domain.mrv import REPORT_STATUSES
+
+    reports, project = demo_chain.c["MRVReports"], demo_chain.report["project_id"]
+    first, root = open_report_over_a_fresh_batch(demo_chain)
+    before_wh = reports.functions.verifiedTotals(project).call()[0]
+    def load(driver):
+        connect(driver, dashboard_url, demo_chain.cast["verifier"], sample.rpc_url(demo_chain))
+
+    with browser(height=1600) as driver:
+        load(driver)
+        state, text = click(driver, f"button[data-action=reject][data-report='{first}']")
+        assert state == "done", text
+        assert fields(reports.functions.report(first))["status"] == REPORT_STATUSES.index("rejected")
+        assert reports.functions.reportOfBatch(root).call() == 0  # the batch is free for a new report
+
+        r = fields(reports.functions.report(first))
+        demo_chain.send("pv_developer", reports.functions.openReport(project, r["periodStart"], r["periodEnd"], [root],
+                                                                    Web3.keccak(text="dashboard console report, again")))
+        second = reports.functions.reportCount().call()
+        load(driver)  # the page lists reports as they were when it loaded
+        state, text = click(driver, f"button[data-action=approve][data-report='{second}']")
+        assert state == "done", text
+    approved = fields(reports.functions.report(second))
+    assert approved["status"] == REPORT_STATUSES.index("approved") and approved["verifier"] == demo_chain.cast["verifier"]
+    after_wh = reports.functions.verifiedTotals(project).call()[0]
+    assert after_wh - before_wh == approved["netGenerationWh"] == 4 * 4_000 + 6
