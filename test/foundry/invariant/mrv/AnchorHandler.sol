@@ -4,6 +4,7 @@ pragma solidity ^0.8.24;
 import {vm} from "../../lib/Vm.sol";
 import {HandlerBase} from "../../lib/HandlerBase.sol";
 import {SumTreeModel} from "./SumTreeModel.sol";
+import {spread} from "./Seeds.sol";
 import {MRVAnchor} from "../../../../contracts/mrv/MRVAnchor.sol";
 import {DeviceRegistry} from "../../../../contracts/mrv/DeviceRegistry.sol";
 import {ParticipantRegistry} from "../../../../contracts/registry/ParticipantRegistry.sol";
@@ -80,7 +81,7 @@ contract AnchorHandler is HandlerBase {
         int8 lieCount;
     }
 
-    uint256 public constant MAX_BATCHES = 32;
+    uint256 public constant MAX_BATCHES = 48;
     uint256 public constant DEVICES = 4; // devices 0-2: project 1; device 3: project 2
     uint64 internal constant SLOT = 15 minutes;
     uint256 internal constant MAX_SLOT_WH = 2_500; // 10 kW for 15 minutes
@@ -98,6 +99,11 @@ contract AnchorHandler is HandlerBase {
     uint64[DEVICES] internal _sequence;
     uint64[2][][DEVICES] internal _suspensions; // (suspendedAt, resumedAt or 0) per device
     bool[DEVICES] internal _suspended;
+
+    // What the next call may write: its batches, reading and device (see _fingerprint).
+    bytes32[2] internal _focusBatches;
+    bytes32 internal _focusDigest;
+    uint256 internal _focusDevice;
 
     /// @notice Ghost: Σ counted energy of each project's finalized batches.
     mapping(uint256 projectId => uint256) public ghostFinalizedWh;
@@ -120,18 +126,20 @@ contract AnchorHandler is HandlerBase {
 
     // ---------------------------------------------------------------- anchoring
 
-    /// @notice Anchor a batch of fresh readings (three in four) or of readings replayed from an
+    /// @notice Anchor a batch of fresh readings (five in eight) or of readings replayed from an
     /// earlier batch with fresh ones; a lie in one batch of four, signed by a valid pair of
     /// operators in five of eight, else refused for its signers.
     function anchorBatch(uint256 shape, uint256 energySeed, uint256 lieSeed, uint256 signSeed) external {
         if (_batches.length == MAX_BATCHES) return;
-        Draft memory draft = shape % 4 == 3 && _batches.length != 0 ? _replayDraft(shape, energySeed) : _freshDraft(shape, energySeed);
+        (shape, energySeed, lieSeed, signSeed) = (spread(shape), spread(energySeed), spread(lieSeed), spread(signSeed));
+        Draft memory draft = shape % 8 >= 5 && _batches.length != 0 ? _replayDraft(shape, energySeed) : _freshDraft(shape, energySeed);
         if (draft.readings.length == 0) return;
         _chooseLie(draft, lieSeed);
         SumTreeModel.Tree memory t = _tree(draft.readings, draft.skewed, draft.lieLo, draft.lieHi, draft.lieEnergy, draft.lieCount);
         IMRVAnchor.BatchHeader memory header = _header(draft, SumTreeModel.root(t));
         (address submitter, IMRVAnchor.CompactSignature[] memory cosignatures, uint16 signers) = _signers(header, signSeed);
         bytes4 expected = _anchorError(header, submitter, cosignatures);
+        _focus(header.merkleRoot, bytes32(0), bytes32(0));
         _call(submitter, address(anchor), abi.encodeCall(anchor.anchorBatch, (header, cosignatures)), expected, "anchorBatch");
         if (expected == SUCCEEDS) _record(draft, header, signers);
     }
@@ -150,10 +158,15 @@ contract AnchorHandler is HandlerBase {
         draft.readings = _prefix(picked, count);
     }
 
-    /// @dev Up to three honest readings of an earlier batch (a rogue or redundant operator's
-    /// replay), with up to two fresh ones of the same project.
+    /// @dev Up to three honest readings of an earlier batch, not rejected if there is one (a rogue
+    /// or redundant operator's replay), with up to two fresh ones of the same project.
     function _replayDraft(uint256 shape, uint256 energySeed) private returns (Draft memory draft) {
-        GhostBatch storage old = _batches[(shape >> 8) % _batches.length];
+        uint256 n = _batches.length;
+        uint256 from = (shape >> 8) % n;
+        GhostBatch storage old = _batches[from];
+        for (uint256 k = 1; k < n && old.status == Status.Rejected; ++k) {
+            old = _batches[(from + k) % n];
+        }
         draft.projectId = old.projectId;
         uint16[] memory picked = new uint16[](4);
         uint256 count;
@@ -282,6 +295,7 @@ contract AnchorHandler is HandlerBase {
         uint256 b = batchSeed % _batches.length;
         SumTreeModel.Tree memory t = treeOf(b);
         (bool lying, uint256 lo, uint256 hi) = SumTreeModel.firstFault(t);
+        nodeSeed = spread(nodeSeed);
         if (!lying || nodeSeed % 2 == 0) (lo, hi) = SumTreeModel.pick(t, nodeSeed >> 1);
         _challengeTotals(b, t, lo, hi, _anyone(callerSeed));
     }
@@ -290,7 +304,9 @@ contract AnchorHandler is HandlerBase {
         GhostBatch storage g = _batches[b];
         IMRVAnchor.TotalsProof memory proof = SumTreeModel.proof(t, lo, hi, _readings[g.readings[lo]].signed);
         bytes4 expected = _challengeableError(g);
+        if (expected == SUCCEEDS && !SumTreeModel.reachesRoot(t, lo, hi, true)) expected = IMRVAnchor.NotIncluded.selector;
         if (expected == SUCCEEDS && SumTreeModel.fault(t, lo, hi) == IMRVAnchor.Fault.None) expected = IMRVAnchor.NoFault.selector;
+        _focus(g.id, bytes32(0), bytes32(0));
         _call(caller, address(anchor), abi.encodeCall(anchor.challengeTotals, (g.id, proof)), expected, "challengeTotals");
         if (expected == SUCCEEDS) g.status = Status.Rejected;
     }
@@ -310,6 +326,7 @@ contract AnchorHandler is HandlerBase {
         if (expected == SUCCEEDS && !_includable(g, leaf)) expected = IMRVAnchor.NotIncluded.selector;
         if (expected == SUCCEEDS && rd.fault == IMRVAnchor.Fault.None) expected = IMRVAnchor.NoFault.selector;
         bytes memory data = abi.encodeCall(anchor.challengeReading, (g.id, rd.signed, _leafPath(b, leaf)));
+        _focus(g.id, bytes32(0), rd.digest);
         _call(caller, address(anchor), data, expected, "challengeReading");
         if (expected == SUCCEEDS) g.status = Status.Rejected;
     }
@@ -332,6 +349,7 @@ contract AnchorHandler is HandlerBase {
         bytes memory data = abi.encodeCall(
             anchor.challengeConflict, (g.id, rd.signed, _leafPath(b, i), other.id, rd.signed, _leafPath(o, j))
         );
+        _focus(g.id, other.id, rd.digest);
         _call(_anyone(callerSeed), address(anchor), data, expected, "challengeConflict (replay)");
     }
 
@@ -343,6 +361,7 @@ contract AnchorHandler is HandlerBase {
         if (_batches.length == 0) return;
         uint256 b = batchSeed % _batches.length;
         uint256 i = leafSeed % _batches[b].readings.length;
+        otherSeed = spread(otherSeed);
         (uint256 o, uint256 j) = _holder(_batches[b].readings[i], b, otherSeed >> 8);
         if (otherSeed % 4 == 0) {
             o = (otherSeed >> 8) % _batches.length;
@@ -360,6 +379,7 @@ contract AnchorHandler is HandlerBase {
             anchor.excludeReplay,
             (g.id, rd.signed, _leafPath(b, i), other.id, _readings[other.readings[j]].signed, _leafPath(o, j))
         );
+        _focus(g.id, other.id, rd.digest);
         _call(caller, address(anchor), data, expected, "excludeReplay");
         if (expected == SUCCEEDS) g.countedIn[i] = other.id;
     }
@@ -398,6 +418,7 @@ contract AnchorHandler is HandlerBase {
             expected = IMRVAnchor.NotRestorable.selector;
         }
         bytes memory data = abi.encodeCall(anchor.restoreReplay, (g.id, _readings[g.readings[i]].signed.reading));
+        _focus(g.id, countedIn, _readings[g.readings[i]].digest);
         _call(caller, address(anchor), data, expected, "restoreReplay");
         if (expected == SUCCEEDS) g.countedIn[i] = 0;
     }
@@ -414,6 +435,7 @@ contract AnchorHandler is HandlerBase {
             : g.status != Status.Anchored
                 ? IMRVAnchor.InvalidBatchStatus.selector
                 : block.timestamp < g.challengeEnd ? IMRVAnchor.ChallengeWindowOpen.selector : SUCCEEDS;
+        _focus(g.id, bytes32(0), bytes32(0));
         _call(_anyone(callerSeed), address(anchor), abi.encodeCall(anchor.finalize, (g.id)), expected, "finalize");
         if (expected != SUCCEEDS) return;
         g.status = Status.Finalized;
@@ -421,10 +443,10 @@ contract AnchorHandler is HandlerBase {
         ghostFinalizedWh[g.projectId] += energy;
     }
 
-    /// @notice Time passes (1 hour to 2 days); first the watcher acts on every batch whose
+    /// @notice Time passes (1 to 30 hours); first the watcher acts on every batch whose
     /// challenge window closes meanwhile.
     function warp(uint256 seconds_) external {
-        uint256 to = block.timestamp + _bound(seconds_, 1 hours, 2 days);
+        uint256 to = block.timestamp + _bound(seconds_, 1 hours, 30 hours);
         _watchBefore(to);
         vm.warp(to);
     }
@@ -469,10 +491,16 @@ contract AnchorHandler is HandlerBase {
 
     // ---------------------------------------------------------------- devices
 
-    /// @notice A verifier (or now and then anyone) suspends an active device or reactivates a
-    /// suspended one; one call in eight asks for the transition the device is not in.
+    /// @notice A verifier (or now and then anyone) reactivates the suspended device if there is
+    /// one, else suspends a device in one pick of three: one device at a time, so most readings
+    /// stay valid. One call in eight asks for the transition the device is not in.
     function toggleDevice(uint256 seed) external {
+        seed = spread(seed);
         uint256 d = seed % DEVICES;
+        for (uint256 k; k < DEVICES; ++k) {
+            if (_suspended[k]) d = k;
+        }
+        if (!_suspended[d] && (seed >> 40) % 3 != 0) return;
         address caller = (seed >> 8) % 5 == 0 ? _actor(seed >> 16) : _parties.verifiers[(seed >> 24) % 2];
         bool suspend = _suspended[d] == ((seed >> 32) % 8 == 0);
         bytes32 id = _parties.deviceIds[d];
@@ -481,6 +509,8 @@ contract AnchorHandler is HandlerBase {
         if (expected == SUCCEEDS && suspend && _suspensions[d].length == 64) expected = IDeviceRegistry.TooManySuspensions.selector;
         if (expected == SUCCEEDS) expected = _guardError(registry.canActAs(caller, IParticipantRegistry.Kind.Verifier));
         bytes memory data = suspend ? abi.encodeCall(devices.suspend, (id, bytes32(0))) : abi.encodeCall(devices.activate, (id));
+        _focus(bytes32(0), bytes32(0), bytes32(0));
+        _focusDevice = d;
         _call(caller, address(devices), data, expected, suspend ? "suspend" : "activate");
         if (expected != SUCCEEDS) return;
         _suspended[d] = suspend;
@@ -585,10 +615,11 @@ contract AnchorHandler is HandlerBase {
         return SumTreeModel.path(treeOf(b), leaf, leaf + 1);
     }
 
-    /// @dev A reading is included (its leaf climbs to the root) unless its own leaf, below the
-    /// root, states a lie (the root's statement is the header's and is not climbed).
+    /// @dev Whether a reading is included: its leaf climbs to the root (no node above it but the
+    /// root states a lie).
     function _includable(GhostBatch storage g, uint256 leaf) private view returns (bool) {
-        return g.readings.length == 1 || !(g.lieLo == leaf && g.lieHi == leaf + 1);
+        if (g.lieHi == 0) return true;
+        return SumTreeModel.reachesRoot(treeOf(_indexPlusOne[g.id] - 1), leaf, leaf + 1, false);
     }
 
     /// @dev challengeable(): the batch is anchored (not rejected or final) and its window open.
@@ -671,6 +702,7 @@ contract AnchorHandler is HandlerBase {
     }
 
     function _anyone(uint256 seed) private view returns (address) {
+        seed = spread(seed);
         return seed % 4 == 0 ? _actor(seed >> 8) : _parties.challenger;
     }
 
@@ -692,20 +724,26 @@ contract AnchorHandler is HandlerBase {
         }
     }
 
-    /// @dev Every batch record, exclusion and operator's misbehaviour, the finalized totals and the
-    /// devices' records: a refusal must leave all of it as it was.
+    function _focus(bytes32 batchId, bytes32 otherId, bytes32 digest) private {
+        (_focusBatches[0], _focusBatches[1], _focusDigest, _focusDevice) = (batchId, otherId, digest, 0);
+    }
+
+    /// @dev What a refusal must leave as it was: the records of the batches the call names (the
+    /// only ones it could write: a new root, the challenged or excluding batch and the other one),
+    /// their exclusion of the call's reading, the named device's record and suspensions, every
+    /// operator's misbehaviour count, the finalized totals and the configuration. The whole state
+    /// is compared with the model by the invariants every 50 calls.
     function _fingerprint() internal view virtual override returns (bytes32 h) {
-        for (uint256 b; b < _batches.length; ++b) {
-            bytes32 id = _batches[b].id;
+        for (uint256 k; k < 2; ++k) {
+            bytes32 id = _focusBatches[k];
             (uint64 e, uint32 c) = anchor.excluded(id);
-            h = keccak256(abi.encode(h, anchor.batch(id), e, c));
+            h = keccak256(abi.encode(h, anchor.batch(id), e, c, anchor.countedInstead(id, _focusDigest)));
         }
+        bytes32 device = _parties.deviceIds[_focusDevice];
+        (uint8 k_, uint8 n_, uint32 window, uint16 tolerance) = anchor.config();
+        h = keccak256(abi.encode(h, devices.device(device), devices.suspensions(device).length, k_, n_, window, tolerance));
         for (uint256 i; i < 3; ++i) {
             h = keccak256(abi.encode(h, anchor.misbehaviourCount(_parties.operators[i])));
-        }
-        for (uint256 d; d < DEVICES; ++d) {
-            bytes32 id = _parties.deviceIds[d];
-            h = keccak256(abi.encode(h, devices.device(id), devices.suspensions(id).length));
         }
         h = keccak256(abi.encode(h, anchor.finalizedEnergy(1), anchor.finalizedEnergy(2), ghostAccepted));
     }

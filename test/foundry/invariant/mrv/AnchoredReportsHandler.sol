@@ -4,6 +4,7 @@ pragma solidity ^0.8.24;
 import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol";
 import {HandlerBase} from "../../lib/HandlerBase.sol";
 import {AnchorHandler} from "./AnchorHandler.sol";
+import {spread} from "./Seeds.sol";
 import {MRVReports} from "../../../../contracts/mrv/MRVReports.sol";
 import {ParticipantRegistry} from "../../../../contracts/registry/ParticipantRegistry.sol";
 import {ComplianceGuard} from "../../../../contracts/compliance/ComplianceGuard.sol";
@@ -60,6 +61,7 @@ contract AnchoredReportsHandler is HandlerBase {
 
     /// @notice Open a report of project 1 or 2 over [its last period end, now).
     function openReport(uint256 projectSeed, uint256 callerSeed, uint256 picks) external {
+        (callerSeed, picks) = (spread(callerSeed), spread(picks));
         uint256 projectId = 1 + projectSeed % 2;
         address caller = callerSeed % 6 == 0 ? _actor(callerSeed >> 8) : developers[projectId - 1];
         uint64 start = _lastEnd[projectId] == 0 ? _firstPeriodStart : _lastEnd[projectId];
@@ -90,6 +92,7 @@ contract AnchoredReportsHandler is HandlerBase {
         if (_reportCount == 0) return;
         uint256 reportId = _bound(reportSeed, 1, _reportCount);
         IMRVReports.Report memory r = reports.report(reportId);
+        callerSeed = spread(callerSeed);
         address caller = callerSeed % 5 == 0 ? _actor(callerSeed >> 8) : verifiers[callerSeed % 2];
         bytes4 expected = registry.paused() ? ComplianceGuard.NetworkPaused.selector : SUCCEEDS;
         if (expected == SUCCEEDS && ghostStatus[reportId] != IMRVReports.ReportStatus.Open) {
@@ -120,6 +123,7 @@ contract AnchoredReportsHandler is HandlerBase {
     function consume(uint256 reportSeed, uint256 callerSeed) external {
         if (_reportCount == 0) return;
         uint256 reportId = _bound(reportSeed, 1, _reportCount);
+        callerSeed = spread(callerSeed);
         address caller = callerSeed % 5 == 0 ? _actor(callerSeed >> 8) : issuer;
         bytes4 expected = registry.paused()
             ? ComplianceGuard.NetworkPaused.selector

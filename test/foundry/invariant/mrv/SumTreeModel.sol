@@ -94,6 +94,15 @@ library SumTreeModel {
         return (false, 0, 0);
     }
 
+    /// @dev Whether climbing from node [lo, hi), committed with its true sums (`stated` false: a
+    /// reading's leaf) or with its statement (`stated`: a totals proof), reaches the root. A climb
+    /// recomputes each parent's sums, so it cannot pass a lower node that states a lie.
+    function reachesRoot(Tree memory t, uint256 lo, uint256 hi, bool stated) internal pure returns (bool) {
+        bool lieBelowRoot = t.lieHi != 0 && !(t.lieLo == 0 && t.lieHi == t.leafHashes.length);
+        if (!lieBelowRoot || lo < t.lieLo || hi > t.lieHi) return true;
+        return stated && lo == t.lieLo && hi == t.lieHi;
+    }
+
     /// @dev A node of the tree picked by `seed`: from the root, down a few levels on random sides.
     function pick(Tree memory t, uint256 seed) internal pure returns (uint256 lo, uint256 hi) {
         (lo, hi) = (0, t.leafHashes.length);
