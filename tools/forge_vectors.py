@@ -9,11 +9,16 @@ per kind, from a fixed seed (GREENFI_VECTOR_SEED overrides it):
   VERIFYING_CONTRACT on chain 31337 (the forge test etches MRVAnchor's code there);
 - trees: oracles.merkle trees of 1-16 random leaves: the root, one leaf's proof, and a multiproof of
   a random subset (checked against OpenZeppelin's MerkleProof, which MRVAnchor verifies with);
+- sumtrees: Merkle-sum trees an operator could commit to (oracles.sumtree, any shape, true or false
+  statements, any header): leaf and node hashes, roots, climbs along paths, and the totals proof of
+  the highest false statement with its fault (tools/sumtree_vectors.py), against MerkleSum and
+  MRVAnchor's views;
 - texts: greenfi's content hash (keccak256 of UTF-8 text) of random Unicode strings;
 - coupons: GreenBond's coupon per bond for random terms, from a plain reference (exact fractions,
   calendar days from datetime) that shares no code with the contract.
 
     .venv/bin/python tools/forge_vectors.py
+    GREENFI_VECTOR_SEED=7 .venv/bin/python tools/forge_vectors.py   # another seed
 """
 
 from __future__ import annotations
@@ -30,6 +35,8 @@ from eth_abi import encode
 from oracles.codec import leaf_hash
 from oracles.merkle import MerkleTree
 from oracles.readings import Domain, Reading, digest
+from sumtree_vectors import ABI_TYPE as SUMTREE_ABI_TYPE
+from sumtree_vectors import sumtree_case
 
 try:  # greenfi.hashes moved into greenfi.chain in the layered layout
     from greenfi.chain.hashes import text_hash
@@ -102,6 +109,7 @@ def coupon_case(rng: random.Random) -> tuple:
 KINDS = {
     "readings": (reading_case, f"({READING},bytes32,bytes32,bytes32,bytes32)[]"),
     "trees": (tree_case, "(bytes32[],bytes32,bytes32,bytes32[],bytes32[],bytes32[],bool[])[]"),
+    "sumtrees": (sumtree_case, SUMTREE_ABI_TYPE),
     "texts": (text_case, "(string,bytes32)[]"),
     "coupons": (coupon_case, "(uint256,uint16,uint8,bool,uint64,uint256,uint256,uint256)[]"),
 }

@@ -64,8 +64,11 @@ library SumTreeModel {
         return node(t, 0, t.leafHashes.length);
     }
 
-    /// @dev The fault opening node [lo, hi) proves (Fault.None: nothing).
+    /// @dev The fault opening node [lo, hi) proves (Fault.None: nothing), for a node that reaches
+    /// the root: first, whatever is opened, a header that is not the root's opening sums (the climb
+    /// recomputes the root's sums); then the node's own statement; then its balance.
     function fault(Tree memory t, uint256 lo, uint256 hi) internal pure returns (IMRVAnchor.Fault) {
+        if (t.lieLo == 0 && t.lieHi == t.leafHashes.length) return IMRVAnchor.Fault.WrongTotals;
         IMRVAnchor.SumNode memory stated = node(t, lo, hi);
         IMRVAnchor.SumNode memory opened = opening(t, lo, hi);
         if (stated.energyWh != opened.energyWh || stated.count != opened.count) return IMRVAnchor.Fault.WrongTotals;
