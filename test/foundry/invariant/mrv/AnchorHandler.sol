@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
+import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol";
 import {vm} from "../../lib/Vm.sol";
 import {HandlerBase} from "../../lib/HandlerBase.sol";
 import {SumTreeModel} from "./SumTreeModel.sol";
@@ -99,6 +100,10 @@ contract AnchorHandler is HandlerBase {
     uint64[DEVICES] internal _sequence;
     uint64[2][][DEVICES] internal _suspensions; // (suspendedAt, resumedAt or 0) per device
     bool[DEVICES] internal _suspended;
+
+    // The governed parameters in force (MRVAnchor's defaults, then `govern`).
+    uint8 internal _threshold = 2;
+    uint32 internal _challengeWindow = 1 days;
 
     // What the next call may write: its batches, reading and device (see _fingerprint).
     bytes32[2] internal _focusBatches;
@@ -229,7 +234,7 @@ contract AnchorHandler is HandlerBase {
             signers = 7;
             return (submitter, cosignatures, signers);
         }
-        if (kind == 5) return (submitter, new IMRVAnchor.CompactSignature[](0), signers); // a lone operator
+        if (kind == 5) return (submitter, new IMRVAnchor.CompactSignature[](0), uint16(1 << i)); // a lone operator
         cosignatures = new IMRVAnchor.CompactSignature[](1);
         uint256 key = _parties.operatorKeys[j];
         if (kind == 6) key = _parties.operatorKeys[i]; // the submitter co-signs itself
@@ -270,7 +275,7 @@ contract AnchorHandler is HandlerBase {
             if (err != SUCCEEDS) return err;
             seen |= 1 << s;
         }
-        return cosignatures.length + 1 < 2 ? IMRVAnchor.InsufficientSignatures.selector : SUCCEEDS;
+        return cosignatures.length + 1 < _threshold ? IMRVAnchor.InsufficientSignatures.selector : SUCCEEDS;
     }
 
     function _record(Draft memory draft, IMRVAnchor.BatchHeader memory header, uint16 signers) private {
@@ -278,7 +283,7 @@ contract AnchorHandler is HandlerBase {
         g.id = header.merkleRoot;
         g.projectId = draft.projectId;
         (g.windowStart, g.windowEnd) = (header.windowStart, header.windowEnd);
-        g.challengeEnd = uint64(block.timestamp + 1 days);
+        g.challengeEnd = uint64(block.timestamp + _challengeWindow);
         g.signers = signers;
         g.skewed = draft.skewed;
         (g.lieLo, g.lieHi, g.lieEnergy, g.lieCount) = (draft.lieLo, draft.lieHi, draft.lieEnergy, draft.lieCount);
@@ -487,6 +492,38 @@ contract AnchorHandler is HandlerBase {
             (bool found, uint256 o, uint256 j) = _firstCounting(g.readings[i], b);
             if (found && _earlier(o, b)) _excludeReplay(b, i, o, j, _parties.challenger);
         }
+    }
+
+    // ---------------------------------------------------------------- governance
+
+    /// @notice The regulator (GOVERNOR_ROLE; now and then anyone else) sets the threshold (1 to 3
+    /// of 3), the challenge window of later batches (1 hour to 3 days) or the capacity tolerance;
+    /// one call in six asks for a value out of range (k = 0 or above the operators, a window of 0
+    /// or above 30 days, a tolerance above 100 %).
+    function govern(uint256 seed) external {
+        seed = spread(seed);
+        address caller = (seed >> 8) % 6 == 0 ? _actor(seed >> 16) : regulator;
+        bool wrong = (seed >> 24) % 6 == 0;
+        uint256 what = seed % 3;
+        uint256 value = seed >> 32;
+        bytes memory data;
+        bytes4 invalid;
+        if (what == 0) {
+            value = wrong ? ((value & 1) == 0 ? 0 : 4) : 1 + value % 3;
+            (data, invalid) = (abi.encodeCall(anchor.setThreshold, (uint8(value))), IMRVAnchor.InvalidThreshold.selector);
+        } else if (what == 1) {
+            value = wrong ? ((value & 1) == 0 ? 0 : 30 days + 1 + value % 1 days) : 1 hours + value % 3 days;
+            (data, invalid) = (abi.encodeCall(anchor.setChallengeWindow, (uint32(value))), IMRVAnchor.InvalidChallengeWindow.selector);
+        } else {
+            value = wrong ? 10_001 + value % 50_000 : value % 10_001;
+            (data, invalid) = (abi.encodeCall(anchor.setCapacityTolerance, (uint16(value))), IMRVAnchor.InvalidTolerance.selector);
+        }
+        bytes4 expected = caller != regulator ? IAccessControl.AccessControlUnauthorizedAccount.selector : wrong ? invalid : SUCCEEDS;
+        _focus(bytes32(0), bytes32(0), bytes32(0));
+        _call(caller, address(anchor), data, expected, what == 0 ? "setThreshold" : what == 1 ? "setChallengeWindow" : "setCapacityTolerance");
+        if (expected != SUCCEEDS) return;
+        if (what == 0) _threshold = uint8(value);
+        else if (what == 1) _challengeWindow = uint32(value);
     }
 
     // ---------------------------------------------------------------- devices

@@ -97,7 +97,7 @@ contract MRVAnchorInvariants is InvariantTest {
     }
 
     function _targetHandlers() private {
-        bytes4[] memory selectors = new bytes4[](12);
+        bytes4[] memory selectors = new bytes4[](13);
         selectors[0] = handler.anchorBatch.selector;
         selectors[1] = handler.anchorBatch.selector; // anchoring twice as often: batches feed everything else
         selectors[2] = handler.challengeTotals.selector;
@@ -110,6 +110,7 @@ contract MRVAnchorInvariants is InvariantTest {
         selectors[9] = handler.toggleDevice.selector;
         selectors[10] = handler.toggleFreeze.selector;
         selectors[11] = handler.togglePause.selector;
+        selectors[12] = handler.govern.selector;
         _target(address(handler), selectors);
         bytes4[] memory reportSelectors = new bytes4[](3);
         reportSelectors[0] = reportsHandler.openReport.selector;
