@@ -2,6 +2,11 @@
 
 A custom error is decoded against the ABIs at hand: `Name(arg, ...)`, with enum arguments by member
 name (read from the compiled interfaces) and an AccessControl role by its constant's name.
+
+Nodes hand the revert data over in different shapes (`revert_data`): anvil and geth put the hex in the
+JSON-RPC error's `data`; ganache does so for eth_call but, for eth_estimateGas, puts an object there whose
+`result` holds the hex (web3.py then raises a plain ContractLogicError, "VM Exception while processing
+transaction: revert"). Both are decoded alike.
 """
 
 from __future__ import annotations
@@ -10,10 +15,12 @@ from collections.abc import Callable
 from typing import Any
 
 from eth_abi import decode as abi_decode
+from eth_abi.exceptions import DecodingError
 from eth_utils import function_signature_to_4byte_selector, keccak
 from web3 import Web3
+from web3._utils.error_formatters_utils import PANIC_ERROR_CODES  # web3.py's own wording of panics
 from web3.contract.contract import ContractFunction
-from web3.exceptions import ContractCustomError, ContractLogicError
+from web3.exceptions import ContractLogicError, Web3RPCError
 
 from greenfi.errors import GreenfiError
 from greenfi.chain.contracts import enum_members
@@ -36,7 +43,9 @@ def transact(w3: Web3, signer: Signer, call: ContractFunction, timeout: float = 
     label = label or _label(call)
     try:
         call.estimate_gas({"from": signer.address})  # surfaces the revert reason before paying gas
-    except (ContractCustomError, ContractLogicError) as exc:
+    except (ContractLogicError, Web3RPCError) as exc:
+        if not is_revert(exc):
+            raise
         raise TransactionReverted(f"{label} would revert: {revert_reason(exc, call, more_errors)}") from None
     tx_hash = signer.send(w3, {"to": call.address, "data": call._encode_transaction_data()})
     receipt = w3.eth.wait_for_transaction_receipt(tx_hash, timeout=timeout)
@@ -49,7 +58,9 @@ def read(call: ContractFunction, more_errors: Callable[[], Abi] | None = None) -
     """`call.call()`, with a revert (e.g. `UnknownCai`) as a GreenfiError naming the custom error."""
     try:
         return call.call()
-    except (ContractCustomError, ContractLogicError) as exc:
+    except (ContractLogicError, Web3RPCError) as exc:
+        if not is_revert(exc):
+            raise
         raise GreenfiError(f"{_label(call)} reverted: {revert_reason(exc, call, more_errors)}") from None
 
 
@@ -59,16 +70,60 @@ def revert_reason(exc: ContractLogicError, call: ContractFunction,
     return describe_revert(exc, lambda: call.contract_abi, more_errors or list)
 
 
-def describe_revert(exc: ContractLogicError, *abis: Callable[[], Abi]) -> str:
-    """The custom error of `exc` decoded against the first of `abis()` that knows it, or what the
-    node said (a revert string, a panic). The one revert decoder of the project."""
-    if not isinstance(exc, ContractCustomError):
-        return str(exc.message or exc)
+def describe_revert(exc: Exception, *abis: Callable[[], Abi]) -> str:
+    """The custom error of `exc` decoded against the first of `abis()` that knows it, a revert string
+    or panic as anvil's replies read through web3.py, else what the node said. The one revert decoder
+    of the project: every node's reply shape (`revert_data`) is decoded alike."""
+    data = revert_data(exc)
+    if data is None or len(data) < 10:
+        return str(getattr(exc, "message", None) or exc)
     for abi in abis:
-        named = decode_custom_error(abi(), exc.data)
-        if named != exc.data:
+        named = decode_custom_error(abi(), data)
+        if named != data:
             return named
-    return str(exc)
+    return _standard_error(data) or data
+
+
+def is_revert(exc: Exception) -> bool:
+    """Whether `exc` is a revert (web3.py's ContractLogicError, or a node error carrying revert data)
+    rather than a transport or node failure."""
+    return isinstance(exc, ContractLogicError) or revert_data(exc) is not None
+
+
+def revert_data(exc: Exception) -> str | None:
+    """The hex revert data in `exc`, whichever shape the node sent it in: a string in `data` (anvil,
+    geth, ganache's eth_call), an object with the hex in `result` (ganache's eth_estimateGas), a
+    Web3RPCError's reply (ganache's eth_call with a revert string, which web3.py does not see as a
+    revert), or the raw JSON-RPC error passed on as a ValueError's argument. None when there is none."""
+    data = getattr(exc, "data", None)
+    reply = getattr(exc, "rpc_response", None)
+    if data is None and isinstance(reply, dict) and isinstance(reply.get("error"), dict):
+        data = reply["error"].get("data")
+    if data is None and exc.args and isinstance(exc.args[0], dict):  # the raw JSON-RPC error object
+        data = exc.args[0].get("data")
+    if isinstance(data, dict):
+        data = data.get("result")
+    if isinstance(data, str) and data.startswith("0x") and len(data) % 2 == 0:
+        return data
+    return None
+
+
+_ERROR_STRING = bytes.fromhex("08c379a0")  # Error(string): a revert string
+_PANIC = bytes.fromhex("4e487b71")  # Panic(uint256): a compiler check
+
+
+def _standard_error(data: str) -> str | None:
+    """A revert string or panic worded as web3.py words anvil's (`execution reverted: reason`)."""
+    raw = bytes.fromhex(data.removeprefix("0x"))
+    try:
+        if raw[:4] == _ERROR_STRING:
+            return f"execution reverted: {abi_decode(['string'], raw[4:])[0]}"
+        if raw[:4] == _PANIC:
+            code = abi_decode(["uint256"], raw[4:])[0]
+            return PANIC_ERROR_CODES.get(f"{code:02x}", f"Panic error 0x{code:02x}")
+    except DecodingError:
+        return None
+    return None
 
 
 def _label(call: ContractFunction) -> str:

@@ -82,15 +82,15 @@ def run(ctx: DemoContext) -> DemoContext:
 def failure_reason(ctx: DemoContext, exc: Exception) -> str:
     """The cause of a failed step on one line; a contract's custom error is named with its arguments
     (decoded against the suite's ABIs), also when a GreenfiError wraps it."""
-    from web3.exceptions import ContractCustomError
+    from web3.exceptions import ContractLogicError
 
-    from greenfi.chain.transactions import decode_custom_error
+    from greenfi.chain.transactions import describe_revert, revert_data
 
-    custom = exc if isinstance(exc, ContractCustomError) else exc.__context__
+    reverted = exc if isinstance(exc, ContractLogicError) else exc.__context__
     text = str(exc) if isinstance(exc, GreenfiError) else f"{type(exc).__name__}: {exc}"
-    if isinstance(custom, ContractCustomError):
-        named = decode_custom_error([item for c in ctx.c.values() for item in c.abi], custom.data)
-        text = f"reverted with {named}" if custom is exc else text.replace(str(custom), named)
+    if isinstance(reverted, ContractLogicError) and revert_data(reverted) is not None:
+        named = describe_revert(reverted, lambda: [item for c in ctx.c.values() for item in c.abi])
+        text = f"reverted with {named}" if reverted is exc else text.replace(str(reverted), named)
     return " ".join(text.split())
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import yaml
 
-from greenfi.chain.networks import EMBEDDED, EVM_VERSION, KNOWN_LIVE_CHAIN_IDS, LOCAL_ACCOUNTS, rpc_env_var
+from greenfi.chain.networks import EMBEDDED, EVM_VERSION, KNOWN_LIVE_CHAIN_IDS, LOCAL_ACCOUNTS, LOCAL_MNEMONIC, rpc_env_var
 
 BROWNIE_NETWORKS = Path.home() / ".brownie" / "network-config.yaml"
 LIVE_TESTNETS = ("sepolia", "holesky")
@@ -30,6 +30,9 @@ def _local_entry(network_id: str, name: str, cmd: str) -> dict:
             "accounts": LOCAL_ACCOUNTS,
             "evm_version": EVM_VERSION,
             "chain_id": EMBEDDED[network_id].chain_id,
+            # Both nodes hold the same accounts, so keys derived from the mnemonic (tests signing as a
+            # live network would) are the node's accounts on either (ganache's default is random).
+            "mnemonic": LOCAL_MNEMONIC,
         },
     }
     if cmd == "anvil":

@@ -31,7 +31,7 @@ from web3.exceptions import ContractCustomError, ContractLogicError, Web3RPCErro
 
 from greenfi.chain import artifacts
 from greenfi.chain.signers import Signer, with_fees
-from greenfi.chain.transactions import decode_custom_error, enum_members, revert_reason
+from greenfi.chain.transactions import enum_members, revert_data, revert_reason
 from greenfi.errors import GreenfiError
 from oracles.codec import SignedReading
 from oracles.readings import Reading
@@ -106,10 +106,9 @@ class AnchorClient:
         except (ContractCustomError, ContractLogicError) as exc:
             reason = revert_reason(exc, call)
         except ValueError as exc:  # a provider that passes the node's JSON-RPC error on as is (code 3, data)
-            data = exc.args[0].get("data") if exc.args and isinstance(exc.args[0], dict) else None
-            if not (isinstance(data, str) and data.startswith("0x")):
+            if revert_data(exc) is None:
                 raise
-            reason = decode_custom_error(self.contract.abi, data)
+            reason = revert_reason(exc, call)
         if reason.startswith(OPERATOR_REFUSALS):
             raise OperatorRefused(f"anchorBatch refused: {reason}")
         return reason

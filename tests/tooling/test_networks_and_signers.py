@@ -72,3 +72,19 @@ def test_wrong_keystore_password(tmp_path):
     keystore.write_text(json.dumps(Account.encrypt(KEY, "right", kdf="pbkdf2", iterations=2)))
     with pytest.raises(ConfigError, match="wrong password"):
         signer_from_env({"GREENFI_KEYSTORE": str(keystore), "GREENFI_KEYSTORE_PASSWORD": "wrong"})
+
+
+def test_brownie_runs_both_local_nodes_with_the_accounts_greenfi_derives(tmp_path):
+    """The tests sign as a live network would, with keys derived from LOCAL_MNEMONIC: on ganache as on
+    anvil those must be the node's own accounts (ganache's default accounts are random)."""
+    import yaml
+
+    from greenfi.chain.networks import LOCAL_MNEMONIC
+    from greenfi.toolchain import brownie_networks
+
+    config = tmp_path / "network-config.yaml"
+    config.write_text(yaml.safe_dump({"development": [], "live": [{"name": "Ethereum", "networks": []}]}))
+    assert set(brownie_networks.register(config)) >= {"development", "ganache"}
+    local = {e["id"]: e["cmd_settings"] for e in yaml.safe_load(config.read_text())["development"]}
+    assert local["development"]["mnemonic"] == local["ganache"]["mnemonic"] == LOCAL_MNEMONIC
+    assert brownie_networks.register(config) == []  # idempotent
