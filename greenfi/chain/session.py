@@ -23,9 +23,10 @@ from web3.logs import DISCARD
 
 from greenfi.chain import artifacts, contracts, networks, node
 from greenfi.chain.deployments import DeploymentRecord
+from greenfi.chain.approvals import simulate_paying
 from greenfi.chain.networks import Network
 from greenfi.chain.signers import Signer, signer_for
-from greenfi.chain.transactions import Abi, read, transact
+from greenfi.chain.transactions import Abi, Render, read, transact
 from greenfi.errors import ConfigError, DeploymentError, GreenfiError
 
 
@@ -35,6 +36,7 @@ class Session:
     network: Network
     record: DeploymentRecord
     sender: str | None = None  # --from: an address or, on a local node, an account index
+    render: Render | None = None  # shows a revert's arguments in human units (set by the command group)
     _handles: dict[str, Contract] = field(default_factory=dict, repr=False)
 
     @cached_property
@@ -88,13 +90,27 @@ class Session:
         """Simulate `call`, send it from the signer and return its receipt; a revert is one
         TransactionReverted naming the custom error."""
         try:
-            return transact(self.w3, self.signer, call, more_errors=lambda: self.abi, label=label)
+            return transact(self.w3, self.signer, call, more_errors=lambda: self.abi, label=label, render=self.render)
         except (Web3RPCError, TimeExhausted) as exc:  # e.g. no funds for gas on a testnet
             raise GreenfiError(f"{call.fn_name}: the node did not take the transaction: {exc}") from None
 
+    def send_paying(self, call, token: Contract, amount: int, label: str | None = None,
+                    on_sent=lambda receipt: None) -> dict:
+        """Send `call`, which pulls `amount` of `token` from the signer: simulate it with the allowance it
+        will have (greenfi.chain.approvals), and only then approve what is missing and send it. A refusal
+        sends nothing. `on_sent(receipt)` is told of the approval, if one was sent."""
+        label = label or call.fn_name
+        try:
+            simulate_paying(self.w3, self.signer, call, token, amount, label, lambda: self.abi, self.render)
+        except (Web3RPCError, TimeExhausted) as exc:
+            raise GreenfiError(f"{label}: the node did not answer the simulation: {exc}") from None
+        if token.functions.allowance(self.signer.address, call.address).call() < amount:
+            on_sent(self.send(token.functions.approve(call.address, amount), f"approve({amount}) for {label}"))
+        return self.send(call, label)
+
     def read(self, call) -> Any:
         """`call.call()`, a revert named like `send` names it."""
-        return read(call, lambda: self.abi)
+        return read(call, lambda: self.abi, self.render)
 
 
 def open_session(network_name: str, sender: str | None = None, deployments: Path | None = None,

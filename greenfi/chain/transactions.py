@@ -27,6 +27,8 @@ from greenfi.chain.contracts import enum_members
 from greenfi.chain.signers import Signer
 
 Abi = list[dict[str, Any]]
+# render(error name, ABI input, value) -> the argument in human units, or None for the default form
+Render = Callable[[str, dict[str, Any], Any], "str | None"]
 
 
 class TransactionReverted(GreenfiError):
@@ -34,19 +36,21 @@ class TransactionReverted(GreenfiError):
 
 
 def transact(w3: Web3, signer: Signer, call: ContractFunction, timeout: float = 600,
-             more_errors: Callable[[], Abi] | None = None, label: str | None = None) -> Any:
+             more_errors: Callable[[], Abi] | None = None, label: str | None = None,
+             render: Render | None = None) -> Any:
     """Simulate `call` from `signer`, send it, wait for its receipt, raise TransactionReverted if it failed.
 
     A custom error is named from the called contract's ABI, else from `more_errors()`: the errors of
     contracts the call reaches (e.g. the report contract behind an issuance), looked up only then.
-    `label` names the call in the error (default: the function with its arguments)."""
+    `label` names the call in the error (default: the function with its arguments); `render` shows the
+    error's arguments in human units."""
     label = label or _label(call)
     try:
         call.estimate_gas({"from": signer.address})  # surfaces the revert reason before paying gas
     except (ContractLogicError, Web3RPCError) as exc:
         if not is_revert(exc):
             raise
-        raise TransactionReverted(f"{label} would revert: {revert_reason(exc, call, more_errors)}") from None
+        raise TransactionReverted(f"{label} would revert: {revert_reason(exc, call, more_errors, render)}") from None
     tx_hash = signer.send(w3, {"to": call.address, "data": call._encode_transaction_data()})
     receipt = w3.eth.wait_for_transaction_receipt(tx_hash, timeout=timeout)
     if receipt["status"] != 1:
@@ -54,23 +58,23 @@ def transact(w3: Web3, signer: Signer, call: ContractFunction, timeout: float = 
     return receipt
 
 
-def read(call: ContractFunction, more_errors: Callable[[], Abi] | None = None) -> Any:
+def read(call: ContractFunction, more_errors: Callable[[], Abi] | None = None, render: Render | None = None) -> Any:
     """`call.call()`, with a revert (e.g. `UnknownCai`) as a GreenfiError naming the custom error."""
     try:
         return call.call()
     except (ContractLogicError, Web3RPCError) as exc:
         if not is_revert(exc):
             raise
-        raise GreenfiError(f"{_label(call)} reverted: {revert_reason(exc, call, more_errors)}") from None
+        raise GreenfiError(f"{_label(call)} reverted: {revert_reason(exc, call, more_errors, render)}") from None
 
 
-def revert_reason(exc: ContractLogicError, call: ContractFunction,
-                  more_errors: Callable[[], Abi] | None = None) -> str:
+def revert_reason(exc: Exception, call: ContractFunction, more_errors: Callable[[], Abi] | None = None,
+                  render: Render | None = None) -> str:
     """The decoded custom error, or what the node said (a revert string, a panic)."""
-    return describe_revert(exc, lambda: call.contract_abi, more_errors or list)
+    return describe_revert(exc, lambda: call.contract_abi, more_errors or list, render=render)
 
 
-def describe_revert(exc: Exception, *abis: Callable[[], Abi]) -> str:
+def describe_revert(exc: Exception, *abis: Callable[[], Abi], render: Render | None = None) -> str:
     """The custom error of `exc` decoded against the first of `abis()` that knows it, a revert string
     or panic as anvil's replies read through web3.py, else what the node said. The one revert decoder
     of the project: every node's reply shape (`revert_data`) is decoded alike."""
@@ -78,7 +82,7 @@ def describe_revert(exc: Exception, *abis: Callable[[], Abi]) -> str:
     if data is None or len(data) < 10:
         return str(getattr(exc, "message", None) or exc)
     for abi in abis:
-        named = decode_custom_error(abi(), data)
+        named = decode_custom_error(abi(), data, render)
         if named != data:
             return named
     return _standard_error(data) or data
@@ -130,8 +134,9 @@ def _label(call: ContractFunction) -> str:
     return f"{call.fn_name}({', '.join(_shown(a) for a in call.args)})"
 
 
-def decode_custom_error(abi: Abi, data: str | None) -> str:
-    """`Name(arg, ...)` for revert data that matches an error of `abi`; the raw data otherwise."""
+def decode_custom_error(abi: Abi, data: str | None, render: Render | None = None) -> str:
+    """`Name(arg, ...)` for revert data that matches an error of `abi`; the raw data otherwise.
+    `render` may show an argument in human units (a date, an amount of the settlement token)."""
     if not data or not isinstance(data, str) or len(data) < 10:
         return str(data)
     raw = bytes.fromhex(data.removeprefix("0x"))
@@ -145,7 +150,8 @@ def decode_custom_error(abi: Abi, data: str | None) -> str:
                 values = abi_decode(types, raw[4:])
             except Exception:  # malformed revert data: the name only
                 return item["name"]
-            shown = [_argument(spec, value, roles) for spec, value in zip(item["inputs"], values)]
+            shown = [(render and render(item["name"], spec, value)) or _argument(spec, value, roles)
+                     for spec, value in zip(item["inputs"], values)]
             return f"{item['name']}({', '.join(shown)})"
     return data
 

@@ -46,14 +46,20 @@ def format_time(seconds: int) -> str:
 
 def parse_amount(text: str) -> int:
     """`1250.5` settlement-token units → base units (6 decimals), refusing finer amounts."""
+    return parse_scaled(text, UNIT, f"amount must be positive with at most {DECIMALS} decimals")
+
+
+def parse_scaled(text: str, scale: int, rule: str, zero_allowed: bool = False) -> int:
+    """A decimal number (`1,250.5`) times `scale` as an integer; `rule` words the refusal of a
+    negative (or zero, unless allowed) value or one finer than 1/scale."""
     try:
         value = Decimal(text.replace(",", "").replace("_", ""))
     except InvalidOperation:
-        raise click.BadParameter(f"not an amount: {text!r}") from None
-    base = value * UNIT
-    if value <= 0 or base != base.to_integral_value():
-        raise click.BadParameter(f"amount must be positive with at most {DECIMALS} decimals: {text!r}")
-    return int(base)
+        raise click.BadParameter(f"not a number: {text!r}") from None
+    scaled = value * scale
+    if value < 0 or (value == 0 and not zero_allowed) or scaled != scaled.to_integral_value():
+        raise click.BadParameter(f"{rule}: {text!r}")
+    return int(scaled)
 
 
 def format_amount(base_units: int) -> str:

@@ -114,7 +114,7 @@ def test_commands_end_to_end(factory, bond, settlement_token, investor, tmp_path
         assert result.exit_code == 0, result.output
         return result.output
 
-    assert "subscribed 200 bonds for 200,000.000000" in run(8, "subscribe", "XS0000GREEN1", "200")
+    assert "subscribed 200 bonds of XS0000GREEN1 for 200,000.000000 tdCNY" in run(8, "subscribe", "XS0000GREEN1", "200")
     past(bond.terms()[5])
     bond.settle({"from": bond.issuer()})
     assert "period 1 funded: 5,000.000000" in run(5, "fund-coupon", "XS0000GREEN1")

@@ -1,0 +1,110 @@
+"""Pay through an ERC-20 approval only when the paying call would succeed.
+
+A call that pulls the settlement token (a subscription, a coupon or principal deposit) needs an
+allowance first. Sending the approval and then finding the call refused would change state for
+nothing, so the call is simulated first *with the allowance it will have*:
+
+1. **State override** (anvil, geth, ganache 7, most RPC providers): `eth_call` with the token's
+   allowance storage slot overridden. The slot is found, never assumed: from `eth_createAccessList`
+   of `allowance(owner, spender)` where the node has it, else among the first `PROBED_SLOTS` slots of a
+   Solidity `mapping(owner => mapping(spender => uint))`. A candidate counts only if `allowance()`
+   reads the overridden value back.
+2. **Fallback** (a node without overrides, a token with another layout): the call is simulated as is.
+   A refusal the token raises about the allowance comes last in the paying contract (it pulls after
+   its checks), so every check before it passed; the payer's balance is then compared with the amount.
+   Any other refusal is the paying contract's own and is reported. What the fallback cannot see: a
+   token that refuses the pull for another reason once approved.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+from eth_utils import keccak
+from web3 import Web3
+from web3.contract.contract import Contract, ContractFunction
+from web3.exceptions import ContractLogicError, Web3RPCError
+
+from greenfi.chain.signers import Signer
+from greenfi.chain.transactions import Abi, Render, TransactionReverted, describe_revert, is_revert
+
+PROBED_SLOTS = 12  # OpenZeppelin's ERC20 keeps allowances at slot 1; other bases shift it by a few
+
+
+def simulate_paying(w3: Web3, signer: Signer, call: ContractFunction, token: Contract, amount: int,
+                    label: str, more_errors: Callable[[], Abi] = list, render: Render | None = None) -> str:
+    """Raise TransactionReverted if `call`, sent by `signer` after approving `amount` of `token` to
+    the called contract, would revert. Returns how it was simulated: "allowance" (already enough),
+    "state override" or "preconditions" (the fallback)."""
+    owner, spender = signer.address, call.address
+    if token.functions.allowance(owner, spender).call() >= amount:
+        _simulate(call, owner, None, label, token, more_errors, render)
+        return "allowance"
+    override = allowance_override(w3, token, owner, spender, amount)
+    if override is not None:
+        _simulate(call, owner, override, label, token, more_errors, render)
+        return "state override"
+    try:
+        call.call({"from": owner})
+    except (ContractLogicError, Web3RPCError) as exc:
+        if not is_revert(exc):
+            raise
+        reason = describe_revert(exc, lambda: token.abi, lambda: call.contract_abi, more_errors, render=render)
+        if "allowance" not in reason.lower():  # the paying contract's own refusal
+            raise TransactionReverted(f"{label} would revert: {reason}") from None
+    balance = token.functions.balanceOf(owner).call()
+    if balance < amount:
+        raise TransactionReverted(f"{label} would revert: {owner} holds {token_amount(token, balance)}, "
+                                  f"{token_amount(token, amount)} are needed")
+    return "preconditions"
+
+
+def token_amount(token: Contract, amount: int) -> str:
+    """`amount` base units in the token's own units and symbol, e.g. `1,000.000000 tdCNY`."""
+    decimals, symbol = token.functions.decimals().call(), token.functions.symbol().call()
+    whole, fraction = divmod(amount, 10**decimals)
+    return f"{whole:,}" + (f".{fraction:0{decimals}d}" if decimals else "") + f" {symbol}"
+
+
+def allowance_override(w3: Web3, token: Contract, owner: str, spender: str, amount: int) -> dict | None:
+    """An eth_call state override under which `allowance(owner, spender)` reads `amount`, or None when
+    the node takes no override or no candidate slot holds the allowance."""
+    value = "0x" + amount.to_bytes(32, "big").hex()
+    for key in _candidate_keys(w3, token, owner, spender):
+        override = {token.address: {"stateDiff": {key: value}}}
+        try:
+            if token.functions.allowance(owner, spender).call(state_override=override) == amount:
+                return override
+        except (ContractLogicError, Web3RPCError, ValueError, TypeError):  # no overrides on this node
+            return None
+    return None
+
+
+def _candidate_keys(w3: Web3, token: Contract, owner: str, spender: str) -> Iterator[str]:
+    call = token.functions.allowance(owner, spender)
+    try:
+        reply = w3.provider.make_request("eth_createAccessList",
+                                         [{"to": token.address, "data": call._encode_transaction_data()}, "latest"])
+        for entry in (reply.get("result") or {}).get("accessList", []):
+            if entry["address"].lower() == token.address.lower():
+                yield from entry["storageKeys"]
+    except (ValueError, KeyError, TypeError, Web3RPCError):  # e.g. ganache: no eth_createAccessList
+        pass
+    for slot in range(PROBED_SLOTS):
+        yield "0x" + mapping_key(spender, mapping_key(owner, slot.to_bytes(32, "big"))).hex()
+
+
+def mapping_key(key: str, slot: bytes) -> bytes:
+    """The storage slot of `mapping[key]` for a mapping at `slot` (Solidity: keccak(key . slot))."""
+    return keccak(bytes.fromhex(key.removeprefix("0x").lower().rjust(64, "0")) + slot)
+
+
+def _simulate(call: ContractFunction, sender: str, override: dict | None, label: str, token: Contract,
+              more_errors: Callable[[], Abi], render: Render | None) -> None:
+    try:
+        call.call({"from": sender}, state_override=override)
+    except (ContractLogicError, Web3RPCError) as exc:
+        if not is_revert(exc):
+            raise
+        reason = describe_revert(exc, lambda: call.contract_abi, more_errors, lambda: token.abi, render=render)
+        raise TransactionReverted(f"{label} would revert: {reason}") from None
