@@ -36,10 +36,12 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
 $(PY_STAMP): pyproject.toml requirements.lock | $(BIN)/python
+	@echo "[1/3] Python packages into $(VENV) (the first time: about a minute)"
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c requirements.lock -e .
 	@touch $@
 
 $(NPM_STAMP): package.json package-lock.json
+	@echo "[2/3] npm dev tools into node_modules (anvil, ganache, solc; the first time: about a minute)"
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
@@ -48,6 +50,7 @@ $(DEB_STAMP): debian-packages.txt | $(BIN)/python
 	@touch $@
 
 setup: $(PY_STAMP) $(NPM_STAMP)
+	@echo "[3/3] Solidity compiler and Brownie networks"
 	@$(BIN)/greenfi toolchain
 
 compile: setup

@@ -15,7 +15,7 @@ from typing import Any
 from eth_abi import encode
 from web3 import Web3
 
-from greenfi.chain import artifacts, contracts, governance
+from greenfi.chain import artifacts, contracts, governance, journal
 from greenfi.chain.deployments import Deployed, DeploymentRecord
 from greenfi.errors import DeploymentError
 from greenfi.chain.signers import Signer
@@ -282,7 +282,9 @@ class SuiteDeployer:
     def _deploy_one(self, name: str, artifact: artifacts.Artifact, args: list[Any]) -> str:
         data = self.w3.eth.contract(abi=artifact.abi, bytecode=artifact.bytecode).constructor(*args).data_in_transaction
         tx_hash = self.signer.send(self.w3, {"data": data})
+        entry = journal.sent(f"deploy {name}", tx_hash)
         receipt = self.w3.eth.wait_for_transaction_receipt(tx_hash, timeout=600)
+        journal.mined(entry, receipt["blockNumber"])
         if receipt["status"] != 1 or not receipt.get("contractAddress"):
             raise DeploymentError(f"deployment of {name} failed in transaction {tx_hash.hex()}")
         address = receipt["contractAddress"]

@@ -23,6 +23,7 @@ from web3.contract.contract import ContractFunction
 from web3.exceptions import ContractLogicError, Web3RPCError
 
 from greenfi.errors import GreenfiError
+from greenfi.chain import journal
 from greenfi.chain.contracts import enum_members
 from greenfi.chain.signers import Signer
 
@@ -52,7 +53,9 @@ def transact(w3: Web3, signer: Signer, call: ContractFunction, timeout: float = 
             raise
         raise TransactionReverted(f"{label} would revert: {revert_reason(exc, call, more_errors, render)}") from None
     tx_hash = signer.send(w3, {"to": call.address, "data": call._encode_transaction_data()})
+    entry = journal.sent(label, tx_hash)
     receipt = w3.eth.wait_for_transaction_receipt(tx_hash, timeout=timeout)
+    journal.mined(entry, receipt["blockNumber"])
     if receipt["status"] != 1:
         raise TransactionReverted(f"{label} reverted in transaction {Web3.to_hex(tx_hash)}")
     return receipt

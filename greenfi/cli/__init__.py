@@ -37,11 +37,19 @@ class GreenfiGroup(click.Group):
         return super().get_command(ctx, name)
 
     def invoke(self, ctx: click.Context):
+        from greenfi.cli import interrupt
+
+        interrupt.reset()
         try:
             return super().invoke(ctx)
         except GreenfiError as exc:
             click.echo(f"error: {exc}", err=True)
             ctx.exit(1)
+        except KeyboardInterrupt:  # Ctrl-C: say what was sent and how to resume (docs/operator-cli.md)
+            click.echo("", err=True)
+            for line in interrupt.report():
+                click.echo(line, err=True)
+            ctx.exit(interrupt.EXIT_INTERRUPTED)
 
 
 @click.group(cls=GreenfiGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -195,6 +203,10 @@ def demo(network_name: str, quick: bool, days: int | None, devices: int | None, 
     overrides = {k: v for k, v in {"days": days, "devices": devices, "out_dir": out_dir}.items() if v is not None}
     options = dataclasses.replace(options, **overrides)
     network = networks.resolve(network_name)
+    from greenfi.cli import interrupt
+
+    interrupt.resume_with("run the same `greenfi demo` again: every run starts over on a fresh chain"
+                          + (" (with --attach: new instruments on the same node)" if attach else ""))
     compile_contracts()
     ctx = demo_module.main(network, options, log=click.echo, attach=attach)
     click.echo(f"report: {ctx.report['report_dir']}")

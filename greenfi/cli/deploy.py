@@ -7,10 +7,11 @@ from pathlib import Path
 import click
 from web3 import Web3
 
-from greenfi.chain import governance
+from greenfi.chain import governance, journal
 from greenfi.chain import node as chain
 from greenfi.chain.deploy import LIVE_MRV_THRESHOLD, SuiteDeployer, SuiteRoles
 from greenfi.chain.deployments import DeploymentRecord
+from greenfi.cli import interrupt
 from greenfi.errors import ConfigError
 from greenfi.chain.networks import Network
 from greenfi.chain.signers import Signer, UnlockedSigner, signer_from_env
@@ -66,7 +67,15 @@ def run_deploy(network: Network, yes: bool, settlement_token: str | None = None,
         click.echo("nothing to deploy: every contract is deployed and unchanged")
     elif not yes and not network.embedded and not click.confirm("deploy?", default=False):
         raise click.Abort()
-    addresses = deployer.deploy(on_progress=lambda s: click.echo(f"  {s.action:8} {s.spec.name}"))
+    interrupt.resume_with(f"run the same `greenfi deploy` again: {deployer.record.path} keeps every contract "
+                          "deployed so far, so only the rest is deployed and the missing role grants are made")
+    counter = iter(range(1, len(steps) + 1))
+    stop = journal.listen(lambda sent: sent.block is not None and click.echo(f"    {sent.line()}"))
+    try:
+        addresses = deployer.deploy(
+            on_progress=lambda s: click.echo(f"  [{next(counter)}/{len(steps)}] {s.action:8} {s.spec.name}"))
+    finally:
+        stop()
     click.echo(f"recorded in {deployer.record.path}")
     for name, address in addresses.items():
         click.echo(f"  {name:24} {address}")

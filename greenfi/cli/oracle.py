@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib
 import sqlite3
+import sys
 import threading
 from pathlib import Path
 
@@ -192,6 +193,23 @@ def _anomaly_screen(choice: str, cache_dir: Path):
     return AnomalyScreen(model)
 
 
+def _replay_with_progress(replay, send, steps, speedup, start_row, first_sequence):
+    """simulate.run with a progress bar on stderr; on Ctrl-C the readings sent and the options that resume
+    the replay after the last step sent (greenfi.cli.interrupt)."""
+    from greenfi.cli import interrupt
+    from oracles.sensor import simulate
+
+    def on_step(tally, row):
+        bar.update(1)
+        sequence = first_sequence + (row - start_row)  # each device sends at most one reading a step
+        interrupt.resume_with(f"continue the replay with --start-row {row} --first-sequence {sequence} "
+                              f"(sent {tally.sent} readings, accepted {tally.accepted})")
+
+    with click.progressbar(length=replay.step_count(steps, start_row), label="replaying five-minute steps",
+                           file=sys.stderr, show_pos=True) as bar:
+        return simulate.run(replay, send, steps, speedup, start_row=start_row, on_step=on_step)
+
+
 @oracle.command("simulate-devices")
 @click.option("--url", help="Daemon HTTP API to POST readings to, e.g. http://127.0.0.1:8700.")
 @click.option("--mqtt-url", metavar="URL", help="Or publish them to this broker: mqtt://host[:port].")
@@ -251,7 +269,7 @@ def simulate_devices(url, mqtt_url, mqtt_topic_prefix, count, seed, speedup, ste
     else:
         send, close = simulate.mqtt_sender(mqtt_url, mqtt_topic_prefix)
     try:
-        tally = simulate.run(replay, send, steps, speedup, start_row=start_row)
+        tally = _replay_with_progress(replay, send, steps, speedup, start_row, first_sequence)
     finally:
         close()
     rejected = ", ".join(f"{k} {v}" for k, v in sorted((tally.rejected or {}).items())) or "none"

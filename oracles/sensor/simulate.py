@@ -90,6 +90,11 @@ class Replay:
             years -= 1
         return years
 
+    def step_count(self, limit: int | None = None, start_row: int = 0) -> int:
+        """How many steps `steps(limit, start_row)` yields."""
+        left = max(len(self.series.index) - start_row, 0)
+        return left if limit is None else min(limit, left)
+
     def steps(self, limit: int | None = None, start_row: int = 0) -> Iterator[list[SignedReading]]:
         """Per five-minute step of the series (from row `start_row`), every device's reading."""
         sequence = {d.device_id: self.first_sequence for d in self.devices}
@@ -129,12 +134,15 @@ class Tally:
 
 
 def run(replay: Replay, send: Callable[[list[SignedReading]], list[dict]], steps: int | None, speedup: float,
-        sleep: Callable[[float], None] = time.sleep, start_row: int = 0) -> Tally:
-    """Send each step's readings with `send`; between steps wait 300 s / speedup (0: no waiting)."""
+        sleep: Callable[[float], None] = time.sleep, start_row: int = 0,
+        on_step: Callable[[Tally, int], None] = lambda tally, row: None) -> Tally:
+    """Send each step's readings with `send`; between steps wait 300 s / speedup (0: no waiting).
+    `on_step(tally, next_row)` follows every step (progress, and where an interrupted replay resumes)."""
     tally = Tally()
-    for step in replay.steps(steps, start_row):
+    for row, step in enumerate(replay.steps(steps, start_row), start=start_row + 1):
         if step:
             tally.add(send(step))
+        on_step(tally, row)
         if speedup > 0:
             sleep(STEP_S / speedup)
     return tally

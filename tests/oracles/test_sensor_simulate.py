@@ -112,3 +112,45 @@ def test_bad_simulation_arguments_are_one_line_errors():
     assert no_domain.exit_code != 0 and "--chain-id and --mrv-anchor" in no_domain.output
     unregistered = runner.invoke(cli, ["oracle", "simulate-devices", "--url", "http://x", "--register", *SIM_ARGS])
     assert unregistered.exit_code != 0 and "--register needs --network" in unregistered.output
+
+
+def test_ctrl_c_mid_replay_says_where_to_resume_and_resuming_replays_nothing(tmp_path, monkeypatch):
+    """An interrupted replay exits 130 with the options that continue it; continuing is all accepted."""
+    import re
+
+    from oracles.sensor import simulate
+
+    devices = fleet(SEED, 2)
+    daemon = make_daemon(tmp_path, devices)
+    real_sender = simulate.http_sender
+
+    def interrupted_after(steps):
+        def make(url):
+            send, calls = real_sender(url), []
+
+            def once(step):
+                if len(calls) == steps:
+                    raise KeyboardInterrupt
+                calls.append(step)
+                return send(step)
+            return once
+        return make
+
+    try:
+        url = f"http://127.0.0.1:{daemon.server.port}"
+        monkeypatch.setattr(simulate, "http_sender", interrupted_after(7))
+        stopped = CliRunner().invoke(cli, ["oracle", "simulate-devices", "--url", url, "--devices", "2",
+                                           "--steps", "40", *SIM_ARGS])
+        assert stopped.exit_code == 130, stopped.output
+        resume = re.search(r"resume: continue the replay with (--start-row \d+ --first-sequence \d+) \(sent (\d+)",
+                           stopped.output)
+        assert resume and int(resume.group(2)) == len(stored(daemon)) > 0, stopped.output
+        monkeypatch.setattr(simulate, "http_sender", real_sender)
+        before = len(stored(daemon))
+        again = CliRunner().invoke(cli, ["oracle", "simulate-devices", "--url", url, "--devices", "2", "--steps", "5",
+                                         *resume.group(1).split(), *SIM_ARGS])
+        assert again.exit_code == 0 and "rejected: none" in again.output, again.output
+        assert len(stored(daemon)) > before
+    finally:
+        daemon.server.stop()
+        daemon.store.close()
