@@ -5,6 +5,7 @@ import pytest
 from brownie import web3
 
 from greenfi.chain.deployments import Deployed, DeploymentRecord
+from greenfi.chain.networks import EMBEDDED
 from greenfi.chain.session import open_session
 from greenfi.errors import ConfigError
 
@@ -46,15 +47,17 @@ def test_the_record_supplies_addresses_and_first_blocks(live_name, tmp_path):
 
 
 @pytest.mark.parametrize("network, message", [
-    ("development", None),  # the test node serves the development chain id
-    ("sepolia", "serves chain 31337, expected 11155111"),
+    ("local", None),  # the test node's own network: development (anvil) or ganache (make test NETWORK=ganache)
+    ("sepolia", "serves chain {chain_id}, expected 11155111"),
 ])
 def test_an_rpc_url_must_serve_the_networks_chain(monkeypatch, network, message):
     monkeypatch.setenv("SEPOLIA_RPC_URL", "http://127.0.0.1:9")
+    chain_id = web3.eth.chain_id
     if message is None:
-        assert open_session(network, rpc_url=web3.provider.endpoint_uri).chain_id == 31337
+        local = next(name for name, net in EMBEDDED.items() if net.chain_id == chain_id)
+        assert open_session(local, rpc_url=web3.provider.endpoint_uri).chain_id == chain_id
     else:
-        with pytest.raises(ConfigError, match=message):
+        with pytest.raises(ConfigError, match=message.format(chain_id=chain_id)):
             open_session(network, rpc_url=web3.provider.endpoint_uri)
 
 
