@@ -27,7 +27,9 @@ def test_ctrl_c_mid_deploy_lists_the_sent_transactions_and_how_to_resume(tmp_pat
         env = {**os.environ, "PYTHONUNBUFFERED": "1", "GREENFI_RPC_URL": conn.w3.provider.endpoint_uri}
         deploy = subprocess.Popen(
             [sys.executable, "-m", "greenfi.cli", "deploy", "--network", "development", "--deployments", str(tmp_path)],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+            # A suite started in the background (`make test &`) inherits SIGINT ignored; a terminal's Ctrl-C is not.
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
         progress = []
         for line in deploy.stdout:  # up to the first contract's progress line (its mined transaction before it)
             progress.append(line)
