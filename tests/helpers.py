@@ -110,3 +110,12 @@ def resync_node_clock():
     if web3.client_version.lower().startswith("anvil"):
         response = web3.provider.make_request("evm_setTime", [chain.time()])
         assert "error" not in response, response
+
+
+def local_network():
+    """greenfi's name for the test node: `development` on anvil, `ganache` under `make test NETWORK=ganache`
+    (a command given the other name refuses the node's chain id)."""
+    from greenfi.chain.networks import EMBEDDED
+
+    chain_id = web3.eth.chain_id
+    return next(name for name, network in EMBEDDED.items() if network.chain_id == chain_id)

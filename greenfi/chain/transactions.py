@@ -99,7 +99,8 @@ def is_revert(exc: Exception) -> bool:
 
 def revert_data(exc: Exception) -> str | None:
     """The hex revert data in `exc`, whichever shape the node sent it in: a string in `data` (anvil,
-    geth, ganache's eth_call), an object with the hex in `result` (ganache's eth_estimateGas), a
+    geth, ganache's eth_call), an object with the hex in `result` (ganache's eth_estimateGas) or under
+    the transaction hash (ganache's older shape, through Brownie's middleware), a
     Web3RPCError's reply (ganache's eth_call with a revert string, which web3.py does not see as a
     revert), or the raw JSON-RPC error passed on as a ValueError's argument. None when there is none."""
     data = getattr(exc, "data", None)
@@ -109,9 +110,21 @@ def revert_data(exc: Exception) -> str | None:
     if data is None and exc.args and isinstance(exc.args[0], dict):  # the raw JSON-RPC error object
         data = exc.args[0].get("data")
     if isinstance(data, dict):
-        data = data.get("result")
+        data = data.get("result") if "result" in data else _legacy_ganache_data(data)
     if isinstance(data, str) and data.startswith("0x") and len(data) % 2 == 0:
         return data
+    return None
+
+
+def _legacy_ganache_data(data: dict) -> str | None:
+    """ganache's older shape, which Brownie's web3 middleware still produces on ganache 7:
+    `{"<tx hash or 0x>": {"error": "revert", "return" or "reason": "0x…"}}`."""
+    for entry in data.values():
+        if isinstance(entry, dict):
+            for key in ("return", "reason"):
+                value = entry.get(key)
+                if isinstance(value, str) and value.startswith("0x"):
+                    return value
     return None
 
 

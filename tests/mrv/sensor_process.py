@@ -20,6 +20,7 @@ from collections import Counter
 from pathlib import Path
 
 from brownie import web3
+from helpers import local_network
 
 from greenfi.chain.node import free_port
 from greenfi.chain.signers import UnlockedSigner
@@ -70,7 +71,7 @@ class DaemonProcess:
                         "resend-after-s": 1, "db-busy-timeout-s": 0.2,
                         "anomaly-model": "off"} | options  # the drills' readings are random, not PV-shaped
         self.base = [sys.executable, "-c", "from greenfi.cli import main; main()", "oracle", "sensor",
-                     "--network", "development", "--rpc-url", rpc_url, "--from", operator, "--db", str(db),
+                     "--network", local_network(), "--rpc-url", rpc_url, "--from", operator, "--db", str(db),
                      "--port", str(self.port), "--mrv-anchor", anchor, "--device-registry", registry]
         self.proc: subprocess.Popen | None = None
         self.log = db.with_suffix(".log")

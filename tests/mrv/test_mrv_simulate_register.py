@@ -3,6 +3,7 @@ real DeviceRegistry, then replayed against a daemon that reads devices from that
 
 from brownie import web3
 from click.testing import CliRunner
+from helpers import local_network
 from mrv_helpers import PROJECT, domain
 
 from greenfi.cli import cli
@@ -16,7 +17,7 @@ ACTIVE = 2
 def test_register_then_replay_against_the_chain_directory(tmp_path, anchor, devices, developer, verifier):
     daemon = SensorDaemon(DaemonSettings(tmp_path / "sensor.db"), ChainDirectory(web3, devices.address), domain(anchor))
     daemon.server.start()
-    args = ["oracle", "simulate-devices", "--network", "development", "--rpc-url", web3.provider.endpoint_uri,
+    args = ["oracle", "simulate-devices", "--network", local_network(), "--rpc-url", web3.provider.endpoint_uri,
             "--mrv-anchor", anchor.address, "--device-registry", devices.address, "--register", "--project", str(PROJECT),
             "--developer", developer.address, "--verifier", verifier.address, "--keys-from-seed", "register-test",
             "--devices", "2", "--steps", "6", "--speedup", "0", "--url", f"http://127.0.0.1:{daemon.server.port}"]

@@ -100,6 +100,17 @@ def test_a_raw_json_rpc_error_passed_on_as_a_value_error():
     assert revert_data(ValueError("nonce too low")) is None
 
 
+def test_ganaches_older_shape_through_brownies_middleware():
+    """Brownie's web3 on ganache 7 rewrites the reply to ganache's older shape and raises a ValueError
+    (recorded from MRVAnchor.anchorBatch: EnergyTooLarge(2**48))."""
+    data = "0x398bb337" + (2**48).to_bytes(32, "big").hex()
+    abi = [{"type": "error", "name": "EnergyTooLarge", "inputs": [{"name": "energyWh", "type": "uint64"}]}]
+    reply = {"message": GANACHE_MESSAGE, "code": -32000, "name": "CallError",
+             "data": {"0x": {"error": "revert", "reason": data}}}
+    assert revert_data(ValueError(reply)) == data
+    assert describe_revert(ValueError(reply), lambda: abi) == f"EnergyTooLarge({2**48})"
+
+
 def test_a_node_failure_is_not_a_revert():
     busy = {"jsonrpc": "2.0", "id": 1, "error": {"code": -32000, "message": "insufficient funds for gas"}}
     assert not is_revert(Web3RPCError(repr(busy["error"]), rpc_response=busy))
