@@ -1,5 +1,6 @@
 """Helpers for Brownie tests: matching custom errors, reading events, running stateful machines."""
 
+import contextlib
 import os
 
 from brownie import chain, config, web3
@@ -119,3 +120,16 @@ def local_network():
 
     chain_id = web3.eth.chain_id
     return next(name for name, network in EMBEDDED.items() if network.chain_id == chain_id)
+
+
+@contextlib.contextmanager
+def mining_paused():
+    """Transactions wait in the pool until `evm_mine` mines them into one block: anvil's evm_setAutomine,
+    ganache's miner_stop (ganache has no evm_setAutomine)."""
+    anvil = "error" not in web3.provider.make_request("evm_setAutomine", [False])
+    if not anvil:
+        web3.provider.make_request("miner_stop", [])
+    try:
+        yield
+    finally:
+        web3.provider.make_request(*(("evm_setAutomine", [True]) if anvil else ("miner_start", [])))

@@ -4,7 +4,7 @@ verifier, revocation, the standing of a device over a period, and every refusal.
 import brownie
 import pytest
 from brownie import chain
-from helpers import custom_error, event
+from helpers import custom_error, event, mining_paused
 from mrv_helpers import chain_now, CAPACITY_W, DAY, ENERGY_METER, OTHER_PROJECT, PROJECT, PV_INVERTER, make_device
 
 from greenfi.domain.participants import Reason
@@ -253,15 +253,12 @@ def test_a_suspension_resumed_in_its_own_second_covers_no_time(devices, develope
     devices.activate(device.device_id, {"from": verifier})
     chain.sleep(100)
     w3 = brownie.network.web3
-    w3.provider.make_request("evm_setAutomine", [False])
-    try:
+    with mining_paused():
         hashes = [w3.eth.send_transaction({"from": verifier.address, "to": devices.address, "gas": 200_000,
                                            "data": data})
                   for data in (devices.suspend.encode_input(device.device_id, REASON),
                                devices.activate.encode_input(device.device_id))]
         w3.provider.make_request("evm_mine", [])
-    finally:
-        w3.provider.make_request("evm_setAutomine", [True])
     receipts = [w3.eth.get_transaction_receipt(h) for h in hashes]
     assert [r["status"] for r in receipts] == [1, 1] and receipts[0]["blockNumber"] == receipts[1]["blockNumber"]
     assert suspensions(devices, device) == [] and status(devices, device) == ACTIVE
