@@ -1,7 +1,7 @@
 """A green loan's life (docs/loans.md): approval priced from the AI ledger, drawdowns, the exact Actual/365F
 interest, the waterfall, prepayment, the ratchet, the DSCR covenants, and every way a facility ends."""
 
-import pytest
+import brownie
 from brownie import chain
 from helpers import UNIT, event
 from loan_support import COMMITMENT, MODEL, OPEX, PERIOD, SCORE, TARGET_WH, TARIFF, debt, ledger, now, past, pricing
@@ -159,7 +159,6 @@ def test_ratchet_stays_within_floor_and_cap(make_loan, lender, reports, project_
 
 
 def test_dscr_lockup_blocks_drawing_and_sweeps_excess_cash(approved, borrower, reports, project_id):
-    import brownie
     loan = approved
     loan.draw(DRAW, {"from": borrower})
     loan.repay(debt(loan)["fees"], {"from": borrower})
@@ -191,7 +190,6 @@ def test_dscr_above_lockup_neither_locks_nor_sweeps(approved, borrower, reports,
 
 
 def test_covenant_default_for_the_stated_periods_lets_the_lender_call(approved, borrower, lender, settlement_token):
-    import brownie
     loan = approved
     loan.draw(DRAW, {"from": borrower})
     past(loan.periodEnd(1))
@@ -209,7 +207,6 @@ def test_covenant_default_for_the_stated_periods_lets_the_lender_call(approved, 
 
 
 def test_reprice_moves_the_credit_margin_by_a_bounded_step_from_a_newer_score(make_loan, lender, post_score):
-    import brownie
     loan = make_loan(minRepricingInterval=DAY)
     loan.approve({"from": lender})
     with brownie.reverts(revert_pattern=r"LoanRepricingTooEarly: .*"):
@@ -226,7 +223,6 @@ def test_reprice_moves_the_credit_margin_by_a_bounded_step_from_a_newer_score(ma
 
 
 def test_tranches_unlock_with_attributed_output(make_loan, lender, borrower, reports, project_id):
-    import brownie
     loan = make_loan(trancheThresholdsWh=[0, 200_000_000, 0, 0])
     loan.approve({"from": lender})
     assert loan.unlocked() == COMMITMENT // 2

@@ -5,7 +5,7 @@ import brownie
 import pytest
 from brownie import chain
 from helpers import UNIT, custom_error
-from loan_support import COMMITMENT, MODEL, as_tuple, b32, debt, default_terms, now, past, snapshot
+from loan_support import COMMITMENT, MODEL, as_tuple, b32, default_terms, now, past, snapshot
 
 from greenfi.domain.loans import DAY, State
 from greenfi.domain.participants import Reason
