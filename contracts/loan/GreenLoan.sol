@@ -1,0 +1,622 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+import {IParticipantRegistry} from "../interfaces/IParticipantRegistry.sol";
+import {IProjectRegistry} from "../interfaces/IProjectRegistry.sol";
+import {IImpactAttribution} from "../interfaces/IImpactAttribution.sol";
+import {IRiskOracle} from "../interfaces/IRiskOracle.sol";
+import {IGreenLoan} from "../interfaces/IGreenLoan.sol";
+import {ComplianceGuard} from "../compliance/ComplianceGuard.sol";
+import {ExactTransfers} from "../utils/ExactTransfers.sol";
+import {LoanMath} from "./LoanMath.sol";
+import {LoanTerms} from "./LoanTerms.sol";
+
+/// @title GreenLoan
+/// @notice One green / sustainability-linked loan facility (see IGreenLoan and docs/loans.md). Deployed once
+/// as an implementation wired to the suite and cloned per facility by GreenLoanFactory (EIP-1167).
+/// @dev Interest is kept as an exact numerator (principal × rateBps × seconds summed over spans of constant
+/// principal, rate and overdue amount); only whole base units are ever owed or paid, the fraction stays
+/// accrued. The lender's and the borrower's withdrawable balances are derived from the ledger, so every base
+/// unit the facility holds is in exactly one of: undrawn, borrower's, lender's.
+contract GreenLoan is IGreenLoan, ComplianceGuard {
+    using SafeERC20 for IERC20;
+
+    /// @notice The settlement token every amount is in.
+    IERC20 public immutable settlementToken;
+    /// @notice Where the financed project's developer and status are read.
+    IProjectRegistry public immutable projectRegistry;
+    /// @inheritdoc IGreenLoan
+    IImpactAttribution public immutable attribution;
+    /// @notice Where the borrower's AI risk scores are read (the AI decision ledger).
+    IRiskOracle public immutable riskOracle;
+
+    // ---------------------------------------------------------------- storage
+
+    /// @dev The hot slot: written by every accruing call.
+    struct Slot0 {
+        State state;
+        bool locked; // reentrancy lock
+        bool lockedUp; // DSCR covenant lock-up (last observation)
+        uint8 breaches; // consecutive observations below the default DSCR
+        uint16 boundaries; // period ends already processed by _accrue
+        uint16 nextObservation;
+        uint16 rateBps; // base + margin: the contractual rate now
+        uint16 lateBps; // terms.lateInterestBps (copied: read on every accrual)
+        uint64 cursor; // interest accrued up to here
+        uint64 startDate;
+        uint32 periodLength;
+    }
+
+    /// @dev Principal and fees outstanding (both ≤ commitment ≤ 2^96).
+    struct Book {
+        uint128 principal;
+        uint128 fees;
+    }
+
+    Slot0 private _s;
+    Book private _book;
+    uint256 private _interestNum; // accrued unpaid interest numerator (see LoanMath.DENOMINATOR)
+    uint256 private _dueFeesInterest; // fees + interest that fell due at a period end and are unpaid
+    Pricing private _pricing;
+    Terms private _terms;
+    address private _borrower;
+    address private _lender;
+    bool private _initialized;
+    uint256 private _observedWh; // attributed output taken in by observations so far
+    Ledger private _ledger;
+    mapping(uint256 period => Observation) private _observations;
+
+    // ---------------------------------------------------------------- construction
+
+    constructor(
+        IParticipantRegistry registry_,
+        IERC20 settlementToken_,
+        IProjectRegistry projectRegistry_,
+        IImpactAttribution attribution_,
+        IRiskOracle riskOracle_
+    ) ComplianceGuard(registry_) {
+        settlementToken = settlementToken_;
+        projectRegistry = projectRegistry_;
+        attribution = attribution_;
+        riskOracle = riskOracle_;
+        _initialized = true; // the implementation itself is never a facility
+    }
+
+    /// @inheritdoc IGreenLoan
+    function initialize(Terms calldata t, address borrower_, address lender_) external {
+        if (_initialized) revert LoanAlreadyInitialized();
+        LoanTerms.validate(t, borrower_, lender_);
+        _initialized = true;
+        _terms = t;
+        _borrower = borrower_;
+        _lender = lender_;
+        _s = Slot0({
+            state: State.Proposed,
+            locked: false,
+            lockedUp: false,
+            breaches: 0,
+            boundaries: 0,
+            nextObservation: 1,
+            rateBps: 0,
+            lateBps: t.lateInterestBps,
+            cursor: 0,
+            startDate: t.startDate,
+            periodLength: t.periodLength
+        });
+        emit LoanInitialized(borrower_, lender_, t.projectId, t);
+    }
+
+    modifier nonReentrant() {
+        if (_s.locked) revert LoanWrongState(_s.state);
+        _s.locked = true;
+        _;
+        _s.locked = false;
+    }
+
+    // ---------------------------------------------------------------- approval and cancellation
+
+    /// @inheritdoc IGreenLoan
+    function approve() external nonReentrant whenNetworkActive {
+        _only(_lender);
+        _requireState(State.Proposed);
+        _requireCanActAs(msg.sender, IParticipantRegistry.Kind.Bank);
+        _requireEligibleProject();
+        IRiskOracle.Score memory score = riskOracle.latestScore(_borrower);
+        uint16 margin = _marginOrRevert(score.scoreBps);
+        uint256 commitment = _terms.commitment;
+        _pricing = Pricing({
+            scoreBps: score.scoreBps,
+            modelVersion: uint64(score.modelVersion),
+            scoreTimestamp: score.timestamp,
+            repricedAt: uint64(block.timestamp),
+            creditMarginBps: margin,
+            ratchetBps: 0,
+            marginBps: margin,
+            rateBps: _terms.baseRateBps + margin
+        });
+        _s.rateBps = _terms.baseRateBps + margin;
+        _s.cursor = uint64(block.timestamp);
+        _ledger.funded = commitment;
+        _setState(State.Approved);
+        emit LoanApproved(
+            score.modelVersion, score.scoreBps, score.inputHash, score.explanationHash, score.timestamp, margin, commitment
+        );
+        // The facility counts only output verified from approval on (ImpactAttribution, a suite contract).
+        attribution.claim(_terms.projectId, commitment);
+        ExactTransfers.pullExact(settlementToken, msg.sender, commitment);
+    }
+
+    /// @inheritdoc IGreenLoan
+    function cancel() external {
+        if (msg.sender != _borrower && msg.sender != _lender) revert LoanUnauthorized(msg.sender, _borrower);
+        State st = _s.state;
+        if (st != State.Proposed && st != State.Approved) revert LoanWrongState(st);
+        if (st == State.Approved) {
+            _cancelUndrawn();
+            attribution.release(_terms.projectId, _terms.commitment);
+        }
+        _setState(State.Cancelled);
+    }
+
+    /// @inheritdoc IGreenLoan
+    function cancelCommitment(uint256 amount) external {
+        _only(_borrower);
+        State st = _s.state;
+        if (st != State.Approved && st != State.Active) revert LoanWrongState(st);
+        if (amount == 0) revert LoanZeroAmount();
+        uint256 free = undrawn();
+        if (amount > free) revert LoanExceedsCommitment(amount, free);
+        _ledger.cancelled += amount;
+        emit CommitmentCancelled(amount, free - amount);
+    }
+
+    // ---------------------------------------------------------------- money
+
+    /// @inheritdoc IGreenLoan
+    function draw(uint256 amount) external nonReentrant whenNetworkActive {
+        _only(_borrower);
+        Slot0 memory s = _s;
+        if (s.state != State.Approved && s.state != State.Active) revert LoanWrongState(s.state);
+        if (amount == 0) revert LoanZeroAmount();
+        uint64 availabilityEnd = _terms.availabilityEnd;
+        if (block.timestamp >= availabilityEnd) revert LoanAvailabilityEnded(availabilityEnd);
+        uint256 free = undrawn();
+        if (amount > free) revert LoanExceedsCommitment(amount, free);
+        uint256 drawn = _ledger.drawn;
+        uint256 available = unlocked() - drawn;
+        if (amount > available) revert LoanExceedsUnlocked(amount, available);
+        if (s.lockedUp) revert LoanLockedUp(_observations[s.nextObservation - 1].dscrBps, _terms.lockupDscrBps);
+        _requireCanHold(msg.sender);
+        _requireEligibleProject();
+        // The Huma lesson: no drawdown without a usable score of an approved model inside the buckets.
+        IRiskOracle.Score memory score = riskOracle.latestScore(msg.sender);
+        _marginOrRevert(score.scoreBps);
+        _accrue();
+        Book memory b = _book;
+        b.principal += uint128(amount); // ≤ commitment ≤ 2^96 (LoanTerms)
+        if (s.state == State.Approved) {
+            b.fees = uint128(_terms.commitment * _terms.arrangementFeeBps / LoanMath.BPS);
+            _setState(State.Active);
+        }
+        _book = b;
+        _ledger.drawn = drawn + amount;
+        emit LoanDrawn(amount, b.principal, score.scoreBps, score.modelVersion);
+    }
+
+    /// @inheritdoc IGreenLoan
+    function repay(uint256 amount) external nonReentrant whenNetworkActive {
+        _only(_borrower);
+        State st = _s.state;
+        if (st != State.Active && st != State.Impaired && st != State.Defaulted) revert LoanWrongState(st);
+        if (amount == 0) revert LoanZeroAmount();
+        _requireCanHold(msg.sender);
+        _accrue();
+        Book memory b = _book;
+        uint256 interest = LoanMath.whole(_interestNum);
+        uint256 owed = b.fees + interest + b.principal;
+        if (amount > owed) revert LoanRepaymentExceedsDebt(amount, owed);
+        // The waterfall: fees, then interest, then principal.
+        uint256 toFees = Math.min(amount, b.fees);
+        uint256 toInterest = Math.min(amount - toFees, interest);
+        uint256 toPrincipal = amount - toFees - toInterest;
+        b.fees -= uint128(toFees);
+        b.principal -= uint128(toPrincipal);
+        _book = b;
+        _interestNum -= toInterest * LoanMath.DENOMINATOR;
+        uint256 due = _dueFeesInterest;
+        if (due != 0) _dueFeesInterest = due - Math.min(due, toFees + toInterest);
+        Ledger storage l = _ledger;
+        l.received += amount;
+        l.feesPaid += toFees;
+        l.interestPaid += toInterest;
+        l.principalPaid += toPrincipal;
+        emit LoanRepayment(msg.sender, amount, toFees, toInterest, toPrincipal, b.principal);
+        if (amount == owed) _close(State.Repaid);
+        ExactTransfers.pullExact(settlementToken, msg.sender, amount);
+    }
+
+    /// @inheritdoc IGreenLoan
+    function withdraw() external nonReentrant whenNetworkActive {
+        uint256 amount = withdrawable(msg.sender);
+        if (amount == 0) revert LoanNothingToWithdraw(msg.sender);
+        _requireCanHold(msg.sender);
+        if (msg.sender == _borrower) _ledger.withdrawnByBorrower += amount;
+        else _ledger.withdrawnByLender += amount;
+        emit LoanWithdrawn(msg.sender, amount);
+        settlementToken.safeTransfer(msg.sender, amount);
+    }
+
+    // ---------------------------------------------------------------- pricing and covenants
+
+    /// @inheritdoc IGreenLoan
+    function reprice() external {
+        State st = _s.state;
+        if (st != State.Approved && st != State.Active && st != State.Impaired) revert LoanWrongState(st);
+        Pricing memory p = _pricing;
+        uint64 earliest = p.repricedAt + _terms.minRepricingInterval;
+        if (block.timestamp < earliest) revert LoanRepricingTooEarly(earliest);
+        IRiskOracle.Score memory score = riskOracle.latestScore(_borrower);
+        if (score.timestamp <= p.scoreTimestamp) revert LoanScoreNotNewer(score.timestamp, p.scoreTimestamp);
+        uint16 target = _marginOrRevert(score.scoreBps);
+        _accrue(); // interest so far at the old rate: the new margin applies from now on only
+        uint16 before = p.creditMarginBps;
+        p.creditMarginBps = LoanMath.stepToward(before, target, _terms.maxRepricingStepBps);
+        p.scoreBps = score.scoreBps;
+        p.modelVersion = uint64(score.modelVersion);
+        p.scoreTimestamp = score.timestamp;
+        p.repricedAt = uint64(block.timestamp);
+        _setMargin(p, p.ratchetBps);
+        emit LoanRepriced(
+            score.modelVersion,
+            score.scoreBps,
+            score.inputHash,
+            score.explanationHash,
+            score.timestamp,
+            target,
+            before,
+            p.creditMarginBps
+        );
+    }
+
+    /// @inheritdoc IGreenLoan
+    function observe(uint256 period) external {
+        Slot0 memory s = _s;
+        if (s.state != State.Approved && s.state != State.Active && s.state != State.Impaired) {
+            revert LoanWrongState(s.state);
+        }
+        Terms storage t = _terms;
+        if (period == 0 || period > t.periods) revert LoanUnknownPeriod(period);
+        if (period != s.nextObservation) revert LoanObservationOutOfOrder(period, s.nextObservation);
+        uint64 end = _periodEnd(s, period);
+        if (block.timestamp < end) revert LoanPeriodNotEnded(period, end);
+        _accrue();
+        (uint256 wh,) = attribution.attributed(address(this), t.projectId);
+        uint256 output = wh - _observedWh; // attributed output never decreases
+        _observedWh = wh;
+        KpiOutcome outcome = _kpiOutcome(output, block.timestamp > uint256(end) + t.observationGrace);
+        Pricing memory p = _pricing;
+        if (outcome != KpiOutcome.None) {
+            int16 r = LoanMath.ratchet(
+                p.ratchetBps, outcome == KpiOutcome.Met, t.ratchetStepBps, p.creditMarginBps, t.marginFloorBps, t.marginCapBps
+            );
+            _setMargin(p, r);
+        }
+        uint32 dscr = _covenant(period, output);
+        _observations[period] = Observation(outcome, uint128(output), dscr, p.ratchetBps, _s.lockedUp, uint64(block.timestamp));
+        _s.nextObservation = uint16(period + 1);
+        emit LoanObserved(period, outcome, output, dscr, p.ratchetBps, p.marginBps, _s.lockedUp, _s.breaches);
+    }
+
+    // ---------------------------------------------------------------- lender remedies
+
+    /// @inheritdoc IGreenLoan
+    function impair() external {
+        _only(_lender);
+        _requireState(State.Active);
+        _accrue();
+        uint256 overdue = _overdue();
+        if (overdue == 0) revert LoanNothingOverdue();
+        _setState(State.Impaired);
+        emit LoanImpaired(overdue);
+    }
+
+    /// @inheritdoc IGreenLoan
+    function callLoan() external {
+        _only(_lender);
+        State st = _s.state;
+        if (st != State.Active && st != State.Impaired) revert LoanWrongState(st);
+        uint8 count = _s.breaches;
+        uint8 required = _terms.defaultPeriods;
+        if (st != State.Impaired && count < required) revert LoanNotCallable(count, required);
+        _accrue();
+        _setState(State.Defaulted);
+        _dueFeesInterest = _book.fees + LoanMath.whole(_interestNum); // everything is due now
+        emit LoanCalled(_book.principal, count);
+        _cancelUndrawn();
+    }
+
+    /// @inheritdoc IGreenLoan
+    function writeOff() external {
+        _only(_lender);
+        _requireState(State.Defaulted);
+        _accrue();
+        Book memory b = _book;
+        uint256 interest = LoanMath.whole(_interestNum);
+        _ledger.writtenOff += b.principal + interest + b.fees;
+        emit LoanWrittenOff(b.principal, interest, b.fees);
+        _close(State.WrittenOff);
+    }
+
+    // ---------------------------------------------------------------- views
+
+    /// @inheritdoc IGreenLoan
+    function terms() external view returns (Terms memory) {
+        return _terms;
+    }
+
+    /// @inheritdoc IGreenLoan
+    function state() external view returns (State) {
+        return _s.state;
+    }
+
+    /// @inheritdoc IGreenLoan
+    function borrower() external view returns (address) {
+        return _borrower;
+    }
+
+    /// @inheritdoc IGreenLoan
+    function lender() external view returns (address) {
+        return _lender;
+    }
+
+    /// @inheritdoc IGreenLoan
+    function debt() external view returns (Debt memory d) {
+        (uint256 num, uint256 due, uint256 boundaries) = _accrued(_s);
+        Book memory b = _book;
+        d.principal = b.principal;
+        d.fees = b.fees;
+        d.interest = LoanMath.whole(num);
+        d.overdue = due + _principalShortfall(boundaries, b.principal);
+        d.total = d.principal + d.fees + d.interest;
+    }
+
+    /// @inheritdoc IGreenLoan
+    function pricing() external view returns (Pricing memory) {
+        return _pricing;
+    }
+
+    /// @inheritdoc IGreenLoan
+    function observation(uint256 period) external view returns (Observation memory) {
+        return _observations[period];
+    }
+
+    /// @inheritdoc IGreenLoan
+    function nextObservation() external view returns (uint256) {
+        return _s.nextObservation;
+    }
+
+    /// @inheritdoc IGreenLoan
+    function breaches() external view returns (uint8) {
+        return _s.breaches;
+    }
+
+    /// @inheritdoc IGreenLoan
+    function lockedUp() external view returns (bool) {
+        return _s.lockedUp;
+    }
+
+    /// @inheritdoc IGreenLoan
+    function ledger() external view returns (Ledger memory) {
+        return _ledger;
+    }
+
+    /// @inheritdoc IGreenLoan
+    function undrawn() public view returns (uint256) {
+        Ledger storage l = _ledger;
+        return l.funded - l.drawn - l.cancelled;
+    }
+
+    /// @inheritdoc IGreenLoan
+    function unlocked() public view returns (uint256 amount) {
+        Terms storage t = _terms;
+        uint256 since;
+        bool read;
+        for (uint256 k; k < 4; ++k) {
+            uint256 threshold = t.trancheThresholdsWh[k];
+            if (threshold != 0 && !read) {
+                (since,) = attribution.attributed(address(this), t.projectId);
+                read = true;
+            }
+            if (since >= threshold) amount += t.trancheAmounts[k];
+        }
+    }
+
+    /// @inheritdoc IGreenLoan
+    function withdrawable(address account) public view returns (uint256) {
+        Ledger storage l = _ledger;
+        if (account == _borrower) return l.drawn - l.withdrawnByBorrower;
+        if (account == _lender) return l.cancelled + l.received - l.withdrawnByLender;
+        return 0;
+    }
+
+    /// @inheritdoc IGreenLoan
+    function periodEnd(uint256 period) external view returns (uint64) {
+        if (period == 0 || period > _terms.periods) revert LoanUnknownPeriod(period);
+        return _periodEnd(_s, period);
+    }
+
+    /// @inheritdoc IGreenLoan
+    function scheduledPrincipal(uint256 period) public view returns (uint256) {
+        uint256 periods = _terms.periods;
+        if (period == 0 || period > periods) revert LoanUnknownPeriod(period);
+        return LoanMath.scheduledPrincipal(_terms.repayment, _ledger.drawn, period, periods);
+    }
+
+    /// @inheritdoc IGreenLoan
+    function marginForScore(uint16 scoreBps) external view returns (uint16) {
+        return _marginOrRevert(scoreBps);
+    }
+
+    // ---------------------------------------------------------------- internals: interest
+
+    /// @dev Brings the interest numerator, the due amounts and the processed period ends up to this block.
+    function _accrue() private {
+        Slot0 memory s = _s;
+        if (s.cursor == block.timestamp) return;
+        (uint256 num, uint256 due, uint256 boundaries) = _accrued(s);
+        _interestNum = num;
+        _dueFeesInterest = due;
+        _s.boundaries = uint16(boundaries); // ≤ periods ≤ MAX_PERIODS
+        _s.cursor = uint64(block.timestamp);
+    }
+
+    /// @dev Interest accrues on the principal at the contractual rate and on the overdue amount at the late
+    /// rate, in spans cut at each period end; at a period end all accrued fees and interest fall due. The loop
+    /// runs once per period end crossed since the last accrual: at most `periods` ≤ MAX_PERIODS times.
+    function _accrued(Slot0 memory s) private view returns (uint256 num, uint256 due, uint256 boundaries) {
+        num = _interestNum;
+        due = _dueFeesInterest;
+        boundaries = s.boundaries;
+        uint256 t = s.cursor;
+        if (t == 0 || s.state == State.Repaid || s.state == State.WrittenOff) return (num, due, boundaries);
+        Book memory b = _book;
+        uint256 periods = _terms.periods;
+        while (boundaries < periods) {
+            uint256 end = _periodEnd(s, boundaries + 1);
+            if (end > block.timestamp) break;
+            if (end > t) {
+                num += _span(s, b.principal, due + _principalShortfall(boundaries, b.principal), end - t);
+                t = end;
+            }
+            ++boundaries;
+            due = b.fees + LoanMath.whole(num);
+        }
+        num += _span(s, b.principal, due + _principalShortfall(boundaries, b.principal), block.timestamp - t);
+    }
+
+    function _span(Slot0 memory s, uint256 principal, uint256 overdue, uint256 elapsed) private pure returns (uint256) {
+        return LoanMath.interestNumerator(principal, s.rateBps, elapsed)
+            + LoanMath.interestNumerator(overdue, s.lateBps, elapsed);
+    }
+
+    /// @dev Principal due and unpaid after `boundaries` period ends: the schedule plus sweeps less what was
+    /// paid, at most the principal outstanding (all of it once called).
+    function _principalShortfall(uint256 boundaries, uint256 principal) private view returns (uint256) {
+        if (_s.state == State.Defaulted) return principal;
+        Ledger storage l = _ledger;
+        uint256 scheduled = boundaries == 0
+            ? 0
+            : LoanMath.scheduledPrincipal(_terms.repayment, l.drawn, boundaries, _terms.periods);
+        uint256 required = scheduled + l.swept;
+        uint256 paid = l.principalPaid;
+        return required > paid ? Math.min(required - paid, principal) : 0;
+    }
+
+    function _overdue() private view returns (uint256) {
+        return _dueFeesInterest + _principalShortfall(_s.boundaries, _book.principal);
+    }
+
+    function _periodEnd(Slot0 memory s, uint256 period) private pure returns (uint64) {
+        // startDate < 2^40 and period × periodLength ≤ 120 × 366 days (LoanTerms): no overflow
+        return uint64(s.startDate + period * s.periodLength);
+    }
+
+    // ---------------------------------------------------------------- internals: pricing and covenants
+
+    function _marginOrRevert(uint16 scoreBps) private view returns (uint16 margin) {
+        Terms storage t = _terms;
+        (bool ok, uint16 m, uint16 maxBps) = LoanMath.bucketMargin(t.pdLimitsBps, t.marginsBps, scoreBps);
+        if (!ok) revert LoanScoreAboveLimit(scoreBps, maxBps);
+        return m;
+    }
+
+    /// @dev Applies credit margin + `ratchet` (clamped to floor and cap) as the rate from now on.
+    function _setMargin(Pricing memory p, int256 ratchet) private {
+        Terms storage t = _terms;
+        p.ratchetBps = LoanMath.clampRatchet(ratchet, p.creditMarginBps, t.marginFloorBps, t.marginCapBps);
+        // floor ≤ credit + ratchet ≤ cap ≤ 10000: the casts cannot truncate
+        p.marginBps = uint16(uint256(int256(uint256(p.creditMarginBps)) + p.ratchetBps));
+        p.rateBps = t.baseRateBps + p.marginBps;
+        _pricing = p;
+        _s.rateBps = p.rateBps;
+    }
+
+    function _kpiOutcome(uint256 output, bool late) private view returns (KpiOutcome) {
+        uint256 target = _terms.kpiTargetWh;
+        if (target == 0) return KpiOutcome.None;
+        if (late) return KpiOutcome.Stale;
+        if (output == 0) return KpiOutcome.Missing;
+        return output >= target ? KpiOutcome.Met : KpiOutcome.Missed;
+    }
+
+    /// @dev The DSCR of `period` from its attributed `output`: sets lock-up (with the cash sweep) and the
+    /// count of consecutive default-level periods.
+    function _covenant(uint256 period, uint256 output) private returns (uint32 dscr) {
+        Terms storage t = _terms;
+        uint256 principal = _book.principal;
+        uint256 net = LoanMath.netCash(output, t.tariffPerMWh, t.opexPerPeriod);
+        uint256 service = LoanMath.debtService(
+            t.repayment, _ledger.drawn, period, t.periods, principal, _s.rateBps, t.periodLength
+        );
+        dscr = LoanMath.dscrBps(net, service);
+        bool lock = dscr < t.lockupDscrBps;
+        Slot0 storage s = _s;
+        s.lockedUp = lock;
+        if (dscr < t.defaultDscrBps) {
+            if (s.breaches < type(uint8).max) ++s.breaches;
+        } else {
+            s.breaches = 0;
+        }
+        if (lock && net > service) {
+            uint256 sweep = Math.min(net - service, principal);
+            if (sweep != 0) {
+                _ledger.swept += sweep;
+                emit CashSwept(period, sweep);
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- internals: state
+
+    /// @dev Ends the facility: nothing more is owed, the undrawn commitment goes back, the claim is released.
+    function _close(State to) private {
+        _book = Book(0, 0);
+        _interestNum = 0; // a fraction of a base unit at most: whole units were paid or written off
+        _dueFeesInterest = 0;
+        _setState(to);
+        _cancelUndrawn();
+        attribution.release(_terms.projectId, _terms.commitment);
+    }
+
+    function _cancelUndrawn() private {
+        uint256 free = undrawn();
+        if (free == 0) return;
+        _ledger.cancelled += free;
+        emit CommitmentCancelled(free, 0);
+    }
+
+    function _setState(State to) private {
+        State from = _s.state;
+        _s.state = to;
+        emit LoanStateChanged(from, to);
+    }
+
+    function _requireState(State expected) private view {
+        State actual = _s.state;
+        if (actual != expected) revert LoanWrongState(actual);
+    }
+
+    function _only(address expected) private view {
+        if (msg.sender != expected) revert LoanUnauthorized(msg.sender, expected);
+    }
+
+    function _requireEligibleProject() private view {
+        uint256 id = _terms.projectId;
+        if (!projectRegistry.isActive(id) || projectRegistry.developerOf(id) != _borrower) {
+            revert LoanProjectNotEligible(id);
+        }
+    }
+}
