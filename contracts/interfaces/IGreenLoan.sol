@@ -271,6 +271,7 @@ interface IGreenLoan {
     /// @notice Repay `amount`, applied to fees, then interest (incl. late interest), then principal; principal
     /// paid beyond what is due is a prepayment (no penalty) that reduces the later instalments. Paying
     /// everything owed ends the facility (Repaid) and returns any undrawn commitment to the lender.
+    /// `amount = type(uint256).max` (REPAY_ALL) pays exactly everything owed at the block.
     /// @dev Caller: the borrower, in good standing. Reverts LoanUnauthorized, LoanWrongState (not Active,
     /// Impaired or Defaulted), LoanZeroAmount, LoanRepaymentExceedsDebt, NetworkPaused, ComplianceRefused,
     /// ExactTransfersAmountMismatch. Emits LoanRepayment (and LoanStateChanged, CommitmentCancelled when repaid).

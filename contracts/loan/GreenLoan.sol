@@ -24,6 +24,9 @@ import {LoanTerms} from "./LoanTerms.sol";
 contract GreenLoan is IGreenLoan, ComplianceGuard {
     using SafeERC20 for IERC20;
 
+    /// @notice `repay(REPAY_ALL)` repays everything owed at the block (interest grows by the second).
+    uint256 public constant REPAY_ALL = type(uint256).max;
+
     /// @notice The settlement token every amount is in.
     IERC20 public immutable settlementToken;
     /// @notice Where the financed project's developer and status are read.
@@ -217,7 +220,8 @@ contract GreenLoan is IGreenLoan, ComplianceGuard {
         Book memory b = _book;
         uint256 interest = LoanMath.whole(_interestNum);
         uint256 owed = b.fees + interest + b.principal;
-        if (amount > owed) revert LoanRepaymentExceedsDebt(amount, owed);
+        if (amount == REPAY_ALL) amount = owed;
+        else if (amount > owed) revert LoanRepaymentExceedsDebt(amount, owed);
         // The waterfall: fees, then interest, then principal.
         uint256 toFees = Math.min(amount, b.fees);
         uint256 toInterest = Math.min(amount - toFees, interest);
@@ -296,6 +300,8 @@ contract GreenLoan is IGreenLoan, ComplianceGuard {
         (uint256 wh,) = attribution.attributed(address(this), t.projectId);
         uint256 output = wh - _observedWh; // attributed output never decreases
         _observedWh = wh;
+        // The covenant first: the period's debt service is at the rate that ran during the period.
+        uint32 dscr = _covenant(period, output);
         KpiOutcome outcome = _kpiOutcome(output, block.timestamp > uint256(end) + t.observationGrace);
         Pricing memory p = _pricing;
         if (outcome != KpiOutcome.None) {
@@ -304,7 +310,6 @@ contract GreenLoan is IGreenLoan, ComplianceGuard {
             );
             _setMargin(p, r);
         }
-        uint32 dscr = _covenant(period, output);
         _observations[period] = Observation(outcome, uint128(output), dscr, p.ratchetBps, _s.lockedUp, uint64(block.timestamp));
         _s.nextObservation = uint16(period + 1);
         emit LoanObserved(period, outcome, output, dscr, p.ratchetBps, p.marginBps, _s.lockedUp, _s.breaches);

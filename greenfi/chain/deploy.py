@@ -132,6 +132,13 @@ SUITE: list[ContractSpec] = [
                    c.address("ImpactAttribution"), c.address("RiskOracle")],
     ),
     ContractSpec("GreenBondFactory", lambda c: [c.address("ParticipantRegistry"), c.address("GreenBond")]),
+    # Green and sustainability-linked loans (issue 20): one GreenLoan implementation, cloned per facility.
+    ContractSpec(
+        "GreenLoan",
+        lambda c: [c.address("ParticipantRegistry"), c.address("SettlementToken"), c.address("ProjectRegistry"),
+                   c.address("ImpactAttribution"), c.address("RiskOracle")],
+    ),
+    ContractSpec("GreenLoanFactory", lambda c: [c.address("ParticipantRegistry"), c.address("GreenLoan")]),
 ]
 
 # Roles the suite's contracts hold on each other.
@@ -142,6 +149,8 @@ GRANTS: list[RoleGrant] = [
     RoleGrant("MRVReports", "ISSUER_ROLE", lambda c: c.address("CarbonCredits")),
     # The factory registers each series it creates as an instrument that may claim a project's output.
     RoleGrant("ImpactAttribution", "REGISTRAR_ROLE", lambda c: c.address("GreenBondFactory")),
+    # ... and so does the loan factory for each facility (a loan's KPI and DSCR read its attributed output).
+    RoleGrant("ImpactAttribution", "REGISTRAR_ROLE", lambda c: c.address("GreenLoanFactory")),
 ]
 
 
