@@ -27,6 +27,8 @@ from greenfi.domain.loan_terms import (REPAYMENTS, STATES, as_tuple, build_terms
 from greenfi.domain.units import format_amount, format_time, parse_address, parse_amount, parse_time
 from greenfi.errors import ConfigError
 
+REPAY_ALL = 2**256 - 1  # GreenLoan.REPAY_ALL: repay everything owed at the block
+HOUR, YEAR, BPS = 3600, 365 * 86_400, 10_000
 ALLOWANCE_ERROR = "ERC20InsufficientAllowance"
 ALLOWANCE_SELECTOR = "0x" + function_signature_to_4byte_selector(f"{ALLOWANCE_ERROR}(address,uint256,uint256)").hex()
 
@@ -287,25 +289,31 @@ def draw(network_name, sender, deployments, factory_address, loan, amount):
 @_common
 @LOAN
 @click.argument("amount", required=False)
-@click.option("--all", "pay_all", is_flag=True, help="Repay everything owed now.")
+@click.option("--all", "pay_all", is_flag=True, help="Repay everything owed at the mined block (REPAY_ALL).")
 def repay(network_name, sender, deployments, factory_address, loan, amount, pay_all):
     """Borrower: repay AMOUNT (fees, then interest, then principal), or everything with --all."""
     if (amount is None) == (not pay_all):
         raise ConfigError("give exactly one of AMOUNT and --all")
     session, contract = open_loan(network_name, sender, deployments, factory_address, loan)
-    value = parse_amount(amount) if amount else _total_owed(session, contract)
-    receipt = send_paying(session, contract, contract.functions.repay(value), value)
+    if amount:
+        value = allowance = parse_amount(amount)
+    else:  # REPAY_ALL pays what is owed at the mined block: allow for an hour more interest than now
+        value, allowance = REPAY_ALL, _owed_within_an_hour(session, contract)
+    receipt = send_paying(session, contract, contract.functions.repay(value), allowance)
     paid = event_args(contract, receipt, "LoanRepayment")
     click.echo(f"repaid {format_amount(paid['amount'])}: fees {format_amount(paid['fees'])}, interest "
                f"{format_amount(paid['interest'])}, principal {format_amount(paid['principal'])}; principal left "
                f"{format_amount(paid['principalAfter'])} {_mined(receipt)}")
 
 
-def _total_owed(session: Session, contract) -> int:
+def _owed_within_an_hour(session: Session, contract) -> int:
+    """Everything owed now plus an hour of interest on it at the current and the late rate (rounded up)."""
     debt = _fields(session, contract.functions.debt())
     if debt["total"] == 0:
         raise ConfigError("nothing is owed")
-    return debt["total"]
+    rate = _fields(session, contract.functions.pricing())["rateBps"]
+    rate += _fields(session, contract.functions.terms())["lateInterestBps"]
+    return debt["total"] + -(-debt["total"] * rate * HOUR // (BPS * YEAR))
 
 
 # ---------------------------------------------------------------- pricing and covenants

@@ -69,9 +69,15 @@ def suite(registry, settlement_token, admin, oracle_operator, auditor, developer
 
 
 def post_score(oracle, operator, subject, pd_bps):
+    """A newer score for `subject` (the node's clock may sit behind the stored one after a snapshot revert)."""
+    stored = oracle.scoreOf(subject)[4]
+    if stored + 2 > now():
+        chain.sleep(stored + 2 - now())
+        chain.mine()
     stamp = now() - 1
     oracle.postScores(1, stamp, stamp + 20 * DAY, [subject], [pd_bps], ["0x" + "aa" * 32], ["0x" + "bb" * 32],
                       {"from": operator})
+    assert oracle.scoreOf(subject)[0] == pd_bps
 
 
 @pytest.fixture(scope="module")
@@ -222,6 +228,10 @@ def test_propose_approve_draw_observe_reprice_repay(run, suite, developer, bank,
     assert re.match(r"repaid 1,000\.000000: fees 0\.000000, interest [\d,.]+, principal [\d,.]+; principal left", line)
     assert token.allowance(developer, loan) == before  # approved exactly what was paid
     refused(run("developer", "repay", loan_id, "10000000"), "LoanRepaymentExceedsDebt(")
+    line = ok(run("developer", "repay", loan_id, "--all"))
+    assert line.startswith("repaid ") and "principal left 0.000000" in line
+    assert loan.state() == 3 and loan.debt()[4] == 0  # Repaid, nothing owed
+    refused(run("developer", "repay", loan_id, "--all"), "nothing is owed")
 
 
 def test_impair_call_write_off(run, suite):
