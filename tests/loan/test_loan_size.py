@@ -162,3 +162,30 @@ def test_documents_are_canonical_and_hash_the_inputs():
     estimate = ey.estimate_document(result, terms, ey.size_debt(result.p90_wh, terms), "0x" + "ab" * 32)
     assert estimate["estimate"]["p90_wh"] == result.p90_wh and estimate["input_hash"] == "0x" + "ab" * 32
     assert math.isclose(int(estimate["estimate"]["history_days"].split(".")[0]), 3)
+
+
+def test_the_demo_report_shows_the_loan_and_its_chart(tmp_path):
+    """The report step writes the loan's section (one row per observed month) and loan.png from the figures alone."""
+    from greenfi.demo.report import loan_markdown, write_charts
+
+    unit = 10**6
+    loan = {"p50_wh": 18 * 10**9, "p90_wh": 5 * 10**9, "history_days": 1.0, "yield_model_version": 2,
+            "estimate_hash": "0x" + "ab" * 32, "sized_debt": 1_306_496 * unit, "loan_id": 1, "address": "0x" + "11" * 20,
+            "commitment": 1_306_000 * unit, "pd_bps": 875, "credit_margin_bps": 250, "attributed_share": 0.7,
+            "state": "Repaid", "interest_paid": 9_000 * unit, "fees_paid": 6_530 * unit, "lockup_dscr_bps": 12_000,
+            "default_dscr_bps": 10_500,
+            "history": [{"time": T0, "principal": 1_306_000 * unit, "margin_bps": 250},
+                        {"time": T0 + 30 * DAY, "principal": 1_197_166 * unit, "margin_bps": 225},
+                        {"time": T0 + 60 * DAY, "principal": 0, "margin_bps": 250}],
+            "periods": [{"period": 1, "verified_wh": 900 * 10**6, "attributed_wh": 630 * 10**6, "kpi": "met",
+                         "dscr_bps": 14_321, "margin_bps": 225, "locked_up": False, "paid": 110_000 * unit,
+                         "principal": 1_197_166 * unit},
+                        {"period": 2, "verified_wh": 500 * 10**6, "attributed_wh": 350 * 10**6, "kpi": "missed",
+                         "dscr_bps": 11_000, "margin_bps": 250, "locked_up": True, "paid": 0, "principal": 0}]}
+    text = "\n".join(loan_markdown(loan))
+    assert "## 7. Green loan" in text and "![green loan](loan.png)" in text
+    assert "| 1 | 900.0 | 630.0 | met | 1.43x |" in text and "1.10x lock-up" in text
+    assert loan_markdown({"skipped": "green loans not deployed in this suite"})[2].startswith("Skipped: green loans")
+    assert loan_markdown(None) == []
+    written = write_charts({"loan": loan}, tmp_path)
+    assert [p.name for p in written] == ["loan.png"] and written[0].stat().st_size > 0
