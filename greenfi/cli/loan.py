@@ -335,17 +335,22 @@ def observe(network_name, sender, deployments, factory_address, loan, period):
     click.echo(f"{line}, margin {pct(seen['marginBps'])}{sweep} {_mined(receipt)}")
 
 
+def act(where: tuple, function: str, event: str, describe) -> None:
+    """Send the facility's argument-less `function` and print `describe(its event's arguments)` with the block and
+    gas: the commands that only name a transition (reprice, call, impair, write-off)."""
+    session, contract = open_loan(*where)
+    receipt = session.send(getattr(contract.functions, function)())
+    click.echo(f"{describe(event_args(contract, receipt, event))} {_mined(receipt)}")
+
+
 @loan.command()
 @_common
 @LOAN
 def reprice(network_name, sender, deployments, factory_address, loan):
     """Anyone: move the credit margin toward the bucket of the borrower's newer usable score (bounded step)."""
-    session, contract = open_loan(network_name, sender, deployments, factory_address, loan)
-    receipt = session.send(contract.functions.reprice())
-    moved = event_args(contract, receipt, "LoanRepriced")
-    click.echo(f"credit margin {pct(moved['creditMarginBefore'])} -> {pct(moved['creditMarginBps'])} (target "
-               f"{pct(moved['targetMarginBps'])}, PD {pct(moved['scoreBps'])}, model version {moved['modelVersion']}) "
-               f"{_mined(receipt)}")
+    act((network_name, sender, deployments, factory_address, loan), "reprice", "LoanRepriced", lambda e: (
+        f"credit margin {pct(e['creditMarginBefore'])} -> {pct(e['creditMarginBps'])} (target "
+        f"{pct(e['targetMarginBps'])}, PD {pct(e['scoreBps'])}, model version {e['modelVersion']})"))
 
 
 # ---------------------------------------------------------------- lender remedies
@@ -356,11 +361,8 @@ def reprice(network_name, sender, deployments, factory_address, loan):
 @LOAN
 def call_cmd(network_name, sender, deployments, factory_address, loan):
     """Lender: call the facility (impaired, or in covenant default): all principal due at once."""
-    session, contract = open_loan(network_name, sender, deployments, factory_address, loan)
-    receipt = session.send(contract.functions.callLoan())
-    called = event_args(contract, receipt, "LoanCalled")
-    click.echo(f"called: principal {format_amount(called['principal'])} due, {called['breaches']} covenant breaches "
-               f"{_mined(receipt)}")
+    act((network_name, sender, deployments, factory_address, loan), "callLoan", "LoanCalled", lambda e: (
+        f"called: principal {format_amount(e['principal'])} due, {e['breaches']} covenant breaches"))
 
 
 @loan.command()
@@ -368,10 +370,8 @@ def call_cmd(network_name, sender, deployments, factory_address, loan):
 @LOAN
 def impair(network_name, sender, deployments, factory_address, loan):
     """Lender: mark the facility impaired while something is overdue."""
-    session, contract = open_loan(network_name, sender, deployments, factory_address, loan)
-    receipt = session.send(contract.functions.impair())
-    click.echo(f"impaired: {format_amount(event_args(contract, receipt, 'LoanImpaired')['overdue'])} overdue "
-               f"{_mined(receipt)}")
+    act((network_name, sender, deployments, factory_address, loan), "impair", "LoanImpaired",
+        lambda e: f"impaired: {format_amount(e['overdue'])} overdue")
 
 
 @loan.command("write-off")
@@ -379,11 +379,9 @@ def impair(network_name, sender, deployments, factory_address, loan):
 @LOAN
 def write_off(network_name, sender, deployments, factory_address, loan):
     """Lender: write off what a defaulted facility still owes, ending it."""
-    session, contract = open_loan(network_name, sender, deployments, factory_address, loan)
-    receipt = session.send(contract.functions.writeOff())
-    off = event_args(contract, receipt, "LoanWrittenOff")
-    click.echo(f"written off: principal {format_amount(off['principal'])}, interest {format_amount(off['interest'])}, "
-               f"fees {format_amount(off['fees'])} {_mined(receipt)}")
+    act((network_name, sender, deployments, factory_address, loan), "writeOff", "LoanWrittenOff", lambda e: (
+        f"written off: principal {format_amount(e['principal'])}, interest {format_amount(e['interest'])}, "
+        f"fees {format_amount(e['fees'])}"))
 
 
 # ---------------------------------------------------------------- reading
