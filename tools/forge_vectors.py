@@ -11,7 +11,10 @@ per kind, from a fixed seed (GREENFI_VECTOR_SEED overrides it):
   a random subset (checked against OpenZeppelin's MerkleProof, which MRVAnchor verifies with);
 - texts: greenfi's content hash (keccak256 of UTF-8 text) of random Unicode strings;
 - coupons: GreenBond's coupon per bond for random terms, from a plain reference (exact fractions,
-  calendar days from datetime) that shares no code with the contract.
+  calendar days from datetime) that shares no code with the contract;
+- loans: a GreenLoan facility's debt (principal, fees, interest, overdue) after a drawdown, a repayment and
+  the clock, and one period's scheduled principal, from greenfi.domain.loans (random terms: amortising or
+  bullet, 1-120 periods of 1-366 days, rates, late interest and fees within the term bounds).
 
     .venv/bin/python tools/forge_vectors.py
 """
@@ -99,11 +102,53 @@ def coupon_case(rng: random.Random) -> tuple:
     return denomination, rate, frequency, thirty360, issue, periods, period, expected
 
 
+LOAN_BASE = 2_000_000_000  # the forge test warps every case to this time first
+
+
+def loan_case(rng: random.Random) -> tuple:
+    from greenfi.domain import loans as ref
+
+    day = 86_400
+    repayment = rng.randint(0, 1)
+    periods = rng.choice((1, 2, 8, 120, rng.randint(1, 120)))
+    length = rng.choice((1, 30, 91, 366, rng.randint(1, 366))) * day
+    commitment = rng.choice((1, 10**6, 10**11, 2**96, rng.randint(1, 2**96)))
+    base = rng.randint(0, 5_000)
+    margin = rng.choice((0, 1, rng.randint(0, 10_000 - base)))
+    late = rng.choice((0, 2_000, rng.randint(0, 2_000)))
+    fee_bps = rng.choice((0, 500, rng.randint(0, 500)))
+    start = LOAN_BASE + rng.choice((0, rng.randint(0, length)))
+    maturity = start + periods * length
+    draw_at = rng.randint(LOAN_BASE + 1, maturity - 1)
+    draw = rng.choice((commitment, 1, rng.randint(1, commitment)))
+    repay_at = draw_at + rng.choice((0, 1, rng.randint(0, maturity - draw_at), rng.randint(0, 3 * (maturity - draw_at))))
+    query_at = repay_at + rng.choice((0, 1, length, rng.randint(0, 2 * periods * length)))
+    fee = commitment * fee_bps // 10_000
+    model = ref.Facility(start_date=start, period_length=length, periods=periods, repayment=repayment, late_bps=late,
+                         rate_bps=base + margin, cursor=LOAN_BASE)
+    model.draw(draw_at, draw, fee=fee)
+    repay = 0
+    if repay_at > draw_at:
+        model.accrue(repay_at)
+        repay = rng.choice((0, 1, model.overdue, model.fees, rng.randint(0, model.total)))
+        if repay:
+            model.repay(repay_at, repay)
+    model.accrue(query_at)
+    period = rng.randint(1, periods)
+    scheduled = ref.scheduled_principal(repayment, draw, period, periods)
+    terms = (repayment, periods, length, commitment, base, margin, late, fee_bps, start)
+    times = (draw_at, draw, repay_at, repay, query_at, period)
+    expected = (model.principal, model.fees, model.interest, model.overdue, scheduled)
+    return terms, times, expected
+
+
 KINDS = {
     "readings": (reading_case, f"({READING},bytes32,bytes32,bytes32,bytes32)[]"),
     "trees": (tree_case, "(bytes32[],bytes32,bytes32,bytes32[],bytes32[],bytes32[],bool[])[]"),
     "texts": (text_case, "(string,bytes32)[]"),
     "coupons": (coupon_case, "(uint256,uint16,uint8,bool,uint64,uint256,uint256,uint256)[]"),
+    "loans": (loan_case, "((uint8,uint16,uint32,uint256,uint16,uint16,uint16,uint16,uint64),"
+                         "(uint64,uint256,uint64,uint256,uint64,uint256),(uint256,uint256,uint256,uint256,uint256))[]"),
 }
 
 
