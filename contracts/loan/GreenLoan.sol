@@ -142,6 +142,7 @@ contract GreenLoan is IGreenLoan, ComplianceGuard {
         });
         _s.rateBps = _terms.baseRateBps + margin;
         _s.cursor = uint64(block.timestamp);
+        _s.boundaries = _periodsEnded(_s); // the cursor and the period ends processed move together
         _ledger.funded = commitment;
         _setState(State.Approved);
         emit LoanApproved(
@@ -522,6 +523,14 @@ contract GreenLoan is IGreenLoan, ComplianceGuard {
 
     function _overdue() private view returns (uint256) {
         return _dueFeesInterest + _principalShortfall(_s.boundaries, _book.principal);
+    }
+
+    /// @dev How many period ends lie at or before now.
+    function _periodsEnded(Slot0 memory s) private view returns (uint16) {
+        if (block.timestamp < s.startDate) return 0;
+        uint256 ended = (block.timestamp - s.startDate) / s.periodLength;
+        uint256 periods = _terms.periods;
+        return uint16(ended < periods ? ended : periods); // ≤ MAX_PERIODS
     }
 
     function _periodEnd(Slot0 memory s, uint256 period) private pure returns (uint64) {

@@ -192,7 +192,7 @@ class Facility:
 
     def accrue(self, now: int) -> None:
         """Bring interest and dues up to `now`."""
-        if self.cursor == 0 or self.cursor == now:
+        if self.cursor == 0:
             return
         t = self.cursor
         while self.boundaries < self.periods:
