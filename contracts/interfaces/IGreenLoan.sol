@@ -236,8 +236,11 @@ interface IGreenLoan {
     // ---------------------------------------------------------------- set-up
 
     /// @notice Set the terms and parties (a clone is initialized once, by the factory, in its creation call).
+    /// @param terms_ the facility's terms
+    /// @param borrower_ the borrower (the project's developer)
+    /// @param lender_ the lender (a bank)
     /// @dev Caller: GreenLoanFactory. Reverts LoanAlreadyInitialized, LoanInvalidTerms. Emits LoanInitialized.
-    function initialize(Terms calldata terms, address borrower, address lender) external;
+    function initialize(Terms calldata terms_, address borrower_, address lender_) external;
 
     /// @notice Approve and fund the facility: read the borrower's latest usable risk score (approved model
     /// version, unexpired, not stale), map its PD to a credit margin through the buckets, record the decision,

@@ -68,6 +68,7 @@ contract GreenLoan is IGreenLoan, ComplianceGuard {
     address private _borrower;
     address private _lender;
     bool private _initialized;
+    bool private _gated; // some tranche has an output threshold (read once at initialize)
     uint256 private _observedWh; // attributed output taken in by observations so far
     Ledger private _ledger;
     mapping(uint256 period => Observation) private _observations;
@@ -96,6 +97,9 @@ contract GreenLoan is IGreenLoan, ComplianceGuard {
         _terms = t;
         _borrower = borrower_;
         _lender = lender_;
+        for (uint256 k = 0; k < 4; ++k) {
+            if (t.trancheThresholdsWh[k] != 0) _gated = true;
+        }
         _s = Slot0({
             state: State.Proposed,
             locked: false,
@@ -158,11 +162,11 @@ contract GreenLoan is IGreenLoan, ComplianceGuard {
         if (msg.sender != _borrower && msg.sender != _lender) revert LoanUnauthorized(msg.sender, _borrower);
         State st = _s.state;
         if (st != State.Proposed && st != State.Approved) revert LoanWrongState(st);
+        _setState(State.Cancelled);
         if (st == State.Approved) {
             _cancelUndrawn();
             attribution.release(_terms.projectId, _terms.commitment);
         }
-        _setState(State.Cancelled);
     }
 
     /// @inheritdoc IGreenLoan
@@ -234,7 +238,6 @@ contract GreenLoan is IGreenLoan, ComplianceGuard {
         uint256 due = _dueFeesInterest;
         if (due != 0) _dueFeesInterest = due - Math.min(due, toFees + toInterest);
         Ledger storage l = _ledger;
-        l.received += amount;
         l.feesPaid += toFees;
         l.interestPaid += toInterest;
         l.principalPaid += toPrincipal;
@@ -415,8 +418,9 @@ contract GreenLoan is IGreenLoan, ComplianceGuard {
     }
 
     /// @inheritdoc IGreenLoan
-    function ledger() external view returns (Ledger memory) {
-        return _ledger;
+    function ledger() external view returns (Ledger memory l) {
+        l = _ledger;
+        l.received = l.feesPaid + l.interestPaid + l.principalPaid;
     }
 
     /// @inheritdoc IGreenLoan
@@ -428,15 +432,10 @@ contract GreenLoan is IGreenLoan, ComplianceGuard {
     /// @inheritdoc IGreenLoan
     function unlocked() public view returns (uint256 amount) {
         Terms storage t = _terms;
-        uint256 since;
-        bool read;
-        for (uint256 k; k < 4; ++k) {
-            uint256 threshold = t.trancheThresholdsWh[k];
-            if (threshold != 0 && !read) {
-                (since,) = attribution.attributed(address(this), t.projectId);
-                read = true;
-            }
-            if (since >= threshold) amount += t.trancheAmounts[k];
+        if (!_gated) return t.commitment; // no tranche waits for output
+        (uint256 since,) = attribution.attributed(address(this), t.projectId);
+        for (uint256 k = 0; k < 4; ++k) {
+            if (since >= t.trancheThresholdsWh[k]) amount += t.trancheAmounts[k];
         }
     }
 
@@ -444,7 +443,9 @@ contract GreenLoan is IGreenLoan, ComplianceGuard {
     function withdrawable(address account) public view returns (uint256) {
         Ledger storage l = _ledger;
         if (account == _borrower) return l.drawn - l.withdrawnByBorrower;
-        if (account == _lender) return l.cancelled + l.received - l.withdrawnByLender;
+        if (account == _lender) {
+            return l.cancelled + l.feesPaid + l.interestPaid + l.principalPaid - l.withdrawnByLender;
+        }
         return 0;
     }
 

@@ -40,9 +40,9 @@ contract GreenLoanFactory is IGreenLoanFactory, ComplianceGuard {
         loan = Clones.clone(implementation);
         loanId = ++_count;
         _loans[loanId] = loan;
+        emit LoanCreated(loanId, loan, msg.sender, lender, terms.projectId);
         IGreenLoan(loan).initialize(terms, msg.sender, lender);
         attribution.registerInstrument(loan);
-        emit LoanCreated(loanId, loan, msg.sender, lender, terms.projectId);
     }
 
     /// @inheritdoc IGreenLoanFactory

@@ -47,7 +47,7 @@ library LoanTerms {
         if (t.marginFloorBps > t.marginCapBps || uint256(t.baseRateBps) + t.marginCapBps > MAX_RATE_BPS) {
             _invalid("margin");
         }
-        uint16 previous;
+        uint16 previous = 0;
         for (uint256 k; k < 4; ++k) {
             uint16 limit = t.pdLimitsBps[k];
             if (limit == 0 && k != 0) break;
@@ -77,7 +77,7 @@ library LoanTerms {
     }
 
     function _validateTranches(IGreenLoan.Terms calldata t) private pure {
-        uint256 sum;
+        uint256 sum = 0;
         for (uint256 k; k < 4; ++k) {
             if (t.trancheThresholdsWh[k] >= MAX_AMOUNT) _invalid("trancheThresholds");
             if (t.trancheAmounts[k] > MAX_COMMITMENT) _invalid("tranches");
