@@ -11,6 +11,7 @@ import {
 import { Refused, connectWallet, errorNamer, perform, wallet } from "/actions.js";
 import { claimFor, investorActions, loadPortfolio, renderPortfolio } from "/portfolio.js";
 import { consoleAction, loadConsole, renderConsole } from "/console.js";
+import { estimateSubjects, loadLoans, renderLoans } from "/loans.js";
 
 // ------------------------------------------------------------------------------ chain access
 
@@ -421,7 +422,9 @@ async function loadRisk(chain) {
   if (chain.has("RiskOracle")) {
     const oracle = chain.contract("RiskOracle");
     const posted = await chain.events("RiskOracle");
-    const subjects = [...new Set(posted.filter((e) => e.event === "ScorePosted").map((e) => e.args.subject))];
+    const estimates = await estimateSubjects(chain); // yield estimates of projects: shown with the loans, not here
+    const subjects = [...new Set(posted.filter((e) => e.event === "ScorePosted").map((e) => e.args.subject))]
+      .filter((subject) => !estimates.has(ethers.getAddress(subject)));
     for (const subject of subjects) {
       const score = (await oracle.scoreOf(subject)).toObject();
       let usable = "usable";
@@ -524,11 +527,13 @@ function showError(err) {
 async function refresh(chain) {
   chain.now = (await chain.provider.getBlock("latest")).timestamp;
   fill("chain-status", `chain ${chain.config.chainId} · ${chain.config.network} · block ${(await chain.provider.getBlockNumber()).toLocaleString("en-US")}`);
-  const [carbon, bonds, vouchers, risk] = await Promise.all([loadCarbon(chain), loadBonds(chain), loadVouchers(chain), loadRisk(chain)]);
-  chain.state = { carbon, bonds, vouchers, risk };
+  const [carbon, bonds, vouchers, risk, loans] = await Promise.all([loadCarbon(chain), loadBonds(chain), loadVouchers(chain),
+    loadRisk(chain), loadLoans(chain)]);
+  chain.state = { carbon, bonds, vouchers, risk, loans };
   renderOverview(carbon, bonds, vouchers, risk);
   await renderCarbon(chain, carbon);
   await renderBonds(chain, bonds);
+  await renderLoans(chain, loans);
   await renderVouchers(chain, vouchers);
   await renderRisk(chain, risk);
   const input = document.getElementById("cai-input");

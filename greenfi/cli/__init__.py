@@ -270,6 +270,7 @@ cli.lazy_groups.update({
     "cai": "greenfi.cli.cai:cai",
     "dashboard": "greenfi.cli.dashboard:dashboard",
     "governance": "greenfi.cli.governance:governance_cli",
+    "loan": "greenfi.cli.loan:loan",
     "model": "greenfi.cli.model:model",
     "mrv": "greenfi.cli.mrv:mrv",
     "oracle": "greenfi.cli.oracle:oracle",

@@ -2,7 +2,7 @@
 
 Each step is a small module (greenfi/demo/<step>.py) with one `run(ctx)` function over a shared
 `DemoContext`: the web3 connection, the cast of participants, the contract handles and the figures
-the report (step 7) writes. A failing step ends the demo with a GreenfiError naming the step.
+the report (step 8) writes. A failing step ends the demo with a GreenfiError naming the step.
 
     1 setup         deploy the suite, register the cast, fund it, grant operator roles
     2 mrv           PV project and devices, real PV data through the sensor daemon, anchored
@@ -47,7 +47,7 @@ class Step:
 
 
 def steps() -> list[Step]:
-    from greenfi.demo import bond as demo_bond, carbon as demo_carbon, mrv as demo_mrv, report as demo_report, risk as demo_risk, setup as demo_setup, voucher as demo_voucher
+    from greenfi.demo import bond as demo_bond, carbon as demo_carbon, loan as demo_loan, mrv as demo_mrv, report as demo_report, risk as demo_risk, setup as demo_setup, voucher as demo_voucher
 
     return [
         Step(1, "deploy the suite and register the participants", demo_setup.run),
@@ -56,7 +56,9 @@ def steps() -> list[Step]:
         Step(4, "credit-risk model: train, register, approve, post scores", demo_risk.run),
         Step(5, "green bond: issue, subscribe, release proceeds, coupon, KPI step", demo_bond.run),
         Step(6, "e-credit voucher: issue, split through three tiers, discount, repay, claim", demo_voucher.run),
-        Step(7, "write the report folder", demo_report.run),
+        Step(7, "green loan: size from generation, approve on the score, draw, observe three months, repay",
+             demo_loan.run),
+        Step(8, "write the report folder", demo_report.run),
     ]
 
 

@@ -1,4 +1,4 @@
-"""Demo step 7: the report folder (reports/<timestamp>/ by default).
+"""Demo step 8: the report folder (reports/<timestamp>/ by default).
 
     summary.json          every figure the steps gathered (the DemoContext's `report` dict)
     summary.md            the same, readable: one section per step
@@ -8,6 +8,7 @@
     bond_proceeds.png     the green bond's raised, released and withdrawn proceeds, coupons
     bond/                 the series' impact report (greenfi bond report: Markdown + PNG)
     voucher_tree.png      the voucher tree: who holds which part, financed and redeemed parts
+    loan.png              the green loan: balance and margin over time, DSCR per observed month
     deployments/          the chain's deployment record (embedded runs)
 
 `write_report(result, out_dir)` only reads the plain `result` dict, so it is tested without a chain.
@@ -144,7 +145,28 @@ def summary_markdown(r: dict[str, Any]) -> str:
         out += _table(["part", "holder", "amount>", "state", "claimed>"],
                       ([n["path"], n["holder"], _tcny(n["amount"]), n["state"], _tcny(n["claimed"])] for n in v["nodes"]))
         out += ["![voucher tree](voucher_tree.png)", ""]
+    out += loan_markdown(r.get("loan"))
     return "\n".join(out) + "\n"
+
+
+def loan_markdown(loan: dict[str, Any] | None) -> list[str]:
+    if not loan:
+        return []
+    if loan.get("skipped"):
+        return ["## 7. Green loan", "", f"Skipped: {loan['skipped']}.", ""]
+    out = ["## 7. Green loan", "",
+           f"Sized from {loan['history_days']:.1f} days of verified generation: P50 {loan['p50_wh'] / 1e6:,.0f} MWh/year, "
+           f"P90 {loan['p90_wh'] / 1e6:,.0f} MWh/year (yield model v{loan['yield_model_version']}, estimate "
+           f"`{loan['estimate_hash']}` in the AI ledger); debt at the target DSCR on P90 {_tcny(loan['sized_debt'])} tdCNY. "
+           f"Facility {loan['loan_id']} at `{loan['address']}`: {_tcny(loan['commitment'])} tdCNY, priced on PD "
+           f"{loan['pd_bps'] / 100:.2f} % → credit margin {loan['credit_margin_bps'] / 100:.2f} %; the loan's share of the "
+           f"project's new output {loan['attributed_share']:.0%}. Ended {loan.get('state', '-')}: interest "
+           f"{_tcny(loan.get('interest_paid', 0))}, fees {_tcny(loan.get('fees_paid', 0))} tdCNY.", ""]
+    out += _table(["month", "verified MWh>", "attributed MWh>", "KPI", "DSCR>", "margin>", "paid>", "principal>"],
+                  ([p["period"], f"{p['verified_wh'] / 1e6:,.1f}", f"{p['attributed_wh'] / 1e6:,.1f}", p["kpi"],
+                    f"{p['dscr_bps'] / 1e4:.2f}x" + (" lock-up" if p["locked_up"] else ""),
+                    f"{p['margin_bps'] / 100:.2f} %", _tcny(p["paid"]), _tcny(p["principal"])] for p in loan["periods"]))
+    return out + ["![green loan](loan.png)", ""]
 
 
 # ---------------------------------------------------------------------------------------- charts
@@ -162,6 +184,7 @@ def write_charts(r: dict[str, Any], out_dir: Path) -> list[Path]:
         ("credits_by_status.png", _credits_chart, "carbon" in r),
         ("bond_proceeds.png", _bond_chart, bool(r.get("bond")) and not r["bond"].get("skipped")),
         ("voucher_tree.png", _voucher_chart, "voucher" in r),
+        ("loan.png", _loan_chart, bool(r.get("loan", {}).get("periods"))),
     ):
         if not present:
             continue
@@ -212,6 +235,28 @@ def _bond_chart(plt, r):
                   color=["#0072b2", "#009e73", "#009e73", "#999999", "#e69f00", "#e69f00"][:len(names)])
     ax.bar_label(bars, fmt="{:,.0f}")
     ax.set(ylabel="tdCNY", title="Green bond: proceeds and coupons")
+    return fig
+
+
+def _loan_chart(plt, r):
+    """Balance and margin over time, DSCR per observed month (with the lock-up and default levels)."""
+    loan = r["loan"]
+    days = [(h["time"] - loan["history"][0]["time"]) / 86_400 for h in loan["history"]]
+    fig, (balance, margin, dscr) = plt.subplots(1, 3, figsize=(13, 3.8))
+    balance.step(days, [h["principal"] / TOKEN_UNIT for h in loan["history"]], where="post", color="#0072b2")
+    balance.set(xlabel="days since drawdown", ylabel="tdCNY", title="Principal outstanding")
+    margin.step(days, [h["margin_bps"] / 100 for h in loan["history"]], where="post", color="#d55e00")
+    margin.set(xlabel="days since drawdown", ylabel="%", title="Margin (credit + KPI ratchet)")
+    periods = loan["periods"]
+    values = [min(p["dscr_bps"], 50_000) / 1e4 for p in periods]
+    bars = dscr.bar([str(p["period"]) for p in periods], values,
+                    color=["#d55e00" if p["locked_up"] else "#009e73" for p in periods])
+    dscr.bar_label(bars, fmt="{:.2f}x")
+    lockup, default = loan["lockup_dscr_bps"] / 1e4, loan["default_dscr_bps"] / 1e4
+    for level, style in ((lockup, "--"), (default, ":")):
+        dscr.axhline(level, color="#555555", linestyle=style, linewidth=1)
+    dscr.set(xlabel="month", ylabel="DSCR", title=f"DSCR per period (lock-up {lockup:.2f}x, default {default:.2f}x)")
+    fig.tight_layout()
     return fig
 
 

@@ -1,6 +1,6 @@
 """Demo step 4: train the credit-risk model on the shipped German Credit data, register it in
-ModelRegistry (the AI operator), approve it (the auditor), and post scores for the core enterprise
-and its suppliers with one `greenfi oracle risk --once` run of the risk oracle daemon.
+ModelRegistry (the AI operator), approve it (the auditor), and post scores for the core enterprise,
+its suppliers and the PV developer with one `greenfi oracle risk --once` run of the risk oracle daemon.
 
 The demo's companies have no credit files, so each borrows a row of the German Credit sample as its
 features (`PARTICIPANT_ROWS`, zero-based row of models/data/german_credit/german_credit.csv; the
@@ -29,6 +29,7 @@ PARTICIPANT_ROWS: dict[str, int] = {
     "supplier_tier1": 2,  # no checking account, 12 months, 2 096 DM, age 49: good
     "supplier_tier2": 3,  # A11, 42 months, 7 882 DM, guarantor, age 45: good
     "supplier_tier3": 1,  # A12, 48 months, 5 951 DM, age 22, employed 1-4 years: bad
+    "pv_developer": 6,  # no checking account, 24 months, age 53: good (the green loan's borrower, step 7)
 }
 MODEL_DIR, FEATURES_CSV = "risk-model", "risk-features.csv"  # in the run's scratch folder
 

@@ -4,7 +4,10 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import WebDriverWait
 
+from greenfi.chain import contracts
+from greenfi.chain.contracts import fields
 from greenfi.dashboard.screenshot import capture
+from greenfi.domain.loan_sizing import estimate_subject
 
 TOKEN_UNIT = 10**6
 
@@ -186,3 +189,40 @@ def test_wallet_mode_signs_a_retirement(dashboard_url, demo_chain, connect):
         assert certificate[4][1] == bytes(demo_chain.w3.keccak(text="Investor A Ltd"))
         rows = driver.find_elements(By.CSS_SELECTOR, "[data-testid=certificates] tbody tr")
         assert len(rows) == certificates + 1  # the page re-read the chain after the retirement
+
+
+# ---------------------------------------------------------------- green loans (the demo's step 7)
+
+
+def test_a_loan_shows_state_balance_margin_history_and_dscr(page, demo_chain):
+    loan_report = demo_chain.report["loan"]
+    loan = contracts.at(demo_chain.w3, "GreenLoan", loan_report["address"])
+    card = page.find_element(By.CSS_SELECTOR, f"[data-testid=loan][data-address='{loan.address}']")
+    state = contracts.BuildEnum("IGreenLoan.State").name(loan.functions.state().call())
+    assert state == "Repaid" and state in card.find_element(By.CSS_SELECTOR, "h4 .badge").text
+    assert card.find_element(By.CSS_SELECTOR, "[data-testid=loan-balance]").text == "0 tdCNY"  # repaid in full
+    pricing = fields(loan.functions.pricing())
+    assert card.find_element(By.CSS_SELECTOR, "[data-testid=loan-rate]").text == (
+        f"{pricing['rateBps'] / 100:.2f} % (margin {pricing['marginBps'] / 100:.2f} %)")
+
+    rows = [r.text for r in card.find_elements(By.CSS_SELECTOR, "[data-testid=loan-observations] tbody tr")]
+    assert len(rows) == len(loan_report["periods"]) == loan.functions.nextObservation().call() - 1
+    for period, row in zip(loan_report["periods"], rows):
+        observed = fields(loan.functions.observation(period["period"]))
+        kpi = contracts.BuildEnum("IGreenLoan.KpiOutcome").name(observed["outcome"])
+        assert row.startswith(f"{period['period']} {kpi} ") and f"{observed['dscrBps'] / 10_000:.2f}x" in row
+
+    margins = [r.text for r in card.find_elements(By.CSS_SELECTOR, "[data-testid=loan-margins] tbody tr")]
+    assert margins[0].endswith(f"approved {loan_report['credit_margin_bps'] / 100:.2f} %")
+    assert [m.split(" ")[1:3] for m in margins[1:]] == [["period", str(p["period"])] for p in loan_report["periods"]]
+    assert [m.rsplit(" ", 2)[1] for m in margins[1:]] == [f"{p['margin_bps'] / 100:.2f}" for p in loan_report["periods"]]
+
+
+def test_yield_estimate_subjects_are_the_python_ones_and_stay_out_of_the_risk_view(page, demo_chain):
+    project_id = demo_chain.report["project_id"]
+    subject = page.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        "import('/loans.js').then((m) => done(m.estimateSubject(arguments[0])));", project_id)
+    assert subject == estimate_subject(project_id)
+    scored = len(page.find_elements(By.CSS_SELECTOR, "[data-testid=risk-scores] [data-testid=risk-score]"))
+    assert scored == len(demo_chain.report["risk"]["scores"])  # participants only, not the project's estimate

@@ -35,9 +35,9 @@ def demo_run(tmp_path_factory):
 
 def test_every_step_runs_and_is_timed(demo_run):
     result, _, seconds = demo_run
-    for step in (1, 2, 3, 4, 5, 6, 7):
-        assert re.search(rf"^\[\d/7\] step {step}: ", result.stdout, re.M)
-    assert result.stdout.count("    done in ") == 7
+    for step in (1, 2, 3, 4, 5, 6, 7, 8):
+        assert re.search(rf"^\[\d/8\] step {step}: ", result.stdout, re.M)
+    assert result.stdout.count("    done in ") == 8
     assert "sensor daemon up: pid" in result.stdout and "sensor daemon stopped with SIGTERM (exit code 0)" in result.stdout
     assert seconds < 180
 
@@ -81,7 +81,7 @@ def test_credits_issued_from_the_report_less_the_buffer(demo_run):
 def test_risk_scores_and_the_voucher(demo_run):
     s = json.loads((demo_run[1] / "summary.json").read_text())
     risk, v = s["risk"], s["voucher"]
-    assert risk["model_version"] >= 1 and len(risk["scores"]) == 4
+    assert risk["model_version"] >= 1 and len(risk["scores"]) == 5  # the PV developer too (the loan's borrower)
     assert all(0 < x["score_bps"] < 10_000 and x["model_version"] == risk["model_version"] for x in risk["scores"].values())
     p = v["pricing"]
     assert v["score_bps"] == risk["scores"]["core_enterprise"]["score_bps"]
@@ -93,6 +93,21 @@ def test_risk_scores_and_the_voucher(demo_run):
     assert all(n["state"] == "Redeemed" and n["claimed"] == n["amount"] for n in leaves)
     assert sum(n["claimed"] for n in leaves) == v["paid"] == v["deposited"] == v["face"]
     assert 0 < v["price"] < v["discounted_face"]
+
+
+def test_green_loan_sized_priced_observed_and_repaid(demo_run):
+    """Step 7: the facility is sized at or above its commitment, priced on the developer's posted score, observed
+    once per month on the output attributed to it, and ends Repaid with nothing left in it."""
+    result, out_dir, _ = demo_run
+    s = json.loads((out_dir / "summary.json").read_text())
+    loan = s["loan"]
+    assert 0 < loan["p90_wh"] <= loan["p50_wh"] and 0 < loan["commitment"] <= loan["sized_debt"]
+    assert loan["pd_bps"] == s["risk"]["scores"]["pv_developer"]["score_bps"]
+    assert [p["period"] for p in loan["periods"]] == [1, 2, 3]
+    assert all(0 < p["attributed_wh"] < p["verified_wh"] for p in loan["periods"])  # the bond claims a share too
+    assert loan["state"] == "Repaid" and loan["balance_after"] == 0 and loan["interest_paid"] > 0
+    assert "## 7. Green loan" in (out_dir / "summary.md").read_text() and (out_dir / "loan.png").stat().st_size > 0
+    assert "greenfi loan size: 1 approved report(s)" in result.stdout
 
 
 def test_green_bond_or_its_logged_skip(demo_run):
