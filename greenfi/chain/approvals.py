@@ -1,4 +1,5 @@
-"""Pay through an ERC-20 approval only when the paying call would succeed.
+"""Pay through an ERC-20 approval (or move units through an ERC-1155 operator approval) only when
+the call that needs it would succeed.
 
 A call that pulls the settlement token (a subscription, a coupon or principal deposit) needs an
 allowance first. Sending the approval and then finding the call refused would change state for
@@ -14,6 +15,11 @@ nothing, so the call is simulated first *with the allowance it will have*:
    its checks), so every check before it passed; the payer's balance is then compared with the amount.
    Any other refusal is the paying contract's own and is reported. What the fallback cannot see: a
    token that refuses the pull for another reason once approved.
+
+An ERC-1155 operator approval (`setApprovalForAll`, e.g. the market moving a seller's units into
+escrow) is simulated the same way (`simulate_operating`): `isApprovedForAll(owner, operator)` lives in
+a `mapping(owner => mapping(operator => bool))`, found and overridden like the allowance; without an
+override, only a refusal that names the missing approval is passed over.
 """
 
 from __future__ import annotations
@@ -59,6 +65,29 @@ def simulate_paying(w3: Web3, signer: Signer, call: ContractFunction, token: Con
     return "preconditions"
 
 
+def simulate_operating(w3: Web3, signer: Signer, call: ContractFunction, collection: Contract, label: str,
+                       more_errors: Callable[[], Abi] = list, render: Render | None = None) -> str:
+    """Raise TransactionReverted if `call`, sent by `signer` after `collection.setApprovalForAll(called
+    contract, true)`, would revert. Returns how it was simulated, as `simulate_paying`."""
+    owner, operator = signer.address, call.address
+    if collection.functions.isApprovedForAll(owner, operator).call():
+        _simulate(call, owner, None, label, collection, more_errors, render)
+        return "approved"
+    override = operator_override(w3, collection, owner, operator)
+    if override is not None:
+        _simulate(call, owner, override, label, collection, more_errors, render)
+        return "state override"
+    try:
+        call.call({"from": owner})
+    except (ContractLogicError, Web3RPCError) as exc:
+        if not is_revert(exc):
+            raise
+        reason = describe_revert(exc, lambda: call.contract_abi, more_errors, lambda: collection.abi, render=render)
+        if "approv" not in reason.lower():  # MarketNotApproved, ERC1155MissingApprovalForAll: else the call's own
+            raise TransactionReverted(f"{label} would revert: {reason}") from None
+    return "preconditions"
+
+
 def token_amount(token: Contract, amount: int) -> str:
     """`amount` base units in the token's own units and symbol, e.g. `1,000.000000 tdCNY`."""
     decimals, symbol = token.functions.decimals().call(), token.functions.symbol().call()
@@ -69,24 +98,35 @@ def token_amount(token: Contract, amount: int) -> str:
 def allowance_override(w3: Web3, token: Contract, owner: str, spender: str, amount: int) -> dict | None:
     """An eth_call state override under which `allowance(owner, spender)` reads `amount`, or None when
     the node takes no override or no candidate slot holds the allowance."""
-    value = "0x" + amount.to_bytes(32, "big").hex()
-    for key in _candidate_keys(w3, token, owner, spender):
-        override = {token.address: {"stateDiff": {key: value}}}
+    return _override(w3, token.functions.allowance(owner, spender), amount, lambda answer: answer == amount)
+
+
+def operator_override(w3: Web3, collection: Contract, owner: str, operator: str) -> dict | None:
+    """An eth_call state override under which `isApprovedForAll(owner, operator)` is true, or None."""
+    return _override(w3, collection.functions.isApprovedForAll(owner, operator), 1, bool)
+
+
+def _override(w3: Web3, view: ContractFunction, word: int, holds: Callable[[object], bool]) -> dict | None:
+    """The override that writes `word` into the slot `view` (a getter of `mapping[owner][spender]`)
+    reads, found among the candidate slots: the first under which `holds(view())`."""
+    value = "0x" + word.to_bytes(32, "big").hex()
+    for key in _candidate_keys(w3, view):
+        override = {view.address: {"stateDiff": {key: value}}}
         try:
-            if token.functions.allowance(owner, spender).call(state_override=override) == amount:
+            if holds(view.call(state_override=override)):
                 return override
         except (ContractLogicError, Web3RPCError, ValueError, TypeError):  # no overrides on this node
             return None
     return None
 
 
-def _candidate_keys(w3: Web3, token: Contract, owner: str, spender: str) -> Iterator[str]:
-    call = token.functions.allowance(owner, spender)
+def _candidate_keys(w3: Web3, view: ContractFunction) -> Iterator[str]:
+    owner, spender = view.args
     try:
         reply = w3.provider.make_request("eth_createAccessList",
-                                         [{"to": token.address, "data": call._encode_transaction_data()}, "latest"])
+                                         [{"to": view.address, "data": view._encode_transaction_data()}, "latest"])
         for entry in (reply.get("result") or {}).get("accessList", []):
-            if entry["address"].lower() == token.address.lower():
+            if entry["address"].lower() == view.address.lower():
                 yield from entry["storageKeys"]
     except (ValueError, KeyError, TypeError, Web3RPCError):  # e.g. ganache: no eth_createAccessList
         pass
@@ -101,6 +141,8 @@ def mapping_key(key: str, slot: bytes) -> bytes:
 
 def _simulate(call: ContractFunction, sender: str, override: dict | None, label: str, token: Contract,
               more_errors: Callable[[], Abi], render: Render | None) -> None:
+    """`call` by `sender` under `override`; a revert, decoded also against `token` (an ERC-20 or
+    ERC-1155 the call reaches), is one TransactionReverted."""
     try:
         call.call({"from": sender}, state_override=override)
     except (ContractLogicError, Web3RPCError) as exc:

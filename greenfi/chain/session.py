@@ -23,7 +23,7 @@ from web3.logs import DISCARD
 
 from greenfi.chain import artifacts, contracts, networks, node
 from greenfi.chain.deployments import DeploymentRecord
-from greenfi.chain.approvals import simulate_paying
+from greenfi.chain.approvals import simulate_operating, simulate_paying
 from greenfi.chain.networks import Network
 from greenfi.chain.signers import Signer, signer_for
 from greenfi.chain.transactions import Abi, Render, read, transact
@@ -106,6 +106,19 @@ class Session:
             raise GreenfiError(f"{label}: the node did not answer the simulation: {exc}") from None
         if token.functions.allowance(self.signer.address, call.address).call() < amount:
             on_sent(self.send(token.functions.approve(call.address, amount), f"approve({amount}) for {label}"))
+        return self.send(call, label)
+
+    def send_operating(self, call, collection: Contract, label: str | None = None) -> dict:
+        """Send `call`, which moves the signer's ERC-1155 units of `collection` as their operator (e.g. a
+        market listing): simulate it with the operator approval it will have, and only then
+        `setApprovalForAll` (when missing) and send it. A refusal sends nothing."""
+        label = label or call.fn_name
+        try:
+            simulate_operating(self.w3, self.signer, call, collection, label, lambda: self.abi, self.render)
+        except (Web3RPCError, TimeExhausted) as exc:
+            raise GreenfiError(f"{label}: the node did not answer the simulation: {exc}") from None
+        if not collection.functions.isApprovedForAll(self.signer.address, call.address).call():
+            self.send(collection.functions.setApprovalForAll(call.address, True), f"setApprovalForAll for {label}")
         return self.send(call, label)
 
     def read(self, call) -> Any:

@@ -43,7 +43,9 @@ class GreenfiGroup(click.Group):
         try:
             return super().invoke(ctx)
         except GreenfiError as exc:
-            click.echo(f"error: {exc}", err=True)
+            from greenfi.cli.hints import explain
+
+            click.echo(f"error: {explain(str(exc))}", err=True)
             ctx.exit(1)
         except KeyboardInterrupt:  # Ctrl-C: say what was sent and how to resume (docs/operator-cli.md)
             click.echo("", err=True)
@@ -271,10 +273,14 @@ cli.lazy_groups.update({
     "dashboard": "greenfi.cli.dashboard:dashboard",
     "governance": "greenfi.cli.governance:governance_cli",
     "loan": "greenfi.cli.loan:loan",
+    "market": "greenfi.cli.market:market",
     "model": "greenfi.cli.model:model",
     "mrv": "greenfi.cli.mrv:mrv",
+    "network": "greenfi.cli.participant:network",
     "oracle": "greenfi.cli.oracle:oracle",
+    "participant": "greenfi.cli.participant:participant",
     "project": "greenfi.cli.project:project",
+    "token": "greenfi.cli.token:token",
     "voucher": "greenfi.cli.voucher:voucher_cli",
 })
 

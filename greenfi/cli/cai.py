@@ -174,19 +174,51 @@ def transfer_command(network_name: str, sender: str | None, deployments: Path | 
     click.echo(f"transferred {amount} units of batch {batch_id} to {recipient}")
 
 
+def claim_options(fn):
+    """The options of a retirement claim, shared by `cai retire` and `market buy-and-retire`."""
+    for option in reversed([
+        click.option("--beneficiary-name", required=True, metavar="TEXT|FILE|HASH",
+                     help="The beneficiary's legal name (only its keccak256 goes on chain)."),
+        click.option("--beneficiary", metavar="ADDRESS", help="On whose behalf the claim is made (default: the retiree)."),
+        click.option("--reason", type=click.Choice(list(REASON_CODES)), default="voluntary", show_default=True),
+        click.option("--jurisdiction", required=True, help="Where the claim is made (ISO 3166-1 alpha-2)."),
+        click.option("--period-start", metavar="TIME", help="Consumption period start (default: the batch's vintage)."),
+        click.option("--period-end", metavar="TIME", help="Consumption period end, exclusive (default: the vintage's end)."),
+    ]):
+        fn = option(fn)
+    return fn
+
+
+class ClaimInput:
+    """The claim options as given, parsed before anything is sent; `claim()` completes them with the
+    batch's vintage once the chain is reached."""
+
+    def __init__(self, beneficiary_name: str, beneficiary: str | None, reason: str, jurisdiction: str,
+                 period_start: str | None, period_end: str | None):
+        self.name_hash = digest(beneficiary_name)
+        self.beneficiary = parse_address(beneficiary, "--beneficiary") if beneficiary else None
+        self.reason, self.jurisdiction = reason, jurisdiction
+        self.code = parse_code(jurisdiction, "--jurisdiction")
+        self.start = parse_time(period_start, "--period-start") if period_start else None
+        self.end = parse_time(period_end, "--period-end") if period_end else None
+
+    def claim(self, credits, batch_id: int, retiree: str) -> tuple:
+        info = fields(credits.functions.batch(batch_id))
+        return build_claim(self.beneficiary or retiree, self.name_hash, self.reason, self.code,
+                           info["vintageStart"] if self.start is None else self.start,
+                           info["vintageEnd"] if self.end is None else self.end)
+
+    def describe(self, claim: tuple) -> str:
+        return f"for {claim[0]} ({self.reason}, {self.jurisdiction}, {_date(claim[4])} to {_date(claim[5])})"
+
+
 @cai.command("retire")
 @network_option
 @sender_option
 @deployments_option
 @click.argument("cai_or_batch")
 @click.argument("amount", type=click.IntRange(min=1))
-@click.option("--beneficiary-name", required=True, metavar="TEXT|FILE|HASH",
-              help="The beneficiary's legal name (only its keccak256 goes on chain).")
-@click.option("--beneficiary", metavar="ADDRESS", help="On whose behalf the claim is made (default: the holder).")
-@click.option("--reason", type=click.Choice(list(REASON_CODES)), default="voluntary", show_default=True)
-@click.option("--jurisdiction", required=True, help="Where the claim is made (ISO 3166-1 alpha-2).")
-@click.option("--period-start", metavar="TIME", help="Consumption period start (default: the batch's vintage).")
-@click.option("--period-end", metavar="TIME", help="Consumption period end, exclusive (default: the vintage's end).")
+@claim_options
 @click.option("--owner", metavar="ADDRESS", help="Retire the units of OWNER, who approved the sender as operator.")
 def retire_command(network_name: str, sender: str | None, deployments: Path | None, cai_or_batch: str, amount: int,
                    beneficiary_name: str, beneficiary: str | None, reason: str, jurisdiction: str,
@@ -194,20 +226,13 @@ def retire_command(network_name: str, sender: str | None, deployments: Path | No
     """Retire AMOUNT units of a batch under a claim; prints the retirement certificate."""
     query = parse_cai(cai_or_batch)
     owner = parse_address(owner, "--owner") if owner else None
-    beneficiary = parse_address(beneficiary, "--beneficiary") if beneficiary else None
-    start = parse_time(period_start, "--period-start") if period_start else None
-    end = parse_time(period_end, "--period-end") if period_end else None
-    code = parse_code(jurisdiction, "--jurisdiction")
+    given = ClaimInput(beneficiary_name, beneficiary, reason, jurisdiction, period_start, period_end)
     session = open_session(network_name, sender, deployments)
     credits = session.contract("CarbonCredits")
     batch_id = batch_on_chain(session, query)
-    info = fields(credits.functions.batch(batch_id))
-    holder = owner or session.signer.address
-    claim = build_claim(beneficiary or holder, digest(beneficiary_name), reason, code,
-                        info["vintageStart"] if start is None else start, info["vintageEnd"] if end is None else end)
+    claim = given.claim(credits, batch_id, owner or session.signer.address)
     call = (credits.functions.retireFrom(owner, batch_id, amount, claim) if owner
             else credits.functions.retire(batch_id, amount, claim))
     retired = event_args(credits, send(session, call), "Retired")
     click.echo(f"certificate {retired['certificateId']}: {amount} units of {credits.functions.caiString(batch_id).call()} "
-               f"retired by {retired['retiree']} for {claim[0]} ({reason}, {jurisdiction}, {_date(claim[4])} to "
-               f"{_date(claim[5])})")
+               f"retired by {retired['retiree']} {given.describe(claim)}")

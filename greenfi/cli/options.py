@@ -42,3 +42,13 @@ def address_option(flag: str, dest: str, contract: str):
     """`--flag ADDRESS`: where `contract` is, when not the one in deployments/<chainId>.json."""
     return click.option(flag, dest, metavar="ADDRESS",
                         help=f"{contract} address (default: deployments/<chainId>.json).")
+
+
+def write_options(fn):
+    """--network, --from and --deployments: the options of every command that sends."""
+    return network_option(sender_option(deployments_option(fn)))
+
+
+def read_options(fn):
+    """--network and --deployments: a read needs no key, so it takes no --from."""
+    return network_option(deployments_option(fn))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from greenfi.chain.contracts import BuildEnum, kebab
-from greenfi.domain.units import format_time
+from greenfi.domain.units import format_date, format_time
 
 KINDS = BuildEnum("IDeviceRegistry.DeviceKind", kebab)  # pv-inverter, energy-meter, ...
 DEVICE_STATUSES = BuildEnum("IDeviceRegistry.DeviceStatus", str.lower)
@@ -59,3 +59,25 @@ def report_lines(report_id: int, record: tuple | list, factor_g_per_mwh: int | N
         f"report hash 0x{bytes(report_hash).hex()}",
         f"decision    0x{bytes(decision_hash).hex()}" if int.from_bytes(bytes(decision_hash), "big") else "decision    -",
     ]
+
+
+BATCH_STATUSES = BuildEnum("IMRVAnchor.BatchStatus", str.lower)
+FAULTS = BuildEnum("IMRVAnchor.Fault")
+
+
+def batch_line(root: bytes, batch: dict, now: int) -> str:
+    """One anchored batch (an IMRVAnchor.Batch by field name) as `greenfi mrv batch show|list` print it."""
+    status = BATCH_STATUSES.name(batch["status"])
+    if batch["status"] == 1:  # Anchored: say whether it can still be challenged or can be finalized
+        status += (f", challenges until {format_date(batch['challengeEnd'])}" if now < batch["challengeEnd"]
+                   else f", final since {format_date(batch['challengeEnd'])}: finalize it")
+    return (f"0x{bytes(root).hex()}  project {batch['projectId']}  {format_date(batch['windowStart'])} to "
+            f"{format_date(batch['windowEnd'])}  {format_mwh(batch['energyWh'])} in {batch['readingCount']} readings  "
+            f"{status}")
+
+
+def signed_abi(signed) -> tuple:
+    """An oracles.codec.SignedReading as the IMRVAnchor.SignedReading struct ((reading), r, vs)."""
+    r = signed.reading
+    return ((r.device_id, r.sequence, r.period_start, r.period_end, r.energy_wh), signed.signature[:32],
+            signed.signature[32:])

@@ -44,6 +44,12 @@ def format_time(seconds: int) -> str:
     return f"{datetime.fromtimestamp(seconds, UTC):%Y-%m-%d %H:%M:%S} UTC ({seconds})"
 
 
+def format_date(seconds: int) -> str:
+    """A date for a one-line reply: `2027-01-01` at midnight UTC, else the minute."""
+    moment = datetime.fromtimestamp(seconds, UTC)
+    return f"{moment:%Y-%m-%d}" if (moment.hour, moment.minute, moment.second) == (0, 0, 0) else f"{moment:%Y-%m-%d %H:%M} UTC"
+
+
 def parse_amount(text: str) -> int:
     """`1250.5` settlement-token units → base units (6 decimals), refusing finer amounts."""
     return parse_scaled(text, UNIT, f"amount must be positive with at most {DECIMALS} decimals")
