@@ -40,13 +40,41 @@ PROBED_SLOTS = 12  # OpenZeppelin's ERC20 keeps allowances at slot 1; other base
 def simulate_paying(w3: Web3, signer: Signer, call: ContractFunction, token: Contract, amount: int,
                     label: str, more_errors: Callable[[], Abi] = list, render: Render | None = None) -> str:
     """Raise TransactionReverted if `call`, sent by `signer` after approving `amount` of `token` to
-    the called contract, would revert. Returns how it was simulated: "allowance" (already enough),
-    "state override" or "preconditions" (the fallback)."""
+    the called contract, would revert. Returns how it was simulated: "approved" (the allowance is
+    already enough), "state override" or "preconditions" (the fallback)."""
     owner, spender = signer.address, call.address
-    if token.functions.allowance(owner, spender).call() >= amount:
+    how = _simulate_approved(call, owner, token, token.functions.allowance(owner, spender).call() >= amount,
+                             lambda: allowance_override(w3, token, owner, spender, amount), "allowance", label,
+                             more_errors, render)
+    if how == "preconditions":
+        balance = token.functions.balanceOf(owner).call()
+        if balance < amount:
+            raise TransactionReverted(f"{label} would revert: {owner} holds {token_amount(token, balance)}, "
+                                      f"{token_amount(token, amount)} are needed")
+    return how
+
+
+def simulate_operating(w3: Web3, signer: Signer, call: ContractFunction, collection: Contract, label: str,
+                       more_errors: Callable[[], Abi] = list, render: Render | None = None) -> str:
+    """Raise TransactionReverted if `call`, sent by `signer` after `collection.setApprovalForAll(called
+    contract, true)`, would revert. Returns how it was simulated, as `simulate_paying`."""
+    owner, operator = signer.address, call.address
+    # The fallback passes over MarketNotApproved or ERC1155MissingApprovalForAll, nothing else.
+    return _simulate_approved(call, owner, collection, collection.functions.isApprovedForAll(owner, operator).call(),
+                              lambda: operator_override(w3, collection, owner, operator), "approv", label,
+                              more_errors, render)
+
+
+def _simulate_approved(call: ContractFunction, owner: str, token: Contract, granted: bool,
+                       find_override: Callable[[], dict | None], missing: str, label: str,
+                       more_errors: Callable[[], Abi], render: Render | None) -> str:
+    """Simulate `call` as it will run once the approval is given: as is when `granted`, else under the
+    override `find_override()` finds, else as is, passing over only a refusal whose text names the
+    missing approval (`missing`, lower case): every check the contract makes before it has passed."""
+    if granted:
         _simulate(call, owner, None, label, token, more_errors, render)
-        return "allowance"
-    override = allowance_override(w3, token, owner, spender, amount)
+        return "approved"
+    override = find_override()
     if override is not None:
         _simulate(call, owner, override, label, token, more_errors, render)
         return "state override"
@@ -56,34 +84,7 @@ def simulate_paying(w3: Web3, signer: Signer, call: ContractFunction, token: Con
         if not is_revert(exc):
             raise
         reason = describe_revert(exc, lambda: token.abi, lambda: call.contract_abi, more_errors, render=render)
-        if "allowance" not in reason.lower():  # the paying contract's own refusal
-            raise TransactionReverted(f"{label} would revert: {reason}") from None
-    balance = token.functions.balanceOf(owner).call()
-    if balance < amount:
-        raise TransactionReverted(f"{label} would revert: {owner} holds {token_amount(token, balance)}, "
-                                  f"{token_amount(token, amount)} are needed")
-    return "preconditions"
-
-
-def simulate_operating(w3: Web3, signer: Signer, call: ContractFunction, collection: Contract, label: str,
-                       more_errors: Callable[[], Abi] = list, render: Render | None = None) -> str:
-    """Raise TransactionReverted if `call`, sent by `signer` after `collection.setApprovalForAll(called
-    contract, true)`, would revert. Returns how it was simulated, as `simulate_paying`."""
-    owner, operator = signer.address, call.address
-    if collection.functions.isApprovedForAll(owner, operator).call():
-        _simulate(call, owner, None, label, collection, more_errors, render)
-        return "approved"
-    override = operator_override(w3, collection, owner, operator)
-    if override is not None:
-        _simulate(call, owner, override, label, collection, more_errors, render)
-        return "state override"
-    try:
-        call.call({"from": owner})
-    except (ContractLogicError, Web3RPCError) as exc:
-        if not is_revert(exc):
-            raise
-        reason = describe_revert(exc, lambda: call.contract_abi, more_errors, lambda: collection.abi, render=render)
-        if "approv" not in reason.lower():  # MarketNotApproved, ERC1155MissingApprovalForAll: else the call's own
+        if missing not in reason.lower():  # the called contract's own refusal
             raise TransactionReverted(f"{label} would revert: {reason}") from None
     return "preconditions"
 
