@@ -1,8 +1,9 @@
 """`greenfi loan ...`: size a green loan from a project's verified generation, then propose, approve, draw,
 repay, observe, reprice, call, impair, write off and show facilities (docs/loans.md, "CLI").
 
-Every write simulates first (a revert is one `error:` line naming the custom error, nothing sent); a token
-approval is sent only when the simulation's sole objection is the missing allowance. Reads need no key.
+Every write simulates first (a revert is one `error:` line naming the custom error, nothing sent); a paying
+call is simulated with the allowance it will have, and its token approval is sent only after that simulation
+succeeded (Session.send_paying). Reads need no key.
 The pure parts live in greenfi.domain.loan_terms, greenfi.domain.loan_sizing and models.energy_yield.
 """
 
@@ -13,12 +14,10 @@ from pathlib import Path
 from typing import Any
 
 import click
-from eth_utils import function_signature_to_4byte_selector
 from web3 import Web3
 
 from greenfi.chain import contracts
 from greenfi.chain.session import event_args
-from greenfi.chain.transactions import TransactionReverted
 from greenfi.cli.connected import Session, open_session
 from greenfi.cli.options import EnumChoice, address_option, deployments_option, network_option, sender_option
 from greenfi.domain.loan_terms import (REPAYMENTS, STATES, as_tuple, build_terms, mwh,
@@ -29,8 +28,6 @@ from greenfi.errors import ConfigError
 
 REPAY_ALL = 2**256 - 1  # GreenLoan.REPAY_ALL: repay everything owed at the block
 HOUR, YEAR, BPS = 3600, 365 * 86_400, 10_000
-ALLOWANCE_ERROR = "ERC20InsufficientAllowance"
-ALLOWANCE_SELECTOR = "0x" + function_signature_to_4byte_selector(f"{ALLOWANCE_ERROR}(address,uint256,uint256)").hex()
 
 # ---------------------------------------------------------------- chain access
 
@@ -62,16 +59,10 @@ def open_loan(network_name, sender, deployments, factory_address, loan):
 
 
 def send_paying(session: Session, loan, call, amount: int) -> dict:
-    """Send `call`, which pulls `amount` of the settlement token from the signer: when its simulation is
-    refused only for the allowance, approve exactly `amount` and send it; any other refusal sends nothing."""
-    try:
-        return session.send(call)
-    except TransactionReverted as exc:
-        if f"{ALLOWANCE_ERROR}(" not in str(exc) and ALLOWANCE_SELECTOR not in str(exc):
-            raise  # refused for another reason: no token approval
+    """Send `call`, which pulls up to `amount` of the settlement token from the signer: simulated with that
+    allowance first (Session.send_paying), so a refusal for any reason sends no approval and nothing else."""
     token = contracts.at(session.w3, "SettlementToken", session.read(loan.functions.settlementToken()))
-    session.send(token.functions.approve(loan.address, amount))
-    return session.send(call)
+    return session.send_paying(call, token, amount)
 
 
 def _fields(session: Session, call) -> dict:
