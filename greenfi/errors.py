@@ -20,3 +20,12 @@ class ConfigError(GreenfiError):
 
 class DeploymentError(GreenfiError):
     """A deployment could not be planned, sent or recorded."""
+
+
+class InvalidValue(GreenfiError):
+    """A value a user typed is malformed (an amount, a date, an id). Pure parsers raise it; the CLI
+    reports it as click's usage error for the option or argument `param_hint` names (exit code 2)."""
+
+    def __init__(self, message: str, param_hint: str | None = None):
+        super().__init__(message)
+        self.param_hint = param_hint

@@ -127,12 +127,18 @@ class Session:
 
 
 def open_session(network_name: str, sender: str | None = None, deployments: Path | None = None,
-                 rpc_url: str | None = None) -> Session:
-    """The session of a command on `network_name` (`--network`, `--from`, `--deployments`, `--rpc-url`)."""
+                 rpc_url: str | None = None, signs: bool = False) -> Session:
+    """The session of a command on `network_name` (`--network`, `--from`, `--deployments`, `--rpc-url`).
+    A command that will sign in any case (`signs`, e.g. `greenfi deploy`) has a live network's key
+    checked before the endpoint is reached, so a missing or wrong key costs no network round trip."""
     network = networks.resolve(network_name)
+    early = signer_for(None, network, sender) if signs and not network.embedded else None
     w3 = node.attach(network, rpc_url).w3
     record = DeploymentRecord(w3.eth.chain_id, **({"directory": deployments} if deployments else {}))
-    return Session(w3, network, record, sender)
+    session = Session(w3, network, record, sender)
+    if early is not None:
+        session.signer = early  # fills the cached property: the one resolution, done first
+    return session
 
 
 def event_args(contract: Contract, receipt: dict, name: str) -> dict[str, Any]:

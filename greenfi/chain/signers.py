@@ -113,10 +113,10 @@ def _decrypt_keystore(path: Path, password: str) -> bytes:
         raise ConfigError(f"wrong password for keystore {path}") from None
 
 
-def signer_for(w3: Web3, network: Network, sender: str | None) -> Signer:
+def signer_for(w3: Web3 | None, network: Network, sender: str | None) -> Signer:
     """Who signs a command's transactions: on a live network the environment's key (`--from`, if
     given, must be its account); on a local node the unlocked account `--from` names, by address or
-    index (default the first)."""
+    index (default the first). A live network's signer needs no connection (`w3` may be None)."""
     if not network.embedded:
         signer = signer_from_env()
         if sender and Web3.to_checksum_address(sender) != signer.address:

@@ -1,10 +1,13 @@
 """`greenfi`: the console entry point. Every subcommand has --help.
 
-Errors that greenfi raises on purpose end the command with one line on stderr and exit code 1.
+Errors that greenfi raises on purpose end the command with one line on stderr and exit code 1; a
+malformed value (greenfi.errors.InvalidValue, raised by the pure parsers of greenfi.domain) is click's
+usage error for its option, exit code 2.
 """
 
 from __future__ import annotations
 
+import functools
 import importlib
 import subprocess
 import sys
@@ -15,13 +18,37 @@ import click
 
 from greenfi.chain import networks
 from greenfi.cli.options import deployments_option
-from greenfi.errors import GreenfiError
+from greenfi.errors import GreenfiError, InvalidValue
 from greenfi.paths import REPO_ROOT
 
 
+def report_invalid_values(command: click.Command) -> click.Command:
+    """Make `command` (and a group's subcommands) raise a domain parser's InvalidValue as click's
+    BadParameter, which click reports with the command's usage and exit code 2."""
+    if getattr(command, "_reports_invalid_values", False):
+        return command
+    command._reports_invalid_values = True
+    if command.callback is not None:
+        command.callback = _as_bad_parameter(command.callback)
+    for sub in getattr(command, "commands", {}).values():
+        report_invalid_values(sub)
+    return command
+
+
+def _as_bad_parameter(callback):
+    @functools.wraps(callback)
+    def invoke(*args, **kwargs):
+        try:
+            return callback(*args, **kwargs)
+        except InvalidValue as exc:
+            raise click.BadParameter(str(exc), param_hint=exc.param_hint) from None
+    return invoke
+
+
 class GreenfiGroup(click.Group):
-    """A click group that prints GreenfiError as one actionable line instead of a traceback, and loads
-    the command groups named in `lazy_groups` ("module:attribute") on first use."""
+    """A click group that prints GreenfiError as one actionable line instead of a traceback, reports
+    a malformed value as a usage error, and loads the command groups named in `lazy_groups`
+    ("module:attribute") on first use."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -34,7 +61,8 @@ class GreenfiGroup(click.Group):
         if name in self.lazy_groups and name not in self.commands:
             module, _, attribute = self.lazy_groups[name].partition(":")
             self.add_command(getattr(importlib.import_module(module), attribute), name)
-        return super().get_command(ctx, name)
+        command = super().get_command(ctx, name)
+        return None if command is None else report_invalid_values(command)
 
     def invoke(self, ctx: click.Context):
         from greenfi.cli import interrupt
@@ -140,7 +168,7 @@ def deploy(network_name: str, yes: bool, settlement_token: str | None, regulator
     parameter roles to the timelock (docs/governance.md), and record addresses in deployments/<chainId>.json."""
     from greenfi.cli.deploy import run_deploy
 
-    run_deploy(networks.resolve(network_name), yes=yes, settlement_token=settlement_token,
+    run_deploy(network_name, yes=yes, settlement_token=settlement_token,
                regulator=regulator, bank=bank, deployments=deployments, admin_delay=admin_delay,
                timelock_delay=timelock_delay, proposers=proposers, executors=executors)
 

@@ -8,13 +8,11 @@ import click
 from web3 import Web3
 
 from greenfi.chain import governance, journal
-from greenfi.chain import node as chain
 from greenfi.chain.deploy import LIVE_MRV_THRESHOLD, SuiteDeployer, SuiteRoles
-from greenfi.chain.deployments import DeploymentRecord
+from greenfi.chain.networks import Network
+from greenfi.chain.session import open_session
 from greenfi.cli import interrupt
 from greenfi.errors import ConfigError
-from greenfi.chain.networks import Network
-from greenfi.chain.signers import Signer, UnlockedSigner, signer_from_env
 
 
 def _address(value: str | None, label: str) -> str | None:
@@ -40,18 +38,19 @@ def timelock_config(delay: int | None, proposers: tuple[str, ...], executors: tu
         tuple(e if e == governance.ZERO_ADDRESS else _address(e, "executor") for e in executors) or (signer,))
 
 
-def run_deploy(network: Network, yes: bool, settlement_token: str | None = None,
+def run_deploy(network_name: str, yes: bool, settlement_token: str | None = None,
                regulator: str | None = None, bank: str | None = None,
                deployments: Path | None = None, admin_delay: int | None = None,
                timelock_delay: int | None = None, proposers: tuple[str, ...] = (),
                executors: tuple[str, ...] = ()) -> dict[str, str]:
     external = {"SettlementToken": a} if (a := _address(settlement_token, "settlement-token")) else {}
     regulator, bank = _address(regulator, "regulator"), _address(bank, "bank")
-    signer: Signer | None = None if network.embedded else signer_from_env()  # fail before connecting
     if admin_delay is not None and admin_delay < 0:
         raise ConfigError(f"--admin-delay must be 0 or more seconds, got {admin_delay}")
-    conn = chain.attach(network)  # the node the network names: `greenfi chain` for embedded ones
-    signer = signer or UnlockedSigner(conn.w3.eth.accounts[0])
+    # The node the network names (`greenfi chain` for embedded ones); the signer as every command's
+    # (live: the environment's key, checked before the endpoint is reached; local: the first account).
+    session = open_session(network_name, deployments=deployments, signs=True)
+    network, w3, signer = session.network, session.w3, session.signer
     timelock = timelock_config(timelock_delay, proposers, executors, signer.address)
     if admin_delay is None:
         admin_delay = 0 if network.embedded else governance.DEFAULT_LIVE_ADMIN_DELAY
@@ -59,10 +58,9 @@ def run_deploy(network: Network, yes: bool, settlement_token: str | None = None,
         governance.check_live_delays(admin_delay, timelock)
     roles = SuiteRoles(admin=signer.address, regulator=regulator or signer.address, bank=bank or signer.address,
                        mrv_threshold=1 if network.embedded else LIVE_MRV_THRESHOLD, admin_delay=admin_delay)
-    deployer = SuiteDeployer(conn.w3, signer, DeploymentRecord(conn.chain_id, **({"directory": deployments} if deployments else {})), roles, external=external,
-                             timelock=timelock)
+    deployer = SuiteDeployer(w3, signer, session.record, roles, external=external, timelock=timelock)
     steps = deployer.plan()
-    _show_plan(conn.w3, network, steps)
+    _show_plan(w3, network, steps)
     if not any(s.action == "deploy" for s in steps):
         click.echo("nothing to deploy: every contract is deployed and unchanged")
     elif not yes and not network.embedded and not click.confirm("deploy?", default=False):

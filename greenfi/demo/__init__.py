@@ -14,7 +14,8 @@ the report (step 8) writes. A failing step ends the demo with a GreenfiError nam
     7 report        reports/<timestamp>/: summary.md, summary.json, PNG charts
 
 By default the demo starts its own embedded chain (anvil or ganache) dated a day before the replayed
-PV days, so every run starts fresh. With `attach=True` it runs on the node `greenfi chain` keeps
+PV days (greenfi.demo.mrv.replay_span: the series' days this year, or last year if they have not
+ended yet), so every run starts fresh. With `attach=True` it runs on the node `greenfi chain` keeps
 running for the network (anvil only): the suite is deployed idempotently (reused when current),
 participants and roles are only added when missing, and every run creates its own project, devices
 (keys derived from the run's tag), credit batch, model registration (reused when the same model was
@@ -119,10 +120,10 @@ def session(network: Network, options: DemoOptions, log: Callable[[str], None] =
 
     if not network.embedded:
         raise GreenfiError(f"the demo runs on an embedded chain or a `greenfi chain` node; '{network.name}' is live (use development or ganache)")
-    from greenfi.demo.mrv import replay_start as first_replayed_midnight
+    from greenfi.demo.mrv import replay_span
 
     started = int(time.time())
-    replay_start = first_replayed_midnight(started, options.days)
+    replay_start = replay_span(started, options.start_day, options.days).start
     out_dir = options.out_dir or REPO_ROOT / "reports" / time.strftime("%Y%m%d-%H%M%S", time.gmtime(started))
     options = replace(options, out_dir=out_dir)
     with tempfile.TemporaryDirectory(prefix="greenfi-demo-") as scratch, contextlib.ExitStack() as stack:

@@ -15,28 +15,30 @@ from greenfi.chain.node import Connection
 from greenfi.chain.signers import UnlockedSigner
 from greenfi.chain.transactions import transact
 from greenfi.domain.participants import Kind
+from greenfi.domain.units import UNIT
 from greenfi.errors import GreenfiError
 
 ONE_DAY = 24 * 3600
 ONE_YEAR = 365 * ONE_DAY
-TOKEN_UNIT = 10**6  # SettlementToken has 6 decimals
+TOKEN_UNIT = UNIT  # SettlementToken's base units per token (6 decimals)
 
-# (role name, participant kind, jurisdiction); the order fixes which dev account plays which role.
-CAST: list[tuple[str, Kind, str]] = [
-    ("regulator", Kind.REGULATOR, "CN"),
-    ("verifier", Kind.VERIFIER, "CN"),
-    ("oracle_a", Kind.ORACLE_OPERATOR, "CN"),
-    ("oracle_b", Kind.ORACLE_OPERATOR, "DE"),
-    ("pv_developer", Kind.PROJECT_DEVELOPER, "CN"),
-    ("core_enterprise", Kind.ENTERPRISE, "CN"),
-    ("supplier_tier1", Kind.ENTERPRISE, "CN"),
-    ("supplier_tier2", Kind.ENTERPRISE, "CN"),
-    ("supplier_tier3", Kind.ENTERPRISE, "CN"),
-    ("bank", Kind.BANK, "CN"),
-    ("investor_a", Kind.INVESTOR, "CN"),
-    ("investor_b", Kind.INVESTOR, "DE"),
-    ("auditor", Kind.AUDITOR, "CN"),
-]
+# role, participant kind, jurisdiction; the order fixes which dev account plays which role.
+CAST_TABLE = """
+    regulator         REGULATOR          CN
+    verifier          VERIFIER           CN
+    oracle_a          ORACLE_OPERATOR    CN
+    oracle_b          ORACLE_OPERATOR    DE
+    pv_developer      PROJECT_DEVELOPER  CN
+    core_enterprise   ENTERPRISE         CN
+    supplier_tier1    ENTERPRISE         CN
+    supplier_tier2    ENTERPRISE         CN
+    supplier_tier3    ENTERPRISE         CN
+    bank              BANK               CN
+    investor_a        INVESTOR           CN
+    investor_b        INVESTOR           DE
+    auditor           AUDITOR            CN
+"""
+CAST: list[tuple[str, Kind, str]] = [(role, Kind[kind], code) for role, kind, code in map(str.split, CAST_TABLE.strip().splitlines())]
 AI_OPERATOR = "oracle_b"  # registers models and posts risk scores
 FUNDED = {"core_enterprise": 5_000_000, "investor_a": 2_000_000, "investor_b": 1_000_000, "bank": 10_000_000}
 
@@ -50,8 +52,8 @@ class DemoOptions:
     """How much the demo replays: the default run, or `quick()` for tests."""
 
     days: int = 3  # days of the PV series replayed
-    devices: int = 3  # PV inverters, each the series scaled differently
-    start_day: int = 1  # index of the first replayed day in the series (day 0 starts mid-morning)
+    devices: int = 3  # PV inverters, each the series scaled differently (oracles.sensor.simulate's fleet)
+    start_day: int = 60  # the first replayed day of the series: from day 59 on, every device's weather is in it
     cv_folds: int = 5
     cv_repeats: int = 1
     out_dir: Path | None = None  # default reports/<timestamp>/

@@ -1,20 +1,23 @@
 """Demo step 2: a PV project, its devices, and real PV data through the sensor oracle daemon.
 
-The shipped series (models/data/pv, 5-minute AC power in kW of one PV system) is replayed as signed
-device readings: day `start_day + d` of the series becomes day d of the replay, which ends at the
-last UTC midnight before now; device i is the series scaled by `DEVICE_SCALES[i]` (a larger or
-smaller plant with the same weather). The readings are POSTed to the sensor daemon, a separate
-process on a real port that batches and anchors them; then the chain's clock passes the challenge
-window, the batches are finalized and the developer's monitoring report is approved.
+The devices are oracles.sensor.simulate's fleet, the same simulator `greenfi oracle simulate-devices`
+runs: the shipped series (models/data/pv, 5-minute AC power of one PV system) replayed by each
+device at its own plant size (`PLANT_SIZE` times the measured system, 0.6 to 1.4 of it per device)
+and day offset (device i > 0 replays the weather of up to 59 days earlier), signed with the device's
+key. Days `start_day .. start_day + days - 1` of the series are replayed at their time of day and day
+of the year, moved whole years forward to the latest year in which the series has ended
+(`simulate.day_span`). Each day's readings are POSTed to the sensor daemon, a separate process on a
+real port that batches and anchors them; then the chain's clock passes the challenge window, the
+batches are finalized and the developer's monitoring report is approved.
 
-Device keys are derived from a seed and the run's tag (`device_key`), so each run registers its own
-devices (an attached node keeps those of earlier runs); they are local to the demo and never printed.
+The plants are drawn from `FLEET_SEED`, so every run replays the same energy; the keys and ids are
+derived from the run's tag, so each run registers its own devices (an attached node keeps those of
+earlier runs). The keys are local to the demo and never printed.
 """
 
 from __future__ import annotations
 
 import json
-import math
 import os
 import shlex
 import signal
@@ -24,124 +27,64 @@ import time
 import urllib.error
 import urllib.request
 from collections import defaultdict
-from dataclasses import dataclass
-from pathlib import Path
 
-from eth_account import Account
 from web3 import Web3
 
 from greenfi.chain.contracts import fields
 from greenfi.chain.node import free_port
+from greenfi.chain.signers import UnlockedSigner
 from greenfi.demo.context import ONE_DAY, DemoContext
 from greenfi.errors import GreenfiError
 from greenfi.paths import REPO_ROOT
-from models.datasets import PV_CSV
-from oracles.codec import SignedReading
-from oracles.keccak import keccak256
-from oracles.readings import Domain, Reading
-from oracles.signing import sign_reading
+from oracles.readings import Domain
+from oracles.sensor import simulate
 
-PV_SERIES = PV_CSV  # the shipped series (models.datasets)
-SAMPLE_S = 300  # the series' 5-minute step
-DEVICE_SCALES = (300, 240, 360, 270, 330, 210)  # plant size of device i, as a multiple of the measured system
-CAPACITY_HEADROOM = 1.10  # rated capacity above the scaled series' peak
-DEVICE_SEED = b"greenfi demo devices v1"
+FLEET_SEED = "greenfi demo PV park v2"  # the plants: every run replays the same energy
+PLANT_SIZE = 300  # each inverter's plant, as a multiple of the measured system (0.6 to 1.4 of this)
+MAX_DEVICES = 6
 EMISSION_FACTOR = 581_000  # g CO2e per MWh: the Chinese grid's 0.581 tCO2/MWh
-BATCH_SIZE = 1024  # the daemon's largest batch; one replayed day of all devices fits in one
+BATCH_SIZE = 1024  # the daemon's largest batch: a day's readings are POSTed in chunks of at most this many
 SENSOR_COMMAND_ENV = "GREENFI_DEMO_SENSOR_COMMAND"  # override of `python -m greenfi.cli oracle sensor`
 
 
-# ---------------------------------------------------------------------------------------- pure helpers
-
-@dataclass(frozen=True)
-class PvDay:
-    """One day of the series: (seconds since the day's midnight, kW) per 5-minute sample."""
-
-    date: str
-    samples: list[tuple[int, float]]
-
-
-def load_pv_days(path: Path = PV_SERIES, start_day: int = 1, days: int = 3) -> list[PvDay]:
-    """Days `start_day .. start_day + days - 1` of the series, read by models.pv (blank and negative
-    samples dropped)."""
+def replay_span(started: int, start_day: int, days: int) -> simulate.DaySpan:
+    """The replayed days and their place in time for a run started at `started` (unix seconds)."""
+    from models.datasets import PV_CSV
     from models.pv import read_power_series
 
-    series = read_power_series(path)
-    per_day: dict[str, list[tuple[int, float]]] = defaultdict(list)
-    for stamp, kw in series.items():
-        if math.isfinite(kw) and kw >= 0:
-            per_day[f"{stamp:%Y-%m-%d}"].append((stamp.hour * 3600 + stamp.minute * 60 + stamp.second, float(kw)))
-    dates = sorted(per_day)
-    if start_day < 0 or start_day + days > len(dates):
-        raise GreenfiError(f"the PV series has {len(dates)} days; cannot replay days {start_day}..{start_day + days - 1}")
-    return [PvDay(d, sorted(per_day[d])) for d in dates[start_day:start_day + days]]
+    return simulate.day_span(read_power_series(PV_CSV), start_day, days, started)
 
 
-def energy_wh(kw: float, scale: int, seconds: int = SAMPLE_S) -> int:
-    """Energy in Wh of `seconds` at mean power `kw` × `scale` (rounded down: never over-claim)."""
-    return int(kw * scale * 1000 * seconds // 3600)
+def demo_fleet(run_tag: str, count: int) -> list[simulate.SimulatedDevice]:
+    """The run's devices: the same plants every run, keys and ids of this run."""
+    if count < 1 or count > MAX_DEVICES:
+        raise GreenfiError(f"the demo replays 1 to {MAX_DEVICES} devices, not {count}")
+    return simulate.fleet(FLEET_SEED, count, PLANT_SIZE, tag=f"{FLEET_SEED}/{run_tag}")
 
 
-def capacity_w(days: list[PvDay], scale: int) -> int:
-    """Rated capacity for a device replaying `days` at `scale`: the peak with headroom."""
-    peak = max((kw for day in days for _, kw in day.samples), default=0.0)
-    return max(1, math.ceil(peak * scale * 1000 * CAPACITY_HEADROOM))
-
-
-def device_key(index: int, seed: bytes = DEVICE_SEED) -> bytes:
-    """The private key of demo device `index`, derived deterministically from `seed`."""
-    return keccak256(seed + index.to_bytes(4, "big"))
-
-
-def run_seed(run_tag: str) -> bytes:
-    return DEVICE_SEED + b" " + run_tag.encode()
-
-
-def device_id(index: int, seed: bytes = DEVICE_SEED) -> bytes:
-    return keccak256(b"device:" + seed + index.to_bytes(4, "big"))
-
-
-def day_readings(day: PvDay, midnight: int, dev_id: bytes, scale: int, first_sequence: int) -> list[Reading]:
-    """The readings of one device over one replayed day starting at unix time `midnight`."""
-    return [Reading(dev_id, first_sequence + i, midnight + offset, midnight + offset + SAMPLE_S, energy_wh(kw, scale))
-            for i, (offset, kw) in enumerate(day.samples)]
-
-
-def replay_start(now: int, days: int) -> int:
-    """Midnight (UTC) of the first replayed day: the replay ends at the last midnight before `now`."""
-    return (now // ONE_DAY - days) * ONE_DAY
+def chunks(items: list, size: int) -> list[list]:
+    return [items[i:i + size] for i in range(0, len(items), size)]
 
 
 # ---------------------------------------------------------------------------------------- the step
 
-@dataclass
-class Device:
-    index: int
-    device_id: bytes
-    key: bytes
-    signer: str
-    scale: int
-    capacity_w: int
-    next_sequence: int = 1
-
-
 def run(ctx: DemoContext) -> None:
     opts = ctx.options
-    days = load_pv_days(PV_SERIES, opts.start_day, opts.days)
-    if opts.devices < 1 or opts.devices > len(DEVICE_SCALES):
-        raise GreenfiError(f"the demo replays 1 to {len(DEVICE_SCALES)} devices, not {opts.devices}")
+    devices = demo_fleet(ctx.run_tag, opts.devices)
+    started = ctx.report["started_at"]
+    span = replay_span(started, opts.start_day, opts.days)
     project_id = register_project(ctx)
-    devices = register_devices(ctx, project_id, days)
+    register_devices(ctx, project_id, devices)
     set_emission_factor(ctx, project_id)
-    base = ctx.report["replay_start"]
     # The devices were activated before the replayed period; now bring the chain up to the present.
     ctx.advance_to(int(time.time()))
+    replayer = simulate.Replay(devices, Domain(ctx.conn.chain_id, ctx.addresses["MRVAnchor"]), now=started)
     with SensorProcess(ctx) as daemon:
-        replay(ctx, daemon, days, devices, base)
-        batches = daemon.wait_anchored(len(days))
+        built = replay(ctx, daemon, replayer, span)
+        batches = daemon.wait_anchored(built)
     roots = [bytes.fromhex(b["root"][2:]) for b in batches]
     finalize(ctx, roots)
-    open_and_approve_report(ctx, project_id, roots, base, base + len(days) * ONE_DAY, batches)
+    open_and_approve_report(ctx, project_id, roots, span.start, span.end, batches)
 
 
 def register_project(ctx: DemoContext) -> int:
@@ -157,21 +100,15 @@ def register_project(ctx: DemoContext) -> int:
     return project_id
 
 
-def register_devices(ctx: DemoContext, project_id: int, days: list[PvDay]) -> list[Device]:
-    registry = ctx.c["DeviceRegistry"]
-    devices = []
-    seed = run_seed(ctx.run_tag)
-    for i in range(ctx.options.devices):
-        key = device_key(i, seed)
-        d = Device(i, device_id(i, seed), key, Account.from_key(key).address, DEVICE_SCALES[i], capacity_w(days, DEVICE_SCALES[i]))
-        ctx.send("pv_developer", registry.functions.registerDevice(
-            d.device_id, project_id, d.signer, 0, d.capacity_w, ctx.now() - ONE_DAY))
-        ctx.send("verifier", registry.functions.activate(d.device_id))
-        devices.append(d)
-        ctx.log(f"    device {i} 0x{d.device_id.hex()[:12]}…  PV inverter, {d.capacity_w / 1e3:,.0f} kW, signer {d.signer}")
-    ctx.report["devices"] = [{"index": d.index, "deviceId": "0x" + d.device_id.hex(), "signer": d.signer,
-                              "scale": d.scale, "capacityW": d.capacity_w} for d in devices]
-    return devices
+def register_devices(ctx: DemoContext, project_id: int, devices: list[simulate.SimulatedDevice]) -> None:
+    """Register (pv_developer) and activate (verifier) each device, commissioned a day ago."""
+    simulate.register(ctx.w3, ctx.addresses["DeviceRegistry"], devices, project_id,
+                      UnlockedSigner(ctx.cast["pv_developer"]), UnlockedSigner(ctx.cast["verifier"]), ctx.now() - ONE_DAY)
+    for d in devices:
+        ctx.log(f"    device {d.index} 0x{d.device_id.hex()[:12]}…  PV inverter, {d.capacity_w / 1e3:,.0f} kW, "
+                f"weather of {d.day_offset} days earlier, signer {d.address}")
+    ctx.report["devices"] = [{"index": d.index, "deviceId": "0x" + d.device_id.hex(), "signer": d.address,
+                              "scale": d.scale, "dayOffset": d.day_offset, "capacityW": d.capacity_w} for d in devices]
 
 
 def set_emission_factor(ctx: DemoContext, project_id: int) -> None:
@@ -180,30 +117,45 @@ def set_emission_factor(ctx: DemoContext, project_id: int) -> None:
     ctx.log(f"    emission factor: {EMISSION_FACTOR:,} g CO2e/MWh, set by the regulator")
 
 
-def replay(ctx: DemoContext, daemon: SensorProcess, days: list[PvDay], devices: list[Device], base: int) -> None:
-    domain = Domain(ctx.conn.chain_id, ctx.addresses["MRVAnchor"])
+def replay(ctx: DemoContext, daemon: SensorProcess, replayer: simulate.Replay, span: simulate.DaySpan) -> int:
+    """POST each replayed day to the daemon and wait for its batches; returns how many were built."""
     per_day, series = [], defaultdict(int)  # series: period start → Wh of all devices
-    for d, day in enumerate(days):
-        midnight = base + d * ONE_DAY
-        payload, generated = [], 0
-        for dev in devices:
-            readings = day_readings(day, midnight, dev.device_id, dev.scale, dev.next_sequence)
-            dev.next_sequence += len(readings)
-            generated += sum(r.energy_wh for r in readings)
-            for r in readings:
-                series[r.period_start] += r.energy_wh
-            payload += [SignedReading(r, sign_reading(dev.key, r, domain)).to_json_obj() for r in readings]
-        if len(payload) > BATCH_SIZE:
-            raise GreenfiError(f"{len(payload)} readings in one day exceed the batch size {BATCH_SIZE}: use fewer devices")
-        result = daemon.post(payload)
-        accepted_wh = sum(p["energyWh"] for p, r in zip(payload, result["results"]) if r["accepted"])
-        per_day.append({"day": d, "seriesDate": day.date, "readings": len(payload), "accepted": result["accepted"],
-                        "rejected": result["rejected"], "generatedWh": generated, "acceptedWh": accepted_wh})
-        ctx.log(f"    day {d + 1}/{len(days)} (series {day.date}): {len(payload)} signed readings POSTed, "
-                f"{result['accepted']} accepted, {generated / 1e6:,.2f} MWh generated")
-        daemon.wait_batch(d + 1)
+    built = 0
+    for d, (date, readings) in enumerate(replayer.days(span)):
+        payload = [s.to_json_obj() for s in readings]
+        generated = sum(s.reading.energy_wh for s in readings)
+        for s in readings:
+            series[s.reading.period_start] += s.reading.energy_wh
+        tally = {"accepted": 0, "rejected": 0, "flagged": 0, "acceptedWh": 0, "flaggedWh": 0}
+        for chunk in chunks(payload, BATCH_SIZE):  # one batch per chunk: the daemon's window is 1 s
+            batched = count_outcomes(tally, chunk, daemon.post(chunk)["results"])
+            if batched:  # flagged readings are held for the verifier: a chunk of only those builds no batch
+                built += 1
+                daemon.wait_batch(built)
+        per_day.append({"day": d, "seriesDate": date, "readings": len(payload), **tally, "generatedWh": generated})
+        held = f", {tally['flagged']} flagged by the anomaly screen (held for the verifier)" if tally["flagged"] else ""
+        ctx.log(f"    day {d + 1}/{len(span.dates)} (series {date}): {len(payload)} signed readings POSTed, "
+                f"{tally['accepted']} accepted{held}, {generated / 1e6:,.2f} MWh generated")
     ctx.report["pv_days"] = per_day
     ctx.report["pv_series"] = sorted(series.items())
+    return built
+
+
+def count_outcomes(tally: dict[str, int], posted: list[dict], results: list[dict]) -> int:
+    """Add the daemon's answers to `tally`; returns how many readings go into a batch now."""
+    batched = 0
+    for reading, result in zip(posted, results):
+        if not result["accepted"]:
+            tally["rejected"] += 1
+            continue
+        tally["accepted"] += 1
+        tally["acceptedWh"] += reading["energyWh"]
+        if result.get("flagged"):
+            tally["flagged"] += 1
+            tally["flaggedWh"] += reading["energyWh"]
+        else:
+            batched += 1
+    return batched
 
 
 def finalize(ctx: DemoContext, roots: list[bytes]) -> None:

@@ -96,9 +96,9 @@ def summary_markdown(r: dict[str, Any]) -> str:
         out += ["## 2. PV project, readings, anchored batches, monitoring report", "",
                 f"Project {r.get('project_id')}, {len(r.get('devices', []))} devices, "
                 f"emission factor {m['emission_factor_g_per_mwh']:,} g CO2e/MWh.", ""]
-        out += _table(["day>", "series date", "readings>", "accepted>", "generated MWh>", "accepted MWh>"],
-                      ([d["day"] + 1, d["seriesDate"], d["readings"], d["accepted"], f"{d['generatedWh'] / 1e6:,.3f}",
-                        f"{d['acceptedWh'] / 1e6:,.3f}"] for d in r.get("pv_days", [])))
+        out += _table(["day>", "series date", "readings>", "accepted>", "held for review>", "generated MWh>", "accepted MWh>"],
+                      ([d["day"] + 1, d["seriesDate"], d["readings"], d["accepted"], d.get("flagged", 0),
+                        f"{d['generatedWh'] / 1e6:,.3f}", f"{d['acceptedWh'] / 1e6:,.3f}"] for d in r.get("pv_days", [])))
         out += _table(["batch>", "root", "readings>", "MWh>", "anchor tx"],
                       ([b["daemonId"], f"`{b['root'][:18]}…`", b["readingCount"], f"{b['energyWh'] / 1e6:,.3f}",
                         f"`{(b['txHash'] or '')[:18]}…`"] for b in m["batches"]))

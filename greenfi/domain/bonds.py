@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-import click
-
 from greenfi.domain.units import format_amount, parse_scaled
+from greenfi.errors import InvalidValue
 
 YEAR = 365 * 24 * 3600
 DAY_COUNTS = {"30/360": 0, "act/365": 1}
@@ -20,7 +19,7 @@ def parse_isin(text: str) -> bytes:
     """An ISIN-like id (1–12 ASCII letters/digits) as the bytes32 the contract keys series by."""
     text = text.strip().upper()
     if not 1 <= len(text) <= 12 or not text.isascii() or not text.isalnum():
-        raise click.BadParameter(f"an ISIN-like id is 1-12 ASCII letters and digits: {text!r}")
+        raise InvalidValue(f"an ISIN-like id is 1-12 ASCII letters and digits: {text!r}")
     return text.encode().ljust(32, b"\0")
 
 
@@ -30,15 +29,15 @@ def build_terms(*, isin: str, denomination: int, issue_size: int, minimum_raise:
                 call_price: int = 0) -> tuple:
     """The IGreenBond.Terms tuple; maturity is `periods` coupon periods (365 days / frequency) after issue."""
     if frequency not in FREQUENCIES:
-        raise click.BadParameter(f"coupon frequency must be one of {FREQUENCIES}, got {frequency}")
+        raise InvalidValue(f"coupon frequency must be one of {FREQUENCIES}, got {frequency}")
     if day_count not in DAY_COUNTS:
-        raise click.BadParameter(f"day count must be one of {', '.join(DAY_COUNTS)}, got {day_count!r}")
+        raise InvalidValue(f"day count must be one of {', '.join(DAY_COUNTS)}, got {day_count!r}")
     if not 1 <= periods <= 120:
-        raise click.BadParameter(f"1 to 120 coupon periods, got {periods}")
+        raise InvalidValue(f"1 to 120 coupon periods, got {periods}")
     if not start < issue:
-        raise click.BadParameter("the subscription must start before the issue date")
+        raise InvalidValue("the subscription must start before the issue date")
     if not 0 < minimum_raise <= issue_size:
-        raise click.BadParameter("the minimum raise must be between 1 and the issue size")
+        raise InvalidValue("the minimum raise must be between 1 and the issue size")
     maturity = issue + periods * (YEAR // frequency)
     return (parse_isin(isin), denomination, issue_size, minimum_raise, start, issue, maturity, coupon_bps, frequency,
             DAY_COUNTS[day_count], kpi_step_bps, kpi_target_grams, risk_limit_bps, call_date, call_price)

@@ -5,11 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-import click
-
 from greenfi.chain.contracts import BuildEnum
 from greenfi.domain.cai import CREDIT_CLASS, STATUS, _jurisdiction
 from greenfi.domain.units import hex32
+from greenfi.errors import InvalidValue
 
 # A credit class as a command-line word: its initials (VerifiedEmissionReduction -> "ver").
 CLASSES = BuildEnum("IProjectRegistry.CreditClass", lambda m: "".join(c for c in m if c.isupper()).lower())
@@ -26,7 +25,7 @@ def document_name(text: str) -> bytes:
         except ValueError:
             pass
     if not 0 < len(text) <= 32 or not text.isascii():
-        raise click.BadParameter(f"a document name is 1-32 ASCII characters or a 0x 32-byte value, got {text!r}")
+        raise InvalidValue(f"a document name is 1-32 ASCII characters or a 0x 32-byte value, got {text!r}")
     return text.encode().ljust(32, b"\0")
 
 

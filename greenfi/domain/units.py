@@ -7,10 +7,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 
-import click
 from web3 import Web3
 
-from greenfi.errors import ConfigError
+from greenfi.errors import ConfigError, InvalidValue
 
 DECIMALS = 6  # settlement token
 UNIT = 10**DECIMALS
@@ -61,10 +60,10 @@ def parse_scaled(text: str, scale: int, rule: str, zero_allowed: bool = False) -
     try:
         value = Decimal(text.replace(",", "").replace("_", ""))
     except InvalidOperation:
-        raise click.BadParameter(f"not a number: {text!r}") from None
+        raise InvalidValue(f"not a number: {text!r}") from None
     scaled = value * scale
     if value < 0 or (value == 0 and not zero_allowed) or scaled != scaled.to_integral_value():
-        raise click.BadParameter(f"{rule}: {text!r}")
+        raise InvalidValue(f"{rule}: {text!r}")
     return int(scaled)
 
 
@@ -76,8 +75,8 @@ def format_amount(base_units: int) -> str:
 def parse_code(value: str, label: str) -> bytes:
     """A two-letter jurisdiction as bytes2; the contract itself refuses codes that are not upper case."""
     if len(value) != 2 or not value.isascii():
-        raise click.BadParameter(f"a jurisdiction is two letters (ISO 3166-1 alpha-2), got {value!r}",
-                                 param_hint=label)
+        raise InvalidValue(f"a jurisdiction is two letters (ISO 3166-1 alpha-2), got {value!r}",
+                           param_hint=label)
     return value.encode()
 
 

@@ -12,13 +12,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import click
 from eth_utils import keccak
 from web3 import Web3
 
 from greenfi.chain.contracts import BuildEnum
 from greenfi.domain.invoices import InvoiceError, invoice_file_hash
 from greenfi.domain.units import format_amount, parse_amount
+from greenfi.errors import InvalidValue
 
 ROOT_BITS = 64
 DIGIT_BITS = 4
@@ -78,14 +78,14 @@ def parse_voucher_id(text: str) -> int:
             return int(text, 16)
         parts = [int(p) for p in text.split(".")]
     except ValueError:
-        raise click.BadParameter(f"not a voucher id or path: {text!r}") from None
+        raise InvalidValue(f"not a voucher id or path: {text!r}") from None
     root, digits = parts[0], parts[1:]
     if len(digits) == 0:
         if root <= 0:
-            raise click.BadParameter(f"voucher ids start at 1: {text!r}")
+            raise InvalidValue(f"voucher ids start at 1: {text!r}")
         return root
     if not 0 < root < 2**ROOT_BITS or len(digits) > MAX_DEPTH or any(not 1 <= d <= 15 for d in digits):
-        raise click.BadParameter(f"not a voucher path: {text!r} (root ≥ 1, then part numbers 1..15)")
+        raise InvalidValue(f"not a voucher path: {text!r} (root ≥ 1, then part numbers 1..15)")
     voucher_id = root
     for depth, digit in enumerate(digits):
         voucher_id |= digit << (ROOT_BITS + DIGIT_BITS * depth)
@@ -119,7 +119,7 @@ def parse_document(text: str) -> bytes:
     path = Path(text)
     if path.is_file():
         return keccak(path.read_bytes())
-    raise click.BadParameter(f"neither a 32-byte hex hash nor a file: {text!r}")
+    raise InvalidValue(f"neither a 32-byte hex hash nor a file: {text!r}")
 
 
 def parse_invoice(text: str) -> bytes:
@@ -129,7 +129,7 @@ def parse_invoice(text: str) -> bytes:
         try:
             return invoice_file_hash(path)
         except InvoiceError as exc:
-            raise click.BadParameter(str(exc), param_hint="--invoice") from None
+            raise InvalidValue(str(exc), param_hint="--invoice") from None
     return parse_document(text)
 
 
@@ -137,7 +137,7 @@ def parse_part(text: str) -> tuple[str, int]:
     """`RECIPIENT:AMOUNT` of a split."""
     recipient, sep, amount = text.partition(":")
     if not sep or not Web3.is_address(recipient):
-        raise click.BadParameter(f"a part is ADDRESS:AMOUNT, got {text!r}")
+        raise InvalidValue(f"a part is ADDRESS:AMOUNT, got {text!r}")
     return Web3.to_checksum_address(recipient), parse_amount(amount)
 
 

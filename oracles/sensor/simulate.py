@@ -1,10 +1,15 @@
 """Simulated devices: replay the shipped real PV series (models/data/pv) as N signed devices.
 
-Device i of seed S has the key keccak256("greenfi-sim-key/S/i") and the id
-keccak256("greenfi-sim-device/S/i"), so a fleet is reproducible from its seed (and must never be
+Device i of a fleet tagged T has the key keccak256("greenfi-sim-key/T/i") and the id
+keccak256("greenfi-sim-device/T/i"), so a fleet is reproducible from its tag (and must never be
 used with real value: anyone can derive the keys). Each device replays the series with its own
-scale (0.6 to 1.4, a larger or smaller roof) and day offset (another day's weather), as five-minute
-readings whose sequence numbers and periods only move forward.
+scale (0.6 to 1.4 times the fleet's plant size: a larger or smaller roof) and day offset (another
+day's weather: 0 to 59 days earlier, 0 for device 0), both drawn from the fleet's seed (the tag
+unless given apart, so that new devices can replay the same plants), as five-minute readings whose
+sequence numbers and periods only move forward. Energy is rounded to the nearest Wh.
+
+This is the one PV device simulator: `greenfi oracle simulate-devices` and the demo (greenfi.demo.mrv)
+both replay through it.
 
 Time: the series' clock is local standard time UTC-8 (models.pv.SERIES_TZ). The replay keeps the
 time of day and the day of the year and moves whole years forward, to the latest year whose replayed
@@ -26,6 +31,7 @@ import numpy as np
 import pandas as pd
 from eth_account import Account
 
+from greenfi.errors import GreenfiError
 from models.datasets import PV_CSV
 from models.pv import SECONDS_PER_HOUR, SERIES_TZ, STEP, WH_PER_KWH, read_power_series, unix_seconds
 from oracles.codec import SignedReading
@@ -59,15 +65,53 @@ class SimulatedDevice:
         return DeviceInfo(self.device_id, self.address, project_id, self.capacity_w, True)
 
 
-def fleet(seed: str, count: int) -> list[SimulatedDevice]:
-    """`count` devices derived from `seed` (see the module docstring)."""
+MAX_DAY_OFFSET = 59  # a device replays at most this many days earlier than device 0
+
+
+def fleet(seed: str, count: int, plant_size: float = 1.0, tag: str | None = None) -> list[SimulatedDevice]:
+    """`count` devices: plants (scale × `plant_size`, day offset) drawn from `seed`, keys and ids
+    derived from `tag` (default `seed`; see the module docstring)."""
     rng = random.Random(f"greenfi-sim/{seed}")
+    tag = seed if tag is None else tag
     return [
-        SimulatedDevice(i, keccak256(f"greenfi-sim-key/{seed}/{i}".encode()),
-                        keccak256(f"greenfi-sim-device/{seed}/{i}".encode()),
-                        round(rng.uniform(0.6, 1.4), 3), rng.randrange(0, 60) if i else 0)
+        SimulatedDevice(i, keccak256(f"greenfi-sim-key/{tag}/{i}".encode()),
+                        keccak256(f"greenfi-sim-device/{tag}/{i}".encode()),
+                        round(rng.uniform(0.6, 1.4) * plant_size, 3), rng.randrange(0, MAX_DAY_OFFSET + 1) if i else 0)
         for i in range(count)
     ]
+
+
+def years_forward(series: pd.Series, now: float) -> int:
+    """Whole years added to the series' timestamps so that the whole series has ended by `now`."""
+    last = pd.Timestamp(int(unix_seconds(pd.DatetimeIndex([series.index[-1] + STEP]))[0]), unit="s")
+    years = pd.Timestamp(int(now), unit="s").year - last.year
+    while unix_seconds(pd.DatetimeIndex([series.index[-1] + STEP + pd.DateOffset(years=years)]))[0] > now:
+        years -= 1
+    return years
+
+
+@dataclass(frozen=True)
+class DaySpan:
+    """Whole days of the series, by their (local) dates, and where a replay at `now` puts them."""
+
+    dates: tuple[str, ...]
+    first_row: int
+    rows: int
+    start: int  # unix seconds of the first day's local midnight, moved forward like the readings
+    end: int  # the same of the midnight after the last day
+
+
+def day_span(series: pd.Series, first_day: int, days: int, now: float) -> DaySpan:
+    """Days `first_day .. first_day + days - 1` of the series (day 0 is its first date)."""
+    dates = series.index.normalize()
+    unique = dates.unique()
+    if first_day < 0 or days < 1 or first_day + days > len(unique):
+        raise GreenfiError(f"the PV series has {len(unique)} days; cannot replay days {first_day}..{first_day + days - 1}")
+    chosen = unique[first_day:first_day + days]
+    in_span = np.flatnonzero((dates >= chosen[0]) & (dates <= chosen[-1]))
+    shift = pd.DateOffset(years=years_forward(series, now))
+    start, end = unix_seconds(pd.DatetimeIndex([chosen[0] + shift, chosen[-1] + pd.Timedelta(days=1) + shift]))
+    return DaySpan(tuple(f"{d:%Y-%m-%d}" for d in chosen), int(in_span[0]), len(in_span), int(start), int(end))
 
 
 class Replay:
@@ -84,11 +128,7 @@ class Replay:
     @cached_property
     def years_forward(self) -> int:
         """Whole years added to the series' timestamps so that the replay has ended by `now`."""
-        last = pd.Timestamp(int(unix_seconds(pd.DatetimeIndex([self.series.index[-1] + STEP]))[0]), unit="s")
-        years = pd.Timestamp(int(self.now), unit="s").year - last.year
-        while unix_seconds(pd.DatetimeIndex([self.series.index[-1] + STEP + pd.DateOffset(years=years)]))[0] > self.now:
-            years -= 1
-        return years
+        return years_forward(self.series, self.now)
 
     def step_count(self, limit: int | None = None, start_row: int = 0) -> int:
         """How many steps `steps(limit, start_row)` yields."""
@@ -114,6 +154,14 @@ class Replay:
                 sequence[device.device_id] += 1
                 step.append(SignedReading(reading, sign_reading(device.key, reading, self.domain)))
             yield step
+
+    def days(self, span: DaySpan) -> Iterator[tuple[str, list[SignedReading]]]:
+        """Per day of `span` (its date), every device's readings of that day."""
+        local_dates = self.series.index[span.first_row:span.first_row + span.rows].strftime("%Y-%m-%d")
+        readings: dict[str, list[SignedReading]] = {date: [] for date in span.dates}
+        for date, step in zip(local_dates, self.steps(span.rows, span.first_row)):
+            readings[date] += step
+        yield from readings.items()
 
 
 @dataclass
@@ -213,4 +261,4 @@ def register(w3, registry_address: str, devices: list[SimulatedDevice], project_
     return registered
 
 
-__all__ = ["SERIES_TZ", "Replay", "SimulatedDevice", "Tally", "fleet", "http_sender", "mqtt_sender", "register", "run"]
+__all__ = ["SERIES_TZ", "DaySpan", "Replay", "SimulatedDevice", "Tally", "day_span", "fleet", "http_sender", "mqtt_sender", "register", "run"]

@@ -54,14 +54,17 @@ def test_anchored_energy_is_the_posted_readings_energy(demo_run):
     s = json.loads((demo_run[1] / "summary.json").read_text())
     days, mrv = s["pv_days"], s["mrv"]
     assert all(d["accepted"] == d["readings"] and d["rejected"] == 0 for d in days)
-    posted = sum(d["acceptedWh"] for d in days)
-    assert posted == sum(d["generatedWh"] for d in days) > 0
-    assert mrv["anchored_energy_wh"] == sum(b["energyWh"] for b in mrv["batches"]) == posted
-    assert sum(b["readingCount"] for b in mrv["batches"]) == sum(d["readings"] for d in days)
-    assert mrv["net_generation_wh"] == posted
-    assert mrv["reduction_grams"] == posted * mrv["emission_factor_g_per_mwh"] // 10**6
+    generated = sum(d["generatedWh"] for d in days)
+    assert sum(d["acceptedWh"] for d in days) == generated > 0
+    # A reading the anomaly screen flags is accepted but held for the verifier, out of the batches.
+    assert sum(d["flagged"] for d in days) <= sum(d["readings"] for d in days) // 20
+    batched = generated - sum(d["flaggedWh"] for d in days)
+    assert mrv["anchored_energy_wh"] == sum(b["energyWh"] for b in mrv["batches"]) == batched
+    assert sum(b["readingCount"] for b in mrv["batches"]) == sum(d["readings"] - d["flagged"] for d in days)
+    assert mrv["net_generation_wh"] == batched
+    assert mrv["reduction_grams"] == batched * mrv["emission_factor_g_per_mwh"] // 10**6
     series = (demo_run[1] / "pv_generation.csv").read_text().splitlines()[1:]
-    assert sum(int(line.split(",")[1]) for line in series) == posted
+    assert sum(int(line.split(",")[1]) for line in series) == generated
 
 
 def test_credits_issued_from_the_report_less_the_buffer(demo_run):

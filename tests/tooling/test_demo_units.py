@@ -2,14 +2,18 @@
 arithmetic, and the report folder written from a plain figures dict (no chain needed)."""
 
 import json
+import time
 
 import pytest
 
 from greenfi.demo.context import CAST, assign_cast
-from greenfi.demo.mrv import capacity_w, day_readings, energy_wh, load_pv_days, replay_start
+from greenfi.demo.mrv import FLEET_SEED, PLANT_SIZE, demo_fleet, replay_span
 from greenfi.demo.report import summary_markdown, voucher_layout, write_report
 from greenfi.demo.voucher import risk_priced_rate
 from greenfi.errors import GreenfiError
+from oracles.readings import Domain
+from oracles.sensor import simulate
+from oracles.sensor.standing import within_capacity
 
 ACCOUNTS = [f"0x{i:040x}" for i in range(1, 21)]
 UNIT = 10**6
@@ -45,19 +49,37 @@ def test_a_riskier_obligor_is_never_priced_cheaper():
     assert rates == sorted(rates)
 
 
-def test_replay_arithmetic_on_the_shipped_series():
-    days = load_pv_days(start_day=1, days=2)
-    assert len(days) == 2 and days[0].date < days[1].date
-    readings = day_readings(days[0], 86_400 * 100, b"\x01" * 32, 300, first_sequence=7)
-    assert [r.sequence for r in readings[:2]] == [7, 8]
-    assert all(r.period_end - r.period_start == 300 for r in readings)
-    assert sum(r.energy_wh for r in readings) == sum(energy_wh(kw, 300) for _, kw in days[0].samples)
-    peak = max(kw for day in days for _, kw in day.samples)
-    assert capacity_w(days, 300) >= peak * 300 * 1000  # no reading can exceed the device's capacity
-    assert energy_wh(1.0, 300) == 25_000  # 1 kW × 300 for 5 minutes, rounded down
-    assert replay_start(86_400 * 10 + 5, 3) == 86_400 * 7
+def test_the_demo_replays_the_oracle_simulator_s_fleet():
+    """The demo's devices are oracles.sensor.simulate's: the same plants every run, new keys per run."""
+    first, second = demo_fleet("31337-1", 3), demo_fleet("31337-2", 3)
+    assert [(d.scale, d.day_offset) for d in first] == [(d.scale, d.day_offset) for d in second]
+    assert {d.device_id for d in first}.isdisjoint(d.device_id for d in second)
+    assert all(0.6 * PLANT_SIZE <= d.scale <= 1.4 * PLANT_SIZE for d in first) and first[0].day_offset == 0
+    assert first == simulate.fleet(FLEET_SEED, 3, PLANT_SIZE, tag=f"{FLEET_SEED}/31337-1")
+    with pytest.raises(GreenfiError, match="1 to 6 devices"):
+        demo_fleet("x", 7)
+
+
+def test_replayed_days_lie_in_their_span_and_within_capacity():
+    now = 1_796_000_000  # 2026-11-30
+    span = replay_span(now, 60, 2)
+    assert span.dates == ("2015-06-08", "2015-06-09")
+    assert span.end - span.start == 2 * 86_400 and span.end <= now
+    assert time.gmtime(span.start)[:4] == (2026, 6, 8, 8)  # local midnight of the series' clock, UTC-8
+    devices = demo_fleet("t", 3)
+    domain = Domain(31337, "0x" + "11" * 20)
+    days = list(simulate.Replay(devices, domain, now=now).days(span))
+    assert [date for date, _ in days] == list(span.dates)
+    readings = [s.reading for _, day in days for s in day]
+    assert all(span.start <= r.period_start < r.period_end <= span.end for r in readings)
+    for d in devices:  # every device sends on every day, its sequence numbers never repeat or go back
+        own = [r for r in readings if r.device_id == d.device_id]
+        assert [r.sequence for r in own] == list(range(1, len(own) + 1))
+        assert all(within_capacity(r, d.capacity_w, 0) for r in own)
+        assert {time.strftime("%Y-%m-%d", time.gmtime(r.period_start - 8 * 3600)) for r in own} == {"2026-06-08", "2026-06-09"}
+    assert len(days[0][1]) <= 6 * 1024 and sum(r.energy_wh for r in readings) > 0
     with pytest.raises(GreenfiError, match="cannot replay"):
-        load_pv_days(start_day=0, days=10_000)
+        replay_span(now, 0, 10_000)
 
 
 def _result():

@@ -4,7 +4,6 @@ and the commands end to end against the test chain (as a live network with a loc
 import datetime as dt
 import re
 
-import click
 import pytest
 from brownie import web3
 from click.testing import CliRunner
@@ -31,6 +30,7 @@ from greenfi.domain.vouchers import (
     quote_rate,
     root_of,
 )
+from greenfi.errors import InvalidValue
 
 A, B, C, BANK = "0x" + "a" * 40, "0x" + "b" * 40, "0x" + "c" * 40, "0x" + "d" * 40
 
@@ -52,7 +52,7 @@ def test_ids_and_paths_round_trip():
 
 @pytest.mark.parametrize("text", ["0", "1.0", "1.16", "x", "1..2", ""])
 def test_bad_voucher_paths_are_refused(text):
-    with pytest.raises(click.BadParameter):
+    with pytest.raises(InvalidValue):
         parse_voucher_id(text)
 
 
@@ -78,7 +78,7 @@ def test_amounts_are_parsed_exactly(text, base):
 
 @pytest.mark.parametrize("text", ["0", "-5", "1.0000001", "ten"])
 def test_bad_amounts_are_refused(text):
-    with pytest.raises(click.BadParameter):
+    with pytest.raises(InvalidValue):
         parse_amount(text)
 
 
