@@ -1,0 +1,148 @@
+"""Turn tests/ into packages (tests/<area>/__init__.py) and rewrite the test helpers' imports.
+
+Run once from the repository root: `python tools/test_packages.py` (idempotent: a second run changes
+nothing). It is the recipe of the commit that made tests/ a package tree, kept so that test files
+written against the old flat layout (`from helpers import custom_error`, `from mrv_helpers import …`)
+can be brought over by running it again. What it does:
+
+- every folder under tests/ that holds Python files gets an empty `__init__.py`, so pytest imports
+  test modules by their rootdir-relative names (`tests.models.test_model_cli`, never a bare
+  `test_model_cli` or a `models` that would shadow the top-level package);
+- the shared helpers move into the package tests/support (`chain`: custom errors, events, the
+  chain's clock; `stateful`: run_stateful; `deploy`; `fast_isolation`; `sumtree_strategies`);
+- each area's helper module becomes `tests/<area>/support.py`;
+- imports of the old module names are rewritten to the new ones.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+TESTS = ROOT / "tests"
+
+# old path (relative to tests/) → new path
+MOVES = {
+    "deploy_helpers.py": "support/deploy.py",
+    "fast_isolation.py": "support/fast_isolation.py",
+    "sumtree_strategies.py": "support/sumtree_strategies.py",
+    "ai/ai_helpers.py": "ai/support.py",
+    "bond/bond_support.py": "bond/support.py",
+    "carbon/carbon_helpers.py": "carbon/support.py",
+    "esg/esg_helpers.py": "esg/support.py",
+    "finance/attribution_support.py": "finance/support.py",
+    "governance/governance_helpers.py": "governance/support.py",
+    "mrv/mrv_helpers.py": "mrv/support.py",
+    "oracles/sensor_fixtures.py": "oracles/support.py",
+    "voucher/voucher_support.py": "voucher/support.py",
+}
+# old module name → new module name (for `from OLD import …`)
+MODULES = {
+    "deploy_helpers": "tests.support.deploy",
+    "sumtree_strategies": "tests.support.sumtree_strategies",
+    "ai_helpers": "tests.ai.support",
+    "bond_support": "tests.bond.support",
+    "carbon_helpers": "tests.carbon.support",
+    "esg_helpers": "tests.esg.support",
+    "attribution_support": "tests.finance.support",
+    "governance_helpers": "tests.governance.support",
+    "mrv_helpers": "tests.mrv.support",
+    "sensor_process": "tests.mrv.sensor_process",
+    "sensor_fixtures": "tests.oracles.support",
+    "fake_chain": "tests.oracles.fake_chain",
+    "voucher_support": "tests.voucher.support",
+}
+# tests/helpers.py is split in two: the names of its stateful half
+STATEFUL_NAMES = {"run_stateful", "SMOKE_EXAMPLES", "STATEFUL_WARMUP_EXAMPLES"}
+TEXT = {  # the scorer the risk daemon's tests load by module name
+    '"ai_helpers:': '"tests.ai.support:',
+    "ai_helpers has no callable": "tests.ai.support has no callable",
+    "tests/ai/ai_helpers.py": "tests/ai/support.py",
+}
+
+IMPORT = re.compile(r"^(?P<indent>[ \t]*)from (?P<module>\w+) import (?P<names>\([^)]*\)|[^\n]*)", re.M)
+
+
+def git_mv(old: Path, new: Path) -> None:
+    if old.exists() and not new.exists():
+        new.parent.mkdir(parents=True, exist_ok=True)
+        subprocess.run(["git", "mv", str(old), str(new)], cwd=ROOT, check=True)
+
+
+def split_helpers() -> None:
+    """tests/helpers.py → tests/support/chain.py and tests/support/stateful.py."""
+    old = TESTS / "helpers.py"
+    if not old.exists():
+        return
+    text = old.read_text()
+    marker = "# Hypothesis 6.27 spends"
+    head, stateful = text[:text.index(marker)], text[text.index(marker):]
+    tail_marker = "\ndef now():"
+    stateful, clock = stateful[:stateful.index(tail_marker)], stateful[stateful.index(tail_marker):]
+    git_mv(old, TESTS / "support" / "chain.py")
+    (TESTS / "support" / "chain.py").write_text(
+        head.replace('"""Helpers for Brownie tests: matching custom errors, reading events, running stateful machines."""',
+                     '"""Helpers for Brownie tests: matching custom errors, reading events, the chain\'s clock."""')
+        .replace("from hypothesis import HealthCheck, settings\nfrom hypothesis.stateful import run_state_machine_as_test\n", "")
+        .replace("import os\n\n", "")
+        .replace("from brownie import chain, config, web3", "from brownie import chain, web3")
+        .rstrip() + "\n\n" + clock.lstrip("\n"))
+    (TESTS / "support" / "stateful.py").write_text(
+        '"""Running hypothesis state machines from the test\'s chain snapshot (docs/quality.md)."""\n\n'
+        "import os\n\nfrom brownie import chain, config\nfrom hypothesis import HealthCheck, settings\n"
+        "from hypothesis.stateful import run_state_machine_as_test\n\n" + stateful.rstrip() + "\n")
+    subprocess.run(["git", "add", "tests/support/stateful.py"], cwd=ROOT, check=True)
+
+
+def add_init_files() -> None:
+    for folder in [TESTS, *sorted(p for p in TESTS.rglob("*") if p.is_dir())]:
+        if "__pycache__" in folder.parts or not any(folder.glob("*.py")) and folder != TESTS / "support":
+            continue
+        init = folder / "__init__.py"
+        if not init.exists():
+            init.write_text("")
+            subprocess.run(["git", "add", str(init)], cwd=ROOT, check=True)
+
+
+def rewrite_import(match: re.Match) -> str:
+    indent, module, names = match["indent"], match["module"], match["names"]
+    if module == "helpers":
+        listed = [n.strip() for n in names.strip("()").replace("\n", " ").split(",") if n.strip()]
+        chain_names = [n for n in listed if n not in STATEFUL_NAMES]
+        stateful_names = [n for n in listed if n in STATEFUL_NAMES]
+        lines = []
+        if chain_names:
+            lines.append(f"{indent}from tests.support.chain import {', '.join(chain_names)}")
+        if stateful_names:
+            lines.append(f"{indent}from tests.support.stateful import {', '.join(stateful_names)}")
+        return "\n".join(lines)
+    if module in MODULES:
+        return f"{indent}from {MODULES[module]} import {names}"
+    return match.group(0)
+
+
+def rewrite(path: Path) -> None:
+    text = path.read_text()
+    new = IMPORT.sub(rewrite_import, text)
+    new = re.sub(r"^import fast_isolation$", "from tests.support import fast_isolation", new, flags=re.M)
+    for old, replacement in TEXT.items():
+        new = new.replace(old, replacement)
+    if new != text:
+        path.write_text(new)
+
+
+def main() -> int:
+    for old, new in MOVES.items():
+        git_mv(TESTS / old, TESTS / new)
+    split_helpers()
+    add_init_files()
+    for path in sorted(TESTS.rglob("*.py")):
+        rewrite(path)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
