@@ -58,6 +58,12 @@ STATEFUL_WARMUP_EXAMPLES = 10
 SMOKE_EXAMPLES = 2
 
 
+def scaled_examples(examples):
+    """`examples` for `make test` (GREENFI_STATEFUL_SCALE=1), ten times as many for `make test-deep`:
+    for pure-Python properties and machines that set their own hypothesis settings."""
+    return examples * int(os.environ.get("GREENFI_STATEFUL_SCALE", "1"))
+
+
 def run_stateful(machine, step_count=None, examples=None, **context):
     """Run a hypothesis RuleBasedStateMachine, each example from the same chain state.
 

@@ -56,7 +56,7 @@ MODULES = {
     "voucher_support": "tests.voucher.support",
 }
 # tests/helpers.py is split in two: the names of its stateful half
-STATEFUL_NAMES = {"run_stateful", "SMOKE_EXAMPLES", "STATEFUL_WARMUP_EXAMPLES"}
+STATEFUL_NAMES = {"run_stateful", "scaled_examples", "SMOKE_EXAMPLES", "STATEFUL_WARMUP_EXAMPLES"}
 TEXT = {  # the scorer the risk daemon's tests load by module name
     '"ai_helpers:': '"tests.ai.support:',
     "ai_helpers has no callable": "tests.ai.support has no callable",

@@ -4,6 +4,7 @@ proof of at most ceil(log2 count) levels, and an honest tree has none."""
 
 import math
 
+from helpers import scaled_examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from sumtree_strategies import committed_trees, headers, true_totals
@@ -27,7 +28,7 @@ readings_lists = st.lists(st.integers(0, 2**40), min_size=1, max_size=24).map(
     lambda energies: [FakeReading(i, e) for i, e in enumerate(energies)])
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=scaled_examples(100), deadline=None)  # make test-deep: 1,000
 @given(data=st.data(), readings=readings_lists)
 def test_a_wrong_total_always_has_a_short_proof_and_a_right_tree_none(data, readings):
     root = data.draw(headers(data.draw(committed_trees(readings)), readings))
@@ -44,7 +45,7 @@ def test_a_wrong_total_always_has_a_short_proof_and_a_right_tree_none(data, read
         assert climb(proof.node.committed, proof.path) == SumNode(root.hash, root.energy_wh, root.count)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=scaled_examples(100), deadline=None)
 @given(readings=readings_lists)
 def test_the_honest_tree_has_no_false_statement_and_both_builders_agree(readings):
     root = open_tree(readings)

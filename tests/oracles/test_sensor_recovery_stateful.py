@@ -12,6 +12,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from fake_chain import Crash, FakeChain
+from helpers import scaled_examples
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
@@ -169,5 +170,5 @@ class Recovery(RuleBasedStateMachine):
 
 
 TestRecovery = Recovery.TestCase
-TestRecovery.settings = settings(max_examples=60, stateful_step_count=30, deadline=None, database=None,
+TestRecovery.settings = settings(max_examples=scaled_examples(20), stateful_step_count=30, deadline=None, database=None,
                                  suppress_health_check=list(HealthCheck))
