@@ -1,14 +1,16 @@
-"""Dashboard fixtures: a chain populated by the demo (greenfi.dashboard.sample),
+"""Dashboard fixtures: a chain populated by the demo once for the folder (greenfi.dashboard.sample),
 the dashboard served against it from a thread, and a headless Chromium that has loaded it."""
+
+import time
 
 import pytest
 
 from greenfi.dashboard.screenshot import CHROMIUM
 
 
-@pytest.fixture(scope="module")
-def demo_chain():
-    """The demo's participants, contracts and figures (ctx.report) on a chain that stays up for the module."""
+@pytest.fixture(scope="package")
+def demo_run():
+    """One demo run for every dashboard module: its chain stays up for the whole folder."""
     if not CHROMIUM.exists():
         pytest.skip("chromium is not installed (Debian package chromium; see debian-packages.txt)")
     from greenfi import demo
@@ -16,6 +18,18 @@ def demo_chain():
 
     with sample.populated_chain(demo.DemoOptions.quick()) as ctx:
         yield ctx
+
+
+@pytest.fixture(scope="module")
+def demo_chain(demo_run):
+    """The demo's participants, contracts and figures (ctx.report): each module starts from the chain
+    the demo left (a snapshot reverted after the module, its clock too), whatever earlier modules did."""
+    ctx = demo_run
+    snapshot = ctx.w3.provider.make_request("evm_snapshot", [])["result"]
+    clock_lead = ctx.now() - time.time()  # how far the demo moved the chain's clock ahead of the wall clock
+    yield ctx
+    assert ctx.w3.provider.make_request("evm_revert", [snapshot]).get("result") is True
+    ctx.set_clock(int(time.time() + clock_lead))  # a revert restores state, not the node's clock offset
 
 
 @pytest.fixture(scope="module")
