@@ -9,7 +9,8 @@ can be brought over by running it again. What it does:
   test modules by their rootdir-relative names (`tests.models.test_model_cli`, never a bare
   `test_model_cli` or a `models` that would shadow the top-level package);
 - the shared helpers move into the package tests/support (`chain`: custom errors, events, the
-  chain's clock; `stateful`: run_stateful; `deploy`; `fast_isolation`; `sumtree_strategies`);
+  chain's clock; `stateful`: run_stateful; `cli`: the CLI tests' runner; `deploy`; `fast_isolation`;
+  `sumtree_strategies`);
 - each area's helper module becomes `tests/<area>/support.py`;
 - imports of the old module names are rewritten to the new ones.
 """
@@ -27,6 +28,7 @@ TESTS = ROOT / "tests"
 # old path (relative to tests/) → new path
 MOVES = {
     "deploy_helpers.py": "support/deploy.py",
+    "cli_helpers.py": "support/cli.py",
     "fast_isolation.py": "support/fast_isolation.py",
     "sumtree_strategies.py": "support/sumtree_strategies.py",
     "ai/ai_helpers.py": "ai/support.py",
@@ -42,6 +44,7 @@ MOVES = {
 # old module name → new module name (for `from OLD import …`)
 MODULES = {
     "deploy_helpers": "tests.support.deploy",
+    "cli_helpers": "tests.support.cli",
     "sumtree_strategies": "tests.support.sumtree_strategies",
     "ai_helpers": "tests.ai.support",
     "bond_support": "tests.bond.support",
@@ -72,28 +75,35 @@ def git_mv(old: Path, new: Path) -> None:
         subprocess.run(["git", "mv", str(old), str(new)], cwd=ROOT, check=True)
 
 
+def imports_for(body: str) -> str:
+    """The import block `body` needs, of what tests/helpers.py imported."""
+    stdlib = [f"import {m}\n" for m in ("contextlib", "os") if f"{m}." in body]
+    brownie = [n for n in ("chain", "config", "web3") if re.search(rf"\b{n}\b[.\[(]", body)]
+    third = [f"from brownie import {', '.join(brownie)}\n"] if brownie else []
+    third += [line for line in ("from hypothesis import HealthCheck, settings\n",
+                                "from hypothesis.stateful import run_state_machine_as_test\n")
+              if line.split(" import ")[1].split(",")[0].strip() in body.replace("import", "")]
+    return "".join(stdlib) + ("\n" if stdlib and third else "") + "".join(third)
+
+
 def split_helpers() -> None:
     """tests/helpers.py → tests/support/chain.py and tests/support/stateful.py."""
     old = TESTS / "helpers.py"
     if not old.exists():
         return
     text = old.read_text()
-    marker = "# Hypothesis 6.27 spends"
-    head, stateful = text[:text.index(marker)], text[text.index(marker):]
-    tail_marker = "\ndef now():"
-    stateful, clock = stateful[:stateful.index(tail_marker)], stateful[stateful.index(tail_marker):]
+    docstring_end = text.index('"""', 3) + 3
+    body = text[docstring_end:]
+    body = body[body.index("\n\n", body.index("from hypothesis.stateful")) :].lstrip("\n")  # after the imports
+    start, end = body.index("# Hypothesis 6.27 spends"), body.index("\ndef now():")
+    stateful, chain_part = body[start:end].rstrip() + "\n", body[:start].rstrip() + "\n\n\n" + body[end:].lstrip("\n")
     git_mv(old, TESTS / "support" / "chain.py")
     (TESTS / "support" / "chain.py").write_text(
-        head.replace('"""Helpers for Brownie tests: matching custom errors, reading events, running stateful machines."""',
-                     '"""Helpers for Brownie tests: matching custom errors, reading events, the chain\'s clock."""')
-        .replace("from hypothesis import HealthCheck, settings\nfrom hypothesis.stateful import run_state_machine_as_test\n", "")
-        .replace("import os\n\n", "")
-        .replace("from brownie import chain, config, web3", "from brownie import chain, web3")
-        .rstrip() + "\n\n" + clock.lstrip("\n"))
+        '"""Helpers for Brownie tests: matching custom errors, reading events, the chain\'s clock and mining."""\n\n'
+        + imports_for(chain_part) + "\n" + chain_part)
     (TESTS / "support" / "stateful.py").write_text(
         '"""Running hypothesis state machines from the test\'s chain snapshot (docs/quality.md)."""\n\n'
-        "import os\n\nfrom brownie import chain, config\nfrom hypothesis import HealthCheck, settings\n"
-        "from hypothesis.stateful import run_state_machine_as_test\n\n" + stateful.rstrip() + "\n")
+        + imports_for(stateful) + "\n\n" + stateful)
     subprocess.run(["git", "add", "tests/support/stateful.py"], cwd=ROOT, check=True)
 
 
@@ -134,7 +144,18 @@ def rewrite(path: Path) -> None:
         path.write_text(new)
 
 
+def discover_area_helpers() -> None:
+    """A folder added later with one `<name>_helpers.py` or `<name>_support.py` (say tests/loan/
+    loan_support.py): that module becomes the folder's support.py, imported by its new name."""
+    for folder in sorted(p for p in TESTS.iterdir() if p.is_dir() and p.name != "support"):
+        helpers = [p for p in folder.glob("*.py") if p.stem.endswith(("_helpers", "_support"))]
+        if len(helpers) == 1 and not (folder / "support.py").exists():
+            MOVES[str(helpers[0].relative_to(TESTS))] = f"{folder.name}/support.py"
+            MODULES[helpers[0].stem] = f"tests.{folder.name}.support"
+
+
 def main() -> int:
+    discover_area_helpers()
     for old, new in MOVES.items():
         git_mv(TESTS / old, TESTS / new)
     split_helpers()

@@ -20,12 +20,13 @@ from web3.logs import DISCARD
 from greenfi.chain import contracts
 from greenfi.chain.contracts import fields
 from greenfi.demo.context import AI_OPERATOR, ONE_DAY, TOKEN_UNIT, DemoContext
-from greenfi.demo.mrv import DEVICE_SCALES, PV_SERIES, load_pv_days, run_seed, device_id, device_key
+from greenfi.demo.mrv import demo_fleet
 from greenfi.domain.loan_sizing import approved_reports, estimate_subject, size
 from greenfi.domain.loan_terms import KPI_OUTCOMES, as_tuple, build_terms
 from greenfi.errors import GreenfiError
 from models.energy_yield import DebtTerms, reference, write_model_dir
 from oracles import Domain, Reading, SignedReading, batch_content_hash, batch_tree, sign_reading
+from oracles.sensor.simulate import daily_energy_wh
 
 BORROWER, LENDER = "pv_developer", "bank"
 PERIOD_DAYS, PERIODS, OBSERVED = 30, 12, 3  # a one-year monthly facility; the demo lives through 3 months
@@ -173,17 +174,15 @@ def verify_output(ctx: DemoContext, project_id: int, start: int, end: int, perio
     """Each device's daily energy over [start, end) (the PV series' days, replayed in turn) as one anchored
     batch of signed readings, final after the challenge window, in a report the verifier approves."""
     days = (end - start) // ONE_DAY
-    pv_days = _series_days()
-    seed, domain = run_seed(ctx.run_tag), Domain(ctx.conn.chain_id, ctx.addresses["MRVAnchor"])
+    devices = demo_fleet(ctx.run_tag, len(ctx.report["devices"]))  # step 2's devices (oracles.sensor.simulate)
+    domain = Domain(ctx.conn.chain_id, ctx.addresses["MRVAnchor"])
     items = []
-    for i, device in enumerate(ctx.report["devices"]):
-        key = device_key(i, seed)
+    for device, per_day in zip(devices, _daily_energy(devices)):
         for d in range(days):
-            day = pv_days[((period - 1) * days + d) % len(pv_days)]
-            wh = int(sum(kw for _, kw in day.samples) * DEVICE_SCALES[i] * 1000 * 300 // 3600)
-            reading = Reading(device_id(i, seed), SEQUENCE_BASE + (period - 1) * 1000 + d, start + d * ONE_DAY,
+            wh = per_day[((period - 1) * days + d) % len(per_day)]
+            reading = Reading(device.device_id, SEQUENCE_BASE + (period - 1) * 1000 + d, start + d * ONE_DAY,
                               start + (d + 1) * ONE_DAY, wh)
-            items.append(SignedReading(reading, sign_reading(key, reading, domain)))
+            items.append(SignedReading(reading, sign_reading(device.key, reading, domain)))
     energy = sum(item.reading.energy_wh for item in items)
     anchor, reports = ctx.c["MRVAnchor"], ctx.c["MRVReports"]
     window = fields(anchor.functions.config())["challengeWindow"]
@@ -199,17 +198,15 @@ def verify_output(ctx: DemoContext, project_id: int, start: int, end: int, perio
     return energy
 
 
-_DAYS_CACHE: list = []
+_ENERGY_CACHE: dict[tuple, list[list[int]]] = {}
 
 
-def _series_days():
-    """Every day of the shipped PV series (read once)."""
-    if not _DAYS_CACHE:
-        from models.pv import read_power_series
-
-        count = len({stamp.date() for stamp in read_power_series(PV_SERIES).index})
-        _DAYS_CACHE.extend(load_pv_days(PV_SERIES, 0, count))
-    return _DAYS_CACHE
+def _daily_energy(devices) -> list[list[int]]:
+    """Each device's energy per day of the shipped PV series (the series read once per fleet)."""
+    key = tuple((d.scale, d.day_offset) for d in devices)
+    if key not in _ENERGY_CACHE:
+        _ENERGY_CACHE[key] = daily_energy_wh(devices)
+    return _ENERGY_CACHE[key]
 
 
 def repay_all(ctx: DemoContext, loan) -> None:

@@ -8,8 +8,8 @@ day's weather: 0 to 59 days earlier, 0 for device 0), both drawn from the fleet'
 unless given apart, so that new devices can replay the same plants), as five-minute readings whose
 sequence numbers and periods only move forward. Energy is rounded to the nearest Wh.
 
-This is the one PV device simulator: `greenfi oracle simulate-devices` and the demo (greenfi.demo.mrv)
-both replay through it.
+This is the one PV device simulator: `greenfi oracle simulate-devices` and the demo (greenfi.demo.mrv,
+and its loan step's daily output, `daily_energy_wh`) both replay through it.
 
 Time: the series' clock is local standard time UTC-8 (models.pv.SERIES_TZ). The replay keeps the
 time of day and the day of the year and moves whole years forward, to the latest year whose replayed
@@ -164,6 +164,14 @@ class Replay:
         yield from readings.items()
 
 
+def daily_energy_wh(devices: list[SimulatedDevice], series: pd.Series | None = None) -> list[list[int]]:
+    """Per device, its energy (Wh) on each day of the series: that day's energy of the measured plant
+    (the day `day_offset` earlier, wrapping round to the series' end) at the device's scale, rounded."""
+    series = read_power_series(PV_CSV) if series is None else series
+    wh = series.clip(lower=0).groupby(series.index.normalize()).sum().to_numpy() * WH_PER_KWH * STEP_S / SECONDS_PER_HOUR
+    return [[int(round(wh[(k - d.day_offset) % len(wh)] * d.scale)) for k in range(len(wh))] for d in devices]
+
+
 @dataclass
 class Tally:
     sent: int = 0
@@ -261,4 +269,4 @@ def register(w3, registry_address: str, devices: list[SimulatedDevice], project_
     return registered
 
 
-__all__ = ["SERIES_TZ", "DaySpan", "Replay", "SimulatedDevice", "Tally", "day_span", "fleet", "http_sender", "mqtt_sender", "register", "run"]
+__all__ = ["SERIES_TZ", "DaySpan", "Replay", "SimulatedDevice", "Tally", "daily_energy_wh", "day_span", "fleet", "http_sender", "mqtt_sender", "register", "run"]
