@@ -3,10 +3,10 @@
 Every test starts from the same chain state (fn_isolation); deployments are module-scoped.
 """
 
-import fast_isolation
+from tests.support import fast_isolation
 import pytest
 from brownie import ParticipantRegistry, SettlementToken, accounts
-from helpers import kyc_expiry, resync_node_clock
+from tests.support.chain import kyc_expiry, resync_node_clock
 
 from greenfi.domain.participants import Kind, jurisdiction
 

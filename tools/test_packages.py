@@ -12,7 +12,8 @@ can be brought over by running it again. What it does:
   chain's clock; `stateful`: run_stateful; `cli`: the CLI tests' runner; `deploy`; `fast_isolation`;
   `sumtree_strategies`);
 - each area's helper module becomes `tests/<area>/support.py`;
-- imports of the old module names are rewritten to the new ones.
+- imports of the old module names are rewritten to the new ones, and a test module imported by
+  another (`from test_cli_no_traceback import …`) by its package name.
 """
 
 from __future__ import annotations
@@ -134,9 +135,20 @@ def rewrite_import(match: re.Match) -> str:
     return match.group(0)
 
 
+def sibling_imports(path: Path):
+    """`from test_x import …` of a module beside `path` → its package name."""
+    def rewrite_sibling(match: re.Match) -> str:
+        if (path.parent / f"{match['module']}.py").exists() and path.parent != TESTS:
+            package = ".".join(path.parent.relative_to(ROOT).parts)
+            return f"{match['indent']}from {package}.{match['module']} import {match['names']}"
+        return match.group(0)
+    return rewrite_sibling
+
+
 def rewrite(path: Path) -> None:
     text = path.read_text()
     new = IMPORT.sub(rewrite_import, text)
+    new = IMPORT.sub(sibling_imports(path), new)
     new = re.sub(r"^import fast_isolation$", "from tests.support import fast_isolation", new, flags=re.M)
     for old, replacement in TEXT.items():
         new = new.replace(old, replacement)

@@ -2,9 +2,9 @@
 
 import pytest
 from brownie import ModelRegistry, RiskOracle, accounts
-from helpers import kyc_expiry
+from tests.support.chain import kyc_expiry
 
-from ai_helpers import MAX_AGE, REPORT, spec
+from tests.ai.support import MAX_AGE, REPORT, spec
 
 from greenfi.domain.participants import Kind, jurisdiction
 
@@ -90,7 +90,7 @@ def start_block(daemon_w3):
 @pytest.fixture
 def make_daemon(daemon_w3, daemon_settings, risk_oracle, model_operator, version):
     """A fresh daemon (as after a process restart) over the same outbox file."""
-    from ai_helpers import make_scorer
+    from tests.ai.support import make_scorer
 
     from greenfi.chain.signers import UnlockedSigner
     from oracles.risk.daemon import RiskDaemon

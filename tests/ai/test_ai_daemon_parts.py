@@ -6,7 +6,7 @@ import json
 
 import pandas as pd
 import pytest
-from ai_helpers import make_scorer, subject_address, write_features
+from tests.ai.support import make_scorer, subject_address, write_features
 from click.testing import CliRunner
 
 from greenfi.cli import cli
@@ -200,8 +200,8 @@ def test_oracle_risk_has_help(runner):
     (["--features", "f.csv", "--model", "m", "--batch-size", "300"], "error: batch_size must lie in 1..256"),
     (["--features", "f.csv", "--model", "m", "--scorer", "nowhere"], "error: --scorer must look like MODULE:FACTORY"),
     (["--features", "f.csv", "--model", "m", "--scorer", "no_such_module:f"], "error: --scorer: cannot import"),
-    (["--features", "f.csv", "--model", "m", "--scorer", "ai_helpers:nothing"], "error: --scorer: ai_helpers has no callable"),
-    (["--features", "f.csv", "--model", "m", "--scorer", "ai_helpers:make_scorer", "--rpc-url", "http://127.0.0.1:9"],
+    (["--features", "f.csv", "--model", "m", "--scorer", "tests.ai.support:nothing"], "error: --scorer: tests.ai.support has no callable"),
+    (["--features", "f.csv", "--model", "m", "--scorer", "tests.ai.support:make_scorer", "--rpc-url", "http://127.0.0.1:9"],
      "error: cannot reach the node of 'development'"),
 ])
 def test_oracle_risk_bad_input_is_one_line(runner, args, message):
@@ -215,7 +215,7 @@ def test_oracle_risk_bad_input_is_one_line(runner, args, message):
 
 
 def test_model_spec_from_a_model_directory(tmp_path):
-    from ai_helpers import write_model_dir
+    from tests.ai.support import write_model_dir
 
     from oracles.risk.registration import canonical_hash, model_spec
 
@@ -235,7 +235,7 @@ def test_model_spec_from_a_model_directory(tmp_path):
     (lambda d: (d / "SHA256SUMS").write_text(""), "does not list model.txt"),
 ])
 def test_model_spec_rejects_broken_directories(tmp_path, damage, message):
-    from ai_helpers import write_model_dir
+    from tests.ai.support import write_model_dir
 
     from oracles.risk.registration import ModelDirError, model_spec
 
@@ -246,7 +246,7 @@ def test_model_spec_rejects_broken_directories(tmp_path, damage, message):
 
 
 def test_model_spec_rejects_metrics_outside_0_1(tmp_path):
-    from ai_helpers import write_model_dir
+    from tests.ai.support import write_model_dir
 
     from oracles.risk.registration import ModelDirError, model_spec
 

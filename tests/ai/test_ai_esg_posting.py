@@ -2,7 +2,7 @@
 SHA-256, the daemon finds its version by the scorer's model hash and posts risk_bps with the ESG input hash."""
 
 import pandas as pd
-from ai_helpers import REPORT, h32, spec
+from tests.ai.support import REPORT, h32, spec
 from brownie import accounts
 
 from greenfi.chain.signers import UnlockedSigner

@@ -2,10 +2,11 @@
 a plain-Python model of the ledger's rules (approval, monotonic timestamps, expiry, staleness)."""
 
 import brownie
-from ai_helpers import APPROVED, DAY, MAX_AGE, NO_REASON, REGISTERED, REPORT, RETIRED, SUSPENDED, h32, spec
+from tests.ai.support import APPROVED, DAY, MAX_AGE, NO_REASON, REGISTERED, REPORT, RETIRED, SUSPENDED, h32, spec
 from brownie import chain
 from eth_utils import to_checksum_address
-from helpers import custom_error, run_stateful
+from tests.support.chain import custom_error
+from tests.support.stateful import run_stateful
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 

@@ -2,9 +2,9 @@
 
 import brownie
 import pytest
-from ai_helpers import (APPROVED, CARD, FEATURE_SCHEMA, METRICS, MODEL, NO_REASON, NONE, PARAMETERS, REGISTERED,
+from tests.ai.support import (APPROVED, CARD, FEATURE_SCHEMA, METRICS, MODEL, NO_REASON, NONE, PARAMETERS, REGISTERED,
                         REPORT, RETIRED, SUSPENDED, TRAINING_DATA, ZERO32, h32, spec)
-from helpers import custom_error, event
+from tests.support.chain import custom_error, event
 
 from greenfi.domain.participants import Reason
 

@@ -7,7 +7,7 @@ import urllib.error
 import urllib.request
 
 import pytest
-from ai_helpers import (DAY, MODEL_HASH, NO_REASON, REPORT, make_scorer, posted_events, spec, subject_address,
+from tests.ai.support import (DAY, MODEL_HASH, NO_REASON, REPORT, make_scorer, posted_events, spec, subject_address,
                         write_features)
 from brownie import chain
 
@@ -214,7 +214,7 @@ def test_greenfi_oracle_risk_once_end_to_end(monkeypatch, tmp_path, daemon_w3, r
     features = write_features(tmp_path / "features.csv", SCORES[:300])
     args = ["oracle", "risk", "--network", "development", "--rpc-url", daemon_w3.provider.endpoint_uri,
             "--from", model_operator.address, "--risk-oracle", risk_oracle.address, "--features", str(features),
-            "--model", str(tmp_path), "--model-version", str(version), "--scorer", "ai_helpers:make_scorer", "--port", "0",
+            "--model", str(tmp_path), "--model-version", str(version), "--scorer", "tests.ai.support:make_scorer", "--port", "0",
             "--outbox", str(tmp_path / "outbox.sqlite"), "--once"]
     result = CliRunner().invoke(cli, args)
     assert result.exit_code == 0, result.output
@@ -228,7 +228,7 @@ def test_greenfi_oracle_risk_once_end_to_end(monkeypatch, tmp_path, daemon_w3, r
 
 def test_register_model_then_approve_then_the_daemon_finds_it(monkeypatch, tmp_path, daemon_w3, model_registry,
                                                               model_operator, auditor, make_daemon, daemon_settings):
-    from ai_helpers import write_model_dir
+    from tests.ai.support import write_model_dir
     from click.testing import CliRunner
 
     from greenfi.cli import cli
@@ -269,12 +269,12 @@ def test_sigterm_stops_the_loop_gracefully(tmp_path, daemon_w3, risk_oracle, mod
     here = Path(__file__).parent
     port = free_port()
     features = write_features(tmp_path / "features.csv", SCORES[:20])
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(here.parent.parent), str(here)])}
+    env = {**os.environ, "PYTHONPATH": str(here.parent.parent)}
     proc = subprocess.Popen(
         [sys.executable, "-m", "greenfi.cli", "oracle", "risk", "--network", "development",
          "--rpc-url", daemon_w3.provider.endpoint_uri, "--from", model_operator.address,
          "--risk-oracle", risk_oracle.address, "--features", str(features), "--model", str(tmp_path),
-         "--model-version", str(version), "--scorer", "ai_helpers:make_scorer", "--port", str(port),
+         "--model-version", str(version), "--scorer", "tests.ai.support:make_scorer", "--port", str(port),
          "--interval", "0.2", "--outbox", str(tmp_path / "outbox.sqlite")],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )

@@ -2,10 +2,10 @@
 
 import brownie
 import pytest
-from ai_helpers import DAY, MAX_AGE, NO_REASON, REPORT, h32, spec
+from tests.ai.support import DAY, MAX_AGE, NO_REASON, REPORT, h32, spec
 from brownie import RiskOracle, chain
 from eth_utils import to_checksum_address
-from helpers import custom_error, event
+from tests.support.chain import custom_error, event
 
 from greenfi.domain.participants import Reason
 

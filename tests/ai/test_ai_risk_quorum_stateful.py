@@ -11,10 +11,11 @@ Properties checked against a plain-Python model after every step:
 """
 
 import pytest
-from ai_helpers import DAY, h32
+from tests.ai.support import DAY, h32
 from brownie import accounts, chain
 from eth_utils import to_checksum_address
-from helpers import kyc_expiry, run_stateful
+from tests.support.chain import kyc_expiry
+from tests.support.stateful import run_stateful
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 

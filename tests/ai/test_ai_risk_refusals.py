@@ -9,7 +9,7 @@ import logging
 
 import pandas as pd
 import pytest
-from ai_helpers import make_scorer, posted_events, subject_address, write_features
+from tests.ai.support import make_scorer, posted_events, subject_address, write_features
 from click.testing import CliRunner
 from web3 import Web3
 

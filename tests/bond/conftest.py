@@ -3,10 +3,10 @@ oracle, the ImpactAttribution, the GreenBond implementation and factory, funded 
 series maker."""
 
 import pytest
-from bond_support import ISSUER_SCORE, MINIMUM_CLAIM, MODEL_VERSION, as_tuple, b32, default_terms, now
+from tests.bond.support import ISSUER_SCORE, MINIMUM_CLAIM, MODEL_VERSION, as_tuple, b32, default_terms, now
 from brownie import (GreenBond, GreenBondFactory, ImpactAttribution, MockMonitoringReportsForBonds, MockRiskOracle,
                      ProjectRegistry, accounts)
-from helpers import UNIT, kyc_expiry
+from tests.support.chain import UNIT, kyc_expiry
 
 from greenfi.domain.participants import Kind, jurisdiction
 

@@ -3,10 +3,10 @@ the KPI and impactOf never read a project's lifetime totals, two series financin
 and a series' claims end when redemption opens."""
 
 import brownie
-from bond_support import (DENOMINATION, MET, MINIMUM_CLAIM, MISSING, TONNE, as_tuple, b32, default_terms,
+from tests.bond.support import (DENOMINATION, MET, MINIMUM_CLAIM, MISSING, TONNE, as_tuple, b32, default_terms,
                           fund_every_coupon, now, past)
 from brownie import GreenBond, GreenBondFactory
-from helpers import custom_error, event
+from tests.support.chain import custom_error, event
 
 MWH = 10**6  # Wh
 

@@ -6,7 +6,7 @@ line naming the custom error in the same units, never a traceback.
 """
 
 import pytest
-from bond_support import DAY, DENOMINATION, YEAR, b32, past, snapshot
+from tests.bond.support import DAY, DENOMINATION, YEAR, b32, past, snapshot
 from brownie import web3
 from click.testing import CliRunner
 from eth_account import Account

@@ -5,8 +5,8 @@ nothing."""
 
 import brownie
 import pytest
-from bond_support import DAY, DENOMINATION, FAILED, b32, past, reach_the_call_date, snapshot
-from helpers import custom_error
+from tests.bond.support import DAY, DENOMINATION, FAILED, b32, past, reach_the_call_date, snapshot
+from tests.support.chain import custom_error
 
 from greenfi.domain.participants import Reason
 

@@ -7,7 +7,7 @@ import shutil
 import subprocess
 
 import pytest
-from bond_support import b32
+from tests.bond.support import b32
 from brownie import CarbonCredits, MockMonitoringReportsForCarbon, web3
 
 from greenfi.chain.abi_export import export

@@ -3,9 +3,9 @@ taking an ISIN first blocks nobody, and each issuer's series stays where it expe
 
 import brownie
 import pytest
-from bond_support import as_tuple, b32, default_terms, now
+from tests.bond.support import as_tuple, b32, default_terms, now
 from brownie import GreenBond, accounts
-from helpers import custom_error, kyc_expiry
+from tests.support.chain import custom_error, kyc_expiry
 
 from greenfi.domain.participants import Kind, jurisdiction
 

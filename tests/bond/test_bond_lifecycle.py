@@ -2,11 +2,11 @@
 verified impact, KPI-linked coupons, impact per holder, transfers, redemption; and the early call."""
 
 import pytest
-from bond_support import (
+from tests.bond.support import (
     ACTUAL_365, DAY, DENOMINATION, FAILED, ISSUED, ISSUER_SCORE, LEDGER_FIELDS, MET, MISSED, MISSING, MODEL_VERSION,
     REDEEMABLE, STALE, THIRTY_360, TONNE, YEAR, b32, ledger, past, reach_the_call_date, reference_coupon
 )
-from helpers import UNIT, event
+from tests.support.chain import UNIT, event
 
 MWH = 10**6  # Wh
 

@@ -4,9 +4,9 @@ met expire at their deadline; and a series that has ended holds nothing."""
 
 import brownie
 import pytest
-from bond_support import (DAY, DENOMINATION, ISSUED, REDEEMABLE, b32, fund_every_coupon, ledger, past,
+from tests.bond.support import (DAY, DENOMINATION, ISSUED, REDEEMABLE, b32, fund_every_coupon, ledger, past,
                           reach_the_call_date)
-from helpers import UNIT, custom_error, event
+from tests.support.chain import UNIT, custom_error, event
 
 
 @pytest.fixture

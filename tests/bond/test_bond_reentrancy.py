@@ -2,9 +2,9 @@
 the guard and every balance is exactly what an honest token would give."""
 
 import pytest
-from bond_support import DENOMINATION, as_tuple, default_terms, ledger, now, past
+from tests.bond.support import DENOMINATION, as_tuple, default_terms, ledger, now, past
 from brownie import GreenBond, ReentrantTokenForBonds
-from helpers import UNIT
+from tests.support.chain import UNIT
 from web3 import Web3
 
 GUARD = Web3.keccak(text="ReentrancyGuardReentrantCall()")[:4]

@@ -1,7 +1,7 @@
 """The impact report, built from a series' events after a life on the Brownie chain; the CLI's pure parts."""
 
 import pytest
-from bond_support import DENOMINATION, TONNE, as_tuple, b32, default_terms, now, past
+from tests.bond.support import DENOMINATION, TONNE, as_tuple, b32, default_terms, now, past
 from brownie import accounts, web3
 from click.testing import CliRunner
 from eth_account import Account
@@ -14,7 +14,7 @@ from greenfi.chain.networks import LOCAL_MNEMONIC
 from greenfi.domain.bond_report import BondFacts, Milestone, build_report, markdown, totals
 from greenfi.domain.participants import Kind, jurisdiction
 from greenfi.errors import InvalidValue
-from helpers import kyc_expiry
+from tests.support.chain import kyc_expiry
 
 MWH = 10**6
 

@@ -2,11 +2,11 @@
 
 import brownie
 import pytest
-from bond_support import (
+from tests.bond.support import (
     DAY, DENOMINATION, FAILED, ISSUED, MINIMUM_CLAIM, REDEEMABLE, SUBSCRIPTION, YEAR, as_tuple, b32, default_terms,
     now, past, snapshot
 )
-from helpers import UNIT, custom_error
+from tests.support.chain import UNIT, custom_error
 
 from greenfi.domain.participants import Reason
 

@@ -3,9 +3,9 @@ the pull) are refused at every pull, before anything is booked: ExactTransfersAm
 
 import brownie
 import pytest
-from bond_support import DENOMINATION, ISSUED, as_tuple, default_terms, now, past, snapshot
+from tests.bond.support import DENOMINATION, ISSUED, as_tuple, default_terms, now, past, snapshot
 from brownie import FeeOnTransferToken, GreenBond
-from helpers import UNIT, custom_error
+from tests.support.chain import UNIT, custom_error
 
 
 @pytest.fixture

@@ -16,9 +16,10 @@ When the series ends (every holder collected everything, the developer withdrew)
 """
 
 import brownie
-from bond_support import (DAY, FAILED, ISSUED, MINIMUM_CLAIM, REDEEMABLE, SUBSCRIPTION, TONNE, b32, default_terms)
+from tests.bond.support import (DAY, FAILED, ISSUED, MINIMUM_CLAIM, REDEEMABLE, SUBSCRIPTION, TONNE, b32, default_terms)
 from brownie import chain
-from helpers import SMOKE_EXAMPLES, UNIT, custom_error, kyc_expiry, now, run_stateful
+from tests.support.chain import UNIT, custom_error, kyc_expiry, now
+from tests.support.stateful import SMOKE_EXAMPLES, run_stateful
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 

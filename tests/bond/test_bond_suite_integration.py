@@ -5,11 +5,11 @@ MRVReports answers the KPI (no verified report yet: the data is missing and the 
 
 import brownie
 import pytest
-from bond_support import DENOMINATION, ISSUED, MISSING, as_tuple, b32, default_terms, past
+from tests.bond.support import DENOMINATION, ISSUED, MISSING, as_tuple, b32, default_terms, past
 from brownie import (DeviceRegistry, chain, GreenBond, GreenBondFactory, ImpactAttribution, ModelRegistry, MRVAnchor,
                      MRVReports, RiskOracle)
-from bond_support import MINIMUM_CLAIM
-from helpers import custom_error, event, now
+from tests.bond.support import MINIMUM_CLAIM
+from tests.support.chain import custom_error, event, now
 
 MAX_AGE = 30 * 24 * 3600
 METRICS = (7900, 4500, 1700, 7600)

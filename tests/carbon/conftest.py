@@ -2,9 +2,9 @@
 
 import pytest
 from brownie import CarbonMarket, MockMonitoringReportsForCarbon, accounts
-from carbon_helpers import DAY, GEC, PERIOD0, TONNE, VER, report
-from deploy_helpers import activate_project, deploy_credits, deploy_projects, register
-from helpers import UNIT
+from tests.carbon.support import DAY, GEC, PERIOD0, TONNE, VER, report
+from tests.support.deploy import activate_project, deploy_credits, deploy_projects, register
+from tests.support.chain import UNIT
 
 from greenfi.domain.participants import Kind
 

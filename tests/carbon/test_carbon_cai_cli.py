@@ -2,9 +2,9 @@
 
 import pytest
 from brownie import chain, web3
-from carbon_helpers import DAY, PERIOD0, claim, h
+from tests.carbon.support import DAY, PERIOD0, claim, h
 from click.testing import CliRunner
-from helpers import UNIT
+from tests.support.chain import UNIT
 
 from greenfi.cli import cai as cai_command
 from greenfi.domain import cai as cai_cli

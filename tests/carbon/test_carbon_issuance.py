@@ -1,8 +1,8 @@
 """Issuance: only by consuming an approved report, exactly once, for an active project; every refusal."""
 
 import brownie
-from carbon_helpers import DAY, PERIOD0, SUSPENDED, TONNE, VALIDATED, VER, h, report, supply
-from helpers import custom_error
+from tests.carbon.support import DAY, PERIOD0, SUSPENDED, TONNE, VALIDATED, VER, h, report, supply
+from tests.support.chain import custom_error
 
 from greenfi.domain.participants import Reason
 

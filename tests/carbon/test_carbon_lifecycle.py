@@ -1,8 +1,8 @@
 """The whole life of a carbon batch: project, report, issuance, trade, retirement, cancellation, reversal."""
 
 from brownie import chain, web3
-from carbon_helpers import DAY, MWH, PERIOD0, VER, b32, claim, h, report, supply
-from helpers import UNIT, event
+from tests.carbon.support import DAY, MWH, PERIOD0, VER, b32, claim, h, report, supply
+from tests.support.chain import UNIT, event
 
 
 def test_full_lifecycle(projects, reports, credits, market, settlement_token, funded, developer, verifier,

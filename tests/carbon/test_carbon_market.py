@@ -3,8 +3,8 @@
 import brownie
 import pytest
 from brownie import chain
-from carbon_helpers import DAY, claim, h, supply
-from helpers import UNIT, custom_error, event
+from tests.carbon.support import DAY, claim, h, supply
+from tests.support.chain import UNIT, custom_error, event
 
 from greenfi.domain.participants import Reason
 

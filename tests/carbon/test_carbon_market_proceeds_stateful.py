@@ -6,8 +6,9 @@ previous treasury keeps what it earned), a withdrawal pays exactly what is owed,
 created or lost across buyers, sellers, treasuries and the market."""
 
 import brownie
-from carbon_helpers import DAY
-from helpers import SMOKE_EXAMPLES, UNIT, custom_error, now, run_stateful
+from tests.carbon.support import DAY
+from tests.support.chain import UNIT, custom_error, now
+from tests.support.stateful import SMOKE_EXAMPLES, run_stateful
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 

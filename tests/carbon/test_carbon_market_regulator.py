@@ -5,8 +5,8 @@ circulating; every payout honours freeze and pause, a treasury's included."""
 import brownie
 import pytest
 from brownie import chain
-from carbon_helpers import DAY, h, supply
-from helpers import UNIT, custom_error, event
+from tests.carbon.support import DAY, h, supply
+from tests.support.chain import UNIT, custom_error, event
 
 from greenfi.domain.participants import Reason
 

@@ -2,8 +2,8 @@
 
 import brownie
 import pytest
-from carbon_helpers import ACTIVE, CLOSED, GEC, NONE, SUBMITTED, SUSPENDED, VALIDATED, VER, b32, h
-from helpers import custom_error, event
+from tests.carbon.support import ACTIVE, CLOSED, GEC, NONE, SUBMITTED, SUSPENDED, VALIDATED, VER, b32, h
+from tests.support.chain import custom_error, event
 
 from greenfi.domain.participants import Reason
 

@@ -4,8 +4,9 @@ state), a refused transition reverts InvalidStatusTransition and changes nothing
 projects answer isActive."""
 
 import brownie
-from carbon_helpers import h
-from helpers import custom_error, run_stateful
+from tests.carbon.support import h
+from tests.support.chain import custom_error
+from tests.support.stateful import run_stateful
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 

@@ -3,8 +3,8 @@ the project's next report; issued units x 1e6 + carried = verified grams, exactl
 is rounded toward the buffer."""
 
 import brownie
-from carbon_helpers import DAY, MWH, PERIOD0, TONNE, report, supply
-from helpers import custom_error, event
+from tests.carbon.support import DAY, MWH, PERIOD0, TONNE, report, supply
+from tests.support.chain import custom_error, event
 from hypothesis import given, settings
 from hypothesis import strategies as st
 

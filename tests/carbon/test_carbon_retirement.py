@@ -1,8 +1,8 @@
 """Transfers under compliance, retirement with certificates, cancellation and reversal; every refusal."""
 
 import brownie
-from carbon_helpers import b32, claim, h, supply
-from helpers import custom_error, event
+from tests.carbon.support import b32, claim, h, supply
+from tests.support.chain import custom_error, event
 
 from greenfi.domain.participants import Reason
 

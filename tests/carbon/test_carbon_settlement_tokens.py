@@ -4,8 +4,8 @@ by the market at the fill, before anything is booked; a well-behaved token settl
 import brownie
 import pytest
 from brownie import CarbonMarket, FeeOnTransferToken, chain
-from carbon_helpers import DAY, claim, supply
-from helpers import UNIT, custom_error
+from tests.carbon.support import DAY, claim, supply
+from tests.support.chain import UNIT, custom_error
 
 PRICE = 20 * UNIT
 

@@ -8,8 +8,9 @@ error and changes nothing."""
 
 import brownie
 from brownie import chain
-from carbon_helpers import DAY, PERIOD0, TONNE, claim, h, report
-from helpers import UNIT, custom_error, run_stateful
+from tests.carbon.support import DAY, PERIOD0, TONNE, claim, h, report
+from tests.support.chain import UNIT, custom_error
+from tests.support.stateful import run_stateful
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 

@@ -4,7 +4,7 @@ contract's custom error (the chain is reached as a live network, signing with ea
 
 import pytest
 from brownie import web3
-from carbon_helpers import DAY, PERIOD0, TONNE, b32, h, report
+from tests.carbon.support import DAY, PERIOD0, TONNE, b32, h, report
 from click.testing import CliRunner
 from eth_account import Account
 from eth_utils import keccak

@@ -3,9 +3,9 @@ back from the contracts; and refusals that change nothing, above all that an app
 needs (the market as ERC-1155 operator, the tdCNY allowance) is never sent when the call is refused."""
 
 import pytest
-from carbon_helpers import supply
-from cli_helpers import greenfi, ok, record, refused  # noqa: F401 (greenfi: a fixture)
-from helpers import UNIT, now
+from tests.carbon.support import supply
+from tests.support.cli import greenfi, ok, record, refused  # noqa: F401 (greenfi: a fixture)
+from tests.support.chain import UNIT, now
 
 from greenfi.domain.units import format_date
 

@@ -3,7 +3,7 @@
 import brownie
 import pytest
 from brownie import ComplianceGuardMock
-from helpers import custom_error
+from tests.support.chain import custom_error
 
 from greenfi.domain.participants import Kind, Reason
 

@@ -4,9 +4,9 @@ devices, and an oracle operator that anchors batches."""
 
 import pytest
 from brownie import MockMonitoringReportsForCarbon, accounts
-from deploy_helpers import (activate_project, deploy_anchor, deploy_credits, deploy_devices, deploy_projects,
+from tests.support.deploy import (activate_project, deploy_anchor, deploy_credits, deploy_devices, deploy_projects,
                             next_hour_then_days_pass, register, register_active_devices)
-from esg_helpers import DAY, make_device, pending_time
+from tests.esg.support import DAY, make_device, pending_time
 
 from greenfi.domain.participants import Kind
 

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 from brownie import chain, web3
 from click.testing import CliRunner
-from esg_helpers import DAY, HOUR, TONNE, anchor_readings, h
+from tests.esg.support import DAY, HOUR, TONNE, anchor_readings, h
 from web3 import Web3
 
 from greenfi.chain.deployments import Deployed, DeploymentRecord

@@ -2,7 +2,7 @@
 instruments by a registrar (the admin here; GreenBondFactory in the suite)."""
 
 import pytest
-from attribution_support import MINIMUM
+from tests.finance.support import MINIMUM
 from brownie import ImpactAttribution, MockMonitoringReportsForBonds, accounts
 
 

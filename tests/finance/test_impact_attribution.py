@@ -5,8 +5,8 @@ a named error and changes nothing."""
 import brownie
 import pytest
 from brownie import ImpactAttribution
-from attribution_support import MINIMUM
-from helpers import custom_error, event
+from tests.finance.support import MINIMUM
+from tests.support.chain import custom_error, event
 
 MWH = 10**6  # Wh
 TONNE = 10**6  # grams

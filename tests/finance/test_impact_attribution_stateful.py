@@ -11,8 +11,9 @@ to within one unit per claim change of the instrument (the contract rounds each 
 from fractions import Fraction
 
 import brownie
-from attribution_support import MINIMUM
-from helpers import custom_error, run_stateful
+from tests.finance.support import MINIMUM
+from tests.support.chain import custom_error
+from tests.support.stateful import run_stateful
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 

@@ -2,7 +2,7 @@
 chain, once handed over to a TimelockController (as on a live network) and once not (as locally)."""
 
 import pytest
-from governance_helpers import Suite, deployer, timelock_config
+from tests.governance.support import Suite, deployer, timelock_config
 
 
 def _deploy(tmp_path_factory, admin, regulator, bank, timelock):

@@ -7,9 +7,9 @@ import brownie
 import pytest
 from brownie import chain, web3
 from click.testing import CliRunner
-from governance_helpers import ADMIN_DELAY, TIMELOCK_DELAY, deployer, governed_names, timelock_config
+from tests.governance.support import ADMIN_DELAY, TIMELOCK_DELAY, deployer, governed_names, timelock_config
 from eth_account import Account
-from helpers import custom_error
+from tests.support.chain import custom_error
 
 from greenfi.chain import governance
 from greenfi.cli import cli

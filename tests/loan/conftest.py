@@ -5,8 +5,8 @@ ImpactAttribution, the GreenLoan implementation and factory, and a facility make
 import pytest
 from brownie import (GreenLoan, GreenLoanFactory, ImpactAttribution, MockMonitoringReportsForBonds, ModelRegistry,
                      ProjectRegistry, RiskOracle)
-from helpers import UNIT
-from loan_support import MAX_AGE, MINIMUM_CLAIM, MODEL, REPORT, SCORE, as_tuple, b32, default_terms, h32, now
+from tests.support.chain import UNIT
+from tests.loan.support import MAX_AGE, MINIMUM_CLAIM, MODEL, REPORT, SCORE, as_tuple, b32, default_terms, h32, now
 
 from greenfi.domain.loans import DAY
 

@@ -9,7 +9,7 @@ import re
 import pytest
 from brownie import (GreenLoan, GreenLoanFactory, ImpactAttribution, MockMonitoringReportsForBonds, MockProjectRegistry,
                      ModelRegistry, MRVReports, RiskOracle, chain, web3)
-from deploy_helpers import HOUR, deploy_anchor, deploy_devices, next_hour_then_days_pass, register_active_devices
+from tests.support.deploy import HOUR, deploy_anchor, deploy_devices, next_hour_then_days_pass, register_active_devices
 from click.testing import CliRunner
 from eth_account import Account
 

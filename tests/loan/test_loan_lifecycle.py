@@ -3,8 +3,8 @@ interest, the waterfall, prepayment, the ratchet, the DSCR covenants, and every 
 
 import brownie
 from brownie import chain
-from helpers import UNIT, event
-from loan_support import COMMITMENT, MODEL, OPEX, PERIOD, SCORE, TARGET_WH, TARIFF, debt, ledger, now, past, pricing
+from tests.support.chain import UNIT, event
+from tests.loan.support import COMMITMENT, MODEL, OPEX, PERIOD, SCORE, TARGET_WH, TARIFF, debt, ledger, now, past, pricing
 
 from greenfi.domain import loans as ref
 from greenfi.domain.loans import DAY, KpiOutcome, State

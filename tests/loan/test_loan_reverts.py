@@ -4,8 +4,8 @@ changes. The score check is tested on every path that prices or draws: approve, 
 import brownie
 import pytest
 from brownie import chain
-from helpers import UNIT, custom_error
-from loan_support import COMMITMENT, MODEL, as_tuple, b32, default_terms, now, past, snapshot
+from tests.support.chain import UNIT, custom_error
+from tests.loan.support import COMMITMENT, MODEL, as_tuple, b32, default_terms, now, past, snapshot
 
 from greenfi.domain.loans import DAY, State
 from greenfi.domain.participants import Reason

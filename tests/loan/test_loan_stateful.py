@@ -12,10 +12,11 @@ and whose parties withdrew holds nothing.
 
 import brownie
 from brownie import chain
-from helpers import UNIT, kyc_expiry, resync_node_clock, run_stateful
+from tests.support.chain import UNIT, kyc_expiry, resync_node_clock
+from tests.support.stateful import run_stateful
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
-from loan_support import COMMITMENT, debt, ledger, now, pricing
+from tests.loan.support import COMMITMENT, debt, ledger, now, pricing
 
 from greenfi.domain import loans as ref
 from greenfi.domain.loans import DAY, State

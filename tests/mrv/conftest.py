@@ -3,8 +3,8 @@ of active simulated devices, and extra participants (a second developer, co-sign
 
 import pytest
 from brownie import MockProjectRegistry, MRVReports, accounts
-from deploy_helpers import deploy_anchor, deploy_devices, next_hour_then_days_pass, register, register_active_devices
-from mrv_helpers import chain_now, CAPACITY_W, DAY, FACTOR, OTHER_PROJECT, PROJECT, PV_INVERTER, keccak256, make_device
+from tests.support.deploy import deploy_anchor, deploy_devices, next_hour_then_days_pass, register, register_active_devices
+from tests.mrv.support import chain_now, CAPACITY_W, DAY, FACTOR, OTHER_PROJECT, PROJECT, PV_INVERTER, keccak256, make_device
 
 from greenfi.domain.participants import Kind
 

@@ -20,7 +20,7 @@ from collections import Counter
 from pathlib import Path
 
 from brownie import web3
-from helpers import local_network
+from tests.support.chain import local_network
 
 from greenfi.chain.node import free_port
 from greenfi.chain.signers import UnlockedSigner

@@ -4,8 +4,8 @@ are anchored at constant cost, proven reading by reading, k-of-n signed, and fin
 import brownie
 import pytest
 from brownie import chain
-from helpers import custom_error, event
-from mrv_helpers import (chain_now, DAY, HOUR, PROJECT, Batch, cosign, digest_of, domain, make_batch, make_device,
+from tests.support.chain import custom_error, event
+from tests.mrv.support import (chain_now, DAY, HOUR, PROJECT, Batch, cosign, digest_of, domain, make_batch, make_device,
                          reading_tuple, sign, signed_tuple)
 
 from greenfi.domain.participants import Reason
@@ -239,7 +239,7 @@ def test_operators_must_be_oracle_operators(anchor, regulator, enterprise, outsi
 
 def test_at_most_sixteen_operators(anchor, mrv_registry, regulator, accounts):
     from greenfi.domain.participants import Kind, jurisdiction
-    from helpers import kyc_expiry
+    from tests.support.chain import kyc_expiry
     extra = [accounts.add() for _ in range(16)]
     for account in extra:
         mrv_registry.register(account, Kind.ORACLE_OPERATOR, jurisdiction("DE"), kyc_expiry(), {"from": regulator})

@@ -4,8 +4,8 @@ batch during its challenge window and count against the operators who signed it.
 import brownie
 import pytest
 from brownie import chain
-from helpers import custom_error, event
-from mrv_helpers import (chain_now, CAPACITY_W, DAY, HOUR, PROJECT, PV_INVERTER, Batch, cosign, every_node,
+from tests.support.chain import custom_error, event
+from tests.mrv.support import (chain_now, CAPACITY_W, DAY, HOUR, PROJECT, PV_INVERTER, Batch, cosign, every_node,
                          make_batch, make_device, sign, signed_tuple, totals_arg)
 
 from oracles import false_statement, open_tree

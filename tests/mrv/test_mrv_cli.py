@@ -7,7 +7,7 @@ from click.testing import CliRunner
 from eth_abi import encode as abi_encode
 from eth_account import Account
 from eth_utils import function_signature_to_4byte_selector, keccak
-from mrv_helpers import chain_now, DAY, FACTOR, HOUR, PROJECT, make_batch, make_device
+from tests.mrv.support import chain_now, DAY, FACTOR, HOUR, PROJECT, make_batch, make_device
 
 from greenfi.cli import mrv as mrv_cli
 from greenfi.cli import cli

@@ -4,8 +4,8 @@ verifier, revocation, the standing of a device over a period, and every refusal.
 import brownie
 import pytest
 from brownie import chain
-from helpers import custom_error, event, mining_paused
-from mrv_helpers import chain_now, CAPACITY_W, DAY, ENERGY_METER, OTHER_PROJECT, PROJECT, PV_INVERTER, make_device
+from tests.support.chain import custom_error, event, mining_paused
+from tests.mrv.support import chain_now, CAPACITY_W, DAY, ENERGY_METER, OTHER_PROJECT, PROJECT, PV_INVERTER, make_device
 
 from greenfi.domain.participants import Reason
 

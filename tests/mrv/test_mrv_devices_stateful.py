@@ -7,10 +7,10 @@ match the model, and so does the touched device's standing on both sides of ever
 (activation, each suspension and resumption, revocation)."""
 
 from brownie import ZERO_ADDRESS, chain
-from helpers import run_stateful
+from tests.support.stateful import run_stateful
 from hypothesis import strategies as st
 from hypothesis.stateful import initialize, invariant, rule
-from mrv_helpers import (CAPACITY_W, DAY, OTHER_PROJECT, PROJECT, ComplianceRules, attempt, chain_now, make_device,
+from tests.mrv.support import (CAPACITY_W, DAY, OTHER_PROJECT, PROJECT, ComplianceRules, attempt, chain_now, make_device,
                          seed_machine)
 
 from greenfi.domain.participants import Kind

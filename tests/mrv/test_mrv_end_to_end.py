@@ -9,9 +9,9 @@ import json
 import brownie
 import pytest
 from brownie import CarbonCredits, DeviceRegistry, MRVAnchor, MRVReports, ProjectRegistry, chain, web3
-from deploy_helpers import next_hour_then_days_pass
-from helpers import custom_error, event
-from mrv_helpers import DAY, FACTOR, HOUR, PV_INVERTER, chain_now, domain, keccak256, make_device, sign
+from tests.support.deploy import next_hour_then_days_pass
+from tests.support.chain import custom_error, event
+from tests.mrv.support import DAY, FACTOR, HOUR, PV_INVERTER, chain_now, domain, keccak256, make_device, sign
 
 from greenfi.chain.signers import UnlockedSigner
 from oracles.sensor.anchor import AnchorClient

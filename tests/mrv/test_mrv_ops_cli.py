@@ -3,8 +3,8 @@ MRVReports, read back from the contracts, and refusals that change nothing."""
 
 import pytest
 from brownie import chain
-from cli_helpers import greenfi, ok, record, refused  # noqa: F401 (greenfi: a fixture)
-from mrv_helpers import DAY, FACTOR, HOUR, PROJECT, Batch, make_batch, make_device, sign
+from tests.support.cli import greenfi, ok, record, refused  # noqa: F401 (greenfi: a fixture)
+from tests.mrv.support import DAY, FACTOR, HOUR, PROJECT, Batch, make_batch, make_device, sign
 
 from greenfi.domain.mrv import format_mwh
 from greenfi.domain.units import format_date

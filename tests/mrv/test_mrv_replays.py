@@ -6,10 +6,10 @@ counted it is rejected, the reading is counted again where it was excluded (`res
 import brownie
 from brownie import chain
 from brownie.test import given
-from helpers import custom_error, event
+from tests.support.chain import custom_error, event
 from hypothesis import assume, settings
 from hypothesis import strategies as st
-from mrv_helpers import HOUR, OTHER_PROJECT, PROJECT, Batch, domain, make_device, sign, signed_tuple
+from tests.mrv.support import HOUR, OTHER_PROJECT, PROJECT, Batch, domain, make_device, sign, signed_tuple
 
 from oracles import digest
 

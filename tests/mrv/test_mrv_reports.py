@@ -4,8 +4,8 @@ verifier, and issuance consuming an approved report exactly once."""
 import brownie
 import pytest
 from brownie import chain
-from helpers import custom_error, event
-from mrv_helpers import chain_now, DAY, FACTOR, HOUR, OTHER_PROJECT, PROJECT, Batch, keccak256, make_batch, make_device, sign
+from tests.support.chain import custom_error, event
+from tests.mrv.support import chain_now, DAY, FACTOR, HOUR, OTHER_PROJECT, PROJECT, Batch, keccak256, make_batch, make_device, sign
 
 from greenfi.domain.participants import Reason
 

@@ -10,10 +10,10 @@ no batch is counted twice, periods never overlap, and a report is consumed at mo
 from dataclasses import dataclass, field
 
 from brownie import ZERO_ADDRESS, chain
-from helpers import run_stateful
+from tests.support.stateful import run_stateful
 from hypothesis import strategies as st
 from hypothesis.stateful import initialize, invariant, rule
-from mrv_helpers import (DAY, FACTOR, HOUR, OTHER_PROJECT, PROJECT, Batch, ComplianceRules, attempt, chain_now,
+from tests.mrv.support import (DAY, FACTOR, HOUR, OTHER_PROJECT, PROJECT, Batch, ComplianceRules, attempt, chain_now,
                          keccak256, make_device, seed_machine, sign, signed_tuple)
 
 from greenfi.domain.participants import Kind

@@ -7,8 +7,8 @@ from dataclasses import replace
 
 import pytest
 from brownie import web3
-from mrv_helpers import CAPACITY_W, HOUR, chain_now, sign, signed_tuple
-from sensor_process import in_process_daemons
+from tests.mrv.support import CAPACITY_W, HOUR, chain_now, sign, signed_tuple
+from tests.mrv.sensor_process import in_process_daemons
 
 from greenfi.chain.signers import UnlockedSigner
 from oracles.sensor.anchor import AnchorClient, OperatorRefused, anchor_batches

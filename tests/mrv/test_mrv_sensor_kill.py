@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 from brownie import web3
-from helpers import local_network
-from mrv_helpers import DAY, sign
-from sensor_process import (DaemonProcess, RpcRelay, accepted_keys, all_anchored, check_exactly_once, mosquitto_broker,
+from tests.support.chain import local_network
+from tests.mrv.support import DAY, sign
+from tests.mrv.sensor_process import (DaemonProcess, RpcRelay, accepted_keys, all_anchored, check_exactly_once, mosquitto_broker,
                             wait_until)
 
 SEED = 20261124

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 from brownie import web3
-from mrv_helpers import DAY, HOUR, Batch, chain_now, sign, signed_tuple
-from sensor_process import DaemonProcess, accepted_keys, anchored_events, in_process_daemons, wait_until
+from tests.mrv.support import DAY, HOUR, Batch, chain_now, sign, signed_tuple
+from tests.mrv.sensor_process import DaemonProcess, accepted_keys, anchored_events, in_process_daemons, wait_until
 
 from oracles.codec import batch_tree
 from oracles.sensor.batcher import BatchPolicy

@@ -8,11 +8,11 @@ from collections import Counter
 from pathlib import Path
 
 from brownie import web3
-from helpers import run_stateful
+from tests.support.stateful import run_stateful
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
-from mrv_helpers import chain_now, domain, make_device, sign
-from sensor_process import anchored_events
+from tests.mrv.support import chain_now, domain, make_device, sign
+from tests.mrv.sensor_process import anchored_events
 
 from greenfi.chain.signers import UnlockedSigner
 from oracles.codec import batch_tree

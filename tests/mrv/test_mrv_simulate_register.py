@@ -3,8 +3,8 @@ real DeviceRegistry, then replayed against a daemon that reads devices from that
 
 from brownie import web3
 from click.testing import CliRunner
-from helpers import local_network
-from mrv_helpers import PROJECT, domain
+from tests.support.chain import local_network
+from tests.mrv.support import PROJECT, domain
 
 from greenfi.cli import cli
 from oracles.sensor.chain_directory import ChainDirectory

@@ -9,7 +9,7 @@ from brownie import chain, web3
 from brownie.test import given
 from hypothesis import settings
 from hypothesis import strategies as st
-from mrv_helpers import (CAPACITY_W, HOUR, OTHER_PROJECT, PROJECT, PV_INVERTER, Batch, chain_now, domain, make_device,
+from tests.mrv.support import (CAPACITY_W, HOUR, OTHER_PROJECT, PROJECT, PV_INVERTER, Batch, chain_now, domain, make_device,
                          sign, signed_tuple)
 
 from oracles import digest

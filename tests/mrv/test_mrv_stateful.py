@@ -6,10 +6,10 @@ once), and only batches holding a forgery are rejected and blamed."""
 
 import brownie
 from brownie import chain
-from helpers import SMOKE_EXAMPLES, run_stateful
+from tests.support.stateful import SMOKE_EXAMPLES, run_stateful
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
-from mrv_helpers import chain_now, DAY, HOUR, OTHER_PROJECT, PROJECT, Batch, make_device, sign, signed_tuple
+from tests.mrv.support import chain_now, DAY, HOUR, OTHER_PROJECT, PROJECT, Batch, make_device, sign, signed_tuple
 
 NONE, ANCHORED, REJECTED, FINALIZED = range(4)
 SLOT = 15 * 60

@@ -9,11 +9,11 @@ import itertools
 import brownie
 from brownie import chain
 from brownie.test import given
-from helpers import custom_error, event
+from tests.support.chain import custom_error, event
 from hypothesis import settings
 from hypothesis import strategies as st
-from mrv_helpers import HOUR, PROJECT, Batch, every_node, sign, signed_tuple, totals_arg
-from sumtree_strategies import committed_trees, headers
+from tests.mrv.support import HOUR, PROJECT, Batch, every_node, sign, signed_tuple, totals_arg
+from tests.support.sumtree_strategies import committed_trees, headers
 
 from oracles import SumNode, SumPath, TotalsProof, false_statement, keccak256, open_tree
 from oracles.sumtree import MAX_DEPTH, OpenNode, climb

@@ -4,10 +4,10 @@ proof of at most ceil(log2 count) levels, and an honest tree has none."""
 
 import math
 
-from helpers import scaled_examples
+from tests.support.stateful import scaled_examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from sumtree_strategies import committed_trees, headers, true_totals
+from tests.support.sumtree_strategies import committed_trees, headers, true_totals
 
 from oracles import SumNode, SumTree, false_statement, keccak256, open_tree
 from oracles.sumtree import MAX_DEPTH, climb

@@ -6,10 +6,10 @@ import json
 import logging
 from dataclasses import replace
 
-from fake_chain import FakeChain
+from tests.oracles.fake_chain import FakeChain
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sensor_fixtures import DOMAIN, T0, directory, make_devices
+from tests.oracles.support import DOMAIN, T0, directory, make_devices
 
 from oracles.codec import SignedReading
 from oracles.readings import Reading

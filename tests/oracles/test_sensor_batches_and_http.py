@@ -3,7 +3,7 @@
 import json
 
 import pytest
-from sensor_fixtures import DOMAIN, T0, directory, http_request, make_devices, serving
+from tests.oracles.support import DOMAIN, T0, directory, http_request, make_devices, serving
 
 from oracles.codec import batch_content_hash, batch_tree, from_json
 from oracles.sensor.batcher import BatchPolicy, cut_batches

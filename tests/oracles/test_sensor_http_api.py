@@ -7,7 +7,7 @@ import json
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sensor_fixtures import DOMAIN, T0, directory, http_request, make_devices, serving
+from tests.oracles.support import DOMAIN, T0, directory, http_request, make_devices, serving
 
 from oracles.codec import SignedReading, batch_tree, from_json
 from oracles.keccak import keccak256

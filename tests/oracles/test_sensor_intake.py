@@ -3,7 +3,7 @@
 import dataclasses
 
 import pytest
-from sensor_fixtures import DOMAIN, T0, directory, make_devices
+from tests.oracles.support import DOMAIN, T0, directory, make_devices
 
 from oracles.sensor.devices import StaticDirectory
 from oracles.sensor.intake import Intake, IntakePolicy, Rejection

@@ -8,7 +8,7 @@ import time
 
 import paho.mqtt.client as mqtt
 import pytest
-from sensor_fixtures import DOMAIN, T0, directory, make_devices
+from tests.oracles.support import DOMAIN, T0, directory, make_devices
 
 from greenfi.errors import ConfigError
 from oracles.sensor.daemon import DaemonSettings, SensorDaemon

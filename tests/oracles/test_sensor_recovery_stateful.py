@@ -11,12 +11,12 @@ import tempfile
 from dataclasses import replace
 from pathlib import Path
 
-from fake_chain import Crash, FakeChain
-from helpers import scaled_examples
+from tests.oracles.fake_chain import Crash, FakeChain
+from tests.support.stateful import scaled_examples
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
-from sensor_fixtures import DOMAIN, T0, make_devices
+from tests.oracles.support import DOMAIN, T0, make_devices
 
 from oracles.codec import SignedReading
 from oracles.readings import Reading

@@ -6,7 +6,7 @@ import json
 
 import pytest
 from click.testing import CliRunner
-from sensor_fixtures import DOMAIN, T0, directory, http_request, make_devices, serving
+from tests.oracles.support import DOMAIN, T0, directory, http_request, make_devices, serving
 
 from greenfi.cli import cli as main
 from oracles.keccak import keccak256

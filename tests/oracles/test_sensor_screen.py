@@ -15,7 +15,7 @@ from oracles.sensor.devices import StaticDirectory
 from oracles.sensor.screen import AnomalyScreen, default_model
 from oracles.sensor.screen_eval import measure
 from oracles.sensor.simulate import Replay, fleet
-from sensor_fixtures import DOMAIN
+from tests.oracles.support import DOMAIN
 
 
 @pytest.fixture(scope="module")

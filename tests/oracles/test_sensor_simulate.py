@@ -6,7 +6,7 @@ import time
 import pandas as pd
 import pytest
 from click.testing import CliRunner
-from sensor_fixtures import DOMAIN
+from tests.oracles.support import DOMAIN
 
 from greenfi.cli import cli
 from models.datasets import PV_CSV

@@ -3,7 +3,7 @@ is upgraded in place, and keeps every reading, head and batch with its meaning."
 
 import sqlite3
 
-from sensor_fixtures import DOMAIN, T0, make_devices
+from tests.oracles.support import DOMAIN, T0, make_devices
 
 from oracles.codec import from_json
 from oracles.sensor.store import MIGRATIONS, Store

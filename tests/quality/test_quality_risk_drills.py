@@ -42,7 +42,7 @@ from greenfi.chain.transactions import transact
 from oracles.risk.outbox import Outbox
 
 ROOT = Path(__file__).resolve().parents[2]
-SCORER = "ai_helpers:make_scorer"  # tests/ai/ai_helpers.py: score_bps = the row's x column
+SCORER = "tests.ai.support:make_scorer"  # tests/ai/support.py: score_bps = the row's x column
 SUBJECTS = 48
 BATCH = 6  # 8 batches per full run
 YEAR = 365 * 24 * 3600
@@ -160,7 +160,7 @@ class Daemon:
         ]
 
     def env(self) -> dict[str, str]:
-        return {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "tests" / "ai")])}
+        return {**os.environ, "PYTHONPATH": str(ROOT)}
 
     def start(self) -> None:
         self.runs += 1

@@ -4,7 +4,8 @@ mint to an account the registry refuses (frozen, never registered) reverts with 
 reason and changes nothing."""
 
 import brownie
-from helpers import SMOKE_EXAMPLES, UNIT, custom_error, run_stateful
+from tests.support.chain import UNIT, custom_error
+from tests.support.stateful import SMOKE_EXAMPLES, run_stateful
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 

@@ -2,7 +2,7 @@
 the contract, and a refusal of each kind that changes nothing (docs/operator-cli.md)."""
 
 import pytest
-from cli_helpers import greenfi, ok, record, refused  # noqa: F401 (greenfi: a fixture)
+from tests.support.cli import greenfi, ok, record, refused  # noqa: F401 (greenfi: a fixture)
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -87,7 +87,7 @@ def test_first_project_submit_names_the_register_command(greenfi, records, proje
 
 @pytest.fixture(scope="module")
 def projects_for_cli(registry, admin, regulator, records):
-    from deploy_helpers import deploy_projects
+    from tests.support.deploy import deploy_projects
 
     projects = deploy_projects(registry, admin, regulator)
     record(records, projects)

@@ -3,7 +3,7 @@
 import brownie
 import pytest
 from brownie import chain
-from helpers import custom_error, event, kyc_expiry, now
+from tests.support.chain import custom_error, event, kyc_expiry, now
 
 from greenfi.domain.participants import Kind, Reason, jurisdiction
 

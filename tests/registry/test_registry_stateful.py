@@ -1,7 +1,8 @@
 """Stateful: the registry's answers always match a plain-Python model of its rules."""
 
 from brownie import chain
-from helpers import SMOKE_EXAMPLES, now, run_stateful
+from tests.support.chain import now
+from tests.support.stateful import SMOKE_EXAMPLES, run_stateful
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 

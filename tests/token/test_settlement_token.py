@@ -1,7 +1,7 @@
 """SettlementToken: the cash leg is minted by the bank, only to participants who may hold it."""
 
 import brownie
-from helpers import UNIT, custom_error
+from tests.support.chain import UNIT, custom_error
 
 from greenfi.domain.participants import Reason
 

@@ -2,7 +2,7 @@
 contract, and refusals (not the bank, an unregistered recipient, a short balance) that change nothing."""
 
 import pytest
-from cli_helpers import greenfi, ok, record, refused  # noqa: F401 (greenfi: a fixture)
+from tests.support.cli import greenfi, ok, record, refused  # noqa: F401 (greenfi: a fixture)
 
 from greenfi.domain.units import UNIT
 

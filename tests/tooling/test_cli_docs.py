@@ -9,7 +9,7 @@ import pytest
 from greenfi.cli import cli
 from greenfi.paths import REPO_ROOT
 
-from test_cli_no_traceback import leaf_commands
+from tests.tooling.test_cli_no_traceback import leaf_commands
 
 # The groups whose reference is docs/operator-cli.md ("Commands by role").
 ROLE_GROUPS = ("participant", "network", "token", "market", "mrv")

@@ -3,8 +3,8 @@ project registry, and a funded obligor and bank."""
 
 import pytest
 from brownie import CreditVoucher, MockProjectRegistry, MockRiskOracle, accounts
-from helpers import UNIT, kyc_expiry
-from voucher_support import now
+from tests.support.chain import UNIT, kyc_expiry
+from tests.voucher.support import now
 
 from greenfi.domain.participants import Kind, jurisdiction
 

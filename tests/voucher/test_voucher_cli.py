@@ -8,8 +8,8 @@ import pytest
 from brownie import web3
 from click.testing import CliRunner
 from eth_account import Account
-from helpers import UNIT
-from voucher_support import DAY, now
+from tests.support.chain import UNIT
+from tests.voucher.support import DAY, now
 
 from greenfi.chain import contracts
 from greenfi.cli import cli

@@ -8,8 +8,8 @@ import brownie
 import pytest
 from brownie import CreditVoucher, FeeOnTransferToken, web3
 from eth_abi import encode
-from helpers import UNIT, custom_error, event
-from voucher_support import DAY, now, state_of
+from tests.support.chain import UNIT, custom_error, event
+from tests.voucher.support import DAY, now, state_of
 
 from greenfi.domain.invoices import invoice_file_hash, invoice_hash
 

@@ -2,8 +2,8 @@
 plus transfers, reclaims, green quotes, partial deposits and overdue marking."""
 
 import pytest
-from helpers import UNIT, event
-from voucher_support import ACTIVE, DAY, OFFERED, PENDING, REDEEMED, SPLIT, node, now, past, root
+from tests.support.chain import UNIT, event
+from tests.voucher.support import ACTIVE, DAY, OFFERED, PENDING, REDEEMED, SPLIT, node, now, past, root
 
 from greenfi.domain.vouchers import child_id, discounted_price, path_of, quote_rate
 

@@ -2,8 +2,8 @@
 
 import brownie
 import pytest
-from helpers import UNIT, custom_error
-from voucher_support import ACTIVE, DAY, OFFERED, PENDING, node, now, past, root, state_of
+from tests.support.chain import UNIT, custom_error
+from tests.voucher.support import ACTIVE, DAY, OFFERED, PENDING, node, now, past, root, state_of
 
 from greenfi.domain.participants import Reason
 from greenfi.domain.vouchers import child_id

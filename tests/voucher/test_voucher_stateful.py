@@ -6,10 +6,11 @@ TradeDocumentUsed and changes nothing; after the regulator releases a document t
 again."""
 
 import brownie
-from helpers import UNIT, custom_error, run_stateful
+from tests.support.chain import UNIT, custom_error
+from tests.support.stateful import run_stateful
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
-from voucher_support import ACTIVE, DAY, OFFERED, PENDING, REDEEMED, SPLIT, node, now, past, root
+from tests.voucher.support import ACTIVE, DAY, OFFERED, PENDING, REDEEMED, SPLIT, node, now, past, root
 
 from greenfi.domain.vouchers import child_id
 

@@ -1,7 +1,7 @@
 """Terms, clock and readers shared by the loan tests (docs/loans.md)."""
 
 from brownie import chain
-from helpers import UNIT
+from tests.support.chain import UNIT
 
 from greenfi.domain.loans import DAY
 

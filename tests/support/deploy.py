@@ -3,7 +3,7 @@ participants, the project registry with active projects, credits, the device reg
 and a set of active devices. Plain functions; the fixtures stay in each area's conftest."""
 
 from brownie import CarbonCredits, DeviceRegistry, MRVAnchor, ProjectRegistry, chain, web3
-from helpers import kyc_expiry
+from tests.support.chain import kyc_expiry
 
 from greenfi.domain.participants import jurisdiction
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import brownie
 from brownie import chain, web3
 from eth_account import Account
-from helpers import custom_error
+from tests.support.chain import custom_error
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, rule
 

@@ -1,7 +1,7 @@
 """Readers and clock helpers shared by the bond tests."""
 
 from brownie import chain
-from helpers import UNIT
+from tests.support.chain import UNIT
 
 DAY = 24 * 3600
 YEAR = 365 * DAY
