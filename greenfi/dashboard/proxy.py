@@ -10,6 +10,7 @@ with. The checks run before anything reaches the upstream node:
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections.abc import Callable
@@ -166,10 +167,11 @@ class RateLimiter:
             tokens = min(float(self.burst), tokens + (now - when) * self.rate)
             if cost > tokens:
                 self._buckets[client] = (tokens, now)
-                wait = (min(cost, self.burst) - tokens) / self.rate
+                # Rounded up to the millisecond: a shortfall of a few micro-tokens must not read "retry in 0 s".
+                wait = math.ceil((min(cost, self.burst) - tokens) / self.rate * 1000) / 1000
                 raise Refusal(HTTPStatus.TOO_MANY_REQUESTS, LIMIT_EXCEEDED,
-                              f"rate limit: {self.rate:g} calls/s, bursts of {self.burst}; retry in {wait:.1f} s",
-                              {"limit": "rate", "retryAfter": round(wait, 3)})
+                              f"rate limit: {self.rate:g} calls/s, bursts of {self.burst}; retry in {wait:.3f} s",
+                              {"limit": "rate", "retryAfter": wait})
             self._buckets[client] = (tokens - cost, now)
             if len(self._buckets) > self.max_clients:
                 self._forget_idle(now)

@@ -92,6 +92,18 @@ def test_no_client_gets_more_than_burst_plus_rate_times_elapsed(steps):
         assert granted[client] <= 20 + 10 * clock.now + 1e-9  # the bucket's bound, per client
 
 
+def test_a_refusal_never_says_retry_in_zero_seconds():
+    """A shortfall of a few micro-tokens is still a wait: retryAfter is rounded up to the millisecond."""
+    clock = Clock()
+    limiter = RateLimiter(rate=10, burst=20, clock=clock)
+    limiter.take("a", 20)
+    clock.now = 0.1 - 1e-9  # 0.99999999 tokens earned back
+    with pytest.raises(Refusal) as refused:
+        limiter.take("a", 1)
+    assert refused.value.data["retryAfter"] == 0.001
+    assert "retry in 0.001 s" in refused.value.message
+
+
 def test_a_refused_client_does_not_drain_another_and_recovers():
     clock = Clock()
     limiter = RateLimiter(rate=10, burst=20, clock=clock)
