@@ -110,10 +110,12 @@ contract CarbonMarketTest is CarbonWorld {
         _expectError(abi.encodeWithSelector(ICarbonMarket.UnsolicitedTransfer.selector, developer));
         vm.prank(developer);
         credits.safeTransferFrom(developer, address(market), batchId, 1, "");
-        uint256[] memory ids = new uint256[](1);
+        uint256[] memory ids = new uint256[](2); // one id would take the single-transfer check
         ids[0] = batchId;
-        uint256[] memory amounts = new uint256[](1);
+        ids[1] = batchId;
+        uint256[] memory amounts = new uint256[](2);
         amounts[0] = 1;
+        amounts[1] = 1;
         _expectError(abi.encodeWithSelector(ICarbonMarket.UnsolicitedTransfer.selector, developer));
         vm.prank(developer);
         credits.safeBatchTransferFrom(developer, address(market), ids, amounts, "");
@@ -251,6 +253,18 @@ contract CarbonMarketTest is CarbonWorld {
         vm.assertEq(market.reverseEscrowed(id, 40, keccak256("r")), 40, "all the rest");
         vm.stopPrank();
         vm.assertEq(uint256(market.listing(id).status), uint256(ICarbonMarket.ListingStatus.Cancelled), "emptied");
+    }
+
+    function test_a_reversal_takes_at_most_the_listings_own_escrow() public {
+        uint256 small = _list(10);
+        _list(40); // the escrow holds 50 units of the batch, 10 of them for `small`
+        vm.startPrank(regulator);
+        _expectError(abi.encodeWithSelector(ICarbonCredits.InsufficientTradable.selector, address(market), batchId, 10, 20));
+        market.reverseEscrowed(small, 30, 0); // 10 from the buffer, 20 > the listing's 10
+        vm.assertEq(market.reverseEscrowed(small, 15, 0), 5, "10 buffered, 5 from this listing");
+        vm.stopPrank();
+        vm.assertEq(market.listing(small).remaining, 5, "this listing shrank");
+        vm.assertEq(market.listing(2).remaining, 40, "the other listing is untouched");
     }
 
     // ---------------------------------------------------------------- withdrawals
