@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
+import {BondTerms} from "./BondTerms.sol";
 import {vm} from "./Vm.sol";
 import {UnitTest} from "./UnitTest.sol";
 import {GreenBond} from "../../../contracts/bond/GreenBond.sol";
@@ -66,22 +67,9 @@ abstract contract BondWorld is UnitTest {
         token.mint(investor2, 1e24);
     }
 
-    /// @dev Quarterly coupons at 5 % for a year, callable after 182 days at 101 %; subscriptions for 20 days.
-    function _terms() internal view returns (IGreenBond.Terms memory t) {
-        uint64 issueDate = uint64(block.timestamp + 20 days);
-        t.isin = ISIN;
-        t.denomination = DENOMINATION;
-        t.issueSize = 1_000;
-        t.minimumRaise = 100;
-        t.subscriptionStart = uint64(block.timestamp);
-        t.issueDate = issueDate;
-        t.maturityDate = issueDate + 365 days;
-        t.couponRateBps = 500;
-        t.couponFrequency = 4;
-        t.dayCount = IGreenBond.DayCount.Actual365;
-        t.riskLimitBps = 5_000;
-        t.callDate = issueDate + 182 days;
-        t.callPrice = DENOMINATION * 101 / 100;
+    /// @dev The shared quarterly, callable series (BondTerms).
+    function _terms() internal view returns (IGreenBond.Terms memory) {
+        return BondTerms.quarterlyCallable(ISIN, DENOMINATION);
     }
 
     /// @dev A series on `t`, created by the issuer through the factory; everyone approved it.

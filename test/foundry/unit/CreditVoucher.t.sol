@@ -67,14 +67,23 @@ contract CreditVoucherTest is UnitTest {
         return keccak256(abi.encode(kind, docs));
     }
 
-    /// @dev The supplier splits `id` into a part for itself and a pending part for `sub`.
-    function _split(uint256 id, uint256 own, uint256 handed) private {
-        uint256[] memory amounts = new uint256[](2);
+    /// @dev Two parts, `own` for the supplier and `handed` for `other`.
+    function _parts(uint256 own, uint256 handed, address other)
+        private
+        view
+        returns (uint256[] memory amounts, address[] memory to)
+    {
+        amounts = new uint256[](2);
         amounts[0] = own;
         amounts[1] = handed;
-        address[] memory to = new address[](2);
+        to = new address[](2);
         to[0] = supplier;
-        to[1] = sub;
+        to[1] = other;
+    }
+
+    /// @dev The supplier splits `id` into a part for itself and a pending part for `sub`.
+    function _split(uint256 id, uint256 own, uint256 handed) private {
+        (uint256[] memory amounts, address[] memory to) = _parts(own, handed, sub);
         vm.prank(supplier);
         vouchers.split(id, amounts, to);
     }
@@ -259,12 +268,7 @@ contract CreditVoucherTest is UnitTest {
         vm.assertEq(_state(handed), uint256(ICreditVoucher.State.Active), "accepted");
 
         // A split of the own part entirely to the splitter: nothing pending.
-        uint256[] memory amounts = new uint256[](2);
-        amounts[0] = 300e6;
-        amounts[1] = 300e6;
-        address[] memory to = new address[](2);
-        to[0] = supplier;
-        to[1] = supplier;
+        (uint256[] memory amounts, address[] memory to) = _parts(300e6, 300e6, supplier);
         vm.prank(supplier);
         vouchers.split(own, amounts, to);
         vm.assertEq(_state(vouchers.childId(own, 1)), uint256(ICreditVoucher.State.Active), "no acceptance needed");
@@ -272,12 +276,7 @@ contract CreditVoucherTest is UnitTest {
 
     function test_split_refusals() public {
         uint256 id = _issue(FACE, 0);
-        uint256[] memory two = new uint256[](2);
-        two[0] = 500e6;
-        two[1] = 500e6;
-        address[] memory to = new address[](2);
-        to[0] = supplier;
-        to[1] = sub;
+        (uint256[] memory two, address[] memory to) = _parts(500e6, 500e6, sub);
         _expectError(abi.encodeWithSelector(ComplianceGuard.ComplianceRefused.selector, bank, IParticipantRegistry.Reason.WrongKind));
         vm.prank(bank);
         vouchers.split(id, two, to);
@@ -331,12 +330,7 @@ contract CreditVoucherTest is UnitTest {
 
     function test_frozen_or_matured_trees_refuse_every_move() public {
         uint256 id = _issue(FACE, 0);
-        uint256[] memory two = new uint256[](2);
-        two[0] = 500e6;
-        two[1] = 500e6;
-        address[] memory to = new address[](2);
-        to[0] = supplier;
-        to[1] = sub;
+        (uint256[] memory two, address[] memory to) = _parts(500e6, 500e6, sub);
         vm.prank(regulator);
         vouchers.freezeTree(id, 0);
         vm.startPrank(supplier);

@@ -116,6 +116,10 @@ contract GreenBondTest is BondWorld {
         _refused(t, "call");
     }
 
+    function _expectWrongStatus(IGreenBond.Status expected, IGreenBond.Status actual) private {
+        _expectError(abi.encodeWithSelector(IGreenBond.WrongStatus.selector, expected, actual));
+    }
+
     function _refused(IGreenBond.Terms memory t, bytes32 field) private {
         GreenBond clone = GreenBond(Clones.clone(address(implementation)));
         _expectError(abi.encodeWithSelector(IGreenBond.InvalidTerms.selector, field));
@@ -206,14 +210,10 @@ contract GreenBondTest is BondWorld {
         vm.assertEq(version, 1, "model version");
         vm.assertEq(bond.unallocated(), 100 * DENOMINATION, "all proceeds free");
 
-        _expectError(
-            abi.encodeWithSelector(IGreenBond.WrongStatus.selector, IGreenBond.Status.Subscription, IGreenBond.Status.Issued)
-        );
+        _expectWrongStatus(IGreenBond.Status.Subscription, IGreenBond.Status.Issued);
         _subscribe(bond, investor, 1);
         vm.prank(issuer);
-        _expectError(
-            abi.encodeWithSelector(IGreenBond.WrongStatus.selector, IGreenBond.Status.Subscription, IGreenBond.Status.Issued)
-        );
+        _expectWrongStatus(IGreenBond.Status.Subscription, IGreenBond.Status.Issued);
         bond.settle();
     }
 
@@ -273,9 +273,7 @@ contract GreenBondTest is BondWorld {
     }
 
     function test_refund_and_abandon_need_their_status() public {
-        _expectError(
-            abi.encodeWithSelector(IGreenBond.WrongStatus.selector, IGreenBond.Status.Failed, IGreenBond.Status.Subscription)
-        );
+        _expectWrongStatus(IGreenBond.Status.Failed, IGreenBond.Status.Subscription);
         bond.refund();
         uint64 until = bond.terms().issueDate + bond.SETTLEMENT_GRACE();
         vm.warp(until - 1);
@@ -288,9 +286,7 @@ contract GreenBondTest is BondWorld {
         vm.prank(outsider);
         bond.abandon();
         vm.assertEq(uint256(bond.status()), uint256(IGreenBond.Status.Failed), "anyone may abandon after the grace");
-        _expectError(
-            abi.encodeWithSelector(IGreenBond.WrongStatus.selector, IGreenBond.Status.Subscription, IGreenBond.Status.Failed)
-        );
+        _expectWrongStatus(IGreenBond.Status.Subscription, IGreenBond.Status.Failed);
         bond.abandon();
     }
 
@@ -360,9 +356,7 @@ contract GreenBondTest is BondWorld {
     function test_allocate_refuses_before_issue_and_a_ninth_project() public {
         uint64 maturity = bond.terms().maturityDate;
         vm.prank(issuer);
-        _expectError(
-            abi.encodeWithSelector(IGreenBond.WrongStatus.selector, IGreenBond.Status.Issued, IGreenBond.Status.Subscription)
-        );
+        _expectWrongStatus(IGreenBond.Status.Issued, IGreenBond.Status.Subscription);
         bond.allocate(1, 1e6, 0, maturity);
 
         bond = _settled(bond, 100, 0);
@@ -506,18 +500,12 @@ contract GreenBondTest is BondWorld {
     function test_milestone_views_refuse_unknown_ids_and_steps_need_the_issued_status() public {
         _expectError(abi.encodeWithSelector(IGreenBond.UnknownMilestone.selector, 0));
         bond.milestone(0);
-        _expectError(
-            abi.encodeWithSelector(IGreenBond.WrongStatus.selector, IGreenBond.Status.Issued, IGreenBond.Status.Subscription)
-        );
+        _expectWrongStatus(IGreenBond.Status.Issued, IGreenBond.Status.Subscription);
         bond.releaseMilestone(0);
         vm.prank(issuer);
-        _expectError(
-            abi.encodeWithSelector(IGreenBond.WrongStatus.selector, IGreenBond.Status.Issued, IGreenBond.Status.Subscription)
-        );
+        _expectWrongStatus(IGreenBond.Status.Issued, IGreenBond.Status.Subscription);
         bond.reallocate(0, 0);
-        _expectError(
-            abi.encodeWithSelector(IGreenBond.WrongStatus.selector, IGreenBond.Status.Issued, IGreenBond.Status.Subscription)
-        );
+        _expectWrongStatus(IGreenBond.Status.Issued, IGreenBond.Status.Subscription);
         bond.expireMilestone(0);
     }
 
@@ -525,9 +513,7 @@ contract GreenBondTest is BondWorld {
 
     function test_fundCoupon_refusals() public {
         vm.prank(issuer);
-        _expectError(
-            abi.encodeWithSelector(IGreenBond.WrongStatus.selector, IGreenBond.Status.Issued, IGreenBond.Status.Subscription)
-        );
+        _expectWrongStatus(IGreenBond.Status.Issued, IGreenBond.Status.Subscription);
         bond.fundCoupon(1);
         bond = _settled(bond, 100, 50);
         _expectError(abi.encodeWithSelector(IGreenBond.NotIssuer.selector, investor));
@@ -623,9 +609,7 @@ contract GreenBondTest is BondWorld {
     }
 
     function test_declareDefault_marks_an_unfunded_period_past_its_date() public {
-        _expectError(
-            abi.encodeWithSelector(IGreenBond.WrongStatus.selector, IGreenBond.Status.Issued, IGreenBond.Status.Subscription)
-        );
+        _expectWrongStatus(IGreenBond.Status.Issued, IGreenBond.Status.Subscription);
         bond.declareDefault(1);
         bond = _settled(bond, 100, 50);
         _expectError(abi.encodeWithSelector(IGreenBond.UnknownPeriod.selector, 0));
@@ -661,9 +645,7 @@ contract GreenBondTest is BondWorld {
         _expectError(abi.encodeWithSelector(IGreenBond.KpiNotLinked.selector));
         bond.observeKpi(1);
         GreenBond kpi = _series(_kpiTerms());
-        _expectError(
-            abi.encodeWithSelector(IGreenBond.WrongStatus.selector, IGreenBond.Status.Issued, IGreenBond.Status.Subscription)
-        );
+        _expectWrongStatus(IGreenBond.Status.Issued, IGreenBond.Status.Subscription);
         kpi.observeKpi(1);
         kpi = _settled(kpi, 100, 0);
         _expectError(abi.encodeWithSelector(IGreenBond.UnknownObservation.selector, 0));
@@ -782,9 +764,7 @@ contract GreenBondTest is BondWorld {
         vm.assertEq(token.balanceOf(investor) - held, 90 * DENOMINATION + 100 * c, "coupons after redemption");
 
         vm.prank(issuer);
-        _expectError(
-            abi.encodeWithSelector(IGreenBond.WrongStatus.selector, IGreenBond.Status.Issued, IGreenBond.Status.Redeemable)
-        );
+        _expectWrongStatus(IGreenBond.Status.Issued, IGreenBond.Status.Redeemable);
         bond.depositPrincipal();
     }
 
@@ -828,9 +808,7 @@ contract GreenBondTest is BondWorld {
     function test_callBonds_refusals() public {
         IGreenBond.Terms memory t = _terms();
         vm.prank(issuer);
-        _expectError(
-            abi.encodeWithSelector(IGreenBond.WrongStatus.selector, IGreenBond.Status.Issued, IGreenBond.Status.Subscription)
-        );
+        _expectWrongStatus(IGreenBond.Status.Issued, IGreenBond.Status.Subscription);
         bond.callBonds();
         _subscribe(bond, investor, 100);
 
@@ -851,9 +829,7 @@ contract GreenBondTest is BondWorld {
         vm.prank(issuer);
         _expectError(abi.encodeWithSelector(IGreenBond.CallWindowClosed.selector, t.callDate, t.maturityDate));
         bond.callBonds();
-        _expectError(
-            abi.encodeWithSelector(IGreenBond.WrongStatus.selector, IGreenBond.Status.Redeemable, IGreenBond.Status.Issued)
-        );
+        _expectWrongStatus(IGreenBond.Status.Redeemable, IGreenBond.Status.Issued);
         bond.redeem(1);
     }
 

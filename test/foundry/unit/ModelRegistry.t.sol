@@ -50,6 +50,10 @@ contract ModelRegistryTest is UnitTest {
         return models.registerModel(_spec(seed), "ipfs://card");
     }
 
+    function _expectTransitionRefused(uint256 version, IModelRegistry.Status from, IModelRegistry.Status to) private {
+        _expectError(abi.encodeWithSelector(IModelRegistry.InvalidStatusTransition.selector, version, from, to));
+    }
+
     function test_registerModel_records_the_version() public {
         IModelRegistry.ModelSpec memory spec = _spec("a");
         vm.expectEmit(address(models));
@@ -115,14 +119,7 @@ contract ModelRegistryTest is UnitTest {
         _expectError(abi.encodeWithSelector(IModelRegistry.MissingValidationReport.selector, version));
         vm.prank(auditor);
         models.approve(version, 0);
-        _expectError(
-            abi.encodeWithSelector(
-                IModelRegistry.InvalidStatusTransition.selector,
-                version,
-                IModelRegistry.Status.Registered,
-                IModelRegistry.Status.Suspended
-            )
-        );
+        _expectTransitionRefused(version, IModelRegistry.Status.Registered, IModelRegistry.Status.Suspended);
         vm.prank(auditor);
         models.suspend(version, 0);
 
@@ -140,24 +137,10 @@ contract ModelRegistryTest is UnitTest {
         models.approve(version, keccak256("report2"));
         vm.prank(auditor);
         models.retire(version, 0);
-        _expectError(
-            abi.encodeWithSelector(
-                IModelRegistry.InvalidStatusTransition.selector,
-                version,
-                IModelRegistry.Status.Retired,
-                IModelRegistry.Status.Retired
-            )
-        );
+        _expectTransitionRefused(version, IModelRegistry.Status.Retired, IModelRegistry.Status.Retired);
         vm.prank(auditor);
         models.retire(version, 0);
-        _expectError(
-            abi.encodeWithSelector(
-                IModelRegistry.InvalidStatusTransition.selector,
-                version,
-                IModelRegistry.Status.Retired,
-                IModelRegistry.Status.Approved
-            )
-        );
+        _expectTransitionRefused(version, IModelRegistry.Status.Retired, IModelRegistry.Status.Approved);
         vm.prank(auditor);
         models.approve(version, keccak256("report3"));
     }
