@@ -805,6 +805,25 @@ contract GreenBondTest is BondWorld {
         vm.assertEq(token.balanceOf(investor) - held, 100 * t.callPrice, "call price");
     }
 
+    function test_a_coupon_funded_ahead_of_a_call_goes_to_the_holders_at_the_call() public {
+        bond = _settled(bond, 100, 50);
+        vm.warp(bond.terms().callDate);
+        vm.startPrank(issuer);
+        for (uint256 p = 1; p <= 3; ++p) {
+            bond.fundCoupon(p); // period 3's record date is three months away
+        }
+        uint256 c12 = bond.couponPerBond(1) + bond.couponPerBond(2);
+        vm.assertEq(bond.claimableCoupons(investor), 100 * c12, "periods 1 and 2 recorded");
+        bond.callBonds();
+        vm.stopPrank();
+        uint256 c123 = c12 + bond.couponPerBond(3);
+        vm.assertEq(bond.claimableCoupons(investor), 100 * c123, "period 3 recorded at the call");
+        vm.prank(investor);
+        bond.redeem(100);
+        vm.prank(investor);
+        vm.assertEq(bond.claimCoupons(), 100 * c123, "redeeming first keeps the coupon");
+    }
+
     function test_callBonds_refusals() public {
         IGreenBond.Terms memory t = _terms();
         vm.prank(issuer);
