@@ -763,6 +763,12 @@ contract GreenBondTest is BondWorld {
         bond.claimCoupons();
         vm.assertEq(token.balanceOf(investor) - held, 90 * DENOMINATION + 100 * c, "coupons after redemption");
 
+        vm.warp(maturity + 365 days); // long after the last record date: no period beyond the last
+        vm.prank(investor2);
+        bond.transfer(investor, 5);
+        vm.assertEq(bond.claimableCoupons(investor2), 50 * c, "investor2's four coupons, no more");
+        vm.assertEq(bond.claimableCoupons(investor), 0, "investor claimed everything");
+
         vm.prank(issuer);
         _expectWrongStatus(IGreenBond.Status.Issued, IGreenBond.Status.Redeemable);
         bond.depositPrincipal();
