@@ -20,7 +20,20 @@ interface Vm {
     function toString(uint256 value) external pure returns (string memory);
     function toString(bytes32 value) external pure returns (string memory);
 
+    // Unit tests (test/foundry/unit): the next call must revert with exactly these bytes (a custom
+    // error's selector and arguments), and the next event must match the one emitted before it.
+    function expectRevert(bytes calldata revertData) external;
+    function expectRevert() external;
+    function expectEmit() external;
+    function expectEmit(address emitter) external;
+    function mockCall(address callee, bytes calldata data, bytes calldata returnData) external;
+    function mockCallRevert(address callee, bytes calldata data, bytes calldata revertData) external;
+    function clearMockedCalls() external;
+
     function assertEq(uint256 left, uint256 right, string calldata error) external pure;
+    function assertEq(string calldata left, string calldata right, string calldata error) external pure;
+    function assertEq(bytes calldata left, bytes calldata right, string calldata error) external pure;
+    function assertFalse(bool condition, string calldata error) external pure;
     function assertEq(bytes32 left, bytes32 right, string calldata error) external pure;
     function assertEq(address left, address right, string calldata error) external pure;
     function assertEq(bool left, bool right, string calldata error) external pure;

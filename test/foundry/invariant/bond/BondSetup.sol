@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
+import {BondTerms} from "../../lib/BondTerms.sol";
 import {vm} from "../../lib/Vm.sol";
 import {Actors} from "../../lib/Actors.sol";
 import {InvariantTest} from "../../lib/InvariantTest.sol";
@@ -105,22 +106,9 @@ abstract contract BondSetup is InvariantTest {
         _target(address(handler), selectors);
     }
 
-    /// @dev Quarterly coupons for a year, callable after six months at 101 %; subscriptions for 20 days.
-    function _terms() private view returns (IGreenBond.Terms memory t) {
-        uint64 issueDate = uint64(block.timestamp + 20 days);
-        t.isin = bytes32("XS0000GREEN1");
-        t.denomination = DENOMINATION;
-        t.issueSize = 1_000;
-        t.minimumRaise = 100;
-        t.subscriptionStart = uint64(block.timestamp);
-        t.issueDate = issueDate;
-        t.maturityDate = issueDate + 365 days;
-        t.couponRateBps = 500;
-        t.couponFrequency = 4;
-        t.dayCount = IGreenBond.DayCount.Actual365;
-        t.riskLimitBps = 5_000;
-        t.callDate = issueDate + 182 days;
-        t.callPrice = DENOMINATION * 101 / 100;
+    /// @dev The shared quarterly, callable series (BondTerms).
+    function _terms() private view returns (IGreenBond.Terms memory) {
+        return BondTerms.quarterlyCallable(bytes32("XS0000GREEN1"), DENOMINATION);
     }
 
     /// @notice After each run: how many calls of each entry point were accepted and refused (-vv).
