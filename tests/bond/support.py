@@ -1,7 +1,7 @@
 """Readers and clock helpers shared by the bond tests."""
 
-from brownie import chain
-from tests.support.chain import UNIT
+from tests.support.chain import UNIT, b32, past
+from tests.support.chain import mined_now as now
 
 DAY = 24 * 3600
 YEAR = 365 * DAY
@@ -13,22 +13,6 @@ ISSUER_SCORE = 300  # bps
 MODEL_VERSION = 2
 DENOMINATION = 1_000 * UNIT
 MINIMUM_CLAIM = 1_000 * UNIT  # ImpactAttribution's smallest claim in the tests, as deployed
-
-
-def b32(text):
-    return "0x" + text.encode().ljust(32, b"\0").hex()
-
-
-def now():
-    """The chain's current time, read from a freshly mined block."""
-    chain.mine()
-    return chain[-1].timestamp
-
-
-def past(timestamp):
-    """Move the chain's clock just past `timestamp`."""
-    chain.sleep(max(int(timestamp) - now() + 1, 0))
-    chain.mine()
 
 
 def fund_every_coupon(bond, issuer, renew_kyc):

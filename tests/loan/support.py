@@ -1,7 +1,7 @@
 """Terms, clock and readers shared by the loan tests (docs/loans.md)."""
 
-from brownie import chain
-from tests.support.chain import UNIT
+from tests.support.chain import UNIT, b32, past
+from tests.support.chain import mined_now as now
 
 from greenfi.domain.loans import DAY
 
@@ -21,21 +21,6 @@ OPEX = 40_000 * UNIT
 
 def h32(n):
     return "0x" + int(n).to_bytes(32, "big").hex()
-
-
-def b32(text):
-    return "0x" + text.encode().ljust(32, b"\0").hex()
-
-
-def now():
-    chain.mine()
-    return chain[-1].timestamp
-
-
-def past(timestamp):
-    """Move the chain's clock just past `timestamp`."""
-    chain.sleep(max(int(timestamp) - now() + 1, 0))
-    chain.mine()
 
 
 TERM_FIELDS = (

@@ -54,6 +54,24 @@ def now():
     return chain[-1].timestamp
 
 
+def mined_now():
+    """The chain's current time, read from a freshly mined block: after a snapshot revert the node's clock
+    offset and Brownie's `chain.time()` can disagree, and a new block's timestamp is what contracts see."""
+    chain.mine()
+    return chain[-1].timestamp
+
+
+def past(timestamp):
+    """Move the chain's clock just past `timestamp`."""
+    chain.sleep(max(int(timestamp) - mined_now() + 1, 0))
+    chain.mine()
+
+
+def b32(text):
+    """`text` as a right-padded bytes32."""
+    return "0x" + text.encode().ljust(32, b"\0").hex()
+
+
 def kyc_expiry(years=1):
     return now() + years * ONE_YEAR
 

@@ -1,6 +1,6 @@
 """Readers shared by the voucher tests: plain-value snapshots of nodes and roots."""
 
-from brownie import chain
+from tests.support.chain import mined_now as now, past  # the voucher tests' clock, re-exported
 
 ACTIVE, PENDING, OFFERED, SPLIT, REDEEMED = 1, 2, 3, 4, 5
 DAY = 24 * 3600
@@ -30,19 +30,3 @@ def state_of(voucher, token, ids, accounts):
         {str(a): int(token.balanceOf(a)) for a in [*accounts, voucher]},
         {i: tuple(voucher.financing(i)) for i in ids},
     )
-
-
-def now():
-    """The chain's current time, read from a freshly mined block.
-
-    After a snapshot revert the node's clock offset and Brownie's `chain.time()` can disagree;
-    a new block's timestamp is what the contracts will see.
-    """
-    chain.mine()
-    return chain[-1].timestamp
-
-
-def past(timestamp):
-    """Move the chain's clock just past `timestamp`."""
-    chain.sleep(max(int(timestamp) - now() + 1, 0))
-    chain.mine()
