@@ -20,7 +20,8 @@ import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 /// @title LoanUnit
 /// @notice The loan paths the money suite does not drive: every term bound (LoanInvalidTerms names the field),
 /// the factory's views and refusals, repricing with its bounded step, the bucket and period views, and the
-/// implementation's refusal to be initialized, the Ledger's 128-bit totals. Each refusal is checked for its exact error.
+/// implementation's refusal to be initialized, the Ledger's 128-bit totals. Each refusal is checked for its exact
+/// error.
 contract LoanUnit {
     GreenLoanFactory internal factory;
     SettlementToken internal token;
