@@ -597,18 +597,31 @@ contract GreenLoan is IGreenLoan, ComplianceGuard {
         // floor ≤ credit + ratchet ≤ cap ≤ 10000: the casts cannot truncate
         p.marginBps = uint16(uint256(int256(uint256(p.creditMarginBps)) + p.ratchetBps));
         p.rateBps = t.baseRateBps + p.marginBps;
-        _pricing = PricingSlot(
-            p.scoreBps, p.modelVersion, p.scoreTimestamp, p.repricedAt, p.creditMarginBps, p.ratchetBps, p.marginBps
-        );
+        _pricing = PricingSlot({
+            scoreBps: p.scoreBps,
+            modelVersion: p.modelVersion,
+            scoreTimestamp: p.scoreTimestamp,
+            repricedAt: p.repricedAt,
+            creditMarginBps: p.creditMarginBps,
+            ratchetBps: p.ratchetBps,
+            marginBps: p.marginBps
+        });
         _s.rateBps = p.rateBps;
     }
 
     /// @dev The pricing record as the view returns it (its rate is the contractual rate in Slot0).
     function _loadPricing() private view returns (Pricing memory) {
         PricingSlot memory p = _pricing;
-        return Pricing(
-            p.scoreBps, p.modelVersion, p.scoreTimestamp, p.repricedAt, p.creditMarginBps, p.ratchetBps, p.marginBps, _s.rateBps
-        );
+        return Pricing({
+            scoreBps: p.scoreBps,
+            modelVersion: p.modelVersion,
+            scoreTimestamp: p.scoreTimestamp,
+            repricedAt: p.repricedAt,
+            creditMarginBps: p.creditMarginBps,
+            ratchetBps: p.ratchetBps,
+            marginBps: p.marginBps,
+            rateBps: _s.rateBps
+        });
     }
 
     function _kpiOutcome(uint256 output, bool late) private view returns (KpiOutcome) {
