@@ -23,8 +23,13 @@ abstract contract ComplianceGuard {
     }
 
     modifier whenNetworkActive() {
-        if (registry.paused()) revert NetworkPaused();
+        _requireNetworkActive();
         _;
+    }
+
+    /// @dev One copy of the pause check, however many entry points carry the modifier (keeps code size down).
+    function _requireNetworkActive() internal view {
+        if (registry.paused()) revert NetworkPaused();
     }
 
     function _requireCanHold(address account) internal view {

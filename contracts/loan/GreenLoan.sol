@@ -4,6 +4,7 @@ pragma solidity ^0.8.24;
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {IParticipantRegistry} from "../interfaces/IParticipantRegistry.sol";
 import {IProjectRegistry} from "../interfaces/IProjectRegistry.sol";
 import {IImpactAttribution} from "../interfaces/IImpactAttribution.sol";
@@ -59,18 +60,45 @@ contract GreenLoan is IGreenLoan, ComplianceGuard {
         uint128 fees;
     }
 
+    /// @dev Pricing in one slot (16 + 64 + 64 + 64 + 16 + 16 + 16 = 256 bits); its rateBps is Slot0.rateBps.
+    struct PricingSlot {
+        uint16 scoreBps;
+        uint64 modelVersion;
+        uint64 scoreTimestamp;
+        uint64 repricedAt;
+        uint16 creditMarginBps;
+        int16 ratchetBps;
+        uint16 marginBps;
+    }
+
+    /// @dev The Ledger in uint128 pairs, grouped by the calls that touch them together (draw: drawn, cancelled,
+    /// funded; the principal shortfall: drawn, principalPaid, swept; repay: the three paid totals). Every write
+    /// goes through SafeCast: amounts are bounded by the commitment (≤ 2^96) or by the token's supply.
+    struct LedgerSlots {
+        uint128 drawn;
+        uint128 cancelled;
+        uint128 funded;
+        uint128 writtenOff;
+        uint128 feesPaid;
+        uint128 interestPaid;
+        uint128 principalPaid;
+        uint128 swept;
+        uint128 withdrawnByBorrower;
+        uint128 withdrawnByLender;
+    }
+
     Slot0 private _s;
     Book private _book;
     uint256 private _interestNum; // accrued unpaid interest numerator (see LoanMath.DENOMINATOR)
     uint256 private _dueFeesInterest; // fees + interest that fell due at a period end and are unpaid
-    Pricing private _pricing;
+    PricingSlot private _pricing;
     Terms private _terms;
     address private _borrower;
     address private _lender;
     bool private _initialized;
     bool private _gated; // some tranche has an output threshold (read once at initialize)
     uint256 private _observedWh; // attributed output taken in by observations so far
-    Ledger private _ledger;
+    LedgerSlots private _ledger;
     mapping(uint256 period => Observation) private _observations;
 
     // ---------------------------------------------------------------- construction
@@ -117,10 +145,15 @@ contract GreenLoan is IGreenLoan, ComplianceGuard {
     }
 
     modifier nonReentrant() {
-        if (_s.locked) revert LoanWrongState(_s.state);
-        _s.locked = true;
+        _setLock(true);
         _;
-        _s.locked = false;
+        _setLock(false);
+    }
+
+    /// @dev The reentrancy lock (a function, not inlined code, in each of the four guarded entry points).
+    function _setLock(bool on) private {
+        if (on && _s.locked) revert LoanWrongState(_s.state);
+        _s.locked = on;
     }
 
     // ---------------------------------------------------------------- approval and cancellation
@@ -134,20 +167,19 @@ contract GreenLoan is IGreenLoan, ComplianceGuard {
         IRiskOracle.Score memory score = riskOracle.latestScore(_borrower);
         uint16 margin = _marginOrRevert(score.scoreBps);
         uint256 commitment = _terms.commitment;
-        _pricing = Pricing({
+        _pricing = PricingSlot({
             scoreBps: score.scoreBps,
             modelVersion: uint64(score.modelVersion),
             scoreTimestamp: score.timestamp,
             repricedAt: uint64(block.timestamp),
             creditMarginBps: margin,
             ratchetBps: 0,
-            marginBps: margin,
-            rateBps: _terms.baseRateBps + margin
+            marginBps: margin
         });
         _s.rateBps = _terms.baseRateBps + margin;
         _s.cursor = uint64(block.timestamp);
         _s.boundaries = _periodsEnded(_s); // the cursor and the period ends processed move together
-        _ledger.funded = commitment;
+        _ledger.funded = uint128(commitment); // ≤ 2^96 (LoanTerms)
         _setState(State.Approved);
         emit LoanApproved(
             score.modelVersion, score.scoreBps, score.inputHash, score.explanationHash, score.timestamp, margin, commitment
@@ -177,7 +209,7 @@ contract GreenLoan is IGreenLoan, ComplianceGuard {
         if (amount == 0) revert LoanZeroAmount();
         uint256 free = undrawn();
         if (amount > free) revert LoanExceedsCommitment(amount, free);
-        _ledger.cancelled += amount;
+        _ledger.cancelled = _plus(_ledger.cancelled, amount);
         emit CommitmentCancelled(amount, free - amount);
     }
 
@@ -210,7 +242,7 @@ contract GreenLoan is IGreenLoan, ComplianceGuard {
             _setState(State.Active);
         }
         _book = b;
-        _ledger.drawn = drawn + amount;
+        _ledger.drawn = uint128(drawn + amount); // ≤ funded ≤ 2^96
         emit LoanDrawn(amount, b.principal, score.scoreBps, score.modelVersion);
     }
 
@@ -237,10 +269,10 @@ contract GreenLoan is IGreenLoan, ComplianceGuard {
         _interestNum -= toInterest * LoanMath.DENOMINATOR;
         uint256 due = _dueFeesInterest;
         if (due != 0) _dueFeesInterest = due - Math.min(due, toFees + toInterest);
-        Ledger storage l = _ledger;
-        l.feesPaid += toFees;
-        l.interestPaid += toInterest;
-        l.principalPaid += toPrincipal;
+        LedgerSlots storage l = _ledger;
+        l.feesPaid = _plus(l.feesPaid, toFees);
+        l.interestPaid = _plus(l.interestPaid, toInterest);
+        l.principalPaid = _plus(l.principalPaid, toPrincipal);
         emit LoanRepayment(msg.sender, amount, toFees, toInterest, toPrincipal, b.principal);
         if (amount == owed) _close(State.Repaid);
         ExactTransfers.pullExact(settlementToken, msg.sender, amount);
@@ -251,8 +283,8 @@ contract GreenLoan is IGreenLoan, ComplianceGuard {
         uint256 amount = withdrawable(msg.sender);
         if (amount == 0) revert LoanNothingToWithdraw(msg.sender);
         _requireCanHold(msg.sender);
-        if (msg.sender == _borrower) _ledger.withdrawnByBorrower += amount;
-        else _ledger.withdrawnByLender += amount;
+        if (msg.sender == _borrower) _ledger.withdrawnByBorrower = _plus(_ledger.withdrawnByBorrower, amount);
+        else _ledger.withdrawnByLender = _plus(_ledger.withdrawnByLender, amount);
         emit LoanWithdrawn(msg.sender, amount);
         settlementToken.safeTransfer(msg.sender, amount);
     }
@@ -263,7 +295,7 @@ contract GreenLoan is IGreenLoan, ComplianceGuard {
     function reprice() external {
         State st = _s.state;
         if (st != State.Approved && st != State.Active && st != State.Impaired) revert LoanWrongState(st);
-        Pricing memory p = _pricing;
+        Pricing memory p = _loadPricing();
         uint64 earliest = p.repricedAt + _terms.minRepricingInterval;
         if (block.timestamp < earliest) revert LoanRepricingTooEarly(earliest);
         IRiskOracle.Score memory score = riskOracle.latestScore(_borrower);
@@ -307,7 +339,7 @@ contract GreenLoan is IGreenLoan, ComplianceGuard {
         // The covenant first: the period's debt service is at the rate that ran during the period.
         uint32 dscr = _covenant(period, output);
         KpiOutcome outcome = _kpiOutcome(output, block.timestamp > uint256(end) + t.observationGrace);
-        Pricing memory p = _pricing;
+        Pricing memory p = _loadPricing();
         if (outcome != KpiOutcome.None) {
             int16 r = LoanMath.ratchet(
                 p.ratchetBps, outcome == KpiOutcome.Met, t.ratchetStepBps, p.creditMarginBps, t.marginFloorBps, t.marginCapBps
@@ -354,7 +386,7 @@ contract GreenLoan is IGreenLoan, ComplianceGuard {
         _accrue();
         Book memory b = _book;
         uint256 interest = LoanMath.whole(_interestNum);
-        _ledger.writtenOff += b.principal + interest + b.fees;
+        _ledger.writtenOff = _plus(_ledger.writtenOff, b.principal + interest + b.fees);
         emit LoanWrittenOff(b.principal, interest, b.fees);
         _close(State.WrittenOff);
     }
@@ -394,7 +426,7 @@ contract GreenLoan is IGreenLoan, ComplianceGuard {
 
     /// @inheritdoc IGreenLoan
     function pricing() external view returns (Pricing memory) {
-        return _pricing;
+        return _loadPricing();
     }
 
     /// @inheritdoc IGreenLoan
@@ -419,14 +451,24 @@ contract GreenLoan is IGreenLoan, ComplianceGuard {
 
     /// @inheritdoc IGreenLoan
     function ledger() external view returns (Ledger memory l) {
-        l = _ledger;
+        LedgerSlots memory s = _ledger;
+        l.funded = s.funded;
+        l.drawn = s.drawn;
+        l.cancelled = s.cancelled;
+        l.feesPaid = s.feesPaid;
+        l.interestPaid = s.interestPaid;
+        l.principalPaid = s.principalPaid;
         l.received = l.feesPaid + l.interestPaid + l.principalPaid;
+        l.swept = s.swept;
+        l.writtenOff = s.writtenOff;
+        l.withdrawnByBorrower = s.withdrawnByBorrower;
+        l.withdrawnByLender = s.withdrawnByLender;
     }
 
     /// @inheritdoc IGreenLoan
     function undrawn() public view returns (uint256) {
-        Ledger storage l = _ledger;
-        return l.funded - l.drawn - l.cancelled;
+        LedgerSlots storage l = _ledger;
+        return uint256(l.funded) - l.drawn - l.cancelled;
     }
 
     /// @inheritdoc IGreenLoan
@@ -441,10 +483,10 @@ contract GreenLoan is IGreenLoan, ComplianceGuard {
 
     /// @inheritdoc IGreenLoan
     function withdrawable(address account) public view returns (uint256) {
-        Ledger storage l = _ledger;
-        if (account == _borrower) return l.drawn - l.withdrawnByBorrower;
+        LedgerSlots storage l = _ledger;
+        if (account == _borrower) return uint256(l.drawn) - l.withdrawnByBorrower;
         if (account == _lender) {
-            return l.cancelled + l.feesPaid + l.interestPaid + l.principalPaid - l.withdrawnByLender;
+            return uint256(l.cancelled) + l.feesPaid + l.interestPaid + l.principalPaid - l.withdrawnByLender;
         }
         return 0;
     }
@@ -513,7 +555,7 @@ contract GreenLoan is IGreenLoan, ComplianceGuard {
     /// paid, at most the principal outstanding (all of it once called).
     function _principalShortfall(uint256 boundaries, uint256 principal) private view returns (uint256) {
         if (_s.state == State.Defaulted) return principal;
-        Ledger storage l = _ledger;
+        LedgerSlots storage l = _ledger;
         uint256 scheduled = boundaries == 0
             ? 0
             : LoanMath.scheduledPrincipal(_terms.repayment, l.drawn, boundaries, _terms.periods);
@@ -555,8 +597,31 @@ contract GreenLoan is IGreenLoan, ComplianceGuard {
         // floor ≤ credit + ratchet ≤ cap ≤ 10000: the casts cannot truncate
         p.marginBps = uint16(uint256(int256(uint256(p.creditMarginBps)) + p.ratchetBps));
         p.rateBps = t.baseRateBps + p.marginBps;
-        _pricing = p;
+        _pricing = PricingSlot({
+            scoreBps: p.scoreBps,
+            modelVersion: p.modelVersion,
+            scoreTimestamp: p.scoreTimestamp,
+            repricedAt: p.repricedAt,
+            creditMarginBps: p.creditMarginBps,
+            ratchetBps: p.ratchetBps,
+            marginBps: p.marginBps
+        });
         _s.rateBps = p.rateBps;
+    }
+
+    /// @dev The pricing record as the view returns it (its rate is the contractual rate in Slot0).
+    function _loadPricing() private view returns (Pricing memory) {
+        PricingSlot memory p = _pricing;
+        return Pricing({
+            scoreBps: p.scoreBps,
+            modelVersion: p.modelVersion,
+            scoreTimestamp: p.scoreTimestamp,
+            repricedAt: p.repricedAt,
+            creditMarginBps: p.creditMarginBps,
+            ratchetBps: p.ratchetBps,
+            marginBps: p.marginBps,
+            rateBps: _s.rateBps
+        });
     }
 
     function _kpiOutcome(uint256 output, bool late) private view returns (KpiOutcome) {
@@ -588,7 +653,7 @@ contract GreenLoan is IGreenLoan, ComplianceGuard {
         if (lock && net > service) {
             uint256 sweep = Math.min(net - service, principal);
             if (sweep != 0) {
-                _ledger.swept += sweep;
+                _ledger.swept = _plus(_ledger.swept, sweep);
                 emit CashSwept(period, sweep);
             }
         }
@@ -606,10 +671,15 @@ contract GreenLoan is IGreenLoan, ComplianceGuard {
         attribution.release(_terms.projectId, _terms.commitment);
     }
 
+    /// @dev `total + amount` as a Ledger field (reverts SafeCastOverflowedUintDowncast past 2^128 − 1).
+    function _plus(uint128 total, uint256 amount) private pure returns (uint128) {
+        return SafeCast.toUint128(total + amount);
+    }
+
     function _cancelUndrawn() private {
         uint256 free = undrawn();
         if (free == 0) return;
-        _ledger.cancelled += free;
+        _ledger.cancelled = _plus(_ledger.cancelled, free);
         emit CommitmentCancelled(free, 0);
     }
 

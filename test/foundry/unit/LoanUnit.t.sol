@@ -15,11 +15,13 @@ import {IParticipantRegistry} from "../../../contracts/interfaces/IParticipantRe
 import {IProjectRegistry} from "../../../contracts/interfaces/IProjectRegistry.sol";
 import {IGreenLoan} from "../../../contracts/interfaces/IGreenLoan.sol";
 import {IGreenLoanFactory} from "../../../contracts/interfaces/IGreenLoanFactory.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 
 /// @title LoanUnit
 /// @notice The loan paths the money suite does not drive: every term bound (LoanInvalidTerms names the field),
 /// the factory's views and refusals, repricing with its bounded step, the bucket and period views, and the
-/// implementation's refusal to be initialized. Each refusal is checked for its exact error.
+/// implementation's refusal to be initialized, the Ledger's 128-bit totals. Each refusal is checked for its exact
+/// error.
 contract LoanUnit {
     GreenLoanFactory internal factory;
     SettlementToken internal token;
@@ -177,5 +179,52 @@ contract LoanUnit {
         } catch (bytes memory err) {
             vm.assertEq(bytes32(bytes4(err)), bytes32(IGreenLoan.LoanRepricingTooEarly.selector), "too early");
         }
+    }
+
+    /// @dev The Ledger's uint128 totals (docs/loans.md, "Money law"): a write-off that keeps written-off below 2^128
+    /// is recorded exactly; one that would pass it reverts SafeCastOverflowedUintDowncast and changes nothing.
+    function test_ledgerTotalsPast128BitsRevertAndChangeNothing() public {
+        GreenLoan below = _calledAtMaximumRate();
+        GreenLoan beyond = _calledAtMaximumRate();
+        vm.warp(block.timestamp + 2e9 * 365 days); // ~1.1 x 2^95 a year: ~2^126.4 owed
+        uint256 owed = below.debt().total;
+        vm.assertLe(owed, type(uint128).max, "still representable");
+        vm.prank(lender);
+        below.writeOff();
+        vm.assertEq(below.ledger().writtenOff, owed, "written off exactly");
+        vm.warp(block.timestamp + 8e9 * 365 days); // ~2^128.4 owed
+        vm.assertGe(beyond.debt().total, uint256(type(uint128).max) + 1, "past 128 bits");
+        vm.prank(lender);
+        try beyond.writeOff() {
+            revert("a write-off past 2^128 was recorded");
+        } catch (bytes memory err) {
+            vm.assertEq(bytes32(bytes4(err)), bytes32(SafeCast.SafeCastOverflowedUintDowncast.selector), "named error");
+        }
+        vm.assertEq(uint256(beyond.state()), uint256(IGreenLoan.State.Defaulted), "state unchanged");
+        vm.assertEq(beyond.ledger().writtenOff, 0, "nothing written off");
+    }
+
+    /// @dev A facility of 2^95 at base 9000 + margin 200 bps and 2000 bps late interest, fully drawn, impaired
+    /// after maturity and called: everything is overdue and accrues ~1.1 x principal a year.
+    function _calledAtMaximumRate() internal returns (GreenLoan g) {
+        IGreenLoan.Terms memory t = _terms();
+        t.commitment = 2 ** 95;
+        t.trancheAmounts[0] = 2 ** 95;
+        t.baseRateBps = 9_000;
+        t.lateInterestBps = 2_000;
+        vm.prank(borrower);
+        (, address at) = factory.createLoan(t, lender);
+        g = GreenLoan(at);
+        vm.prank(lender);
+        token.approve(at, type(uint256).max);
+        vm.prank(lender);
+        g.approve();
+        vm.prank(borrower);
+        g.draw(2 ** 95);
+        vm.warp(uint256(t.startDate) + uint256(t.periods) * t.periodLength + 1 days);
+        vm.prank(lender);
+        g.impair();
+        vm.prank(lender);
+        g.callLoan();
     }
 }
