@@ -180,12 +180,16 @@ def deploy(network_name: str, yes: bool, settlement_token: str | None, regulator
               help="Port to listen on. [default: the network's, 8545 development, 8546 ganache]")
 @click.option("--state", "state_file", type=click.Path(dir_okay=False, path_type=Path),
               help="anvil only: keep the chain's state in this file between runs (default .greenfi/<network>-state.json).")
-def run_chain(network_name: str, port: int | None, state_file: Path | None) -> None:
+@click.option("--start-time", metavar="TIME",
+              help="anvil only: a new chain's clock starts at TIME (unix seconds or ISO 8601 UTC) and runs on "
+                   "from there, e.g. to replay recorded readings after their devices' activation.")
+def run_chain(network_name: str, port: int | None, state_file: Path | None, start_time: str | None) -> None:
     """Run a local chain in the foreground for the other commands to use (Ctrl-C stops it).
 
     On a non-default port, point the other commands at it with `greenfi --rpc-url URL ...` or
     `export DEVELOPMENT_RPC_URL=URL` (GANACHE_RPC_URL for ganache)."""
     from greenfi.chain.node import executable, port_is_free
+    from greenfi.domain.units import parse_time
 
     network = networks.resolve(network_name)
     if not network.embedded:
@@ -199,6 +203,10 @@ def run_chain(network_name: str, port: int | None, state_file: Path | None) -> N
         state_file = state_file or REPO_ROOT / ".greenfi" / f"{network_name}-state.json"
         state_file.parent.mkdir(parents=True, exist_ok=True)
         command += ["--state", str(state_file)]
+        if start_time is not None:
+            command += ["--timestamp", str(parse_time(start_time, "--start-time"))]
+    elif start_time is not None:
+        raise GreenfiError("--start-time needs anvil (--network development)")
     url = f"http://127.0.0.1:{port}"
     click.echo(f"{network_name} on {url}" + (f", state in {state_file}" if state_file else ""))
     if port != networks.EMBEDDED[network_name].port:
@@ -298,6 +306,7 @@ def bench(network_name: str, gas_only: bool, quick: bool) -> None:
 cli.lazy_groups.update({
     "bond": "greenfi.cli.bond:bond",
     "cai": "greenfi.cli.cai:cai",
+    "clock": "greenfi.cli.clock:clock",
     "dashboard": "greenfi.cli.dashboard:dashboard",
     "governance": "greenfi.cli.governance:governance_cli",
     "loan": "greenfi.cli.loan:loan",
@@ -308,6 +317,7 @@ cli.lazy_groups.update({
     "oracle": "greenfi.cli.oracle:oracle",
     "participant": "greenfi.cli.participant:participant",
     "project": "greenfi.cli.project:project",
+    "role": "greenfi.cli.role:role",
     "token": "greenfi.cli.token:token",
     "voucher": "greenfi.cli.voucher:voucher_cli",
 })

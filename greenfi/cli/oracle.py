@@ -13,7 +13,7 @@ import click
 from web3 import Web3
 
 from greenfi.cli.connected import open_session
-from greenfi.domain.units import parse_address
+from greenfi.domain.units import parse_address, parse_time
 from greenfi.errors import ConfigError, GreenfiError
 
 DEFAULT_SCORER = "oracles.risk.scorer:lightgbm_scorer"
@@ -215,6 +215,8 @@ def _replay_with_progress(replay, send, steps, speedup, start_row, first_sequenc
 @click.option("--mqtt-url", metavar="URL", help="Or publish them to this broker: mqtt://host[:port].")
 @click.option("--mqtt-topic-prefix", default="greenfi/readings", show_default=True, help="Readings go to PREFIX/<deviceId>.")
 @click.option("--devices", "count", type=click.IntRange(1, 10_000), default=3, show_default=True, help="How many devices.")
+@click.option("--size", type=click.FloatRange(min=0.01, max=10_000), default=1.0, show_default=True,
+              help="Scale every device's plant by this much (1: a roof of about 7.8 kW like the measured one).")
 @click.option("--keys-from-seed", "seed", default="demo", show_default=True,
               help="Derive device keys and ids from this seed (test keys: never for real value).")
 @click.option("--speedup", type=click.FloatRange(min=0), default=60.0, show_default=True,
@@ -223,6 +225,9 @@ def _replay_with_progress(replay, send, steps, speedup, start_row, first_sequenc
 @click.option("--start-row", type=click.IntRange(min=0), default=0, show_default=True, help="First row of the series to replay.")
 @click.option("--first-sequence", type=click.IntRange(min=1), default=1, show_default=True,
               help="Sequence number of each device's first reading (continue an earlier replay above its last).")
+@click.option("--after", metavar="TIME",
+              help="Move the replay by whole days to start at or after TIME (unix seconds or ISO 8601 UTC), "
+                   "e.g. just after the devices' activation [default: whole years, to end before now].")
 @click.option("--network", "network_name", help="Read the chain id and MRVAnchor address from this network (and --register there).")
 @click.option("--rpc-url", help="Node URL (default: the network's).")
 @click.option("--chain-id", type=int, help="Signing domain chain id (without --network).")
@@ -234,7 +239,7 @@ def _replay_with_progress(replay, send, steps, speedup, start_row, first_sequenc
 @click.option("--verifier", metavar="ADDRESS", help="Unlocked account of a verifier (with --register).")
 @click.option("--device-registry", metavar="ADDRESS", help="DeviceRegistry address (default: deployments/<chainId>.json).")
 @click.option("--list", "list_only", is_flag=True, help="Print the fleet (id, signer, capacity) as JSON lines and exit.")
-def simulate_devices(url, mqtt_url, mqtt_topic_prefix, count, seed, speedup, steps, start_row, first_sequence,
+def simulate_devices(url, mqtt_url, mqtt_topic_prefix, count, size, seed, speedup, steps, start_row, first_sequence, after,
                      network_name, rpc_url, chain_id, mrv_anchor, do_register, project_id, developer, verifier,
                      device_registry, list_only) -> None:
     """Replay the shipped real PV series as COUNT signed devices against a sensor daemon."""
@@ -243,7 +248,7 @@ def simulate_devices(url, mqtt_url, mqtt_topic_prefix, count, seed, speedup, ste
     from oracles.readings import Domain
     from oracles.sensor import simulate
 
-    devices = simulate.fleet(seed, count)
+    devices = simulate.fleet(seed, count, size)
     if list_only:
         for d in devices:
             click.echo(json.dumps({"deviceId": "0x" + d.device_id.hex(), "signer": d.address, "capacityW": d.capacity_w,
@@ -262,7 +267,8 @@ def simulate_devices(url, mqtt_url, mqtt_topic_prefix, count, seed, speedup, ste
     if chain_id is None or not mrv_anchor:
         raise ConfigError("the signing domain needs --network, or --chain-id and --mrv-anchor")
     domain = Domain(chain_id, parse_address(mrv_anchor, "--mrv-anchor"))
-    replay = simulate.Replay(devices, domain, first_sequence=first_sequence)
+    replay = simulate.Replay(devices, domain, first_sequence=first_sequence,
+                             after=None if after is None else parse_time(after, "--after"))
     close = lambda: None  # noqa: E731
     if url:
         send = simulate.http_sender(url)

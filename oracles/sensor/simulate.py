@@ -15,7 +15,9 @@ Time: the series' clock is local standard time UTC-8 (models.pv.SERIES_TZ). The 
 time of day and the day of the year and moves whole years forward, to the latest year whose replayed
 span has ended by `now`; so replayed readings are in the past (the daemon refuses future periods)
 and the anomaly screen sees the time of day the data was measured at. Night rows are absent in
-the series, so a device sends nothing at night.
+the series, so a device sends nothing at night. With `after` (a unix time) the replay moves whole
+days instead, to the first day whose replayed span starts at or after it: readings that begin after
+the devices were activated on a chain whose clock is not today's (a rehearsal replaying past days).
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ from oracles.sensor.screen import REFERENCE_CAPACITY_W
 from oracles.signing import sign_reading
 
 STEP_S = int(STEP.total_seconds())
+SECONDS_PER_DAY = 86_400
 
 
 @dataclass(frozen=True)
@@ -118,8 +121,9 @@ class Replay:
     """Signed readings of a fleet, step by step over the series' five-minute grid."""
 
     def __init__(self, devices: list[SimulatedDevice], domain: Domain, now: float | None = None,
-                 series: pd.Series | None = None, first_sequence: int = 1):
+                 series: pd.Series | None = None, first_sequence: int = 1, after: int | None = None):
         self.devices = devices
+        self.after = after
         self.domain = domain
         self.series = read_power_series(PV_CSV) if series is None else series
         self.now = time.time() if now is None else now
@@ -130,6 +134,14 @@ class Replay:
         """Whole years added to the series' timestamps so that the replay has ended by `now`."""
         return years_forward(self.series, self.now)
 
+    def _shift(self, first: pd.Timestamp) -> pd.DateOffset:
+        """How far the replay moves the series: whole years (to end by `now`), or whole days (to
+        start at or after `after`), keeping the time of day."""
+        if self.after is None:
+            return pd.DateOffset(years=self.years_forward)
+        first_s = int(unix_seconds(pd.DatetimeIndex([first]))[0])
+        return pd.DateOffset(days=-((first_s - self.after) // SECONDS_PER_DAY))
+
     def step_count(self, limit: int | None = None, start_row: int = 0) -> int:
         """How many steps `steps(limit, start_row)` yields."""
         left = max(len(self.series.index) - start_row, 0)
@@ -139,7 +151,7 @@ class Replay:
         """Per five-minute step of the series (from row `start_row`), every device's reading."""
         sequence = {d.device_id: self.first_sequence for d in self.devices}
         index = self.series.index
-        shift = pd.DateOffset(years=self.years_forward)
+        shift = self._shift(index[start_row]) if start_row < len(index) else pd.DateOffset()
         for n, local in enumerate(index[start_row:]):
             if limit is not None and n >= limit:
                 return

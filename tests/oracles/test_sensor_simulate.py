@@ -114,6 +114,26 @@ def test_bad_simulation_arguments_are_one_line_errors():
     assert unregistered.exit_code != 0 and "--register needs --network" in unregistered.output
 
 
+@pytest.mark.parametrize("after", [1_780_272_000, 1_780_272_000 + 13 * 3600 + 7, 1_700_000_000, 1_900_000_000])
+def test_after_moves_the_replay_by_whole_days_to_start_at_or_after_it(series, after):
+    """--after: the replay starts at or after `after` but less than a day later, and every reading keeps
+    the time of day (and the spacing) of the default, year-moved replay."""
+    devices = fleet(SEED, 2)
+    moved = [s.reading for step in Replay(devices, DOMAIN, series=series, after=after).steps(40, 12_000) for s in step]
+    default = [s.reading for step in Replay(devices, DOMAIN, series=series).steps(40, 12_000) for s in step]
+    assert after <= moved[0].period_start < after + 86_400
+    shifts = {m.period_start - d.period_start for m, d in zip(moved, default, strict=True)}
+    assert len(shifts) == 1 and shifts.pop() % 86_400 == 0
+    assert [m.energy_wh for m in moved] == [d.energy_wh for d in default]
+
+
+def test_size_scales_every_device_and_its_capacity():
+    small, large = fleet(SEED, 3), fleet(SEED, 3, plant_size=200)
+    for s, l in zip(small, large, strict=True):
+        assert (l.device_id, l.key) == (s.device_id, s.key)
+        assert l.scale == pytest.approx(200 * s.scale, rel=1e-2) and l.capacity_w == int(7_810 * l.scale)
+
+
 def test_ctrl_c_mid_replay_says_where_to_resume_and_resuming_replays_nothing(tmp_path, monkeypatch):
     """An interrupted replay exits 130 with the options that continue it; continuing is all accepted."""
     import re
