@@ -14,12 +14,13 @@ SLITHER_STAMP := $(SLITHER_VENV)/.greenfi-installed
 
 export PATH := $(CURDIR)/node_modules/.bin:$(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: setup demo test test-deep test-forge test-forge-deep compile lock clean help bench bench-check slither coverage coverage-brownie mutation forge-vectors lint-imports
+.PHONY: setup demo test test-deep test-forge test-forge-deep compile lock clean help bench bench-check slither coverage coverage-brownie mutation forge-vectors lint-imports test-operator
 
 help:
 	@echo "make demo            run the end-to-end demo on an embedded local chain (NETWORK=$(NETWORK))"
 	@echo "make test            run the whole test suite: the forge suites (test/foundry) beside Brownie (NETWORK=ganache for ganache)"
 	@echo "make test-deep       both with 10x longer stateful runs (hypothesis x10, forge invariants 2,560 runs x 500 calls)"
+	@echo "make test-operator   only the operator runbook and the live-like rehearsal (tests/operator, docs/operator.md)"
 	@echo "make test-forge      only the forge suites (test/foundry: invariant, differential, unit; docs/quality.md)"
 	@echo "make mutation        seed one bug per conservation law and show its invariant suite fail (tools/mutation.py)"
 	@echo "make bench           run every benchmark; write bench/results.json and bench/results.md"
@@ -56,17 +57,29 @@ setup: $(PY_STAMP) $(NPM_STAMP)
 compile: setup
 	$(BIN)/brownie compile
 
-# Both suites always run, side by side: each keeps about one core busy (Brownie waits on its node,
-# forge runs a suite or two at a time), so on two cores the forge suites fit in Brownie's wall time.
-# Forge's output goes to reports/test-forge.log and is printed when both are done; the target fails
-# if either failed.
+# Three jobs side by side: the forge suites (CPU), the operator tests (tests/operator: a runbook and a
+# rehearsal that mostly wait on their own nodes' 2-second blocks and on CLI start-ups) and the rest of
+# the Brownie suite (which waits on its node), so on two cores the first two fit in Brownie's wall time.
+# The operator tests use no Brownie fixture and start their own nodes on free ports, so they run under
+# plain pytest (Brownie's plugin off) beside Brownie's own node. The contracts are compiled first, as
+# both Brownie and the operator's CLI read build/. The side jobs' output goes to reports/test-*.log
+# and is printed when all are done; the target fails if any failed.
+OPERATOR_TESTS = tests/operator
 test: setup $(DEB_STAMP)
 	@mkdir -p reports; status=0; \
+	$(BIN)/brownie compile > reports/compile.log 2>&1 || { cat reports/compile.log; exit 1; }; \
 	$(MAKE) --no-print-directory test-forge > reports/test-forge.log 2>&1 & forge=$$!; \
-	$(BIN)/brownie test --network $(NETWORK) --durations=25 $(ARGS) || status=$$?; \
+	PYTEST_DISABLE_PLUGIN_AUTOLOAD=1 $(BIN)/python -m pytest $(OPERATOR_TESTS) --confcutdir=$(OPERATOR_TESTS) \
+		-p no:cacheprovider -q --durations=15 > reports/test-operator.log 2>&1 & operator=$$!; \
+	$(BIN)/brownie test --network $(NETWORK) --durations=25 --ignore=$(OPERATOR_TESTS) $(ARGS) || status=$$?; \
+	wait $$operator || status=$$?; \
 	wait $$forge || status=$$?; \
+	echo "---- the operator tests (reports/test-operator.log)"; cat reports/test-operator.log; \
 	echo "---- make test-forge (reports/test-forge.log)"; cat reports/test-forge.log; \
 	exit $$status
+
+test-operator: setup
+	PYTEST_DISABLE_PLUGIN_AUTOLOAD=1 $(BIN)/python -m pytest $(OPERATOR_TESTS) --confcutdir=$(OPERATOR_TESTS) -p no:cacheprovider $(ARGS)
 
 test-deep: setup $(DEB_STAMP)
 	@status=0; \

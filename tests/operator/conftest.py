@@ -2,7 +2,7 @@
 
 import pytest
 
-from operator_helpers import Background
+from tests.operator.support import Background
 
 
 @pytest.fixture(scope="module")

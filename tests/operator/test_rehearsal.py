@@ -29,7 +29,7 @@ from greenfi.chain.node import executable, free_port
 from greenfi.domain.participants import Kind
 from greenfi.domain.units import parse_time
 from greenfi.paths import REPO_ROOT
-from operator_helpers import GREENFI, Chain, ReplayPlan, anchored_batches, clean_env, pass_time, wait_for_rpc
+from tests.operator.support import GREENFI, Chain, ReplayPlan, anchored_batches, clean_env, pass_time, wait_for_rpc
 
 NETWORK = "rehearsal"  # any name with $REHEARSAL_RPC_URL: a live network to greenfi
 CHAIN_ID = 424242  # neither anvil's 31337 nor ganache's 1337

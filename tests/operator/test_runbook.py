@@ -27,7 +27,7 @@ from greenfi.domain.participants import Kind
 from greenfi.domain.units import parse_time
 from greenfi.domain.vouchers import parse_voucher_id
 from greenfi.paths import REPO_ROOT
-from operator_helpers import Chain, ReplayPlan, anchored_batches, clean_env
+from tests.operator.support import Chain, ReplayPlan, anchored_batches, clean_env
 
 RUNBOOK = REPO_ROOT / "docs" / "operator.md"
 PAGE_PORTS = ("8555", "8700")
