@@ -13,7 +13,7 @@ import click
 from web3 import Web3
 
 from greenfi.chain import contracts
-from greenfi.cli.connected import Session, open_session, send
+from greenfi.cli.connected import Session, open_session, send, send_paying
 from greenfi.cli.options import address_option, network_option, sender_option
 from greenfi.errors import ConfigError, GreenfiError
 from greenfi.domain.units import format_amount, parse_amount, parse_time
@@ -152,8 +152,8 @@ def finance(network_name, sender, address, voucher_id, bank, max_rate, rate):
     v = contracts.fields(voucher.functions.voucher(vid))
     quote, score = voucher.functions.quoteRate(vid).call()
     remaining = max(v["maturity"] - s.w3.eth.get_block("latest")["timestamp"] - 3600, 0)  # an hour's margin for mining
-    send(s, _token(s, voucher).functions.approve(voucher.address, discounted_price(v["amount"], rate, remaining)))
-    receipt = send(s, voucher.functions.acceptOffer(vid, rate))
+    price = discounted_price(v["amount"], rate, remaining)
+    receipt = send_paying(s, voucher.functions.acceptOffer(vid, rate), _token(s, voucher), price)
     done = voucher.events.Financed().process_receipt(receipt)[0]["args"]
     click.echo(f"financed {path_of(vid)}: paid {format_amount(done['price'])} for {format_amount(done['face'])} "
                f"at {_pct(rate)} (risk quote {_pct(quote)}, score {score} bps)")
@@ -167,8 +167,7 @@ def repay(network_name, sender, address, root_id, amount):
     """Obligor: deposit AMOUNT towards root voucher ROOT_ID."""
     base = parse_amount(amount)
     s, voucher = open_voucher(network_name, sender, address)
-    send(s, _token(s, voucher).functions.approve(voucher.address, base))
-    send(s, voucher.functions.repay(parse_voucher_id(root_id), base))
+    send_paying(s, voucher.functions.repay(parse_voucher_id(root_id), base), _token(s, voucher), base)
 
 
 @voucher_cli.command()

@@ -191,10 +191,10 @@ def test_commands_end_to_end(runner, voucher, settlement_token, bank, monkeypatc
     rpc = web3.provider.endpoint_uri
     monkeypatch.setenv("TESTCHAIN_RPC_URL", rpc)
 
-    def run(index, *args):
+    def run(index, *args, exit_code=0):
         monkeypatch.setenv("GREENFI_PRIVATE_KEY", _key(index))
         result = runner.invoke(cli, ["voucher", *args, "--network", "testchain", "--address", voucher.address])
-        assert result.exit_code == 0, result.output
+        assert result.exit_code == exit_code, result.output
         return result.output
 
     enterprise, supplier, tier2 = (web3.eth.accounts[i] for i in (5, 6, 11))
@@ -211,9 +211,16 @@ def test_commands_end_to_end(runner, voucher, settlement_token, bank, monkeypatc
     assert "part 1.1: 3,000.000000" in out and "part 1.2: 2,000.000000" in out
     run(11, "accept", "1.1")
     run(6, "finance", "1.2", "--offer-to", bank.address, "--max-rate", "800")
+    settlement_token.approve(voucher, 0, {"from": bank})  # the fixture's standing allowance: gone
     out = run(7, "finance", "1.2", "--rate", "500")
     assert "financed 1.2" in out and "risk quote 4.50%, score 150 bps" in out
-    assert settlement_token.allowance(bank, voucher) < 2**255  # the CLI approved only the price
+    assert out.count("mined in block") == 2  # the approval, sent after the simulation, then the purchase
+    left = settlement_token.allowance(bank, voucher)
+    assert left < 10 * UNIT  # the CLI approved the price, not more
+    nonce = web3.eth.get_transaction_count(bank.address)
+    out = run(7, "finance", "1.2", "--rate", "500", exit_code=1)  # financed already: refused, nothing sent
+    assert "error:" in out and "mined in block" not in out
+    assert web3.eth.get_transaction_count(bank.address) == nonce and settlement_token.allowance(bank, voucher) == left
     tree = run(0, "tree", "1")
     assert re.search(r"├─ 1\.1\s+Active\s+3,000\.000000", tree) and re.search(r"└─ 1\.2\s+Active", tree)
     assert "at 5.00% (quote 4.50%" in tree
