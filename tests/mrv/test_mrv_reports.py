@@ -5,7 +5,7 @@ import brownie
 import pytest
 from brownie import chain
 from tests.support.chain import custom_error, event
-from tests.mrv.support import chain_now, DAY, FACTOR, HOUR, OTHER_PROJECT, PROJECT, Batch, keccak256, make_batch, make_device, sign
+from tests.mrv.support import chain_now, DAY, FACTOR, HOUR, OTHER_PROJECT, PROJECT, Batch, keccak256, make_batch, make_device, sign, signed_tuple
 
 from greenfi.domain.participants import Reason
 
@@ -160,7 +160,7 @@ def test_batches_must_be_final_unrejected_own_and_inside(reports, anchor, final_
     anchor.anchorBatch(fresh.header(), [], {"from": oracle_operator})
     forged = Batch([sign(anchor, own[0], 99, t0, t0 + HOUR, 1, key=make_device(50).key)], PROJECT, t0, t0 + HOUR)
     anchor.anchorBatch(forged.header(), [], {"from": oracle_operator})
-    anchor.challengeReading(forged.root, __import__("mrv_helpers").signed_tuple(forged.items[0]), forged.proof(0), {"from": outsider})
+    anchor.challengeReading(forged.root, signed_tuple(forged.items[0]), forged.proof(0), {"from": outsider})
     unknown = make_batch(anchor, own, t0, slots=1, energy_wh=1)
 
     end = anchor.batch(fresh.root)[5]
