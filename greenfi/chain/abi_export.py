@@ -3,14 +3,15 @@
     <out>/index.json     {"contracts": [...], "chains": {"<chainId>": {"<Name>": "0x…"}},
                           "blocks": {"<chainId>": {"<Name>": <deployment block>}},
                           "enums": {"<Interface>.<Enum>": {"<Member>": <value>}},
-                          "clones": {"<chainId>": {"GreenBond": [<series>, ...]}}}
+                          "clones": {"<chainId>": {"GreenBond": [<series>, ...], "GreenLoan": [<facility>, ...]}}}
     <out>/<Name>.json    {"contractName", "abi", "addresses": {"<chainId>": "0x…"},
                           "blocks": {"<chainId>": <deployment block>}, "enums": {...}}
-                         GreenBond.json also: "clones": {"<chainId>": [<series>, ...]}
+                         GreenBond.json and GreenLoan.json also: "clones": {"<chainId>": [...]}
 
-`addresses` of GreenBond is the implementation every series delegates to: never a series. A series
-is {"address", "isin" (bytes32 hex), "issuer", "block"}, read from the factory's BondCreated events
-on the node given to `export` (none without one). Every suite contract that has a build artifact is
+`addresses` of GreenBond (GreenLoan) is the implementation every series (facility) delegates to: never a
+clone. A series is {"address", "isin" (bytes32 hex), "issuer", "block"}, read from the factory's BondCreated
+events, a facility {"address", "loanId", "borrower", "lender", "projectId", "block"} from LoanCreated, on
+the node given to `export` (none without one). Every suite contract that has a build artifact is
 exported, deployed or not, so a front end can be built before deployment; addresses and blocks come
 from deployments/*.json (an external contract, such as a configured settlement token, has block null).
 An enum is exported for each contract whose ABI uses it, with its members' values read from the build.
@@ -20,6 +21,8 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from web3 import Web3
@@ -31,7 +34,24 @@ from greenfi.chain.transactions import enum_members
 from greenfi.errors import DeploymentError
 from greenfi.paths import DEPLOYMENTS
 
-CLONED = {"GreenBond": "GreenBondFactory"}  # implementation -> the factory that clones it
+
+@dataclass(frozen=True)
+class Clones:
+    """How to list one implementation's clones: its factory, the factory's creation event, and one entry
+    per event."""
+
+    factory: str
+    event: str
+    entry: Callable[[dict], dict]
+
+
+CLONED = {  # implementation -> how its factory's clones are listed
+    "GreenBond": Clones("GreenBondFactory", "BondCreated", lambda a: {
+        "address": a["bond"], "isin": "0x" + bytes(a["isin"]).hex(), "issuer": a["issuer"]}),
+    "GreenLoan": Clones("GreenLoanFactory", "LoanCreated", lambda a: {
+        "address": a["loan"], "loanId": a["loanId"], "borrower": a["borrower"], "lender": a["lender"],
+        "projectId": a["projectId"]}),
+}
 
 
 def deployed_chains(directory: Path = DEPLOYMENTS) -> list[int]:
@@ -44,14 +64,14 @@ def enums_of(abi: list[dict]) -> dict[str, dict[str, int]]:
     return {name: {member: value for value, member in enumerate(enum_members(name))} for name in qualified}
 
 
-def series(w3: Web3, record: DeploymentRecord, factory: str) -> list[dict]:
-    """The clones `factory` created on `w3`'s chain, oldest first, from its BondCreated events."""
-    deployed = record.get(factory)
+def series(w3: Web3, record: DeploymentRecord, clones: Clones) -> list[dict]:
+    """The clones `clones.factory` created on `w3`'s chain, oldest first, from its creation events."""
+    deployed = record.get(clones.factory)
     if deployed is None:
         return []
-    events = contracts.at(w3, factory, deployed.address).events.BondCreated.get_logs(from_block=deployed.block or 0)
-    return [{"address": e["args"]["bond"], "isin": "0x" + bytes(e["args"]["isin"]).hex(),
-             "issuer": e["args"]["issuer"], "block": e["blockNumber"]} for e in events]
+    factory = contracts.at(w3, clones.factory, deployed.address)
+    events = getattr(factory.events, clones.event).get_logs(from_block=deployed.block or 0)
+    return [{**clones.entry(e["args"]), "block": e["blockNumber"]} for e in events]
 
 
 def export(out: Path, deployments: Path = DEPLOYMENTS, names: list[str] | None = None, w3: Web3 | None = None) -> dict:
@@ -65,7 +85,7 @@ def export(out: Path, deployments: Path = DEPLOYMENTS, names: list[str] | None =
     if w3 is not None:
         chain = str(w3.eth.chain_id)
         record = records.get(chain) or DeploymentRecord(int(chain), deployments)
-        clones[chain] = {name: series(w3, record, factory) for name, factory in CLONED.items()}
+        clones[chain] = {name: series(w3, record, how) for name, how in CLONED.items()}
     out.mkdir(parents=True, exist_ok=True)
     exported, all_enums = [], {}
     for name in names:

@@ -258,7 +258,7 @@ def abi() -> None:
 @abi.command("export")
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
               help="Folder for one JSON per contract plus index.json.")
-@click.option("--network", "network_name", help="Also list the bond series (GreenBond clones) deployed on this network's node.")
+@click.option("--network", "network_name", help="Also list the bond series and loan facilities (GreenBond and GreenLoan clones) deployed on this network's node.")
 @deployments_option
 def abi_export(out_dir: Path, network_name: str | None, deployments: Path | None) -> None:
     """Write each contract's ABI, enums, deployed addresses and blocks per chain (and bond series)."""
