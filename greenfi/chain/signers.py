@@ -59,6 +59,13 @@ class KeySigner:
         signed = Account.sign_transaction(with_fees(w3, tx), self._key)
         return w3.eth.send_raw_transaction(signed.raw_transaction)
 
+    def sign_digest(self, digest: bytes) -> bytes:
+        """The EIP-2098 compact (r ‖ vs) signature of a 32-byte digest, e.g. an MRV batch attestation
+        (ECDSA.recover(digest, r, vs) on chain); the key signs nothing else this way."""
+        from oracles.signing import sign_digest
+
+        return sign_digest(self._key, digest)
+
 
 def with_fees(w3: Web3, tx: dict[str, Any]) -> dict[str, Any]:
     """`tx` with EIP-1559 fees (legacy gas price on chains without a base fee), unless it has fees."""

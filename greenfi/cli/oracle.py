@@ -13,6 +13,7 @@ import click
 from web3 import Web3
 
 from greenfi.cli.connected import open_session
+from greenfi.cli.options import sender_option
 from greenfi.domain.units import parse_address, parse_time
 from greenfi.errors import ConfigError, GreenfiError
 
@@ -130,15 +131,24 @@ def risk(network_name: str, features, model_dir, model_version, subject_column, 
               default=Path.home() / ".cache" / "greenfi", show_default=True, help="Where the default model is cached.")
 @click.option("--mrv-anchor", metavar="ADDRESS", help="MRVAnchor address (default: deployments/<chainId>.json).")
 @click.option("--device-registry", metavar="ADDRESS", help="DeviceRegistry address (default: deployments/<chainId>.json).")
+@click.option("--cosigner", "cosigner_urls", multiple=True, metavar="URL", envvar="GREENFI_SENSOR_COSIGNERS",
+              help="Another operator's co-signer (greenfi oracle cosigner), asked to sign each batch where MRVAnchor's "
+                   "threshold k > 1; repeat for several (k-1 must sign). [env GREENFI_SENSOR_COSIGNERS, space-separated]")
+@click.option("--cosign-timeout-s", type=click.FloatRange(min=0.1), default=30.0, show_default=True,
+              help="How long a co-signer may take to answer.")
+@click.option("--cosign-retry-s", type=click.FloatRange(min=0), default=30.0, show_default=True,
+              help="A batch whose co-signatures are missing is offered to the co-signers again after this long.")
 def sensor(network_name: str, rpc_url, sender, host, port, db_path, batch_size, batch_energy_wh, window_s, tick_s, confirmations,
            tolerance_bps, pre_anchor_judge, max_future_skew_s, max_failures, max_backoff_s, resend_after_s, db_busy_timeout_s, mqtt_url, mqtt_topic,
-           mqtt_reply_topic, anomaly_model, cache_dir, mrv_anchor, device_registry) -> None:
+           mqtt_reply_topic, anomaly_model, cache_dir, mrv_anchor, device_registry, cosigner_urls, cosign_timeout_s,
+           cosign_retry_s) -> None:
     """Run the sensor oracle: take signed device readings over HTTP, check and store them, and
-    anchor them on MRVAnchor in Merkle batches."""
+    anchor them on MRVAnchor in Merkle batches, with the other operators' co-signatures where k > 1."""
     from oracles.readings import Domain
     from oracles.sensor.anchor import AnchorClient, AnchorPolicy
     from oracles.sensor.batcher import BatchPolicy
     from oracles.sensor.chain_directory import ChainDirectory
+    from oracles.sensor.cosigners import CosignerSettings
     from oracles.sensor.daemon import DaemonSettings, SensorDaemon
     from oracles.sensor.intake import IntakePolicy
     from oracles.sensor.standing import batch_judge
@@ -147,6 +157,10 @@ def sensor(network_name: str, rpc_url, sender, host, port, db_path, batch_size, 
 
     if mqtt_url:
         broker_address(mqtt_url)  # a bad URL fails before touching the chain
+    try:
+        cosigners = CosignerSettings(tuple(cosigner_urls), cosign_timeout_s, cosign_retry_s)
+    except ValueError as exc:
+        raise ConfigError(f"--cosigner: {exc}") from None
 
     session = open_session(network_name, sender, rpc_url=rpc_url)
     w3, signer = session.w3, session.signer
@@ -160,7 +174,8 @@ def sensor(network_name: str, rpc_url, sender, host, port, db_path, batch_size, 
                               batch=BatchPolicy(batch_size, window_s, batch_energy_wh),
                               intake=IntakePolicy(tolerance_bps=tolerance_bps, max_future_skew_s=max_future_skew_s),
                               anchor=AnchorPolicy(resend_after_s=resend_after_s),
-                              mqtt=MqttSettings(mqtt_url, mqtt_topic, mqtt_reply_topic) if mqtt_url else None)
+                              mqtt=MqttSettings(mqtt_url, mqtt_topic, mqtt_reply_topic) if mqtt_url else None,
+                              cosigners=cosigners)
     json_logs.configure()
     screen = _anomaly_screen(anomaly_model, cache_dir)
     try:
@@ -172,10 +187,66 @@ def sensor(network_name: str, rpc_url, sender, host, port, db_path, batch_size, 
                               if pre_anchor_judge == "on" else None)
     except sqlite3.OperationalError as exc:
         raise GreenfiError(f"cannot open the store {db_path}: {exc}") from None
-    click.echo(f"sensor oracle on http://{host}:{daemon.server.port} (operator {signer.address}, store {db_path})")
+    cosigned = f", co-signers {' '.join(cosigner_urls)}" if cosigner_urls else ""
+    click.echo(f"sensor oracle on http://{host}:{daemon.server.port} (operator {signer.address}, store {db_path}{cosigned})")
     code = daemon.run()
     if code:
         raise GreenfiError(f"sensor oracle stopped: {daemon.failed_reason}")
+
+
+@oracle.command()
+@click.option("--network", "network_name", required=True, help="development, ganache, sepolia, ... or any NAME with $NAME_RPC_URL")
+@click.option("--rpc-url", envvar="GREENFI_COSIGNER_RPC_URL", help="Node URL (default: the network's).")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface the HTTP API listens on.")
+@click.option("--port", type=click.IntRange(0, 65_535), default=8701, show_default=True,
+              help="Port of the HTTP API (0 = any free port).")
+@click.option("--db", "db_path", type=click.Path(dir_okay=False, path_type=Path), default=Path("cosigner.sqlite"),
+              show_default=True, help="SQLite record of every batch signed.")
+@click.option("--max-readings", type=click.IntRange(1, 1 << 20), default=1 << 16, show_default=True,
+              help="Refuse proposals of more readings (too_large).")
+@click.option("--max-body-bytes", type=click.IntRange(1024), default=32 << 20, show_default=True,
+              help="Refuse larger request bodies (413 too_large).")
+@click.option("--max-future-skew-s", type=click.IntRange(0), default=300, show_default=True,
+              help="A reading's period may end at most this far past the co-signer's clock (as the daemon's intake).")
+@click.option("--mrv-anchor", metavar="ADDRESS", help="MRVAnchor address (default: deployments/<chainId>.json).")
+@click.option("--device-registry", metavar="ADDRESS", help="DeviceRegistry address (default: deployments/<chainId>.json).")
+def cosigner(network_name: str, rpc_url, host, port, db_path, max_readings, max_body_bytes, max_future_skew_s,
+             mrv_anchor, device_registry) -> None:
+    """Run an operator's co-signer: re-verify each batch another operator's sensor daemon proposes
+    (every reading, the device records on chain, the Merkle-sum tree, the digest) and sign the
+    attestation only then. Signs with the GREENFI_KEYSTORE key (or GREENFI_PRIVATE_KEY), on any network."""
+    from greenfi.chain.signers import signer_from_env
+    from oracles.readings import Domain
+    from oracles.runtime import logs as json_logs
+    from oracles.sensor.cosign import CosignPolicy
+    from oracles.sensor.cosign_chain import CosignChain
+    from oracles.sensor.cosign_record import SigningRecord
+    from oracles.sensor.cosign_server import CosignContext, CosignerServer, cosigner_metrics
+
+    signer = signer_from_env()  # the key first: a missing one costs no round trip
+    session = open_session(network_name, rpc_url=rpc_url)
+    anchor_address = session.address("MRVAnchor", mrv_anchor, "--mrv-anchor")
+    registry_address = session.address("DeviceRegistry", device_registry, "--device-registry")
+    chain = CosignChain(session.w3, anchor_address, registry_address)
+    try:
+        record = SigningRecord(db_path)
+    except sqlite3.Error as exc:
+        raise GreenfiError(f"cannot open the record {db_path}: {exc}") from None
+    context = CosignContext(chain, Domain(session.chain_id, anchor_address), record, signer,
+                            CosignPolicy(max_readings, max_body_bytes, max_future_skew_s), cosigner_metrics())
+    try:
+        server = CosignerServer(context, host, port)
+    except OSError as exc:
+        record.close()
+        raise GreenfiError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+    json_logs.configure()
+    operator = "" if chain.is_operator(signer.address) else " (not an operator of MRVAnchor yet: every request is refused)"
+    click.echo(f"co-signer on http://{host}:{server.port} (operator {signer.address}{operator}, record {db_path})")
+    try:
+        server.serve_until_signalled()
+    finally:
+        record.close()
+    click.echo("co-signer stopped")
 
 
 def _anomaly_screen(choice: str, cache_dir: Path):
@@ -233,16 +304,20 @@ def _replay_with_progress(replay, send, steps, speedup, start_row, first_sequenc
 @click.option("--chain-id", type=int, help="Signing domain chain id (without --network).")
 @click.option("--mrv-anchor", metavar="ADDRESS", help="Signing domain: the MRVAnchor address (default: deployments/<chainId>.json).")
 @click.option("--register", "do_register", is_flag=True,
-              help="First register the devices in DeviceRegistry (as --developer) and activate them (as --verifier).")
+              help="First register the fleet's new devices in DeviceRegistry in --project, signed as its developer (--from).")
+@click.option("--activate", "do_activate", is_flag=True,
+              help="First activate the fleet's registered, inactive devices, signed as a verifier (--from).")
 @click.option("--project", "project_id", type=click.IntRange(min=1), help="Project the devices belong to (with --register).")
-@click.option("--developer", metavar="ADDRESS", help="Unlocked account of the project's developer (with --register).")
-@click.option("--verifier", metavar="ADDRESS", help="Unlocked account of a verifier (with --register).")
+@sender_option
 @click.option("--device-registry", metavar="ADDRESS", help="DeviceRegistry address (default: deployments/<chainId>.json).")
 @click.option("--list", "list_only", is_flag=True, help="Print the fleet (id, signer, capacity) as JSON lines and exit.")
 def simulate_devices(url, mqtt_url, mqtt_topic_prefix, count, size, seed, speedup, steps, start_row, first_sequence, after,
-                     network_name, rpc_url, chain_id, mrv_anchor, do_register, project_id, developer, verifier,
+                     network_name, rpc_url, chain_id, mrv_anchor, do_register, do_activate, project_id, sender,
                      device_registry, list_only) -> None:
-    """Replay the shipped real PV series as COUNT signed devices against a sensor daemon."""
+    """Replay the shipped real PV series as COUNT signed devices against a sensor daemon; with
+    --register / --activate, first register / activate the fleet on chain (signed like every command:
+    --from on a local node, the GREENFI_KEYSTORE key on a live network). Without --url or --mqtt-url,
+    only that."""
     import json
 
     from oracles.readings import Domain
@@ -254,16 +329,21 @@ def simulate_devices(url, mqtt_url, mqtt_topic_prefix, count, size, seed, speedu
             click.echo(json.dumps({"deviceId": "0x" + d.device_id.hex(), "signer": d.address, "capacityW": d.capacity_w,
                                    "scale": d.scale, "dayOffset": d.day_offset}))
         return
-    if bool(url) == bool(mqtt_url):
+    changes = do_register or do_activate
+    if url and mqtt_url or not (url or mqtt_url or changes):
         raise ConfigError("pass exactly one of --url and --mqtt-url")
+    if changes and not network_name:
+        raise ConfigError("--register and --activate need --network")
+    if do_register and project_id is None:
+        raise ConfigError("--register needs --project")
     if network_name:
-        session = open_session(network_name, rpc_url=rpc_url)
+        session = open_session(network_name, sender, rpc_url=rpc_url, signs=changes)
         chain_id = session.chain_id
         mrv_anchor = session.address("MRVAnchor", mrv_anchor, "--mrv-anchor")
-        if do_register:
-            _register_simulated(session, devices, project_id, developer, verifier, device_registry)
-    elif do_register:
-        raise ConfigError("--register needs --network")
+        if changes:
+            _change_simulated(session, devices, do_register, do_activate, project_id, device_registry)
+    if not (url or mqtt_url):
+        return
     if chain_id is None or not mrv_anchor:
         raise ConfigError("the signing domain needs --network, or --chain-id and --mrv-anchor")
     domain = Domain(chain_id, parse_address(mrv_anchor, "--mrv-anchor"))
@@ -282,17 +362,18 @@ def simulate_devices(url, mqtt_url, mqtt_topic_prefix, count, size, seed, speedu
     click.echo(f"sent {tally.sent} readings from {count} devices: accepted {tally.accepted}, rejected: {rejected}")
 
 
-def _register_simulated(session, devices, project_id, developer, verifier, device_registry) -> None:
-    from greenfi.chain.signers import UnlockedSigner
+def _change_simulated(session, devices, do_register: bool, do_activate: bool, project_id, device_registry) -> None:
+    """Register (as the project's developer) and/or activate (as a verifier) the fleet, signed by the session's signer."""
     from oracles.sensor import simulate
 
-    if project_id is None or not developer or not verifier:
-        raise ConfigError("--register needs --project, --developer and --verifier")
     registry = session.address("DeviceRegistry", device_registry, "--device-registry")
-    now = session.w3.eth.get_block("latest")["timestamp"]
-    added = simulate.register(session.w3, registry, devices, project_id, UnlockedSigner(parse_address(developer, "--developer")),
-                              UnlockedSigner(parse_address(verifier, "--verifier")), now - 86_400 * 365 * 12)
-    click.echo(f"registered and activated {added} devices in project {project_id} ({len(devices) - added} already there)")
+    if do_register:
+        now = session.w3.eth.get_block("latest")["timestamp"]
+        added = simulate.register(session.w3, registry, devices, project_id, session.signer, now - 86_400 * 365 * 12)
+        click.echo(f"registered {added} devices in project {project_id} ({len(devices) - added} already there)")
+    if do_activate:
+        activated = simulate.activate(session.w3, registry, devices, session.signer)
+        click.echo(f"activated {activated} devices ({len(devices) - activated} not registered or active already)")
 
 
 @oracle.command("register-model")

@@ -102,8 +102,9 @@ def register_project(ctx: DemoContext) -> int:
 
 def register_devices(ctx: DemoContext, project_id: int, devices: list[simulate.SimulatedDevice]) -> None:
     """Register (pv_developer) and activate (verifier) each device, commissioned a day ago."""
-    simulate.register(ctx.w3, ctx.addresses["DeviceRegistry"], devices, project_id,
-                      UnlockedSigner(ctx.cast["pv_developer"]), UnlockedSigner(ctx.cast["verifier"]), ctx.now() - ONE_DAY)
+    registry = ctx.addresses["DeviceRegistry"]
+    simulate.register(ctx.w3, registry, devices, project_id, UnlockedSigner(ctx.cast["pv_developer"]), ctx.now() - ONE_DAY)
+    simulate.activate(ctx.w3, registry, devices, UnlockedSigner(ctx.cast["verifier"]))
     for d in devices:
         ctx.log(f"    device {d.index} 0x{d.device_id.hex()[:12]}…  PV inverter, {d.capacity_w / 1e3:,.0f} kW, "
                 f"weather of {d.day_offset} days earlier, signer {d.address}")

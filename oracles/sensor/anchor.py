@@ -12,6 +12,11 @@ At every tick:
 The contract refuses a second anchor of a root (BatchExists), so even a lost local database can
 never anchor a reading twice.
 
+Where MRVAnchor's threshold k is above 1, a built batch is sent only with the signatures of k-1
+other operators, collected from their co-signers (`cosign`, oracles.sensor.cosigners) once its
+anchor simulates with nothing missing but those signatures; a batch without them stays built and is
+offered again later (a replacement of a sent batch carries the same signatures).
+
 Before a built batch is sent, its anchor is simulated (eth_call). A revert that only this batch
 meets (a header the contract refuses, any error not in OPERATOR_REFUSALS) sets it aside with the
 decoded error as its reason: other batches, of its project and of others, keep anchoring, and the
@@ -33,6 +38,7 @@ from greenfi.chain import artifacts
 from greenfi.chain.signers import Signer, with_fees
 from greenfi.chain.transactions import enum_members, revert_data, revert_reason
 from greenfi.errors import GreenfiError
+from oracles.attestation import BatchHeader
 from oracles.codec import SignedReading
 from oracles.readings import Reading
 from oracles.sensor.store import StoredBatch, Store
@@ -49,6 +55,8 @@ OPERATOR_REFUSALS = ("NotOperator", "InsufficientSignatures", "DuplicateSigner",
 
 # A local fault finder: one fault name (or None) per reading, judged as MRVAnchor.readingFault would.
 Judge = Callable[[Sequence[SignedReading]], list[str | None]]
+# The co-signatures (64-byte r ‖ vs each) a batch needs to anchor, or None while they are missing.
+Cosign = Callable[[StoredBatch], Sequence[bytes] | None]
 
 
 class OperatorRefused(GreenfiError):
@@ -96,10 +104,20 @@ class AnchorClient:
         """The capacity tolerance in force now: the one a batch anchored now is judged by."""
         return self.contract.functions.config().call()[3]
 
-    def refusal(self, batch: StoredBatch) -> str | None:
-        """Why anchorBatch would revert for this batch (the decoded error), or None if it would not.
-        Raises OperatorRefused for an error in OPERATOR_REFUSALS; transport errors propagate."""
-        call = self.contract.functions.anchorBatch(_header(batch), [])
+    def threshold(self) -> int:
+        """k: how many operators, the sender included, must sign a batch anchored now."""
+        return self.contract.functions.config().call()[0]
+
+    def is_operator(self, account: str) -> bool:
+        return self.contract.functions.isOperator(account).call()
+
+    def refusal(self, batch: StoredBatch, cosignatures: Sequence[bytes] = (), awaiting_cosigners: bool = False
+                ) -> str | None:
+        """Why anchorBatch with `cosignatures` would revert for this batch (the decoded error), or None
+        if it would not. Raises OperatorRefused for an error in OPERATOR_REFUSALS; transport errors
+        propagate. `awaiting_cosigners`: InsufficientSignatures, the last check anchorBatch makes, is
+        no refusal (the signatures are collected next)."""
+        call = self.contract.functions.anchorBatch(header_of(batch).to_abi(), _compact(cosignatures))
         try:
             call.call({"from": self.signer.address})
             return None
@@ -109,6 +127,8 @@ class AnchorClient:
             if revert_data(exc) is None:
                 raise
             reason = revert_reason(exc, call)
+        if awaiting_cosigners and reason.startswith("InsufficientSignatures"):
+            return None
         if reason.startswith(OPERATOR_REFUSALS):
             raise OperatorRefused(f"anchorBatch refused: {reason}")
         return reason
@@ -146,10 +166,11 @@ class AnchorClient:
     def chain_time(self) -> int:
         return self.w3.eth.get_block("latest")["timestamp"]
 
-    def send(self, batch: StoredBatch, nonce: int, bump_pct: int = 0, attempts: int = 1) -> bytes:
-        """Send the batch's anchor with `nonce`; with `bump_pct`, fees are the network's ×
-        (1 + bump_pct)^attempts so every replacement outbids the one before."""
-        call = self.contract.functions.anchorBatch(_header(batch), [])
+    def send(self, batch: StoredBatch, nonce: int, bump_pct: int = 0, attempts: int = 1,
+             cosignatures: Sequence[bytes] = ()) -> bytes:
+        """Send the batch's anchor with `nonce` and `cosignatures`; with `bump_pct`, fees are the
+        network's × (1 + bump_pct)^attempts so every replacement outbids the one before."""
+        call = self.contract.functions.anchorBatch(header_of(batch).to_abi(), _compact(cosignatures))
         tx: dict[str, Any] = {"to": self.contract.address, "data": call._encode_transaction_data(), "nonce": nonce,
                               "gas": 200_000}
         if bump_pct:
@@ -164,13 +185,17 @@ def anchor_batches(store: Store, client: AnchorClient, policy: AnchorPolicy = An
                    clock: Callable[[], float] = time.time,
                    on_anchored: Callable[[int], None] = lambda batch_id: None,
                    on_set_aside: Callable[[int, str], None] = lambda batch_id, reason: None,
-                   judge: Judge | None = None) -> list[int]:
+                   judge: Judge | None = None, cosign: Cosign | None = None) -> list[int]:
     """One round of the state machine above; returns the ids of batches newly anchored.
     `on_anchored` and `on_set_aside` hear of each batch as soon as it is recorded, even if the round
     fails later on. `judge` (one fault name or None per reading, judged as MRVAnchor.readingFault
     would on fresh device records, e.g. oracles.sensor.standing) re-checks a built batch just before
-    it is first sent: a batch with a fault is withdrawn, never sent."""
+    it is first sent: a batch with a fault is withdrawn, never sent. `cosign` gives the other
+    operators' signatures a batch needs (None: k = 1, nobody else signs)."""
     anchored: list[int] = []
+
+    def cosignatures(batch: StoredBatch) -> Sequence[bytes] | None:
+        return () if cosign is None else cosign(batch)
 
     def mark_anchored(batch_id: int) -> None:
         store.mark_anchored(batch_id)
@@ -186,10 +211,13 @@ def anchor_batches(store: Store, client: AnchorClient, policy: AnchorPolicy = An
         elif batch.nonce < mined_nonce:
             store.mark_built(batch.id)  # its nonce was consumed without anchoring it
         elif batch.status == "sending":
-            store.mark_sent(batch.id, _send_known(client, batch, batch.nonce))
+            if (signatures := cosignatures(batch)) is not None:
+                store.mark_sent(batch.id, _send_known(client, batch, batch.nonce, cosignatures=signatures))
         elif clock() - batch.sent_at > policy.resend_after_s:
-            # Each replacement outbids the last: fees grow by fee_bump_pct per attempt.
-            store.mark_resent(batch.id, _send_known(client, batch, batch.nonce, policy.fee_bump_pct, batch.attempts))
+            if (signatures := cosignatures(batch)) is not None:
+                # Each replacement outbids the last: fees grow by fee_bump_pct per attempt.
+                store.mark_resent(batch.id, _send_known(client, batch, batch.nonce, policy.fee_bump_pct,
+                                                        batch.attempts, signatures))
     chain_now = client.chain_time()
     next_nonce = max(mined_nonce, (store.max_nonce() or -1) + 1)
     for batch in store.batches("built"):
@@ -202,7 +230,14 @@ def anchor_batches(store: Store, client: AnchorClient, policy: AnchorPolicy = An
             continue  # the contract refuses windows that end in the future: wait for the chain
         if judge is not None and _withdrawn(store, batch, judge):
             continue  # a challenge would reject it: its faulty readings quarantined, the others cut again
-        if (reason := client.refusal(batch)) is not None:
+        # Only what the other operators' signatures cannot fix is refused before asking them.
+        reason = client.refusal(batch, awaiting_cosigners=cosign is not None)
+        signatures = () if reason is not None else cosignatures(batch)
+        if signatures is None:
+            continue  # a co-signer refused or did not answer (reported): offered again later
+        if reason is None and signatures:
+            reason = client.refusal(batch, signatures)
+        if reason is not None:
             if reason.startswith("BatchExists"):  # anchored by another operator since the check above
                 mark_anchored(batch.id)
                 continue
@@ -210,7 +245,7 @@ def anchor_batches(store: Store, client: AnchorClient, policy: AnchorPolicy = An
             on_set_aside(batch.id, reason)
             continue
         store.mark_sending(batch.id, next_nonce)
-        store.mark_sent(batch.id, _send_known(client, batch, next_nonce))
+        store.mark_sent(batch.id, _send_known(client, batch, next_nonce, cosignatures=signatures))
         next_nonce += 1
     return anchored
 
@@ -220,12 +255,12 @@ _KNOWN = ("already known", "already imported", "underpriced", "nonce too low", "
 
 
 def _send_known(client: AnchorClient, batch: StoredBatch, nonce: int, bump_pct: int = 0,
-                attempts: int = 1) -> bytes | None:
+                attempts: int = 1, cosignatures: Sequence[bytes] = ()) -> bytes | None:
     """Send; if the node says the nonce is already taken (a copy pending from before a crash, or a
     replacement that did not outbid it), return None: the batch counts as sent, and the next rounds
     see it mined, see its nonce consumed, or replace it with higher fees."""
     try:
-        return client.send(batch, nonce, bump_pct, attempts)
+        return client.send(batch, nonce, bump_pct, attempts, cosignatures)
     except (Web3RPCError, ValueError) as exc:  # the node's JSON-RPC error
         if any(marker in str(exc).lower() for marker in _KNOWN):
             return None
@@ -244,6 +279,12 @@ def _fault_name(code: int) -> str:
     return members[code] if code < len(members) else f"Fault({code})"
 
 
-def _header(batch: StoredBatch) -> tuple:
-    return (batch.root, batch.project_id, batch.window_start, batch.window_end, batch.total_wh,
-            batch.reading_count, batch.content_hash)
+def header_of(batch: StoredBatch) -> BatchHeader:
+    """The header a stored batch is anchored with (and co-signed over)."""
+    return BatchHeader(batch.root, batch.project_id, batch.window_start, batch.window_end, batch.total_wh,
+                       batch.reading_count, batch.content_hash)
+
+
+def _compact(signatures: Sequence[bytes]) -> list[tuple[bytes, bytes]]:
+    """IMRVAnchor.CompactSignature structs (r, vs) of 64-byte signatures."""
+    return [(s[:32], s[32:]) for s in signatures]

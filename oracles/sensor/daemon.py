@@ -4,7 +4,10 @@ circuit breaker that stops the daemon after repeated failures instead of spinnin
 
 A batch the contract would refuse is set aside with its reason (a `batch_set_aside` log line,
 listed on /health), not retried: it never fails a round, so it never trips the breaker, and a
-restart finds it set aside in the store. Logs are one JSON object per line."""
+restart finds it set aside in the store. Where MRVAnchor needs k > 1 signatures, the other operators'
+co-signers are asked (oracles.sensor.cosigners); one that refuses or is down is a `cosigner_refused`
+log line with its reason code, and the batch waits in the outbox: it never fails a round either.
+Logs are one JSON object per line."""
 
 from __future__ import annotations
 
@@ -19,6 +22,7 @@ from typing import Any
 from oracles.readings import Domain
 from oracles.sensor.anchor import AnchorClient, AnchorPolicy, Judge, anchor_batches
 from oracles.sensor.batcher import BatchPolicy, cut_batches
+from oracles.sensor.cosigners import CosignerPool, CosignerSettings
 from oracles.sensor.devices import DeviceDirectory
 from oracles.sensor.intake import Intake, IntakePolicy, Outcome, Screen
 from oracles.sensor.metrics import Metrics
@@ -48,6 +52,7 @@ class DaemonSettings:
     intake: IntakePolicy = IntakePolicy()
     anchor: AnchorPolicy = AnchorPolicy()
     mqtt: MqttSettings | None = None  # also take readings from an MQTT broker topic
+    cosigners: CosignerSettings | None = None  # ask these co-signers where k > 1 (None: anchor alone)
 
 
 class SensorDaemon:
@@ -66,6 +71,8 @@ class SensorDaemon:
         self.server = SensorHTTPServer(
             ServerContext(self.intake, self.store, self.metrics, self.health), settings.host, settings.port)
         self.mqtt = MqttIntake(settings.mqtt, self.intake, self.metrics, _log_rejection) if settings.mqtt else None
+        self.cosign = (CosignerPool(settings.cosigners, self.store, anchor, domain, self._cosigner_refused)
+                       if anchor is not None and settings.cosigners is not None else None)
         self._stop = threading.Event()
         self.breaker = Breaker(settings.max_consecutive_failures, settings.tick_s, settings.max_backoff_s)
         self.failed_reason: str | None = None
@@ -118,7 +125,7 @@ class SensorDaemon:
                     _log("batch_built", batch=batch_id)
             if self.anchor is not None:
                 anchor_batches(self.store, self.anchor, self.settings.anchor, self.clock, self._anchored,
-                               self._set_aside, self.judge)
+                               self._set_aside, self.judge, self.cosign)
             self.metrics.set("unbatched_readings", self.store.reading_count(batched=False))
             counts = self.store.status_counts()
             self.metrics.set("unanchored_batches", sum(counts.get(s, 0) for s in ("built", "sending", "sent")))
@@ -149,6 +156,10 @@ class SensorDaemon:
         batch = self.store.batch(batch_id)
         self.metrics.inc("batches_set_aside")
         _log("batch_set_aside", batch=batch_id, project=batch.project_id if batch else None, reason=reason)
+
+    def _cosigner_refused(self, batch_id: int, url: str | None, code: str, detail: str) -> None:
+        self.metrics.inc("cosigner_refusals", error=code)
+        _log("cosigner_refused", batch=batch_id, cosigner=url, error=code, detail=detail)
 
     def _rejected(self, batch_id: int, fault: str, quarantined: int) -> None:
         self.metrics.inc("batches_rejected", fault=fault)

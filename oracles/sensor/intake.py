@@ -109,28 +109,9 @@ class Intake:
             signed = from_json(item)
         except ReadingFormatError as exc:
             return Outcome(False, Rejection.MALFORMED, str(exc))
-        reading, signature = signed
-        reject = _rejecter(reading)
-        device = self.directory.get(reading.device_id)
-        # Standing over the reading's whole period, exactly as MRVAnchor.readingFault judges it.
-        status = standing(device, reading.period_start, reading.period_end)
-        if status is Standing.UNKNOWN:
-            return reject(Rejection.UNKNOWN_DEVICE, "device is not registered")
-        if status is Standing.REVOKED:
-            return reject(Rejection.REVOKED_DEVICE, f"device key revoked at {device.revoked_at}")
-        if status is Standing.INACTIVE:
-            return reject(Rejection.INACTIVE_DEVICE, "device was not active over the whole period")
-        if (reason := check_reading(reading, self.policy.limits)) is not None:
-            return reject(reason, "period must be non-empty and energy within physical bounds")
-        if reading.period_end > now + self.policy.max_future_skew_s:
-            return reject(Rejection.FUTURE_PERIOD, f"period ends {reading.period_end - int(now)} s in the future")
-        if not within_capacity(reading, device.capacity_w, self.policy.tolerance_bps):
-            return reject(Rejection.OVER_CAPACITY,
-                          f"{reading.energy_wh} Wh exceeds {device.capacity_w} W over {reading.period_end - reading.period_start} s")
-        verdict = verify_reading(reading, signature, self.domain, device.signer, self.policy.limits)
-        if not verdict.ok:
-            return reject(verdict.reason, "signature does not verify against the device key")
-        return signed, device
+        device = self.directory.get(signed.reading.device_id)
+        refused = check_signed(signed, device, self.domain, self.policy, now)
+        return refused if refused is not None else (signed, device)
 
     def _ordered_and_stored(self, candidates: list[tuple[int, SignedReading, DeviceInfo]],
                             outcomes: list[Outcome | None], now: float) -> None:
@@ -157,6 +138,35 @@ class Intake:
                 Store.insert_accepted(db, accepted, now, flags)
             if rejected:
                 Store.insert_rejections(db, rejected, now)
+
+
+def check_signed(signed: SignedReading, device: DeviceInfo | None, domain: Domain, policy: IntakePolicy,
+                 now: float) -> Outcome | None:
+    """The checks one reading passes on its own, cheapest first (the device's standing over the
+    whole period, period and energy bounds, no future period, capacity, the device's signature on the
+    fast coincurve path): None if it passes, else the rejection. The intake and the co-signer
+    (oracles.sensor.cosign) both judge readings with it."""
+    reading, signature = signed
+    reject = _rejecter(reading)
+    # Standing over the reading's whole period, exactly as MRVAnchor.readingFault judges it.
+    status = standing(device, reading.period_start, reading.period_end)
+    if status is Standing.UNKNOWN:
+        return reject(Rejection.UNKNOWN_DEVICE, "device is not registered")
+    if status is Standing.REVOKED:
+        return reject(Rejection.REVOKED_DEVICE, f"device key revoked at {device.revoked_at}")
+    if status is Standing.INACTIVE:
+        return reject(Rejection.INACTIVE_DEVICE, "device was not active over the whole period")
+    if (reason := check_reading(reading, policy.limits)) is not None:
+        return reject(reason, "period must be non-empty and energy within physical bounds")
+    if reading.period_end > now + policy.max_future_skew_s:
+        return reject(Rejection.FUTURE_PERIOD, f"period ends {reading.period_end - int(now)} s in the future")
+    if not within_capacity(reading, device.capacity_w, policy.tolerance_bps):
+        return reject(Rejection.OVER_CAPACITY,
+                      f"{reading.energy_wh} Wh exceeds {device.capacity_w} W over {reading.period_end - reading.period_start} s")
+    verdict = verify_reading(reading, signature, domain, device.signer, policy.limits)
+    if not verdict.ok:
+        return reject(verdict.reason, "signature does not verify against the device key")
+    return None
 
 
 def _rejecter(reading: Reading) -> Callable[[str, str], Outcome]:

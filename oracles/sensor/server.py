@@ -28,13 +28,13 @@ from urllib.parse import parse_qs, urlsplit
 
 from oracles.http_json import JsonErrors
 from oracles.sensor.devices import Unavailable
+from oracles.sensor.http_body import BodyReader
 from oracles.sensor.document import batch_document
 from oracles.sensor.intake import Intake, Outcome, Rejection
 from oracles.sensor.metrics import Metrics
 from oracles.sensor.review import flagged
 from oracles.sensor.store import BATCH_STATUSES, Store, StoredBatch
 
-DRAIN_LIMIT_BYTES = 8 << 20  # an oversized body up to this size is read and dropped before the 413
 MAX_PAGE = 500  # items per page of a list at most (limit=…); 100 by default
 DEFAULT_PAGE = 100
 # A batch document never changes (its root and content hash fix it); a batch's status does.
@@ -63,10 +63,14 @@ class BadQuery(ValueError):
         self.error = error
 
 
-class _Handler(JsonErrors, BaseHTTPRequestHandler):
+class _Handler(BodyReader, JsonErrors, BaseHTTPRequestHandler):
     ctx: ServerContext
     server_version = "greenfi-sensor/1"
     protocol_version = "HTTP/1.1"
+
+    @property
+    def max_body_bytes(self) -> int:
+        return self.ctx.max_body_bytes
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
         pass  # access logs would drown the structured log; metrics count requests instead
@@ -124,31 +128,6 @@ class _Handler(JsonErrors, BaseHTTPRequestHandler):
         HTTPStatus.METHOD_NOT_ALLOWED, "method_not_allowed", f"{self.command} is not supported")
 
     # ------------------------------------------------------------------ handlers
-
-    def _read_body(self) -> bytes | None:
-        if self.headers.get_content_type() != "application/json":
-            self._error(HTTPStatus.UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", "send Content-Type: application/json")
-            return None
-        length = self.headers.get("Content-Length")
-        if length is None or not (length.isascii() and length.isdigit()):
-            self._error(HTTPStatus.LENGTH_REQUIRED, "length_required", "send a Content-Length header")
-            return None
-        if int(length) > self.ctx.max_body_bytes:
-            self.close_connection = True  # the unread body would be parsed as the next request
-            self._discard(int(length))
-            self._error(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, "too_large", f"body over {self.ctx.max_body_bytes} bytes")
-            return None
-        self.body_read = True
-        return self.rfile.read(int(length))
-
-    def _discard(self, length: int) -> None:
-        """Read and drop a moderately oversized body before answering 413: closing a socket with
-        unread data makes the kernel reset the connection, and the client would lose the answer.
-        Bodies past DRAIN_LIMIT_BYTES are not read at all (the connection just closes)."""
-        if length > DRAIN_LIMIT_BYTES:
-            return
-        while length > 0 and (chunk := self.rfile.read(min(length, 1 << 16))):
-            length -= len(chunk)
 
     def _submit(self, items: list) -> list[Outcome] | None:
         try:

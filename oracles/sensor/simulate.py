@@ -45,6 +45,7 @@ from oracles.signing import sign_reading
 
 STEP_S = int(STEP.total_seconds())
 SECONDS_PER_DAY = 86_400
+DEVICE_NONE, DEVICE_REGISTERED = 0, 1  # IDeviceRegistry.DeviceStatus.None, .Registered
 
 
 @dataclass(frozen=True)
@@ -261,24 +262,33 @@ def mqtt_sender(url: str, topic_prefix: str = "greenfi/readings") -> tuple[Calla
     return send, close
 
 
-def register(w3, registry_address: str, devices: list[SimulatedDevice], project_id: int, developer, verifier,
+def register(w3, registry_address: str, devices: list[SimulatedDevice], project_id: int, developer,
              commissioned_at: int) -> int:
-    """Register (as the project's developer) and activate (as a verifier) every device not yet
-    registered; returns how many were registered. Signers are greenfi.chain.signers signers."""
+    """Register every device not yet registered in `project_id`, signed by `developer` (the project's
+    developer; a greenfi.chain.signers signer); returns how many were registered."""
     from greenfi.chain import contracts
     from greenfi.chain.transactions import transact
 
     registry = contracts.at(w3, "DeviceRegistry", registry_address)
     pv_inverter = contracts.BuildEnum("IDeviceRegistry.DeviceKind").index("PvInverter")
-    registered = 0
-    for device in devices:
-        if contracts.fields(registry.functions.device(device.device_id))["status"] != 0:
-            continue
+    new = [d for d in devices if contracts.fields(registry.functions.device(d.device_id))["status"] == DEVICE_NONE]
+    for device in new:
         transact(w3, developer, registry.functions.registerDevice(
             device.device_id, project_id, device.address, pv_inverter, device.capacity_w, commissioned_at))
+    return len(new)
+
+
+def activate(w3, registry_address: str, devices: list[SimulatedDevice], verifier) -> int:
+    """Activate every device that is registered and not yet active, signed by `verifier`; returns how many."""
+    from greenfi.chain import contracts
+    from greenfi.chain.transactions import transact
+
+    registry = contracts.at(w3, "DeviceRegistry", registry_address)
+    waiting = [d for d in devices
+               if contracts.fields(registry.functions.device(d.device_id))["status"] == DEVICE_REGISTERED]
+    for device in waiting:
         transact(w3, verifier, registry.functions.activate(device.device_id))
-        registered += 1
-    return registered
+    return len(waiting)
 
 
-__all__ = ["SERIES_TZ", "DaySpan", "Replay", "SimulatedDevice", "Tally", "daily_energy_wh", "day_span", "fleet", "http_sender", "mqtt_sender", "register", "run"]
+__all__ = ["SERIES_TZ", "DaySpan", "Replay", "SimulatedDevice", "Tally", "daily_energy_wh", "day_span", "fleet", "http_sender", "mqtt_sender", "activate", "register", "run"]

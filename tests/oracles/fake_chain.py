@@ -70,7 +70,7 @@ class FakeChain:
         self._call()
         return self.now
 
-    def refusal(self, batch: StoredBatch) -> str | None:
+    def refusal(self, batch: StoredBatch, cosignatures=(), awaiting_cosigners: bool = False) -> str | None:
         self._call()
         if self.operator_refused:
             raise OperatorRefused("anchorBatch refused: NotOperator(0x…)")
@@ -84,7 +84,7 @@ class FakeChain:
             return "BatchExists"
         return None
 
-    def send(self, batch: StoredBatch, nonce: int, bump_pct: int = 0, attempts: int = 1) -> bytes:
+    def send(self, batch: StoredBatch, nonce: int, bump_pct: int = 0, attempts: int = 1, cosignatures=()) -> bytes:
         """Mined at once; a crash may follow (the daemon then never records the hash)."""
         self._call()
         if nonce != self.nonce:
