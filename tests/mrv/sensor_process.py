@@ -29,6 +29,7 @@ from oracles.readings import Domain
 from oracles.sensor.anchor import AnchorClient
 from oracles.sensor.batcher import BatchPolicy
 from oracles.sensor.chain_directory import ChainDirectory
+from oracles.sensor.cosigners import CosignerSettings
 from oracles.sensor.daemon import DaemonSettings, SensorDaemon
 from oracles.sensor.standing import batch_judge
 from oracles.sensor.store import Store
@@ -38,16 +39,17 @@ ANCHORED_TOPIC = web3.keccak(text="BatchAnchored(bytes32,uint256,address,uint64,
 
 
 @contextlib.contextmanager
-def in_process_daemons(db: Path, anchor, registry_address: str, operator: str, clock, judged: bool = True):
+def in_process_daemons(db: Path, anchor, registry_address: str, operator: str, clock, judged: bool = True,
+                       cosigners: CosignerSettings | None = None):
     """Yields make(batch_policy) → a SensorDaemon on `db` against the real registry and anchor,
     in this process (ticks driven by the test), with the pre-anchoring standing judge unless
-    `judged` is False; closes every store made."""
+    `judged` is False, asking `cosigners` where k > 1; closes every store made."""
     made: list[SensorDaemon] = []
 
     def make(policy: BatchPolicy) -> SensorDaemon:
         directory, domain = ChainDirectory(web3, registry_address), Domain(web3.eth.chain_id, anchor.address)
         client = AnchorClient(web3, anchor.address, UnlockedSigner(operator))
-        daemon = SensorDaemon(DaemonSettings(db, batch=policy), directory, domain, clock=clock, anchor=client,
+        daemon = SensorDaemon(DaemonSettings(db, batch=policy, cosigners=cosigners), directory, domain, clock=clock, anchor=client,
                               judge=batch_judge(directory.fresh, client.tolerance_bps, domain) if judged else None)
         made.append(daemon)
         return daemon
