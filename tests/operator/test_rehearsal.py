@@ -2,7 +2,8 @@
 2-second blocks and EIP-1559 fees, and no unlocked account at all, so every sender is an encrypted
 keystore (GREENFI_KEYSTORE + GREENFI_KEYSTORE_PASSWORD_FILE, one per role). greenfi treats the
 network as live: `greenfi deploy` needs the governance timelock and an admin delay of at least an
-hour, and MRVAnchor starts at k = 2. Every step is a `greenfi` subprocess; the test itself only lets
+hour, and MRVAnchor starts at k = 2 and stays there: a second oracle operator runs a co-signer
+(`greenfi oracle cosigner`) that the sensor daemon asks for the second signature. Every step is a `greenfi` subprocess; the test itself only lets
 time pass (anvil's evm_increaseTime) and reads the chain to check each step's effect.
 
 Each stage is a test, in order, on one module-scoped node; each tx waits for a 2-second block, so
@@ -36,8 +37,8 @@ CHAIN_ID = 424242  # neither anvil's 31337 nor ganache's 1337
 BLOCK_TIME_S = 2
 TIMELOCK_DELAY_S = 3600  # the least greenfi deploy accepts on a live network
 ADMIN_DELAY_S = 3600
-ROLES = ("deployer", "regulator", "bank", "verifier", "oracle", "developer", "enterprise", "supplier", "investor",
-         "auditor")
+ROLES = ("deployer", "regulator", "bank", "verifier", "oracle", "cosigner", "developer", "enterprise", "supplier",
+         "investor", "auditor")
 START = parse_time("2026-06-01T00:00:00Z")  # the node's genesis: the replayed readings are of 1-2 June
 # One 2 MW inverter, 150 five-minute steps of the shipped PV series: 150 readings, about 13 MWh.
 REPLAY = ReplayPlan("rehearsal", devices=1, size=400, after=START + 6 * 3600, steps=150, start_row=12000)
@@ -169,7 +170,8 @@ def test_the_deployment_refuses_a_short_timelock_on_a_live_network(rehearsal, tm
 
 def test_participants_funds_and_operators(rehearsal):
     r = rehearsal
-    kinds = {"verifier": "verifier", "oracle": "oracle-operator", "developer": "project-developer",
+    kinds = {"verifier": "verifier", "oracle": "oracle-operator", "cosigner": "oracle-operator",
+             "developer": "project-developer",
              "enterprise": "enterprise", "supplier": "enterprise", "investor": "investor", "bank": "bank",
              "auditor": "auditor"}
     for role, kind in kinds.items():
@@ -178,13 +180,15 @@ def test_participants_funds_and_operators(rehearsal):
     r.greenfi("bank", "token", "mint", r.address["investor"], "1000")
     r.greenfi("bank", "token", "mint", r.address["bank"], "10000")
     r.greenfi("regulator", "mrv", "operator", "add", r.address["oracle"])
+    r.greenfi("regulator", "mrv", "operator", "add", r.address["cosigner"])
     r.greenfi("deployer", "role", "grant", "ModelRegistry", "MODEL_OPERATOR_ROLE", r.address["oracle"])
     registry, token = r.chain.contract("ParticipantRegistry"), r.chain.contract("SettlementToken")
     for role in kinds:
         assert registry.functions.canHold(r.address[role]).call() == 0, role  # Ok
     assert registry.functions.kindOf(r.address["oracle"]).call() == Kind.ORACLE_OPERATOR
     assert token.functions.balanceOf(r.address["investor"]).call() == 1000 * TOKEN
-    assert r.chain.contract("MRVAnchor").functions.isOperator(r.address["oracle"]).call()
+    anchor = r.chain.contract("MRVAnchor")
+    assert anchor.functions.isOperator(r.address["oracle"]).call() and anchor.functions.isOperator(r.address["cosigner"]).call()
 
 
 def test_project_and_governed_parameters_through_the_timelock(rehearsal):
@@ -193,11 +197,10 @@ def test_project_and_governed_parameters_through_the_timelock(rehearsal):
               "--jurisdiction", "CN", "--location", "Ningxia")
     r.greenfi("verifier", "project", "validate", "1", "--evidence", "validation report")
     r.greenfi("regulator", "project", "activate", "1", "--evidence", "registration decision")
-    # k = 2 needs a second operator's signature the sensor daemon does not collect: k = 1 here, through the timelock.
     anchor, reports, risk = (r.chain.contract(n) for n in ("MRVAnchor", "MRVReports", "RiskOracle"))
     operator_role = "0x" + bytes(risk.functions.OPERATOR_ROLE().call()).hex()
     source = "0x" + bytes(Web3.keccak(text="China regional grid baseline 2026")).hex()
-    changes = (("MRVAnchor", "setThreshold", "1"), ("MRVReports", "setEmissionFactor", "1", str(GRAMS_PER_MWH), source),
+    changes = (("MRVReports", "setEmissionFactor", "1", str(GRAMS_PER_MWH), source),
                ("RiskOracle", "grantRole", operator_role, r.address["oracle"]))
     for change in changes:
         r.greenfi("deployer", "governance", "schedule", *change)
@@ -214,44 +217,57 @@ def test_project_and_governed_parameters_through_the_timelock(rehearsal):
     pass_time(r.w3, TIMELOCK_DELAY_S)
     for change in changes:
         r.greenfi("deployer", "governance", "execute", *change)
-    assert anchor.functions.config().call()[0] == 1
+    assert anchor.functions.config().call()[0] == 2  # k stays 2: the sensor daemon collects a co-signature
     assert reports.functions.emissionFactor(1).call()[1][0] == GRAMS_PER_MWH
     assert risk.functions.hasRole(risk.functions.OPERATOR_ROLE().call(), r.address["oracle"]).call()
     assert r.chain.contract("ProjectRegistry").functions.isActive(1).call()
 
 
 def test_devices(rehearsal):
+    """simulate-devices registers (as the developer) and activates (as a verifier) with keystores:
+    this node has no unlocked account to fall back on."""
     r = rehearsal
     [device] = REPLAY.fleet()
-    device_id = "0x" + device.device_id.hex()
-    r.greenfi("developer", "mrv", "device", "register", "--device-id", device_id, "--signer", device.address,
-              "--project", "1", "--capacity-w", str(device.capacity_w), "--commissioned", "2026-05-01")
-    r.greenfi("verifier", "mrv", "device", "activate", device_id)
+    fleet = ["oracle", "simulate-devices", *REPLAY.options()]
+    out = r.greenfi("developer", *fleet, "--register", "--project", "1")
+    assert "registered 1 devices in project 1 (0 already there)" in out, out
+    out = r.greenfi("verifier", *fleet, "--activate")
+    assert "activated 1 devices" in out, out
     record = contracts.fields(r.chain.contract("DeviceRegistry").functions.device(device.device_id))
-    assert (record["status"], record["signer"]) == (2, device.address)  # Active
+    assert (record["status"], record["signer"], record["capacityW"]) == (2, device.address, device.capacity_w)  # Active
     assert record["activatedAt"] < REPLAY.after
 
 
 def test_readings_through_the_sensor_daemon(rehearsal, background):
+    """The oracle's sensor daemon anchors at k = 2 with the cosigner operator's co-signer, each with its own keystore."""
     r = rehearsal
     readings = REPLAY.readings(CHAIN_ID, r.chain.contract("MRVAnchor").address)
     pass_time(r.w3, max(x.period_end for x in readings) - r.chain.now() + 60)  # the replayed days are over
-    port = free_port()
+    cosigner_port, port = free_port(), free_port()
+    cosigner = background.start("cosigner", [GREENFI, "oracle", "cosigner", "--network", NETWORK, "--port",
+                                             str(cosigner_port), "--db", "cosigner.sqlite"], r.env("cosigner"), r.home)
+    wait_for_port(cosigner_port, cosigner, background, "cosigner")
     sensor = background.start("sensor", [GREENFI, "oracle", "sensor", "--network", NETWORK, "--port", str(port),
                                          "--db", "sensor.sqlite", "--batch-size", str(len(readings)),
-                                         "--window-s", "60"], r.env("oracle"), r.home)
-    wait_for_port(port, sensor, background)
+                                         "--window-s", "60", "--cosigner", f"http://127.0.0.1:{cosigner_port}"],
+                              r.env("oracle"), r.home)
+    wait_for_port(port, sensor, background, "sensor")
     out = r.greenfi(None, "oracle", "simulate-devices", "--url", f"http://127.0.0.1:{port}", "--speedup", "0",
                     *REPLAY.options())
     assert f"accepted {len(readings)}, rejected: none" in out, out
     deadline = time.monotonic() + 120
     while not anchored_batches(r.chain):
-        assert sensor.poll() is None and time.monotonic() < deadline, background.log("sensor")
+        assert sensor.poll() is None and time.monotonic() < deadline, background.log("sensor") + background.log("cosigner")
         time.sleep(1)
-    sensor.send_signal(signal.SIGTERM)
-    assert sensor.wait(timeout=30) == 0, background.log("sensor")
+    for proc, name in ((sensor, "sensor"), (cosigner, "cosigner")):
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=30) == 0, background.log(name)
     [batch] = anchored_batches(r.chain)
     assert (batch["readingCount"], batch["energyWh"]) == (len(readings), sum(x.energy_wh for x in readings))
+    operators = r.chain.contract("MRVAnchor").functions.operators().call()
+    signers = {operators[slot] for slot in range(16) if batch["signers"] >> slot & 1}
+    assert signers == {r.address["oracle"], r.address["cosigner"]}
+    assert '"event": "cosigned"' in background.log("cosigner") and "cosigner_refused" not in background.log("sensor")
 
 
 def test_report_and_credits(rehearsal):
@@ -334,13 +350,14 @@ def test_voucher_financed_at_a_risk_priced_rate(rehearsal):
     assert 0 < paid < 5000 * TOKEN
 
 
-def wait_for_port(port: int, proc, background, timeout: float = 120) -> None:
+def wait_for_port(port: int, proc, background, name: str, timeout: float = 120) -> None:
+    """Until the daemon `name` answers /health (its log in the failure otherwise)."""
     deadline = time.monotonic() + timeout
     while True:
-        assert proc.poll() is None, background.log("sensor")
+        assert proc.poll() is None, background.log(name)
         try:
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2):
                 return
         except OSError:
-            assert time.monotonic() < deadline, background.log("sensor")
+            assert time.monotonic() < deadline, background.log(name)
             time.sleep(0.3)

@@ -111,7 +111,11 @@ def test_bad_simulation_arguments_are_one_line_errors():
     no_domain = runner.invoke(cli, ["oracle", "simulate-devices", "--url", "http://x"])
     assert no_domain.exit_code != 0 and "--chain-id and --mrv-anchor" in no_domain.output
     unregistered = runner.invoke(cli, ["oracle", "simulate-devices", "--url", "http://x", "--register", *SIM_ARGS])
-    assert unregistered.exit_code != 0 and "--register needs --network" in unregistered.output
+    assert unregistered.exit_code != 0 and "--register and --activate need --network" in unregistered.output
+    unactivated = runner.invoke(cli, ["oracle", "simulate-devices", "--activate", *SIM_ARGS])
+    assert unactivated.exit_code != 0 and "--register and --activate need --network" in unactivated.output
+    nothing = runner.invoke(cli, ["oracle", "simulate-devices", *SIM_ARGS])
+    assert nothing.exit_code != 0 and "exactly one of --url and --mqtt-url" in nothing.output
 
 
 @pytest.mark.parametrize("after", [1_780_272_000, 1_780_272_000 + 13 * 3600 + 7, 1_700_000_000, 1_900_000_000])
