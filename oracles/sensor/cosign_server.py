@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any, Protocol
 
 from oracles.http_json import JsonErrors
@@ -29,7 +29,7 @@ from oracles.runtime.signals import stop_on_signals
 from oracles.sensor.cosign import ChainView, CosignPolicy, CosignRefused, Refusal, review
 from oracles.sensor.cosign_record import SigningRecord
 from oracles.sensor.devices import Unavailable
-from oracles.sensor.http_body import BodyReader
+from oracles.sensor.http_body import JsonExchange, ThreadedServer
 from oracles.sensor.proposal import MalformedProposal, TooManyReadings, parse
 
 log = logging.getLogger("greenfi.cosigner")
@@ -82,7 +82,7 @@ class CosignContext:
                 "root": "0x" + proposal.header.merkle_root.hex()}
 
 
-class _Handler(BodyReader, JsonErrors, BaseHTTPRequestHandler):
+class _Handler(JsonExchange, JsonErrors, BaseHTTPRequestHandler):
     ctx: CosignContext
     server_version = "greenfi-cosigner/1"
     protocol_version = "HTTP/1.1"
@@ -104,10 +104,7 @@ class _Handler(BodyReader, JsonErrors, BaseHTTPRequestHandler):
             self._error(HTTPStatus.NOT_FOUND, "not_found", f"no resource at {self.path}")
 
     def do_POST(self) -> None:  # noqa: N802
-        if self.path != "/cosign":
-            self._error(HTTPStatus.NOT_FOUND, "not_found", f"no resource at {self.path}")
-            return
-        body = self._read_body()
+        body = self._body_of_post_to("/cosign")
         if body is None:
             return
         try:
@@ -131,35 +128,12 @@ class _Handler(BodyReader, JsonErrors, BaseHTTPRequestHandler):
     def _json(self, status: HTTPStatus, body: dict) -> None:
         self._send(status, json.dumps(body).encode(), "application/json")
 
-    def _send(self, status: HTTPStatus, payload: bytes, content_type: str) -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(payload)))
-        self.send_header("Cache-Control", "no-store")
-        self.end_headers()
-        self.wfile.write(payload)
 
-
-class CosignerServer:
+class CosignerServer(ThreadedServer):
     """The co-signer's HTTP server on its own thread; `port=0` picks a free port (see `.port`)."""
 
     def __init__(self, ctx: CosignContext, host: str = "127.0.0.1", port: int = 0):
-        handler = type("Handler", (_Handler,), {"ctx": ctx})
-        self._server = ThreadingHTTPServer((host, port), handler)
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, name="cosigner-http", daemon=True)
-
-    @property
-    def port(self) -> int:
-        return self._server.server_address[1]
-
-    def start(self) -> "CosignerServer":
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        super().__init__(_Handler, ctx, host, port, "cosigner-http")
 
     def serve_until_signalled(self) -> None:
         """Serve until SIGTERM or SIGINT."""

@@ -18,17 +18,16 @@ documents every reply.
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from oracles.http_json import JsonErrors
 from oracles.sensor.devices import Unavailable
-from oracles.sensor.http_body import BodyReader
+from oracles.sensor.http_body import NO_STORE, JsonExchange, ThreadedServer
 from oracles.sensor.document import batch_document
 from oracles.sensor.intake import Intake, Outcome, Rejection
 from oracles.sensor.metrics import Metrics
@@ -39,7 +38,6 @@ MAX_PAGE = 500  # items per page of a list at most (limit=…); 100 by default
 DEFAULT_PAGE = 100
 # A batch document never changes (its root and content hash fix it); a batch's status does.
 IMMUTABLE = "public, max-age=31536000, immutable"
-NO_STORE = "no-store"
 
 STATUS_BY_REASON = {Rejection.MALFORMED: HTTPStatus.BAD_REQUEST, Rejection.REPLAYED: HTTPStatus.CONFLICT,
                     Rejection.OUT_OF_ORDER: HTTPStatus.CONFLICT}
@@ -63,7 +61,7 @@ class BadQuery(ValueError):
         self.error = error
 
 
-class _Handler(BodyReader, JsonErrors, BaseHTTPRequestHandler):
+class _Handler(JsonExchange, JsonErrors, BaseHTTPRequestHandler):
     ctx: ServerContext
     server_version = "greenfi-sensor/1"
     protocol_version = "HTTP/1.1"
@@ -103,10 +101,7 @@ class _Handler(BodyReader, JsonErrors, BaseHTTPRequestHandler):
             self._error(HTTPStatus.BAD_REQUEST, exc.error, str(exc))
 
     def do_POST(self) -> None:  # noqa: N802
-        if self.path != "/readings":
-            self._error(HTTPStatus.NOT_FOUND, "not_found", f"no resource at {self.path}")
-            return
-        body = self._read_body()
+        body = self._body_of_post_to("/readings")
         if body is None:
             return
         try:
@@ -234,14 +229,6 @@ class _Handler(BodyReader, JsonErrors, BaseHTTPRequestHandler):
     def _json(self, status: HTTPStatus, body: dict, cache: str = NO_STORE) -> None:
         self._send(status, json.dumps(body).encode(), "application/json", cache)
 
-    def _send(self, status: HTTPStatus, payload: bytes, content_type: str, cache: str = NO_STORE) -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(payload)))
-        self.send_header("Cache-Control", cache)
-        self.end_headers()
-        self.wfile.write(payload)
-
 
 class _DuplicateKey(ValueError):
     pass
@@ -300,22 +287,8 @@ def _batch_summary(batch: StoredBatch) -> dict[str, Any]:
     }
 
 
-class SensorHTTPServer:
+class SensorHTTPServer(ThreadedServer):
     """The HTTP server on its own thread; `port=0` picks a free port (see `.port`)."""
 
     def __init__(self, ctx: ServerContext, host: str = "127.0.0.1", port: int = 0):
-        handler = type("Handler", (_Handler,), {"ctx": ctx})
-        self._server = ThreadingHTTPServer((host, port), handler)
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, name="sensor-http", daemon=True)
-
-    @property
-    def port(self) -> int:
-        return self._server.server_address[1]
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        super().__init__(_Handler, ctx, host, port, "sensor-http")
