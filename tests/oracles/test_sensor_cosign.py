@@ -294,3 +294,18 @@ def test_http_api(tmp_path):
         assert b'greenfi_cosigner_cosign_refusals_total{error="digest_mismatch"} 1' in raw
     finally:
         server.stop()
+
+
+def test_the_cli_refuses_a_missing_key_and_a_bad_cosigner_url(monkeypatch):
+    """One error line, exit 1, before any node is reached (none listens at the URL given)."""
+    from click.testing import CliRunner
+
+    from greenfi.cli import cli
+
+    for name in ("GREENFI_KEYSTORE", "GREENFI_PRIVATE_KEY", "GREENFI_SENSOR_COSIGNERS"):
+        monkeypatch.delenv(name, raising=False)
+    nowhere = ["--network", "development", "--rpc-url", "http://127.0.0.1:9"]
+    keyless = CliRunner().invoke(cli, ["oracle", "cosigner", *nowhere])
+    assert keyless.exit_code == 1 and "missing deployer key" in keyless.output and "Traceback" not in keyless.output
+    bad_url = CliRunner().invoke(cli, ["oracle", "sensor", *nowhere, "--cosigner", "ftp://operator-b"])
+    assert bad_url.exit_code == 1 and "--cosigner: a co-signer URL must start with http://" in bad_url.output
