@@ -8,7 +8,8 @@ signers. A co-signer that refuses, times out or answers nonsense is reported onc
 (`on_refused(batch id, url, code, detail)`, the daemon's `cosigner_refused` log line); when fewer
 than k-1 signed, the batch is not sent and stays in the outbox, offered again after `retry_after_s`.
 Reason codes of the report: the co-signer's own (docs/mrv.md, "Co-signing"), or `unreachable`,
-`timeout`, `bad_reply`, `invalid_signature` (it signed, but not as a distinct operator), `no_cosigners`.
+`timeout`, `bad_reply`, `invalid_signature` (it signed, but not as a distinct operator), `no_cosigners` (fewer
+co-signers configured than k-1).
 """
 
 from __future__ import annotations
@@ -86,9 +87,9 @@ class CosignerPool:
         return signatures
 
     def _collect(self, batch: StoredBatch, needed: int) -> list[bytes] | None:
-        if not self.settings.urls:
-            self.on_refused(batch.id, None, "no_cosigners",
-                            f"MRVAnchor's threshold needs {needed} co-signature(s): pass --cosigner URL")
+        if len(self.settings.urls) < needed:
+            self.on_refused(batch.id, None, "no_cosigners", f"MRVAnchor's threshold needs {needed} co-signature(s), "
+                            f"{len(self.settings.urls)} --cosigner given")
             return None
         header = header_of(batch)
         digest = attestation_digest(header, self.domain)

@@ -309,3 +309,68 @@ def test_the_cli_refuses_a_missing_key_and_a_bad_cosigner_url(monkeypatch):
     assert keyless.exit_code == 1 and "missing deployer key" in keyless.output and "Traceback" not in keyless.output
     bad_url = CliRunner().invoke(cli, ["oracle", "sensor", *nowhere, "--cosigner", "ftp://operator-b"])
     assert bad_url.exit_code == 1 and "--cosigner: a co-signer URL must start with http://" in bad_url.output
+
+
+def test_every_refusal_code_is_tested():
+    assert {code for code, _, _ in CASES.values()} | {Refusal.CONFLICTING_BATCH} == set(Refusal)
+
+
+class _PoolClient:
+    """What the pool reads of MRVAnchor: k, the operator set, the daemon's own account."""
+
+    def __init__(self, k: int, operators: set[str]):
+        self.k, self.operators = k, operators
+        self.signer = KeySigner.from_key(b"\x41" * 32)
+
+    def threshold(self):
+        return self.k
+
+    def is_operator(self, account):
+        return account in self.operators
+
+
+def test_the_daemon_collects_k_minus_1_valid_cosignatures_and_reports_the_rest(tmp_path):
+    """A co-signer's reply counts only as a distinct operator's signature over the daemon's digest;
+    every other answer is reported with its code and, short of k-1, nothing is returned."""
+    from oracles.sensor.batcher import BatchPolicy, cut_batches
+    from oracles.sensor.cosigners import CosignerPool, CosignerSettings
+    from oracles.sensor.intake import Intake
+    from oracles.sensor.store import Store
+    from tests.oracles.support import directory
+
+    store = Store(tmp_path / "sensor.db")
+    Intake(store, directory(FLEET), DOMAIN, clock=lambda: NOW).submit(readings(3))
+    [batch_id] = cut_batches(store, BatchPolicy(window_s=0), lambda: NOW)
+    batch = store.batch(batch_id)
+    honest = CosignerServer(context()).start()  # signs as OPERATOR
+    stranger = CosignerServer(CosignContext(view(operators={"0x" + "00" * 20}), DOMAIN, SigningRecord(":memory:"),
+                                            KeySigner.from_key(b"\x43" * 32), CosignPolicy(), cosigner_metrics(),
+                                            clock=lambda: NOW)).start()  # answers not_operator
+    servers = [honest, stranger]
+    try:
+        reports = []
+        urls = tuple(f"http://127.0.0.1:{s.port}" for s in servers)
+        unreachable = "http://127.0.0.1:9"
+
+        def pool(k, operators, *urls_):
+            return CosignerPool(CosignerSettings(urls_, timeout_s=5, retry_after_s=0), store,
+                                _PoolClient(k, operators), DOMAIN, lambda *report: reports.append(report[1:3]))
+
+        assert pool(1, set(), *urls)(batch) == ()  # k = 1: nobody is asked
+        [signature] = pool(2, {OPERATOR.address}, unreachable, *urls)(batch)
+        digest = attestation_digest(BatchHeader(batch.root, batch.project_id, batch.window_start, batch.window_end,
+                                                batch.total_wh, batch.reading_count, batch.content_hash), DOMAIN)
+        assert recover_signer(digest, signature) == OPERATOR.address
+        # The honest co-signer's key is no operator here: its signature is refused by the daemon too.
+        reports.clear()
+        assert pool(2, set(), unreachable, *urls)(batch) is None
+        assert sorted(code for _, code in reports) == ["invalid_signature", "not_operator", "unreachable"]
+        reports.clear()
+        assert pool(3, {OPERATOR.address}, urls[0])(batch) is None  # k - 1 = 2 signatures, one co-signer
+        assert reports == [(None, "no_cosigners")]
+        reports.clear()
+        assert pool(2, {OPERATOR.address})(batch) is None and reports == [(None, "no_cosigners")]
+    finally:
+        for server in servers:
+            server.stop()
+        store.close()
