@@ -4,6 +4,7 @@ anchor transaction dropped by the node, and the store locked by another connecti
 drill: every acknowledged reading is stored and in exactly one anchored batch, no root is anchored
 twice, and per device the energy in the anchored leaves equals the energy of the stored readings."""
 
+import http.client
 import json
 import random
 import sqlite3
@@ -132,7 +133,7 @@ def test_kill_9_at_random_moments_loses_nothing_and_anchors_nothing_twice(drill)
             while not stop.is_set():
                 try:
                     post_acknowledged(daemon, feed, poster_rng.randint(1, 4), acknowledged)
-                except (OSError, ValueError):  # the daemon died mid-request: outcome unknown
+                except (OSError, ValueError, http.client.HTTPException):  # the daemon died mid-request: outcome unknown
                     return
 
         poster = threading.Thread(target=keep_posting)
