@@ -34,16 +34,20 @@ export async function loadLoans(chain) {
   for (let id = 1; id <= count; id++) {
     const address = await factory.loanOf(id);
     const loan = chain.contract("GreenLoan", address);
-    const [state, terms, debt, pricing, ledger, next, borrower, lender] = await Promise.all([
-      loan.state(), loan.terms(), loan.debt(), loan.pricing(), loan.ledger(), loan.nextObservation(), loan.borrower(),
-      loan.lender()]);
-    const observations = [];
-    for (let p = 1; p < Number(next); p++) observations.push({ period: p, ...(await loan.observation(p)).toObject() });
+    const [state, terms, debt, pricing, ledger, borrower, lender] = await Promise.all([
+      loan.state(), loan.terms(), loan.debt(), loan.pricing(), loan.ledger(), loan.borrower(), loan.lender()]);
+    const events = await chain.events("GreenLoan", address);
     loans.push({ id, address, state: Number(state), terms: terms.toObject(), debt: debt.toObject(),
-      pricing: pricing.toObject(), ledger: ledger.toObject(), observations, borrower, lender,
-      events: await chain.events("GreenLoan", address) });
+      pricing: pricing.toObject(), ledger: ledger.toObject(), observations: observationsOf(events), borrower, lender,
+      events });
   }
   return loans;
+}
+
+// Every observed period from the facility's LoanObserved events, in chain order (the facility keeps only the last
+// observation's summary in storage).
+export function observationsOf(events) {
+  return events.filter((e) => e.event === "LoanObserved").map((e) => ({ ...e.args, period: Number(e.args.period) }));
 }
 
 // The margin after each pricing event, in chain order: approval and repricings set the credit margin,

@@ -3,6 +3,7 @@ pragma solidity ^0.8.24;
 
 import {GovernedAccessControl} from "../access/GovernedAccessControl.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {IMonitoringReports} from "../interfaces/IMonitoringReports.sol";
 import {IImpactAttribution} from "../interfaces/IImpactAttribution.sol";
 
@@ -12,6 +13,10 @@ import {IImpactAttribution} from "../interfaces/IImpactAttribution.sol";
 /// @dev A per-project accumulator of output per claimed base unit, as staking-reward distributors keep:
 /// claims change only through claim/release, which first take in the output verified since the last change,
 /// so every increment is split by the claims that stood while it was verified. O(1) per call, no loops.
+/// Storage is packed for gas: totals, claims and credits in 120- and 128-bit fields (a verified generation
+/// total above 2^120 − 1 Wh or reduction total above 2^128 − 1 g reverts SafeCastOverflowedUintDowncast), and the accumulators start at 1, not 0, so an opened position's
+/// slots are never zero and the claim that follows writes only warm, non-zero slots (credits use differences
+/// of accumulators, so the offset cancels out).
 contract ImpactAttribution is IImpactAttribution, GovernedAccessControl {
     /// @notice Factories that may register the instruments they create.
     bytes32 public constant REGISTRAR_ROLE = keccak256("REGISTRAR_ROLE");
@@ -34,16 +39,28 @@ contract ImpactAttribution is IImpactAttribution, GovernedAccessControl {
         uint256 perUnitGrams;
     }
 
-    /// @dev One instrument's stake in one project.
+    /// @dev One instrument's stake in one project; `opened` keeps the first slot non-zero once it exists.
     struct Position {
-        uint256 claimed;
-        uint256 creditedWh; // attributed up to `paid`
-        uint256 creditedGrams;
+        bool opened;
+        uint120 claimed; // ≤ MAX_TOTAL_CLAIM
+        uint128 creditedWh; // attributed up to `paid` (≤ the verified total)
+        uint128 creditedGrams;
         Accumulator paid; // the accumulator the credit was settled at
     }
 
+    /// @dev ProjectAttribution in three slots. The first holds all that a generation read needs and is non-zero
+    /// from the first claim on, so later claims and take-ins write it warm.
+    struct ProjectSlots {
+        bool claimed;
+        uint120 seenWh; // highest verified generation taken in (< 2^120)
+        uint128 totalClaimed; // ≤ MAX_TOTAL_CLAIM
+        uint128 seenGrams;
+        uint128 baselineWh;
+        uint128 baselineGrams;
+    }
+
     mapping(address account => bool) private _instruments;
-    mapping(uint256 projectId => ProjectAttribution) private _projects;
+    mapping(uint256 projectId => ProjectSlots) private _projects;
     mapping(uint256 projectId => Accumulator) private _accumulators;
     mapping(address instrument => mapping(uint256 projectId => Position)) private _positions;
 
@@ -78,16 +95,28 @@ contract ImpactAttribution is IImpactAttribution, GovernedAccessControl {
     // ---------------------------------------------------------------- claims
 
     /// @inheritdoc IImpactAttribution
+    function open(uint256 projectId) external {
+        _onlyInstrument();
+        Position storage position = _positions[msg.sender][projectId];
+        if (position.opened) revert ImpactAttributionPositionOpen(msg.sender, projectId);
+        // No claim and no take-in: the project's claims, output and every other position stay as they are.
+        position.opened = true;
+        position.paid = _startedAccumulator(projectId);
+        emit PositionOpened(msg.sender, projectId);
+    }
+
+    /// @inheritdoc IImpactAttribution
     function claim(uint256 projectId, uint256 amount) external {
         _onlyInstrument();
         if (amount < minimumClaim) revert ImpactAttributionClaimBelowMinimum(amount, minimumClaim);
-        ProjectAttribution storage p = _projects[projectId];
+        ProjectSlots storage p = _projects[projectId];
         uint256 total = p.totalClaimed + amount;
         if (total > MAX_TOTAL_CLAIM) revert ImpactAttributionClaimAboveMaximum(total, MAX_TOTAL_CLAIM);
         Position storage position = _takeIn(projectId, msg.sender);
-        position.claimed += amount;
-        p.totalClaimed += amount;
-        emit ClaimIncreased(msg.sender, projectId, amount, position.claimed, p.totalClaimed);
+        uint256 claimed = position.claimed + amount; // ≤ total ≤ MAX_TOTAL_CLAIM: fits uint120
+        position.claimed = uint120(claimed);
+        p.totalClaimed = uint128(total);
+        emit ClaimIncreased(msg.sender, projectId, amount, claimed, total);
     }
 
     /// @inheritdoc IImpactAttribution
@@ -96,35 +125,52 @@ contract ImpactAttribution is IImpactAttribution, GovernedAccessControl {
         uint256 claimed = _positions[msg.sender][projectId].claimed;
         if (amount > claimed) revert ImpactAttributionExceedsClaim(amount, claimed);
         Position storage position = _takeIn(projectId, msg.sender);
-        ProjectAttribution storage p = _projects[projectId];
-        position.claimed = claimed - amount;
-        p.totalClaimed -= amount;
-        emit ClaimReleased(msg.sender, projectId, amount, position.claimed, p.totalClaimed);
+        ProjectSlots storage p = _projects[projectId];
+        position.claimed = uint120(claimed - amount);
+        uint256 total = p.totalClaimed - amount; // amount ≤ claimed ≤ totalClaimed
+        p.totalClaimed = uint128(total);
+        emit ClaimReleased(msg.sender, projectId, amount, claimed - amount, total);
     }
 
     /// @dev Splits the output verified since the last change between the standing claims, then brings the
     /// instrument's credit up to date, so its claim can change without touching the past.
     function _takeIn(uint256 projectId, address instrument) private returns (Position storage position) {
         (uint256 wh, uint256 grams) = _verifiedTotals(projectId);
-        ProjectAttribution storage p = _projects[projectId];
+        ProjectSlots storage p = _projects[projectId];
+        Accumulator memory now_;
         if (!p.claimed) {
             // The first claim: everything verified so far predates all financing.
             p.claimed = true;
-            (p.baselineWh, p.baselineGrams, p.seenWh, p.seenGrams) = (wh, grams, wh, grams);
+            (uint120 wh120, uint128 grams128) = (SafeCast.toUint120(wh), SafeCast.toUint128(grams));
+            (p.baselineWh, p.baselineGrams, p.seenWh, p.seenGrams) = (wh120, grams128, wh120, grams128);
+            now_ = _startedAccumulator(projectId);
         } else {
+            now_ = _accumulators[projectId];
             (uint256 newWh, uint256 newGrams) = (_above(wh, p.seenWh), _above(grams, p.seenGrams));
             if (newWh != 0 || newGrams != 0) {
-                Accumulator storage acc = _accumulators[projectId];
-                (acc.perUnitWh, acc.perUnitGrams) = _advanced(acc, newWh, newGrams, p.totalClaimed);
-                if (newWh != 0) p.seenWh = wh;
-                if (newGrams != 0) p.seenGrams = grams;
-                emit OutputAttributed(projectId, newWh, newGrams, p.totalClaimed);
+                uint256 totalClaimed = p.totalClaimed;
+                (now_.perUnitWh, now_.perUnitGrams) = _advanced(now_, newWh, newGrams, totalClaimed);
+                _accumulators[projectId] = now_;
+                if (newWh != 0) p.seenWh = SafeCast.toUint120(wh);
+                if (newGrams != 0) p.seenGrams = SafeCast.toUint128(grams);
+                emit OutputAttributed(projectId, newWh, newGrams, totalClaimed);
             }
         }
         position = _positions[instrument][projectId];
-        Accumulator memory now_ = _accumulators[projectId];
-        (position.creditedWh, position.creditedGrams) = _credited(position, now_);
+        (uint256 creditedWh, uint256 creditedGrams) = _credited(position, now_);
+        // credits ≤ the verified totals (see _SCALE), which fit 128 bits (checked above)
+        (position.opened, position.creditedWh, position.creditedGrams) = (true, uint128(creditedWh), uint128(creditedGrams));
         position.paid = now_;
+    }
+
+    /// @dev The project's accumulator, started at 1 the first time a position or a claim needs it: the offset
+    /// keeps positions' slots non-zero and cancels out of every credit.
+    function _startedAccumulator(uint256 projectId) private returns (Accumulator memory acc) {
+        acc = _accumulators[projectId];
+        if (acc.perUnitWh == 0) {
+            acc = Accumulator(1, 1);
+            _accumulators[projectId] = acc;
+        }
     }
 
     // ---------------------------------------------------------------- views
@@ -136,7 +182,7 @@ contract ImpactAttribution is IImpactAttribution, GovernedAccessControl {
         returns (uint256 generationWh, uint256 reductionGrams)
     {
         Position storage position = _positions[instrument][projectId];
-        ProjectAttribution storage p = _projects[projectId];
+        ProjectSlots storage p = _projects[projectId];
         if (!p.claimed) return (0, 0);
         (uint256 wh, uint256 grams) = _verifiedTotals(projectId);
         Accumulator memory acc = _accumulators[projectId];
@@ -146,13 +192,34 @@ contract ImpactAttribution is IImpactAttribution, GovernedAccessControl {
     }
 
     /// @inheritdoc IImpactAttribution
+    function attributedWh(address instrument, uint256 projectId) external view returns (uint256) {
+        ProjectSlots storage p = _projects[projectId];
+        if (!p.claimed) return 0;
+        Position storage position = _positions[instrument][projectId];
+        (uint256 wh,) = _verifiedTotals(projectId);
+        uint256 increment = _above(wh, p.seenWh);
+        uint256 perUnitWh = _accumulators[projectId].perUnitWh;
+        uint256 totalClaimed = p.totalClaimed;
+        if (increment != 0 && totalClaimed != 0) {
+            perUnitWh += Math.mulDiv(increment, _SCALE, totalClaimed, Math.Rounding.Ceil);
+        }
+        return position.creditedWh + Math.mulDiv(position.claimed, perUnitWh - position.paid.perUnitWh, _SCALE);
+    }
+
+    /// @inheritdoc IImpactAttribution
     function claimOf(address instrument, uint256 projectId) external view returns (uint256) {
         return _positions[instrument][projectId].claimed;
     }
 
     /// @inheritdoc IImpactAttribution
+    function isOpen(address instrument, uint256 projectId) external view returns (bool) {
+        return _positions[instrument][projectId].opened;
+    }
+
+    /// @inheritdoc IImpactAttribution
     function project(uint256 projectId) external view returns (ProjectAttribution memory) {
-        return _projects[projectId];
+        ProjectSlots storage p = _projects[projectId];
+        return ProjectAttribution(p.claimed, p.totalClaimed, p.baselineWh, p.baselineGrams, p.seenWh, p.seenGrams);
     }
 
     /// @inheritdoc IImpactAttribution
@@ -194,7 +261,7 @@ contract ImpactAttribution is IImpactAttribution, GovernedAccessControl {
     }
 
     function _credited(Position storage position, Accumulator memory acc) private view returns (uint256, uint256) {
-        uint256 claimed = position.claimed;
+        uint256 claimed = position.claimed; // 0 for a position that was only opened: it is credited nothing
         return (
             position.creditedWh + Math.mulDiv(claimed, acc.perUnitWh - position.paid.perUnitWh, _SCALE),
             position.creditedGrams + Math.mulDiv(claimed, acc.perUnitGrams - position.paid.perUnitGrams, _SCALE)

@@ -54,7 +54,7 @@ interface IGreenLoan {
     /// @notice The facility's terms, fixed at creation.
     struct Terms {
         uint256 projectId; // the financed project (ProjectRegistry): active, developed by the borrower
-        uint256 commitment; // settlement base units the lender commits; 0 < commitment ≤ 2^96
+        uint256 commitment; // settlement base units the lender commits; 0 < commitment < 2^96
         uint64 startDate; // schedule anchor: period i (1-based) ends at startDate + i × periodLength
         uint32 periodLength; // seconds, a whole number of days, 1..366 days
         uint16 periods; // number of periods, 1..MAX_PERIODS
@@ -102,14 +102,14 @@ interface IGreenLoan {
         uint16 rateBps; // baseRateBps + marginBps: the contractual rate per year now
     }
 
-    /// @notice One period's observation (KPI ratchet and DSCR covenant).
-    struct Observation {
-        KpiOutcome outcome;
-        uint128 outputWh; // attributed to this facility since the previous observation (or approval)
-        uint32 dscrBps; // type(uint32).max when no debt service is scheduled
-        int16 ratchetBps; // ratchet after this observation
-        bool lockedUp; // dscrBps < lockupDscrBps
-        uint64 observedAt;
+    /// @notice What the facility keeps of its last observation (the later rules read it). Every observation's
+    /// full record (output, DSCR, ratchet, margin, lock-up, breaches) is its LoanObserved event.
+    struct LastObservation {
+        uint256 period; // the last period observed (0: none yet)
+        KpiOutcome outcome; // its KPI outcome
+        uint32 dscrBps; // its DSCR (type(uint32).max when no debt service was scheduled)
+        bool lockedUp; // dscrBps < lockupDscrBps: no drawdowns until the next observation
+        uint8 breaches; // consecutive observations below the default DSCR, up to this one
     }
 
     /// @notice The facility's running money totals, in base units. Money law (tested as invariant):
@@ -211,7 +211,9 @@ interface IGreenLoan {
     );
     /// @notice Emitted when `amount` of undrawn commitment is cancelled and returned to the lender.
     event CommitmentCancelled(uint256 amount, uint256 undrawnAfter);
-    /// @notice Emitted when period `period` is observed (anyone may trigger it; on-chain data only).
+    /// @notice Emitted when period `period` is observed (anyone may trigger it; on-chain data only): the
+    /// observation's full record (`outputWh` attributed to the facility since the previous observation or
+    /// approval; `dscrBps` type(uint32).max when no debt service is scheduled; the ratchet and the margin after it).
     event LoanObserved(
         uint256 indexed period,
         KpiOutcome outcome,
@@ -239,7 +241,10 @@ interface IGreenLoan {
     /// @param terms_ the facility's terms
     /// @param borrower_ the borrower (the project's developer)
     /// @param lender_ the lender (a bank)
-    /// @dev Caller: GreenLoanFactory. Reverts LoanAlreadyInitialized, LoanInvalidTerms. Emits LoanInitialized.
+    /// Opens the facility's attribution position (ImpactAttribution.open: no claim, credited nothing) so that
+    /// approval only raises the claim.
+    /// @dev Caller: GreenLoanFactory, after registering the clone as an instrument. Reverts LoanAlreadyInitialized,
+    /// LoanInvalidTerms, ImpactAttributionNotInstrument. Emits LoanInitialized (and the attribution's PositionOpened).
     function initialize(Terms calldata terms_, address borrower_, address lender_) external;
 
     /// @notice Approve and fund the facility: read the borrower's latest usable risk score (approved model
@@ -336,8 +341,9 @@ interface IGreenLoan {
     function debt() external view returns (Debt memory);
     /// @notice The pricing state (recorded score, credit margin, ratchet, rate).
     function pricing() external view returns (Pricing memory);
-    /// @notice The observation of `period` (outcome None when not observed).
-    function observation(uint256 period) external view returns (Observation memory);
+    /// @notice The last observation's summary (period 0 and outcome None before the first); past periods are in
+    /// the LoanObserved events.
+    function lastObservation() external view returns (LastObservation memory);
     /// @notice The next period to observe (1-based; periods + 1 when all are observed).
     function nextObservation() external view returns (uint256);
     /// @notice Consecutive observations with DSCR below the default level.

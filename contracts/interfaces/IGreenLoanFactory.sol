@@ -23,7 +23,8 @@ interface IGreenLoanFactory {
     /// @dev Caller: a participant of Kind.Enterprise or Kind.ProjectDeveloper in good standing, the developer
     /// of `terms.projectId`. `lender` must be a Kind.Bank in good standing. Reverts ComplianceRefused,
     /// NetworkPaused, and the facility's LoanInvalidTerms. Emits LoanCreated (and the facility's
-    /// LoanInitialized, the attribution's InstrumentRegistered).
+    /// LoanInitialized, the attribution's InstrumentRegistered and PositionOpened: the proposal pays for the
+    /// facility's empty attribution position, which holds no claim until approval).
     function createLoan(IGreenLoan.Terms calldata terms, address lender) external returns (uint256 loanId, address loan);
 
     /// @notice The facility with id `loanId`. Reverts LoanUnknownId.

@@ -47,6 +47,8 @@ interface IImpactAttribution {
     error ImpactAttributionExceedsClaim(uint256 amount, uint256 claimed);
     /// @notice Thrown when the monitoring reports cannot answer for `projectId`.
     error ImpactAttributionReportsUnavailable(uint256 projectId);
+    /// @notice Thrown when `instrument` opens a position on `projectId` it already has (opened or claimed).
+    error ImpactAttributionPositionOpen(address instrument, uint256 projectId);
 
     // ---------------------------------------------------------------- events
 
@@ -55,6 +57,8 @@ interface IImpactAttribution {
     /// @notice Emitted when a newly verified increment of `projectId` is taken in and split between the
     /// standing claims (`totalClaimed` 0: nobody claimed it and it is nobody's).
     event OutputAttributed(uint256 indexed projectId, uint256 generationWh, uint256 reductionGrams, uint256 totalClaimed);
+    /// @notice Emitted when `instrument` opens its (empty) position on `projectId` ahead of a claim.
+    event PositionOpened(address indexed instrument, uint256 indexed projectId);
     /// @notice Emitted when `instrument` claims `amount` more of `projectId`.
     event ClaimIncreased(address indexed instrument, uint256 indexed projectId, uint256 amount, uint256 claimAfter, uint256 totalAfter);
     /// @notice Emitted when `instrument` releases `amount` of its claim on `projectId`.
@@ -67,18 +71,27 @@ interface IImpactAttribution {
     /// ImpactAttributionCannotRegister. Emits InstrumentRegistered.
     function registerInstrument(address instrument) external;
 
+    /// @notice The caller opens its position on `projectId` without claiming anything: it pays now for the
+    /// storage a later `claim` writes, so that claim is cheaper. An opened position holds no claim, is credited
+    /// nothing and changes no other instrument's share (no output is taken in, no claim total moves).
+    /// @dev Caller: a registered instrument (a green loan at its proposal). Reverts ImpactAttributionNotInstrument,
+    /// ImpactAttributionPositionOpen (opened or claimed before). Emits PositionOpened.
+    function open(uint256 projectId) external;
+
     /// @notice The caller claims `amount` (settlement base units it finances) of `projectId`: from now on
     /// it shares the project's newly verified output pro rata to its claim.
     /// @dev Caller: a registered instrument. Reverts ImpactAttributionNotInstrument,
     /// ImpactAttributionClaimBelowMinimum, ImpactAttributionClaimAboveMaximum,
-    /// ImpactAttributionReportsUnavailable. Emits OutputAttributed
-    /// (when new output was verified since the last change), ClaimIncreased.
+    /// ImpactAttributionReportsUnavailable, SafeCastOverflowedUintDowncast (a verified
+    /// generation total ≥ 2^120 Wh or reduction total ≥ 2^128 g).
+    /// Emits OutputAttributed (when new output was verified since the last change), ClaimIncreased.
     function claim(uint256 projectId, uint256 amount) external;
 
     /// @notice The caller releases `amount` of its claim on `projectId` (financing ended or withdrawn).
     /// What was attributed so far stays attributed.
     /// @dev Caller: a registered instrument. Reverts ImpactAttributionNotInstrument,
-    /// ImpactAttributionExceedsClaim, ImpactAttributionReportsUnavailable. Emits OutputAttributed, ClaimReleased.
+    /// ImpactAttributionExceedsClaim, ImpactAttributionReportsUnavailable, SafeCastOverflowedUintDowncast (a
+    /// verified generation total ≥ 2^120 Wh or reduction total ≥ 2^128 g). Emits OutputAttributed, ClaimReleased.
     function release(uint256 projectId, uint256 amount) external;
 
     /// @notice Output of `projectId` attributed to `instrument` so far (includes output verified since the
@@ -87,6 +100,12 @@ interface IImpactAttribution {
         external
         view
         returns (uint256 generationWh, uint256 reductionGrams);
+
+    /// @notice The generation part of `attributed(instrument, projectId)` alone (cheaper: no grams are read).
+    function attributedWh(address instrument, uint256 projectId) external view returns (uint256 generationWh);
+
+    /// @notice Whether `instrument` has a position on `projectId` (opened, or claimed at least once).
+    function isOpen(address instrument, uint256 projectId) external view returns (bool);
 
     /// @notice The active claim of `instrument` on `projectId`, in settlement base units.
     function claimOf(address instrument, uint256 projectId) external view returns (uint256);

@@ -39,67 +39,95 @@ contract GreenLoan is IGreenLoan, ComplianceGuard {
 
     // ---------------------------------------------------------------- storage
 
-    /// @dev The hot slot: written by every accruing call.
+    /// @dev The hot slot (248 bits): written by every accruing call; holds the copies of the terms every
+    /// accrual reads (periods, repayment, late rate, dates) and the last observation's summary.
     struct Slot0 {
         State state;
         bool locked; // reentrancy lock
         bool lockedUp; // DSCR covenant lock-up (last observation)
         uint8 breaches; // consecutive observations below the default DSCR
-        uint16 boundaries; // period ends already processed by _accrue
-        uint16 nextObservation;
+        uint8 boundaries; // period ends already processed by _accrue (≤ MAX_PERIODS)
+        uint8 nextObservation; // ≤ MAX_PERIODS + 1
+        uint8 periods; // terms.periods
+        Repayment repayment; // terms.repayment
+        KpiOutcome lastOutcome; // the last observation's KPI outcome
         uint16 rateBps; // base + margin: the contractual rate now
-        uint16 lateBps; // terms.lateInterestBps (copied: read on every accrual)
-        uint64 cursor; // interest accrued up to here
-        uint64 startDate;
+        uint16 lateBps; // terms.lateInterestBps
+        uint32 lastDscrBps; // the last observation's DSCR (LoanLockedUp reports it)
         uint32 periodLength;
+        uint40 cursor; // interest accrued up to here (timestamps < 2^40)
+        uint40 startDate;
     }
 
-    /// @dev Principal and fees outstanding (both ≤ commitment ≤ 2^96).
+    /// @dev Principal and fees outstanding (both ≤ commitment < 2^96).
     struct Book {
         uint128 principal;
         uint128 fees;
     }
 
-    /// @dev Pricing in one slot (16 + 64 + 64 + 64 + 16 + 16 + 16 = 256 bits); its rateBps is Slot0.rateBps.
+    /// @dev The interest numerator (see LoanMath.DENOMINATOR) and the fees + interest that fell due at a period end
+    /// and are unpaid, in one slot. An accrual past 2^160 − 1 or 2^88 − 1 reverts SafeCastOverflowedUintDowncast.
+    /// `opened` (set at initialize) keeps the slot non-zero, so no accrual writes a fresh slot.
+    struct Accrued {
+        uint160 num;
+        uint88 due;
+        bool opened;
+    }
+
+    /// @dev The borrower and the principal drawn (≤ commitment < 2^96): read together by every borrower call.
+    struct BorrowerSlot {
+        address borrower;
+        uint96 drawn;
+    }
+
+    /// @dev The commitment (copied from the terms), what of it was cancelled, the availability end and the flags:
+    /// written non-zero at initialize, so approval and drawdowns write a warm, non-zero slot.
+    struct CommitmentSlot {
+        uint96 commitment;
+        uint96 cancelled; // ≤ commitment
+        uint40 availabilityEnd;
+        bool initialized;
+        bool funded; // the lender paid the commitment in (approval): Ledger.funded = commitment
+        bool gated; // some tranche has an output threshold
+    }
+
+    /// @dev Pricing in one slot (240 bits); its rateBps is Slot0.rateBps. `opened` is set at initialize so that
+    /// approval writes a non-zero slot.
     struct PricingSlot {
         uint16 scoreBps;
         uint64 modelVersion;
         uint64 scoreTimestamp;
-        uint64 repricedAt;
+        uint40 repricedAt;
         uint16 creditMarginBps;
         int16 ratchetBps;
         uint16 marginBps;
+        bool opened;
     }
 
-    /// @dev The Ledger in uint128 pairs, grouped by the calls that touch them together (draw: drawn, cancelled,
-    /// funded; the principal shortfall: drawn, principalPaid, swept; repay: the three paid totals). Every write
-    /// goes through SafeCast: amounts are bounded by the commitment (≤ 2^96) or by the token's supply.
+    /// @dev The rest of the Ledger in uint128 pairs, grouped by the calls that touch them together (repay: the
+    /// principal and interest paid, written by every repayment; fees paid, written only while fees are paid, and
+    /// the sweeps). Every write goes through SafeCast: amounts are
+    /// bounded by the commitment (< 2^96) or by the token's supply.
     struct LedgerSlots {
-        uint128 drawn;
-        uint128 cancelled;
-        uint128 funded;
         uint128 writtenOff;
-        uint128 feesPaid;
-        uint128 interestPaid;
+        uint128 observedWh; // attributed output taken in by observations so far
         uint128 principalPaid;
+        uint128 interestPaid;
+        uint128 feesPaid;
         uint128 swept;
         uint128 withdrawnByBorrower;
         uint128 withdrawnByLender;
     }
 
     Slot0 private _s;
+    BorrowerSlot private _b;
+    CommitmentSlot private _c;
     Book private _book;
-    uint256 private _interestNum; // accrued unpaid interest numerator (see LoanMath.DENOMINATOR)
-    uint256 private _dueFeesInterest; // fees + interest that fell due at a period end and are unpaid
+    Accrued private _accruedSlot;
     PricingSlot private _pricing;
-    Terms private _terms;
-    address private _borrower;
     address private _lender;
-    bool private _initialized;
-    bool private _gated; // some tranche has an output threshold (read once at initialize)
-    uint256 private _observedWh; // attributed output taken in by observations so far
     LedgerSlots private _ledger;
-    mapping(uint256 period => Observation) private _observations;
+    Terms private _terms;
 
     // ---------------------------------------------------------------- construction
 
@@ -114,34 +142,30 @@ contract GreenLoan is IGreenLoan, ComplianceGuard {
         projectRegistry = projectRegistry_;
         attribution = attribution_;
         riskOracle = riskOracle_;
-        _initialized = true; // the implementation itself is never a facility
+        _c.initialized = true; // the implementation itself is never a facility
     }
 
     /// @inheritdoc IGreenLoan
     function initialize(Terms calldata t, address borrower_, address lender_) external {
-        if (_initialized) revert LoanAlreadyInitialized();
+        if (_c.initialized) revert LoanAlreadyInitialized();
         LoanTerms.validate(t, borrower_, lender_);
-        _initialized = true;
         _terms = t;
-        _borrower = borrower_;
+        _b.borrower = borrower_;
         _lender = lender_;
+        bool gated;
         for (uint256 k = 0; k < 4; ++k) {
-            if (t.trancheThresholdsWh[k] != 0) _gated = true;
+            if (t.trancheThresholdsWh[k] != 0) gated = true;
         }
-        _s = Slot0({
-            state: State.Proposed,
-            locked: false,
-            lockedUp: false,
-            breaches: 0,
-            boundaries: 0,
-            nextObservation: 1,
-            rateBps: 0,
-            lateBps: t.lateInterestBps,
-            cursor: 0,
-            startDate: t.startDate,
-            periodLength: t.periodLength
-        });
-        emit LoanInitialized(borrower_, lender_, t.projectId, t);
+        // Bounds checked by LoanTerms: commitment < 2^96, dates < 2^40, periods ≤ MAX_PERIODS.
+        _c = CommitmentSlot(uint96(t.commitment), 0, uint40(t.availabilityEnd), true, false, gated);
+        Slot0 storage s = _s; // state Proposed, nothing accrued or observed: the other fields stay 0
+        (s.nextObservation, s.periods, s.repayment, s.lateBps) = (1, uint8(t.periods), t.repayment, t.lateInterestBps);
+        (s.periodLength, s.startDate) = (t.periodLength, uint40(t.startDate));
+        _pricing.opened = true;
+        _accruedSlot.opened = true;
+        emit LoanInitialized(borrower_, lender_, t.projectId, _terms); // from storage: shares the terms() encoder
+        // The proposal pays for its (empty) attribution position: it holds no claim until approval.
+        attribution.open(t.projectId);
     }
 
     modifier nonReentrant() {
@@ -163,23 +187,19 @@ contract GreenLoan is IGreenLoan, ComplianceGuard {
         _only(_lender);
         _requireState(State.Proposed);
         _requireCanActAs(msg.sender, IParticipantRegistry.Kind.Bank);
-        _requireEligibleProject();
-        IRiskOracle.Score memory score = riskOracle.latestScore(_borrower);
+        address borrower_ = _b.borrower;
+        _requireEligibleProject(borrower_);
+        IRiskOracle.Score memory score = riskOracle.latestScore(borrower_);
         uint16 margin = _marginOrRevert(score.scoreBps);
-        uint256 commitment = _terms.commitment;
-        _pricing = PricingSlot({
-            scoreBps: score.scoreBps,
-            modelVersion: uint64(score.modelVersion),
-            scoreTimestamp: score.timestamp,
-            repricedAt: uint64(block.timestamp),
-            creditMarginBps: margin,
-            ratchetBps: 0,
-            marginBps: margin
-        });
-        _s.rateBps = _terms.baseRateBps + margin;
-        _s.cursor = uint64(block.timestamp);
-        _s.boundaries = _periodsEnded(_s); // the cursor and the period ends processed move together
-        _ledger.funded = uint128(commitment); // ≤ 2^96 (LoanTerms)
+        uint256 commitment = _c.commitment;
+        Pricing memory p;
+        (p.scoreBps, p.modelVersion, p.scoreTimestamp) = (score.scoreBps, uint64(score.modelVersion), score.timestamp);
+        (p.repricedAt, p.creditMarginBps) = (uint64(block.timestamp), margin);
+        _setMargin(p, 0); // the bucket margins lie within floor and cap: the ratchet stays 0
+        Slot0 storage s = _s;
+        s.cursor = uint40(block.timestamp);
+        s.boundaries = _periodsEnded(s); // the cursor and the period ends processed move together
+        _c.funded = true;
         _setState(State.Approved);
         emit LoanApproved(
             score.modelVersion, score.scoreBps, score.inputHash, score.explanationHash, score.timestamp, margin, commitment
@@ -191,25 +211,26 @@ contract GreenLoan is IGreenLoan, ComplianceGuard {
 
     /// @inheritdoc IGreenLoan
     function cancel() external {
-        if (msg.sender != _borrower && msg.sender != _lender) revert LoanUnauthorized(msg.sender, _borrower);
+        address borrower_ = _b.borrower;
+        if (msg.sender != borrower_ && msg.sender != _lender) revert LoanUnauthorized(msg.sender, borrower_);
         State st = _s.state;
         if (st != State.Proposed && st != State.Approved) revert LoanWrongState(st);
         _setState(State.Cancelled);
         if (st == State.Approved) {
             _cancelUndrawn();
-            attribution.release(_terms.projectId, _terms.commitment);
+            attribution.release(_terms.projectId, _c.commitment);
         }
     }
 
     /// @inheritdoc IGreenLoan
     function cancelCommitment(uint256 amount) external {
-        _only(_borrower);
+        _only(_b.borrower);
         State st = _s.state;
         if (st != State.Approved && st != State.Active) revert LoanWrongState(st);
         if (amount == 0) revert LoanZeroAmount();
         uint256 free = undrawn();
         if (amount > free) revert LoanExceedsCommitment(amount, free);
-        _ledger.cancelled = _plus(_ledger.cancelled, amount);
+        _c.cancelled += uint96(amount); // ≤ commitment < 2^96
         emit CommitmentCancelled(amount, free - amount);
     }
 
@@ -217,20 +238,21 @@ contract GreenLoan is IGreenLoan, ComplianceGuard {
 
     /// @inheritdoc IGreenLoan
     function draw(uint256 amount) external nonReentrant whenNetworkActive {
-        _only(_borrower);
-        Slot0 memory s = _s;
+        BorrowerSlot memory b_ = _b;
+        _only(b_.borrower);
+        Slot0 memory s = _load0();
         if (s.state != State.Approved && s.state != State.Active) revert LoanWrongState(s.state);
         if (amount == 0) revert LoanZeroAmount();
-        uint64 availabilityEnd = _terms.availabilityEnd;
-        if (block.timestamp >= availabilityEnd) revert LoanAvailabilityEnded(availabilityEnd);
-        uint256 free = undrawn();
+        CommitmentSlot memory c = _loadC();
+        if (block.timestamp >= c.availabilityEnd) revert LoanAvailabilityEnded(c.availabilityEnd);
+        uint256 drawn = b_.drawn;
+        uint256 free = _undrawn(c, drawn);
         if (amount > free) revert LoanExceedsCommitment(amount, free);
-        uint256 drawn = _ledger.drawn;
-        uint256 available = unlocked() - drawn;
+        uint256 available = _unlocked(c) - drawn;
         if (amount > available) revert LoanExceedsUnlocked(amount, available);
-        if (s.lockedUp) revert LoanLockedUp(_observations[s.nextObservation - 1].dscrBps, _terms.lockupDscrBps);
+        if (s.lockedUp) revert LoanLockedUp(s.lastDscrBps, _terms.lockupDscrBps);
         _requireCanHold(msg.sender);
-        _requireEligibleProject();
+        _requireEligibleProject(msg.sender);
         // The Huma lesson: no drawdown without a usable score of an approved model inside the buckets.
         IRiskOracle.Score memory score = riskOracle.latestScore(msg.sender);
         _marginOrRevert(score.scoreBps);
@@ -238,24 +260,25 @@ contract GreenLoan is IGreenLoan, ComplianceGuard {
         Book memory b = _book;
         b.principal += uint128(amount); // ≤ commitment ≤ 2^96 (LoanTerms)
         if (s.state == State.Approved) {
-            b.fees = uint128(_terms.commitment * _terms.arrangementFeeBps / LoanMath.BPS);
+            b.fees = uint128(uint256(c.commitment) * _terms.arrangementFeeBps / LoanMath.BPS);
             _setState(State.Active);
         }
         _book = b;
-        _ledger.drawn = uint128(drawn + amount); // ≤ funded ≤ 2^96
+        _b.drawn = uint96(drawn + amount); // ≤ commitment < 2^96
         emit LoanDrawn(amount, b.principal, score.scoreBps, score.modelVersion);
     }
 
     /// @inheritdoc IGreenLoan
     function repay(uint256 amount) external nonReentrant whenNetworkActive {
-        _only(_borrower);
+        _only(_b.borrower);
         State st = _s.state;
         if (st != State.Active && st != State.Impaired && st != State.Defaulted) revert LoanWrongState(st);
         if (amount == 0) revert LoanZeroAmount();
         _requireCanHold(msg.sender);
         _accrue();
         Book memory b = _book;
-        uint256 interest = LoanMath.whole(_interestNum);
+        Accrued memory a = _accruedSlot;
+        uint256 interest = LoanMath.whole(a.num);
         uint256 owed = b.fees + interest + b.principal;
         if (amount == REPAY_ALL) amount = owed;
         else if (amount > owed) revert LoanRepaymentExceedsDebt(amount, owed);
@@ -266,13 +289,12 @@ contract GreenLoan is IGreenLoan, ComplianceGuard {
         b.fees -= uint128(toFees);
         b.principal -= uint128(toPrincipal);
         _book = b;
-        _interestNum -= toInterest * LoanMath.DENOMINATOR;
-        uint256 due = _dueFeesInterest;
-        if (due != 0) _dueFeesInterest = due - Math.min(due, toFees + toInterest);
+        a.num -= uint160(toInterest * LoanMath.DENOMINATOR); // ≤ a.num
+        a.due -= uint88(Math.min(a.due, toFees + toInterest));
+        _accruedSlot = a;
         LedgerSlots storage l = _ledger;
-        l.feesPaid = _plus(l.feesPaid, toFees);
-        l.interestPaid = _plus(l.interestPaid, toInterest);
-        l.principalPaid = _plus(l.principalPaid, toPrincipal);
+        if (toFees != 0) l.feesPaid = _plus(l.feesPaid, toFees); // the fee is usually paid by the first repayment
+        (l.principalPaid, l.interestPaid) = (_plus(l.principalPaid, toPrincipal), _plus(l.interestPaid, toInterest));
         emit LoanRepayment(msg.sender, amount, toFees, toInterest, toPrincipal, b.principal);
         if (amount == owed) _close(State.Repaid);
         ExactTransfers.pullExact(settlementToken, msg.sender, amount);
@@ -283,7 +305,7 @@ contract GreenLoan is IGreenLoan, ComplianceGuard {
         uint256 amount = withdrawable(msg.sender);
         if (amount == 0) revert LoanNothingToWithdraw(msg.sender);
         _requireCanHold(msg.sender);
-        if (msg.sender == _borrower) _ledger.withdrawnByBorrower = _plus(_ledger.withdrawnByBorrower, amount);
+        if (msg.sender == _b.borrower) _ledger.withdrawnByBorrower = _plus(_ledger.withdrawnByBorrower, amount);
         else _ledger.withdrawnByLender = _plus(_ledger.withdrawnByLender, amount);
         emit LoanWithdrawn(msg.sender, amount);
         settlementToken.safeTransfer(msg.sender, amount);
@@ -298,7 +320,7 @@ contract GreenLoan is IGreenLoan, ComplianceGuard {
         Pricing memory p = _loadPricing();
         uint64 earliest = p.repricedAt + _terms.minRepricingInterval;
         if (block.timestamp < earliest) revert LoanRepricingTooEarly(earliest);
-        IRiskOracle.Score memory score = riskOracle.latestScore(_borrower);
+        IRiskOracle.Score memory score = riskOracle.latestScore(_b.borrower);
         if (score.timestamp <= p.scoreTimestamp) revert LoanScoreNotNewer(score.timestamp, p.scoreTimestamp);
         uint16 target = _marginOrRevert(score.scoreBps);
         _accrue(); // interest so far at the old rate: the new margin applies from now on only
@@ -323,19 +345,20 @@ contract GreenLoan is IGreenLoan, ComplianceGuard {
 
     /// @inheritdoc IGreenLoan
     function observe(uint256 period) external {
-        Slot0 memory s = _s;
+        Slot0 memory s = _load0();
         if (s.state != State.Approved && s.state != State.Active && s.state != State.Impaired) {
             revert LoanWrongState(s.state);
         }
         Terms storage t = _terms;
-        if (period == 0 || period > t.periods) revert LoanUnknownPeriod(period);
+        if (period == 0 || period > s.periods) revert LoanUnknownPeriod(period);
         if (period != s.nextObservation) revert LoanObservationOutOfOrder(period, s.nextObservation);
         uint64 end = _periodEnd(s, period);
         if (block.timestamp < end) revert LoanPeriodNotEnded(period, end);
         _accrue();
-        (uint256 wh,) = attribution.attributed(address(this), t.projectId);
-        uint256 output = wh - _observedWh; // attributed output never decreases
-        _observedWh = wh;
+        uint256 wh = attribution.attributedWh(address(this), t.projectId);
+        LedgerSlots storage l = _ledger;
+        uint256 output = wh - l.observedWh; // attributed output never decreases
+        l.observedWh = SafeCast.toUint128(wh);
         // The covenant first: the period's debt service is at the rate that ran during the period.
         uint32 dscr = _covenant(period, output);
         KpiOutcome outcome = _kpiOutcome(output, block.timestamp > uint256(end) + t.observationGrace);
@@ -346,9 +369,9 @@ contract GreenLoan is IGreenLoan, ComplianceGuard {
             );
             _setMargin(p, r);
         }
-        _observations[period] = Observation(outcome, uint128(output), dscr, p.ratchetBps, _s.lockedUp, uint64(block.timestamp));
-        _s.nextObservation = uint16(period + 1);
-        emit LoanObserved(period, outcome, output, dscr, p.ratchetBps, p.marginBps, _s.lockedUp, _s.breaches);
+        Slot0 storage next = _s;
+        (next.nextObservation, next.lastOutcome, next.lastDscrBps) = (uint8(period + 1), outcome, dscr);
+        emit LoanObserved(period, outcome, output, dscr, p.ratchetBps, p.marginBps, next.lockedUp, next.breaches);
     }
 
     // ---------------------------------------------------------------- lender remedies
@@ -374,7 +397,7 @@ contract GreenLoan is IGreenLoan, ComplianceGuard {
         if (st != State.Impaired && count < required) revert LoanNotCallable(count, required);
         _accrue();
         _setState(State.Defaulted);
-        _dueFeesInterest = _book.fees + LoanMath.whole(_interestNum); // everything is due now
+        _accruedSlot.due = SafeCast.toUint88(_book.fees + LoanMath.whole(_accruedSlot.num)); // everything is due now
         emit LoanCalled(_book.principal, count);
         _cancelUndrawn();
     }
@@ -385,7 +408,7 @@ contract GreenLoan is IGreenLoan, ComplianceGuard {
         _requireState(State.Defaulted);
         _accrue();
         Book memory b = _book;
-        uint256 interest = LoanMath.whole(_interestNum);
+        uint256 interest = LoanMath.whole(_accruedSlot.num);
         _ledger.writtenOff = _plus(_ledger.writtenOff, b.principal + interest + b.fees);
         emit LoanWrittenOff(b.principal, interest, b.fees);
         _close(State.WrittenOff);
@@ -405,7 +428,7 @@ contract GreenLoan is IGreenLoan, ComplianceGuard {
 
     /// @inheritdoc IGreenLoan
     function borrower() external view returns (address) {
-        return _borrower;
+        return _b.borrower;
     }
 
     /// @inheritdoc IGreenLoan
@@ -415,12 +438,13 @@ contract GreenLoan is IGreenLoan, ComplianceGuard {
 
     /// @inheritdoc IGreenLoan
     function debt() external view returns (Debt memory d) {
-        (uint256 num, uint256 due, uint256 boundaries) = _accrued(_s);
+        Slot0 memory s = _load0();
+        (uint256 num, uint256 due, uint256 boundaries) = _accrued(s);
         Book memory b = _book;
         d.principal = b.principal;
         d.fees = b.fees;
         d.interest = LoanMath.whole(num);
-        d.overdue = due + _principalShortfall(boundaries, b.principal);
+        d.overdue = due + _principalShortfall(s, boundaries, b.principal);
         d.total = d.principal + d.fees + d.interest;
     }
 
@@ -430,8 +454,9 @@ contract GreenLoan is IGreenLoan, ComplianceGuard {
     }
 
     /// @inheritdoc IGreenLoan
-    function observation(uint256 period) external view returns (Observation memory) {
-        return _observations[period];
+    function lastObservation() external view returns (LastObservation memory) {
+        Slot0 memory s = _load0();
+        return LastObservation(s.nextObservation - 1, s.lastOutcome, s.lastDscrBps, s.lockedUp, s.breaches);
     }
 
     /// @inheritdoc IGreenLoan
@@ -452,9 +477,10 @@ contract GreenLoan is IGreenLoan, ComplianceGuard {
     /// @inheritdoc IGreenLoan
     function ledger() external view returns (Ledger memory l) {
         LedgerSlots memory s = _ledger;
-        l.funded = s.funded;
-        l.drawn = s.drawn;
-        l.cancelled = s.cancelled;
+        CommitmentSlot memory c = _loadC();
+        l.funded = c.funded ? c.commitment : 0;
+        l.drawn = _b.drawn;
+        l.cancelled = c.cancelled;
         l.feesPaid = s.feesPaid;
         l.interestPaid = s.interestPaid;
         l.principalPaid = s.principalPaid;
@@ -467,41 +493,37 @@ contract GreenLoan is IGreenLoan, ComplianceGuard {
 
     /// @inheritdoc IGreenLoan
     function undrawn() public view returns (uint256) {
-        LedgerSlots storage l = _ledger;
-        return uint256(l.funded) - l.drawn - l.cancelled;
+        return _undrawn(_c, _b.drawn);
     }
 
     /// @inheritdoc IGreenLoan
-    function unlocked() public view returns (uint256 amount) {
-        Terms storage t = _terms;
-        if (!_gated) return t.commitment; // no tranche waits for output
-        (uint256 since,) = attribution.attributed(address(this), t.projectId);
-        for (uint256 k = 0; k < 4; ++k) {
-            if (since >= t.trancheThresholdsWh[k]) amount += t.trancheAmounts[k];
-        }
+    function unlocked() external view returns (uint256) {
+        return _unlocked(_c);
     }
 
     /// @inheritdoc IGreenLoan
     function withdrawable(address account) public view returns (uint256) {
         LedgerSlots storage l = _ledger;
-        if (account == _borrower) return uint256(l.drawn) - l.withdrawnByBorrower;
+        BorrowerSlot memory b = _b;
+        if (account == b.borrower) return uint256(b.drawn) - l.withdrawnByBorrower;
         if (account == _lender) {
-            return uint256(l.cancelled) + l.feesPaid + l.interestPaid + l.principalPaid - l.withdrawnByLender;
+            return uint256(_c.cancelled) + l.feesPaid + l.interestPaid + l.principalPaid - l.withdrawnByLender;
         }
         return 0;
     }
 
     /// @inheritdoc IGreenLoan
     function periodEnd(uint256 period) external view returns (uint64) {
-        if (period == 0 || period > _terms.periods) revert LoanUnknownPeriod(period);
-        return _periodEnd(_s, period);
+        Slot0 memory s = _load0();
+        if (period == 0 || period > s.periods) revert LoanUnknownPeriod(period);
+        return _periodEnd(s, period);
     }
 
     /// @inheritdoc IGreenLoan
     function scheduledPrincipal(uint256 period) public view returns (uint256) {
-        uint256 periods = _terms.periods;
-        if (period == 0 || period > periods) revert LoanUnknownPeriod(period);
-        return LoanMath.scheduledPrincipal(_terms.repayment, _ledger.drawn, period, periods);
+        Slot0 memory s = _load0();
+        if (period == 0 || period > s.periods) revert LoanUnknownPeriod(period);
+        return LoanMath.scheduledPrincipal(s.repayment, _b.drawn, period, s.periods);
     }
 
     /// @inheritdoc IGreenLoan
@@ -513,37 +535,34 @@ contract GreenLoan is IGreenLoan, ComplianceGuard {
 
     /// @dev Brings the interest numerator, the due amounts and the processed period ends up to this block.
     function _accrue() private {
-        Slot0 memory s = _s;
+        Slot0 memory s = _load0();
         if (s.cursor == block.timestamp) return;
         (uint256 num, uint256 due, uint256 boundaries) = _accrued(s);
-        _interestNum = num;
-        _dueFeesInterest = due;
-        _s.boundaries = uint16(boundaries); // ≤ periods ≤ MAX_PERIODS
-        _s.cursor = uint64(block.timestamp);
+        _accruedSlot = Accrued(SafeCast.toUint160(num), SafeCast.toUint88(due), true);
+        _s.boundaries = uint8(boundaries); // ≤ periods ≤ MAX_PERIODS
+        _s.cursor = uint40(block.timestamp);
     }
 
     /// @dev Interest accrues on the principal at the contractual rate and on the overdue amount at the late
     /// rate, in spans cut at each period end; at a period end all accrued fees and interest fall due. The loop
     /// runs once per period end crossed since the last accrual: at most `periods` ≤ MAX_PERIODS times.
     function _accrued(Slot0 memory s) private view returns (uint256 num, uint256 due, uint256 boundaries) {
-        num = _interestNum;
-        due = _dueFeesInterest;
-        boundaries = s.boundaries;
+        Accrued memory a = _accruedSlot;
+        (num, due, boundaries) = (a.num, a.due, s.boundaries);
         uint256 t = s.cursor;
         if (t == 0 || s.state == State.Repaid || s.state == State.WrittenOff) return (num, due, boundaries);
         Book memory b = _book;
-        uint256 periods = _terms.periods;
-        while (boundaries < periods) {
+        while (boundaries < s.periods) {
             uint256 end = _periodEnd(s, boundaries + 1);
             if (end > block.timestamp) break;
             if (end > t) {
-                num += _span(s, b.principal, due + _principalShortfall(boundaries, b.principal), end - t);
+                num += _span(s, b.principal, due + _principalShortfall(s, boundaries, b.principal), end - t);
                 t = end;
             }
             ++boundaries;
             due = b.fees + LoanMath.whole(num);
         }
-        num += _span(s, b.principal, due + _principalShortfall(boundaries, b.principal), block.timestamp - t);
+        num += _span(s, b.principal, due + _principalShortfall(s, boundaries, b.principal), block.timestamp - t);
     }
 
     function _span(Slot0 memory s, uint256 principal, uint256 overdue, uint256 elapsed) private pure returns (uint256) {
@@ -553,27 +572,38 @@ contract GreenLoan is IGreenLoan, ComplianceGuard {
 
     /// @dev Principal due and unpaid after `boundaries` period ends: the schedule plus sweeps less what was
     /// paid, at most the principal outstanding (all of it once called).
-    function _principalShortfall(uint256 boundaries, uint256 principal) private view returns (uint256) {
-        if (_s.state == State.Defaulted) return principal;
+    function _principalShortfall(Slot0 memory s, uint256 boundaries, uint256 principal) private view returns (uint256) {
+        if (s.state == State.Defaulted) return principal;
         LedgerSlots storage l = _ledger;
-        uint256 scheduled = boundaries == 0
-            ? 0
-            : LoanMath.scheduledPrincipal(_terms.repayment, l.drawn, boundaries, _terms.periods);
+        uint256 scheduled =
+            boundaries == 0 ? 0 : LoanMath.scheduledPrincipal(s.repayment, _b.drawn, boundaries, s.periods);
         uint256 required = scheduled + l.swept;
         uint256 paid = l.principalPaid;
         return required > paid ? Math.min(required - paid, principal) : 0;
     }
 
     function _overdue() private view returns (uint256) {
-        return _dueFeesInterest + _principalShortfall(_s.boundaries, _book.principal);
+        Slot0 memory s = _load0();
+        return _accruedSlot.due + _principalShortfall(s, s.boundaries, _book.principal);
     }
 
     /// @dev How many period ends lie at or before now.
-    function _periodsEnded(Slot0 memory s) private view returns (uint16) {
-        if (block.timestamp < s.startDate) return 0;
-        uint256 ended = (block.timestamp - s.startDate) / s.periodLength;
-        uint256 periods = _terms.periods;
-        return uint16(ended < periods ? ended : periods); // ≤ MAX_PERIODS
+    function _periodsEnded(Slot0 storage s) private view returns (uint8) {
+        uint256 start = s.startDate;
+        if (block.timestamp < start) return 0;
+        uint256 ended = (block.timestamp - start) / s.periodLength;
+        uint256 periods = s.periods;
+        return uint8(ended < periods ? ended : periods); // ≤ MAX_PERIODS
+    }
+
+    /// @dev The CommitmentSlot copied to memory (one copy routine, as for Slot0).
+    function _loadC() private view returns (CommitmentSlot memory) {
+        return _c;
+    }
+
+    /// @dev Slot0 copied to memory (one copy routine for every reader: keeps the runtime under EIP-170).
+    function _load0() private view returns (Slot0 memory) {
+        return _s;
     }
 
     function _periodEnd(Slot0 memory s, uint256 period) private pure returns (uint64) {
@@ -601,10 +631,11 @@ contract GreenLoan is IGreenLoan, ComplianceGuard {
             scoreBps: p.scoreBps,
             modelVersion: p.modelVersion,
             scoreTimestamp: p.scoreTimestamp,
-            repricedAt: p.repricedAt,
+            repricedAt: uint40(p.repricedAt), // a block timestamp (< 2^40)
             creditMarginBps: p.creditMarginBps,
             ratchetBps: p.ratchetBps,
-            marginBps: p.marginBps
+            marginBps: p.marginBps,
+            opened: true
         });
         _s.rateBps = p.rateBps;
     }
@@ -638,12 +669,11 @@ contract GreenLoan is IGreenLoan, ComplianceGuard {
         Terms storage t = _terms;
         uint256 principal = _book.principal;
         uint256 net = LoanMath.netCash(output, t.tariffPerMWh, t.opexPerPeriod);
-        uint256 service = LoanMath.debtService(
-            t.repayment, _ledger.drawn, period, t.periods, principal, _s.rateBps, t.periodLength
-        );
+        Slot0 storage s = _s;
+        uint256 service =
+            LoanMath.debtService(s.repayment, _b.drawn, period, s.periods, principal, s.rateBps, s.periodLength);
         dscr = LoanMath.dscrBps(net, service);
         bool lock = dscr < t.lockupDscrBps;
-        Slot0 storage s = _s;
         s.lockedUp = lock;
         if (dscr < t.defaultDscrBps) {
             if (s.breaches < type(uint8).max) ++s.breaches;
@@ -664,11 +694,10 @@ contract GreenLoan is IGreenLoan, ComplianceGuard {
     /// @dev Ends the facility: nothing more is owed, the undrawn commitment goes back, the claim is released.
     function _close(State to) private {
         _book = Book(0, 0);
-        _interestNum = 0; // a fraction of a base unit at most: whole units were paid or written off
-        _dueFeesInterest = 0;
+        _accruedSlot = Accrued(0, 0, true); // a fraction of a base unit at most: whole units were paid or written off
         _setState(to);
         _cancelUndrawn();
-        attribution.release(_terms.projectId, _terms.commitment);
+        attribution.release(_terms.projectId, _c.commitment);
     }
 
     /// @dev `total + amount` as a Ledger field (reverts SafeCastOverflowedUintDowncast past 2^128 − 1).
@@ -679,8 +708,23 @@ contract GreenLoan is IGreenLoan, ComplianceGuard {
     function _cancelUndrawn() private {
         uint256 free = undrawn();
         if (free == 0) return;
-        _ledger.cancelled = _plus(_ledger.cancelled, free);
+        _c.cancelled += uint96(free); // cancelled + free ≤ commitment < 2^96
         emit CommitmentCancelled(free, 0);
+    }
+
+    /// @dev Commitment funded and neither drawn nor cancelled.
+    function _undrawn(CommitmentSlot memory c, uint256 drawn) private pure returns (uint256) {
+        return c.funded ? uint256(c.commitment) - drawn - c.cancelled : 0;
+    }
+
+    /// @dev What the met tranches unlock (see IGreenLoan.unlocked).
+    function _unlocked(CommitmentSlot memory c) private view returns (uint256 amount) {
+        if (!c.gated) return c.commitment; // no tranche waits for output
+        Terms storage t = _terms;
+        uint256 since = attribution.attributedWh(address(this), t.projectId);
+        for (uint256 k = 0; k < 4; ++k) {
+            if (since >= t.trancheThresholdsWh[k]) amount += t.trancheAmounts[k];
+        }
     }
 
     function _setState(State to) private {
@@ -698,9 +742,9 @@ contract GreenLoan is IGreenLoan, ComplianceGuard {
         if (msg.sender != expected) revert LoanUnauthorized(msg.sender, expected);
     }
 
-    function _requireEligibleProject() private view {
+    function _requireEligibleProject(address borrower_) private view {
         uint256 id = _terms.projectId;
-        if (!projectRegistry.isActive(id) || projectRegistry.developerOf(id) != _borrower) {
+        if (!projectRegistry.isActive(id) || projectRegistry.developerOf(id) != borrower_) {
             revert LoanProjectNotEligible(id);
         }
     }

@@ -41,8 +41,9 @@ contract GreenLoanFactory is IGreenLoanFactory, ComplianceGuard {
         loanId = ++_count;
         _loans[loanId] = loan;
         emit LoanCreated(loanId, loan, msg.sender, lender, terms.projectId);
-        IGreenLoan(loan).initialize(terms, msg.sender, lender);
+        // Registered first: initialize opens the facility's (empty) attribution position.
         attribution.registerInstrument(loan);
+        IGreenLoan(loan).initialize(terms, msg.sender, lender);
     }
 
     /// @inheritdoc IGreenLoanFactory

@@ -9,7 +9,8 @@ import {IGreenLoan} from "../interfaces/IGreenLoan.sol";
 library LoanTerms {
     /// @notice At most this many periods.
     uint256 internal constant MAX_PERIODS = 120;
-    /// @notice The largest commitment (ImpactAttribution's MAX_TOTAL_CLAIM).
+    /// @notice Commitments stay below this (ImpactAttribution's MAX_TOTAL_CLAIM), so every amount bounded by the
+    /// commitment fits 96 bits of storage.
     uint256 internal constant MAX_COMMITMENT = 2 ** 96;
     /// @notice The longest period.
     uint256 internal constant MAX_PERIOD_LENGTH = 366 days;
@@ -30,14 +31,16 @@ library LoanTerms {
     function validate(IGreenLoan.Terms calldata t, address borrower, address lender) internal view {
         if (borrower == address(0) || borrower == lender) _invalid("borrower");
         if (lender == address(0)) _invalid("lender");
-        if (t.commitment == 0 || t.commitment > MAX_COMMITMENT) _invalid("commitment");
+        if (t.commitment == 0 || t.commitment >= MAX_COMMITMENT) _invalid("commitment");
         if (t.periodLength == 0 || t.periodLength % 1 days != 0 || t.periodLength > MAX_PERIOD_LENGTH) {
             _invalid("periodLength");
         }
         if (t.periods == 0 || t.periods > MAX_PERIODS) _invalid("periods");
         if (t.startDate >= MAX_DATE) _invalid("startDate");
         uint256 maturity = uint256(t.startDate) + uint256(t.periods) * t.periodLength;
-        if (t.availabilityEnd <= block.timestamp || t.availabilityEnd > maturity) _invalid("availabilityEnd");
+        if (t.availabilityEnd <= block.timestamp || t.availabilityEnd > maturity || t.availabilityEnd >= MAX_DATE) {
+            _invalid("availabilityEnd");
+        }
         _validatePricing(t);
         _validateCovenants(t);
         _validateTranches(t);

@@ -394,16 +394,24 @@ def show(network_name, sender, deployments, factory_address, loan, as_json):
 
 
 def facility_view(session: Session, contract) -> dict[str, Any]:
-    """Everything `show` prints, read from the facility's views."""
+    """Everything `show` prints, read from the facility's views; past observations from its LoanObserved logs."""
     f = contract.functions
     terms, debt, pricing, ledger = (_fields(session, call) for call in (f.terms(), f.debt(), f.pricing(), f.ledger()))
     next_period = session.read(f.nextObservation())
-    observations = {p: _fields(session, f.observation(p)) for p in range(1, next_period)}
+    observations = observed_periods(contract, session.from_block("GreenLoanFactory"))
     return {"address": contract.address, "state": STATES.name(session.read(f.state())),
             "borrower": session.read(f.borrower()), "lender": session.read(f.lender()), "terms": terms, "debt": debt,
             "pricing": pricing, "ledger": ledger, "undrawn": session.read(f.undrawn()),
             "unlocked": session.read(f.unlocked()), "breaches": session.read(f.breaches()),
             "locked_up": session.read(f.lockedUp()), "next_observation": next_period, "observations": observations}
+
+
+def observed_periods(contract, from_block: int = 0) -> dict[int, dict[str, Any]]:
+    """Every observation of the facility, period -> its LoanObserved record (with its block), in block order: the
+    facility keeps only the last one's summary (`lastObservation()`)."""
+    logs = sorted(contract.events.LoanObserved().get_logs(from_block=from_block),
+                  key=lambda log: (log["blockNumber"], log["logIndex"]))
+    return {log["args"]["period"]: {**dict(log["args"]), "block": log["blockNumber"]} for log in logs}
 
 
 def facility_lines(view: dict[str, Any]) -> list[str]:
@@ -430,6 +438,6 @@ def facility_lines(view: dict[str, Any]) -> list[str]:
         f"covenants   lock-up below {ratio(t['lockupDscrBps'])}, default below {ratio(t['defaultDscrBps'])} for "
         f"{t['defaultPeriods']} periods; breaches {view['breaches']}, locked up {'yes' if view['locked_up'] else 'no'}",
     ]
-    lines += [observation_line(period, obs) for period, obs in view["observations"].items()]
+    lines += [observation_line(period, obs, obs["breaches"]) for period, obs in view["observations"].items()]
     return lines
 

@@ -90,6 +90,39 @@ def test_dust_unregistered_and_over_release_are_refused_and_change_nothing(attri
     assert state(attribution, instruments) == before
 
 
+def test_an_opened_position_holds_no_claim_and_changes_nobody_elses_share(attribution, totals, instruments,
+                                                                          outsider):
+    a, b = instruments[:2]
+    attribution.claim(1, MINIMUM, {"from": a})
+    totals.setTotals(1, 7 * MWH, 3 * TONNE)
+    before = state(attribution, instruments)
+    tx = attribution.open(1, {"from": b})
+    assert event(tx, "PositionOpened") == {"instrument": str(b), "projectId": 1}
+    assert attribution.isOpen(b, 1) and not attribution.isOpen(instruments[2], 1)
+    assert state(attribution, instruments) == before  # no claim, no output taken in, nobody's share moved
+    totals.setTotals(1, 10 * MWH, 4 * TONNE)
+    assert tuple(attribution.attributed(b, 1)) == (0, 0)
+    assert tuple(attribution.attributed(a, 1)) == (10 * MWH, 4 * TONNE)  # still the sole claimant
+    with brownie.reverts(custom_error("ImpactAttributionPositionOpen", b, 1)):
+        attribution.open(1, {"from": b})
+    with brownie.reverts(custom_error("ImpactAttributionPositionOpen", a, 1)):
+        attribution.open(1, {"from": a})  # a claim opened it
+    with brownie.reverts(custom_error("ImpactAttributionNotInstrument", outsider)):
+        attribution.open(1, {"from": outsider})
+    attribution.claim(1, MINIMUM, {"from": b})  # from now on b shares, and only what is verified from now on
+    totals.setTotals(1, 12 * MWH, 4 * TONNE)
+    assert tuple(attribution.attributed(b, 1)) == (MWH, 0)
+    assert attribution.attributedWh(a, 1) == attribution.attributed(a, 1)[0] == 11 * MWH
+
+
+def test_totals_beyond_the_packed_width_are_refused(attribution, totals, instruments):
+    a, = instruments[:1]
+    totals.setTotals(1, 2**120, 0)
+    with brownie.reverts(revert_pattern=r"SafeCastOverflowedUintDowncast: .*"):
+        attribution.claim(1, MINIMUM, {"from": a})
+    assert not attribution.project(1).dict()["claimed"]
+
+
 def test_only_registrars_register_and_only_once(attribution, instruments, outsider, admin):
     with brownie.reverts(revert_pattern=r"AccessControlUnauthorizedAccount: .*"):
         attribution.registerInstrument(outsider, {"from": outsider})

@@ -69,6 +69,19 @@ class AttributionMachine(RuleBasedStateMachine):
         self.claim[(i, p)] += amount
         self.changes[(i, p)] += 1
 
+    @rule(i=st.integers(0, 3), p=st.sampled_from(PROJECTS))
+    def opens_a_position(self, i, p):
+        """A position opened ahead of a claim (a loan's proposal) changes nothing anyone can read."""
+        instrument = self.instruments[i]
+        before = self.read(p)
+        if self.attribution.isOpen(instrument, p):
+            with brownie.reverts(custom_error("ImpactAttributionPositionOpen", instrument, p)):
+                self.attribution.open(p, {"from": instrument})
+        else:
+            self.attribution.open(p, {"from": instrument})
+            assert self.attribution.isOpen(instrument, p)
+        assert self.read(p) == before, "an opened position holds no claim and moves no share"
+
     @rule(i=st.integers(0, 3), p=st.sampled_from(PROJECTS), share=st.sampled_from([1, 2, 3]))
     def releases_some(self, i, p, share):
         amount = self.claim[(i, p)] // share
@@ -98,6 +111,7 @@ class AttributionMachine(RuleBasedStateMachine):
     def attributed_never_exceeds_what_was_verified_since_the_first_claim(self):
         for p in PROJECTS:
             attributed = [tuple(int(x) for x in self.attribution.attributed(i, p)) for i in self.instruments]
+            assert [self.attribution.attributedWh(i, p) for i in self.instruments] == [a[0] for a in attributed]
             if p not in self.first:
                 assert all(a == (0, 0) for a in attributed)
                 continue

@@ -3,7 +3,7 @@ interest, the waterfall, prepayment, the ratchet, the DSCR covenants, and every 
 
 import brownie
 from brownie import chain
-from tests.support.chain import UNIT, event
+from tests.support.chain import UNIT, custom_error, event
 from tests.loan.support import COMMITMENT, MODEL, OPEX, PERIOD, SCORE, TARGET_WH, TARIFF, debt, ledger, now, past, pricing
 
 from greenfi.domain import loans as ref
@@ -19,6 +19,11 @@ def model_of(loan):
     return ref.Facility(start_date=int(t["startDate"]), period_length=int(t["periodLength"]),
                         periods=int(t["periods"]), repayment=int(t["repayment"]), late_bps=int(t["lateInterestBps"]),
                         rate_bps=int(loan.pricing().dict()["rateBps"]))
+
+
+def last_observation(loan):
+    """lastObservation() as plain ints (period, outcome, DSCR, lock-up, breaches)."""
+    return tuple(int(x) for x in loan.lastObservation())
 
 
 def timestamp(tx):
@@ -146,6 +151,23 @@ def test_observation_met_steps_the_margin_down_missed_up(approved, borrower, rep
     assert o["outcome"] == KpiOutcome.STALE and o["ratchetBps"] == 50
 
 
+def test_past_observations_live_in_the_events_and_the_last_one_in_storage(approved, borrower, reports, project_id):
+    loan = approved
+    assert last_observation(loan) == (0, KpiOutcome.NONE, 0, False, 0)  # nothing observed yet
+    loan.draw(DRAW, {"from": borrower})
+    records = []
+    for period, total in ((1, TARGET_WH), (2, TARGET_WH + 1)):
+        reports.setTotals(project_id, total, 0)
+        past(loan.periodEnd(period))
+        records.append(event(loan.observe(period, {"from": borrower}), "LoanObserved"))
+    logged = [{k: int(v) for k, v in log["args"].items()}  # in block order
+              for log in loan.events.LoanObserved().get_logs(from_block=0)]
+    assert logged == [{k: int(v) for k, v in r.items()} for r in records] and [r["period"] for r in logged] == [1, 2]
+    last = records[-1]
+    assert last_observation(loan) == (2, last["outcome"], last["dscrBps"], last["lockedUp"], last["breaches"])
+    assert loan.nextObservation() == 3
+
+
 def test_ratchet_stays_within_floor_and_cap(make_loan, lender, reports, project_id):
     loan = make_loan(marginFloorBps=150, marginCapBps=225, ratchetStepBps=100, marginsBps=[200, 210, 220, 0])
     loan.approve({"from": lender})
@@ -175,7 +197,9 @@ def test_dscr_lockup_blocks_drawing_and_sweeps_excess_cash(approved, borrower, r
     d = debt(loan)
     due_interest = d["overdue"] - DRAW // 8 - (net - service)  # the interest that fell due at the period end
     assert d["interest"] - 10**4 < due_interest <= d["interest"]
-    with brownie.reverts(revert_pattern=r"LoanLockedUp: .*"):
+    # storage keeps the last observation's summary (the event has the full record); the lock-up names its DSCR
+    assert last_observation(loan) == (1, o["outcome"], o["dscrBps"], True, o["breaches"])
+    with brownie.reverts(custom_error("LoanLockedUp", o["dscrBps"], 12_000)):
         loan.draw(UNIT, {"from": borrower})
 
 

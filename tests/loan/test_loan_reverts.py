@@ -38,7 +38,7 @@ def active(approved, borrower):
 
 @pytest.mark.parametrize("overrides, field", [
     (dict(commitment=0), "commitment"),
-    (dict(commitment=2**96 + 1), "commitment"),
+    (dict(commitment=2**96), "commitment"),  # commitments stay below 2^96
     (dict(periodLength=0), "periodLength"),
     (dict(periodLength=DAY + 1), "periodLength"),
     (dict(periodLength=367 * DAY), "periodLength"),
