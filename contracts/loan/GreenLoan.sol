@@ -66,12 +66,14 @@ contract GreenLoan is IGreenLoan, ComplianceGuard {
     }
 
     /// @dev The interest numerator (see LoanMath.DENOMINATOR) and the fees + interest that fell due at a period end
-    /// and are unpaid, in one slot. An accrual past 2^160 − 1 or 2^88 − 1 reverts SafeCastOverflowedUintDowncast.
-    /// `opened` (set at initialize) keeps the slot non-zero, so no accrual writes a fresh slot.
+    /// and are unpaid, a slot each: neither is bounded by the terms (late interest accrues on overdue interest),
+    /// so each keeps 248 bits (unpaid interest up to ~2^210 base units). The flags (set at initialize) keep both
+    /// slots non-zero, so no accrual or payment writes a fresh slot.
     struct Accrued {
-        uint160 num;
-        uint88 due;
-        bool opened;
+        uint248 num;
+        bool numOpened;
+        uint248 due;
+        bool dueOpened;
     }
 
     /// @dev The borrower and the principal drawn (≤ commitment < 2^96): read together by every borrower call.
@@ -162,7 +164,7 @@ contract GreenLoan is IGreenLoan, ComplianceGuard {
         (s.nextObservation, s.periods, s.repayment, s.lateBps) = (1, uint8(t.periods), t.repayment, t.lateInterestBps);
         (s.periodLength, s.startDate) = (t.periodLength, uint40(t.startDate));
         _pricing.opened = true;
-        _accruedSlot.opened = true;
+        (_accruedSlot.numOpened, _accruedSlot.dueOpened) = (true, true);
         emit LoanInitialized(borrower_, lender_, t.projectId, _terms); // from storage: shares the terms() encoder
         // The proposal pays for its (empty) attribution position: it holds no claim until approval.
         attribution.open(t.projectId);
@@ -289,8 +291,8 @@ contract GreenLoan is IGreenLoan, ComplianceGuard {
         b.fees -= uint128(toFees);
         b.principal -= uint128(toPrincipal);
         _book = b;
-        a.num -= uint160(toInterest * LoanMath.DENOMINATOR); // ≤ a.num
-        a.due -= uint88(Math.min(a.due, toFees + toInterest));
+        a.num -= uint248(toInterest * LoanMath.DENOMINATOR); // ≤ a.num
+        a.due -= uint248(Math.min(a.due, toFees + toInterest));
         _accruedSlot = a;
         LedgerSlots storage l = _ledger;
         if (toFees != 0) l.feesPaid = _plus(l.feesPaid, toFees); // the fee is usually paid by the first repayment
@@ -397,7 +399,7 @@ contract GreenLoan is IGreenLoan, ComplianceGuard {
         if (st != State.Impaired && count < required) revert LoanNotCallable(count, required);
         _accrue();
         _setState(State.Defaulted);
-        _accruedSlot.due = SafeCast.toUint88(_book.fees + LoanMath.whole(_accruedSlot.num)); // everything is due now
+        _accruedSlot.due = uint248(_book.fees + LoanMath.whole(_accruedSlot.num)); // everything is due now
         emit LoanCalled(_book.principal, count);
         _cancelUndrawn();
     }
@@ -538,7 +540,7 @@ contract GreenLoan is IGreenLoan, ComplianceGuard {
         Slot0 memory s = _load0();
         if (s.cursor == block.timestamp) return;
         (uint256 num, uint256 due, uint256 boundaries) = _accrued(s);
-        _accruedSlot = Accrued(SafeCast.toUint160(num), SafeCast.toUint88(due), true);
+        _accruedSlot = Accrued(SafeCast.toUint248(num), true, uint248(due), true); // due ≤ fees + whole(num)
         _s.boundaries = uint8(boundaries); // ≤ periods ≤ MAX_PERIODS
         _s.cursor = uint40(block.timestamp);
     }
@@ -694,7 +696,7 @@ contract GreenLoan is IGreenLoan, ComplianceGuard {
     /// @dev Ends the facility: nothing more is owed, the undrawn commitment goes back, the claim is released.
     function _close(State to) private {
         _book = Book(0, 0);
-        _accruedSlot = Accrued(0, 0, true); // a fraction of a base unit at most: whole units were paid or written off
+        _accruedSlot = Accrued(0, true, 0, true); // a fraction of a base unit at most: whole units were paid or written off
         _setState(to);
         _cancelUndrawn();
         attribution.release(_terms.projectId, _c.commitment);

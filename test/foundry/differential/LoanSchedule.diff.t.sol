@@ -88,7 +88,7 @@ contract LoanScheduleDifferential {
         registry.register(lender, IParticipantRegistry.Kind.Bank, "CN", uint64(BASE + 1000 * 365 days));
         vm.stopPrank();
         token.mint(lender, type(uint128).max);
-        token.mint(borrower, type(uint128).max);
+        token.mint(borrower, 2 ** 200); // repayments of all 10,000 cases come out of one balance
     }
 
     function test_debtAndScheduleMatchPython() public {

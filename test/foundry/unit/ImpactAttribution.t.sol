@@ -82,6 +82,39 @@ contract ImpactAttributionTest is UnitTest {
         attribution.attributed(a, 1);
     }
 
+    /// @dev A position opened ahead of its claim (a loan's proposal): no claim, no credit, no take-in, and every
+    /// other share unchanged; the claim that follows counts only output verified from then on.
+    function test_open_holds_no_claim_and_moves_no_share() public {
+        vm.prank(a);
+        attribution.claim(1, MINIMUM);
+        reports.setTotals(1, 700, 30);
+        IImpactAttribution.ProjectAttribution memory before = attribution.project(1);
+        vm.expectEmit(address(attribution));
+        emit IImpactAttribution.PositionOpened(b, 1);
+        vm.prank(b);
+        attribution.open(1);
+        IImpactAttribution.ProjectAttribution memory afterOpen = attribution.project(1);
+        vm.assertEq(afterOpen.seenWh, before.seenWh, "no output taken in");
+        vm.assertEq(afterOpen.totalClaimed, before.totalClaimed, "no claim");
+        vm.assertTrue(attribution.isOpen(b, 1), "opened");
+        vm.assertEq(attribution.claimOf(b, 1), 0, "holds no claim");
+        reports.setTotals(1, 1_000, 40);
+        vm.assertEq(_wh(b, 1), 0, "credited nothing");
+        vm.assertEq(_wh(a, 1), 1_000, "a keeps every unit");
+        vm.assertEq(attribution.attributedWh(a, 1), 1_000, "the generation view agrees");
+        _expectError(abi.encodeWithSelector(IImpactAttribution.ImpactAttributionPositionOpen.selector, b, 1));
+        vm.prank(b);
+        attribution.open(1);
+        _expectError(abi.encodeWithSelector(IImpactAttribution.ImpactAttributionNotInstrument.selector, admin));
+        attribution.open(1);
+        vm.prank(b);
+        attribution.claim(1, MINIMUM);
+        reports.setTotals(1, 1_200, 40);
+        vm.assertEq(_wh(b, 1), 100, "half of what came after the claim");
+        vm.assertEq(attribution.attributedWh(b, 1), 100, "the generation view agrees");
+        vm.assertEq(attribution.attributedWh(a, 2), 0, "an unclaimed project attributes nothing");
+    }
+
     function test_output_is_split_pro_rata_to_the_standing_claims() public {
         reports.setTotals(1, 5_000, 900); // verified before any claim: nobody's
         vm.assertEq(_wh(a, 1), 0, "nothing before the first claim");

@@ -83,6 +83,8 @@ contract LoanUnit {
     function test_everyTermBoundIsNamed() public {
         IGreenLoan.Terms memory t;
         t = _terms(); t.commitment = 0; _expectInvalid(t, "commitment");
+        t = _terms(); t.commitment = 2 ** 96; _expectInvalid(t, "commitment"); // commitments stay below 2^96
+        t = _terms(); t.availabilityEnd = uint64(2 ** 40); _expectInvalid(t, "availabilityEnd");
         t = _terms(); t.periodLength = 1 days + 1; _expectInvalid(t, "periodLength");
         t = _terms(); t.periods = 121; _expectInvalid(t, "periods");
         t = _terms(); t.startDate = uint64(2 ** 40); _expectInvalid(t, "startDate");
