@@ -249,7 +249,8 @@ interface IGreenLoan {
 
     /// @notice Approve and fund the facility: read the borrower's latest usable risk score (approved model
     /// version, unexpired, not stale), map its PD to a credit margin through the buckets, record the decision,
-    /// pull the commitment from the lender and claim the project's output in ImpactAttribution.
+    /// pull the commitment from the lender and raise the facility's ImpactAttribution claim on the project (its
+    /// position was opened, empty, at the proposal) to the commitment.
     /// @dev Caller: the lender, a Kind.Bank in good standing. Reverts LoanUnauthorized, LoanWrongState,
     /// NetworkPaused, ComplianceRefused, LoanProjectNotEligible, the RiskOracle's NoScore / ScoreExpired /
     /// ScoreStale / ModelNotApproved, LoanScoreAboveLimit, ExactTransfersAmountMismatch, the attribution's

@@ -5,7 +5,7 @@ import {IMonitoringReports} from "./IMonitoringReports.sol";
 
 /// @title IImpactAttribution
 /// @notice The one place where the verified output of a project is attributed to the instruments that
-/// finance it (green bond series now, green loans next), so each verified Wh and gram CO2e is counted once.
+/// finance it (green bond series and green loans), so each verified Wh and gram CO2e is counted once.
 ///
 /// Rule (docs/bonds.md, "Impact is attributed once"): an instrument counts only output verified
 /// **after** its claim. Output verified while a set of claims stands on a project is split between
@@ -15,7 +15,8 @@ import {IMonitoringReports} from "./IMonitoringReports.sol";
 ///
 /// Increments are taken above the highest verified total seen (a reversal never re-counts output);
 /// output verified while nobody claims the project is nobody's. Each claim must be at least
-/// `minimumClaim()` base units, so a dust allocation cannot buy a share. Hence, per project:
+/// `minimumClaim()` base units, so a dust allocation cannot buy a share. A position opened without a claim
+/// (`open`, a loan's proposal) is credited nothing and changes no share. Hence, per project:
 ///     Σ_i attributed_i ≤ (highest verified total) − (verified total at the project's first claim).
 interface IImpactAttribution {
     /// @notice One project's attribution state.
