@@ -47,7 +47,7 @@ export async function loadLoans(chain) {
 // Every observed period from the facility's LoanObserved events, in chain order (the facility keeps only the last
 // observation's summary in storage).
 export function observationsOf(events) {
-  return events.filter((e) => e.event === "LoanObserved").map((e) => ({ ...e.args, period: Number(e.args.period) }));
+  return events.filter((e) => e.event === "LoanObserved").map((e) => ({ ...e.args.toObject(), period: Number(e.args.period) }));
 }
 
 // The margin after each pricing event, in chain order: approval and repricings set the credit margin,
