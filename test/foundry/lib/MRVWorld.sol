@@ -17,8 +17,10 @@ import {IMRVAnchor} from "../../../contracts/interfaces/IMRVAnchor.sol";
 /// operators to start with; every operator's key is known, so co-signatures are made with
 /// `vm.sign`) and MRVReports over a project registry double. Project 1 (`developer`) has two
 /// devices, project 2 (`otherDeveloper`) one, each 10 kW and activated at `T0` by `verifier`.
-/// Helpers sign readings with a device's key, build Merkle-sum trees of one or two leaves (as
-/// docs/mrv.md defines the node hash) and anchor their headers.
+/// Helpers sign readings with a device's key, build Merkle-sum trees of one or two leaves and anchor
+/// their headers. Digests, leaves and node hashes are computed here from docs/mrv.md's formulas, not
+/// asked of the anchor: the tests hold the contract to the documented hashes, and building a call's
+/// arguments never makes a call of its own (which `vm.expectRevert` and `vm.prank` would take).
 abstract contract MRVWorld is UnitTest {
     uint256 internal constant PROJECT = 1;
     uint256 internal constant OTHER_PROJECT = 2;
@@ -47,6 +49,8 @@ abstract contract MRVWorld is UnitTest {
     address internal outsider;
     uint256[3] internal operatorKeys;
     address[3] internal operators;
+    /// @dev The anchor's EIP-712 domain: ("greenfi MRV", "1", chain id, anchor).
+    bytes32 internal domainSeparator;
 
     function setUp() public virtual {
         vm.warp(T0);
@@ -55,6 +59,15 @@ abstract contract MRVWorld is UnitTest {
         devices = new DeviceRegistry(registry, projects);
         anchor = new MRVAnchor(registry, devices, admin, regulator, 1);
         reports = new MRVReports(registry, projects, anchor, admin, regulator);
+        domainSeparator = keccak256(
+            abi.encode(
+                keccak256("EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)"),
+                keccak256("greenfi MRV"),
+                keccak256("1"),
+                block.chainid,
+                address(anchor)
+            )
+        );
         developer = _enrolled("developer", IParticipantRegistry.Kind.ProjectDeveloper);
         otherDeveloper = _enrolled("otherDeveloper", IParticipantRegistry.Kind.ProjectDeveloper);
         verifier = _enrolled("verifier", IParticipantRegistry.Kind.Verifier);
@@ -103,7 +116,7 @@ abstract contract MRVWorld is UnitTest {
 
     /// @dev `reading` with an EIP-2098 compact signature by `key` over its EIP-712 digest.
     function _sign(uint256 key, IMRVAnchor.Reading memory reading) internal view returns (IMRVAnchor.SignedReading memory) {
-        (bytes32 r, bytes32 vs) = _compact(key, anchor.readingDigest(reading));
+        (bytes32 r, bytes32 vs) = _compact(key, _readingDigest(reading));
         return IMRVAnchor.SignedReading(reading, r, vs);
     }
 
@@ -116,6 +129,21 @@ abstract contract MRVWorld is UnitTest {
         return _sign(key, _reading(deviceId, hour, T0 + hour * HOUR, T0 + (hour + 1) * HOUR, energyWh));
     }
 
+    /// @dev The EIP-712 digest of `Reading(bytes32 deviceId,uint64 sequence,uint64 periodStart,uint64 periodEnd,uint64 energyWh)`.
+    function _readingDigest(IMRVAnchor.Reading memory reading) internal view returns (bytes32) {
+        bytes32 typeHash =
+            keccak256("Reading(bytes32 deviceId,uint64 sequence,uint64 periodStart,uint64 periodEnd,uint64 energyWh)");
+        return keccak256(abi.encodePacked("\x19\x01", domainSeparator, keccak256(abi.encode(typeHash, reading))));
+    }
+
+    /// @dev The EIP-712 digest of the BatchAttestation operators co-sign.
+    function _attestationDigest(IMRVAnchor.BatchHeader memory header) internal view returns (bytes32) {
+        bytes32 typeHash = keccak256(
+            "BatchAttestation(bytes32 merkleRoot,uint256 projectId,uint64 windowStart,uint64 windowEnd,uint64 energyWh,uint32 readingCount,bytes32 contentHash)"
+        );
+        return keccak256(abi.encodePacked("\x19\x01", domainSeparator, keccak256(abi.encode(typeHash, header))));
+    }
+
     function _compact(uint256 key, bytes32 digest) internal pure returns (bytes32 r, bytes32 vs) {
         (uint8 v, bytes32 r_, bytes32 s) = vm.sign(key, digest);
         return (r_, bytes32(uint256(v - 27) << 255 | uint256(s)));
@@ -123,13 +151,20 @@ abstract contract MRVWorld is UnitTest {
 
     // ---------------------------------------------------------------- trees
 
-    function _leaf(IMRVAnchor.SignedReading memory signed) internal view returns (IMRVAnchor.SumNode memory) {
-        return IMRVAnchor.SumNode(anchor.leafOf(signed), signed.reading.energyWh, 1);
+    /// @dev A leaf: (the reading's double keccak256, its energy, 1).
+    function _leaf(IMRVAnchor.SignedReading memory signed) internal pure returns (IMRVAnchor.SumNode memory) {
+        bytes32 h = keccak256(bytes.concat(keccak256(abi.encode(signed.reading, signed.r, signed.vs))));
+        return IMRVAnchor.SumNode(h, signed.reading.energyWh, 1);
+    }
+
+    /// @dev An inner node's hash: keccak256 of its children's six words, left then right.
+    function _nodeHash(IMRVAnchor.SumNode memory l, IMRVAnchor.SumNode memory r) internal pure returns (bytes32) {
+        return keccak256(abi.encode(l.hash, l.energyWh, l.count, r.hash, r.energyWh, r.count));
     }
 
     /// @dev The parent of `l` and `r` stating their true sums.
-    function _parent(IMRVAnchor.SumNode memory l, IMRVAnchor.SumNode memory r) internal view returns (IMRVAnchor.SumNode memory) {
-        return IMRVAnchor.SumNode(anchor.nodeHash(l, r), l.energyWh + r.energyWh, l.count + r.count);
+    function _parent(IMRVAnchor.SumNode memory l, IMRVAnchor.SumNode memory r) internal pure returns (IMRVAnchor.SumNode memory) {
+        return IMRVAnchor.SumNode(_nodeHash(l, r), l.energyWh + r.energyWh, l.count + r.count);
     }
 
     function _path(IMRVAnchor.SumNode memory sibling, bool siblingLeft) internal pure returns (IMRVAnchor.SumPath memory p) {
@@ -171,7 +206,7 @@ abstract contract MRVWorld is UnitTest {
 
     /// @dev An EIP-712 BatchAttestation co-signature by `key` over `header`.
     function _cosign(uint256 key, IMRVAnchor.BatchHeader memory header) internal view returns (IMRVAnchor.CompactSignature memory) {
-        (bytes32 r, bytes32 vs) = _compact(key, anchor.attestationDigest(header));
+        (bytes32 r, bytes32 vs) = _compact(key, _attestationDigest(header));
         return IMRVAnchor.CompactSignature(r, vs);
     }
 
