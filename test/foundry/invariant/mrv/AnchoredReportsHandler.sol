@@ -1,9 +1,8 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
-import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol";
-import {HandlerBase} from "../../lib/HandlerBase.sol";
 import {AnchorHandler} from "./AnchorHandler.sol";
+import {ReportsHandlerBase} from "./ReportsHandlerBase.sol";
 import {spread} from "./Seeds.sol";
 import {MRVReports} from "../../../../contracts/mrv/MRVReports.sol";
 import {ParticipantRegistry} from "../../../../contracts/registry/ParticipantRegistry.sol";
@@ -19,19 +18,13 @@ import {IMRVReports} from "../../../../contracts/interfaces/IMRVReports.sol";
 /// the issuer (or anyone) consumes it. Ghosts: each batch's live report, each report's batches,
 /// status and consumptions, and each project's verified generation, summed from the readings the
 /// anchor model says each batch counts.
-contract AnchoredReportsHandler is HandlerBase {
-    MRVReports public immutable reports;
+contract AnchoredReportsHandler is ReportsHandlerBase {
     AnchorHandler public immutable anchorModel;
-    address public immutable issuer;
-    address[2] public developers;
-    address[2] public verifiers;
     uint64 internal immutable _firstPeriodStart;
 
     mapping(uint256 batch => uint256 reportId) public ghostBatchReport; // batch: AnchorHandler's index
     mapping(uint256 reportId => uint256[]) internal _reportBatches;
     mapping(uint256 reportId => IMRVReports.ReportStatus) public ghostStatus;
-    mapping(uint256 reportId => uint256) public ghostConsumptions;
-    mapping(uint256 projectId => uint256) public ghostVerifiedWh;
     mapping(uint256 projectId => uint64) internal _lastEnd;
     mapping(uint256 projectId => uint256) internal _pending;
     mapping(uint256 reportId => uint64) internal _previousEnd;
@@ -42,16 +35,10 @@ contract AnchoredReportsHandler is HandlerBase {
         AnchorHandler anchorModel_,
         ParticipantRegistry registry_,
         address regulator_,
-        address issuer_,
-        address[2] memory developers_,
-        address[2] memory verifiers_,
+        ReportParties memory parties,
         address[] memory actors_
-    ) HandlerBase(registry_, regulator_, actors_) {
-        reports = reports_;
+    ) ReportsHandlerBase(reports_, registry_, regulator_, parties, actors_) {
         anchorModel = anchorModel_;
-        issuer = issuer_;
-        developers = developers_;
-        verifiers = verifiers_;
         _firstPeriodStart = uint64(block.timestamp - 1 days);
     }
 
@@ -92,19 +79,8 @@ contract AnchoredReportsHandler is HandlerBase {
         if (_reportCount == 0) return;
         uint256 reportId = _bound(reportSeed, 1, _reportCount);
         IMRVReports.Report memory r = reports.report(reportId);
-        callerSeed = spread(callerSeed);
-        address caller = callerSeed % 5 == 0 ? _actor(callerSeed >> 8) : verifiers[callerSeed % 2];
-        bytes4 expected = registry.paused() ? ComplianceGuard.NetworkPaused.selector : SUCCEEDS;
-        if (expected == SUCCEEDS && ghostStatus[reportId] != IMRVReports.ReportStatus.Open) {
-            expected = IMRVReports.InvalidReportStatus.selector;
-        }
-        if (expected == SUCCEEDS && caller == developers[r.projectId - 1]) expected = IMRVReports.VerifierIsDeveloper.selector;
-        if (expected == SUCCEEDS) expected = _guardError(registry.canActAs(caller, IParticipantRegistry.Kind.Verifier));
-        bytes memory data = approve
-            ? abi.encodeCall(reports.approveReport, (reportId, bytes32(0)))
-            : abi.encodeCall(reports.rejectReport, (reportId, bytes32(0)));
-        _call(caller, address(reports), data, expected, approve ? "approveReport" : "rejectReport");
-        if (expected != SUCCEEDS) return;
+        // The model's status and the project's developer (a report's status is never None here).
+        if (!_decide(_decider(spread(callerSeed)), reportId, ghostStatus[reportId], developers[r.projectId - 1], approve)) return;
         _pending[r.projectId] = 0;
         if (approve) {
             ghostStatus[reportId] = IMRVReports.ReportStatus.Approved;
@@ -123,16 +99,7 @@ contract AnchoredReportsHandler is HandlerBase {
     function consume(uint256 reportSeed, uint256 callerSeed) external {
         if (_reportCount == 0) return;
         uint256 reportId = _bound(reportSeed, 1, _reportCount);
-        callerSeed = spread(callerSeed);
-        address caller = callerSeed % 5 == 0 ? _actor(callerSeed >> 8) : issuer;
-        bytes4 expected = registry.paused()
-            ? ComplianceGuard.NetworkPaused.selector
-            : caller != issuer
-                ? IAccessControl.AccessControlUnauthorizedAccount.selector
-                : ghostStatus[reportId] != IMRVReports.ReportStatus.Approved ? IMRVReports.InvalidReportStatus.selector : SUCCEEDS;
-        _call(caller, address(reports), abi.encodeCall(reports.consumeForIssuance, (reportId)), expected, "consume");
-        if (expected != SUCCEEDS) return;
-        ++ghostConsumptions[reportId];
+        if (!_consume(_consumer(spread(callerSeed)), reportId, ghostStatus[reportId])) return;
         ghostStatus[reportId] = IMRVReports.ReportStatus.Consumed;
     }
 
@@ -199,16 +166,5 @@ contract AnchoredReportsHandler is HandlerBase {
         bool final_ = g.status == AnchorHandler.Status.Finalized
             || (g.status == AnchorHandler.Status.Anchored && block.timestamp >= g.challengeEnd);
         return final_ && g.projectId == projectId && g.windowStart >= start && g.windowEnd <= end && ghostBatchReport[b] == 0;
-    }
-
-    function _fingerprint() internal view override returns (bytes32) {
-        (uint256 wh1, uint256 g1) = reports.verifiedTotals(1);
-        (uint256 wh2, uint256 g2) = reports.verifiedTotals(2);
-        return keccak256(
-            abi.encode(
-                reports.reportCount(), wh1, g1, wh2, g2, reports.lastPeriodEnd(1), reports.lastPeriodEnd(2),
-                reports.pendingReport(1), reports.pendingReport(2), ghostAccepted
-            )
-        );
     }
 }

@@ -3,7 +3,7 @@ pragma solidity ^0.8.24;
 
 import {vm} from "../../lib/Vm.sol";
 import {Actors} from "../../lib/Actors.sol";
-import {InvariantTest} from "../../lib/InvariantTest.sol";
+import {MRVSuiteSetup} from "./MRVSuiteSetup.sol";
 import {SumTreeModel} from "./SumTreeModel.sol";
 import {AnchorHandler} from "./AnchorHandler.sol";
 import {AnchoredReportsHandler} from "./AnchoredReportsHandler.sol";
@@ -13,7 +13,6 @@ import {DeviceRegistry} from "../../../../contracts/mrv/DeviceRegistry.sol";
 import {ParticipantRegistry} from "../../../../contracts/registry/ParticipantRegistry.sol";
 import {MockProjectRegistry} from "../../../../contracts/mocks/MockProjectRegistry.sol";
 import {IParticipantRegistry} from "../../../../contracts/interfaces/IParticipantRegistry.sol";
-import {IProjectRegistry} from "../../../../contracts/interfaces/IProjectRegistry.sol";
 import {IDeviceRegistry} from "../../../../contracts/interfaces/IDeviceRegistry.sol";
 import {IMRVAnchor} from "../../../../contracts/interfaces/IMRVAnchor.sol";
 import {IMRVReports} from "../../../../contracts/interfaces/IMRVReports.sol";
@@ -25,17 +24,14 @@ import {IMRVReports} from "../../../../contracts/interfaces/IMRVReports.sol";
 /// and reports consume each batch once. On the real MRVAnchor (k = 2 of 3 operators),
 /// DeviceRegistry and MRVReports, driven by AnchorHandler and AnchoredReportsHandler; each refused
 /// call is checked on the call itself (a named error, nothing changed).
-contract MRVAnchorInvariants is InvariantTest {
+contract MRVAnchorInvariants is MRVSuiteSetup {
     MRVAnchor internal anchor;
     MRVReports internal reports;
     AnchorHandler internal handler;
     AnchoredReportsHandler internal reportsHandler;
 
     function setUp() public {
-        vm.warp(30 days);
-        address regulator = Actors.make("regulator");
-        ParticipantRegistry registry = Actors.registry(address(this), regulator);
-        MockProjectRegistry projects = new MockProjectRegistry();
+        (ParticipantRegistry registry, address regulator, MockProjectRegistry projects) = _world();
         DeviceRegistry devices = new DeviceRegistry(registry, projects);
         anchor = new MRVAnchor(registry, devices, address(this), regulator, 2);
         reports = new MRVReports(registry, projects, anchor, address(this), regulator);
@@ -51,30 +47,18 @@ contract MRVAnchorInvariants is InvariantTest {
             anchor.addOperator(parties.operators[i]);
             actors[i] = parties.operators[i];
         }
-        address[2] memory developers;
-        for (uint256 i; i < 2; ++i) {
-            developers[i] = Actors.make(string.concat("developer", vm.toString(i)));
-            parties.verifiers[i] = Actors.make(string.concat("verifier", vm.toString(i)));
-            Actors.enrol(registry, regulator, developers[i], IParticipantRegistry.Kind.ProjectDeveloper);
-            Actors.enrol(registry, regulator, parties.verifiers[i], IParticipantRegistry.Kind.Verifier);
-            projects.setProject(1 + i, developers[i], IProjectRegistry.ProjectStatus.Active);
-            vm.prank(regulator);
-            reports.setEmissionFactor(1 + i, 581_000, bytes32(0));
-            actors[3 + i] = developers[i];
-            actors[5 + i] = parties.verifiers[i];
-        }
-        _registerDevices(parties, devices, developers);
-        address issuer = Actors.make("issuer");
-        reports.grantRole(reports.ISSUER_ROLE(), issuer);
+        AnchoredReportsHandler.ReportParties memory p = _reportParties(registry, regulator, projects, reports);
+        parties.verifiers = p.verifiers;
+        (actors[3], actors[4], actors[5], actors[6]) = (p.developers[0], p.developers[1], p.verifiers[0], p.verifiers[1]);
+        _registerDevices(parties, devices, p.developers);
         parties.challenger = Actors.make("challenger"); // anyone: never registered
         parties.outsiderKey = 0x0B5;
         parties.outsider = vm.addr(parties.outsiderKey);
         vm.label(parties.outsider, "outsider");
-        (actors[7], actors[8], actors[9]) = (issuer, parties.challenger, parties.outsider);
+        (actors[7], actors[8], actors[9]) = (p.issuer, parties.challenger, parties.outsider);
 
         handler = new AnchorHandler(anchor, devices, registry, regulator, parties, actors);
-        reportsHandler =
-            new AnchoredReportsHandler(reports, handler, registry, regulator, issuer, developers, parties.verifiers, actors);
+        reportsHandler = new AnchoredReportsHandler(reports, handler, registry, regulator, p, actors);
         _targetHandlers();
     }
 

@@ -3,14 +3,12 @@ pragma solidity ^0.8.24;
 
 import {vm} from "../../lib/Vm.sol";
 import {Actors} from "../../lib/Actors.sol";
-import {InvariantTest} from "../../lib/InvariantTest.sol";
 import {AnchorStub} from "./AnchorStub.sol";
+import {MRVSuiteSetup} from "./MRVSuiteSetup.sol";
 import {ReportsHandler} from "./ReportsHandler.sol";
 import {MRVReports} from "../../../../contracts/mrv/MRVReports.sol";
 import {ParticipantRegistry} from "../../../../contracts/registry/ParticipantRegistry.sol";
 import {MockProjectRegistry} from "../../../../contracts/mocks/MockProjectRegistry.sol";
-import {IParticipantRegistry} from "../../../../contracts/interfaces/IParticipantRegistry.sol";
-import {IProjectRegistry} from "../../../../contracts/interfaces/IProjectRegistry.sol";
 import {IMRVAnchor} from "../../../../contracts/interfaces/IMRVAnchor.sol";
 import {IMRVReports} from "../../../../contracts/interfaces/IMRVReports.sol";
 
@@ -21,36 +19,19 @@ import {IMRVReports} from "../../../../contracts/interfaces/IMRVReports.sol";
 /// issuance at most once, and only an approved one; a project's live report periods never overlap.
 /// @dev Batches come from AnchorStub: that a batch's declared totals equal its leaves (or the batch
 /// is disprovable) is the anchor's law and needs the real anchor (docs/quality.md).
-contract MRVReportsInvariants is InvariantTest {
+contract MRVReportsInvariants is MRVSuiteSetup {
     MRVReports internal reports;
     ReportsHandler internal handler;
 
     function setUp() public {
-        vm.warp(30 days);
-        address regulator = Actors.make("regulator");
-        ParticipantRegistry registry = Actors.registry(address(this), regulator);
-        MockProjectRegistry projects = new MockProjectRegistry();
+        (ParticipantRegistry registry, address regulator, MockProjectRegistry projects) = _world();
         AnchorStub anchor = new AnchorStub();
         reports = new MRVReports(registry, projects, IMRVAnchor(address(anchor)), address(this), regulator);
-        address issuer = Actors.make("issuer");
-        reports.grantRole(reports.ISSUER_ROLE(), issuer);
+        ReportsHandler.ReportParties memory p = _reportParties(registry, regulator, projects, reports);
         address[] memory actors = new address[](6);
-        address[2] memory developers;
-        address[2] memory verifiers;
-        for (uint256 i; i < 2; ++i) {
-            developers[i] = Actors.make(string.concat("developer", vm.toString(i)));
-            verifiers[i] = Actors.make(string.concat("verifier", vm.toString(i)));
-            Actors.enrol(registry, regulator, developers[i], IParticipantRegistry.Kind.ProjectDeveloper);
-            Actors.enrol(registry, regulator, verifiers[i], IParticipantRegistry.Kind.Verifier);
-            projects.setProject(1 + i, developers[i], IProjectRegistry.ProjectStatus.Active);
-            vm.prank(regulator);
-            reports.setEmissionFactor(1 + i, 581_000, bytes32(0));
-            actors[i] = developers[i];
-            actors[2 + i] = verifiers[i];
-        }
-        actors[4] = issuer;
-        actors[5] = Actors.make("outsider");
-        handler = new ReportsHandler(reports, anchor, registry, regulator, issuer, developers, verifiers, actors);
+        (actors[0], actors[1], actors[2], actors[3]) = (p.developers[0], p.developers[1], p.verifiers[0], p.verifiers[1]);
+        (actors[4], actors[5]) = (p.issuer, Actors.make("outsider"));
+        handler = new ReportsHandler(reports, anchor, registry, regulator, p, actors);
         bytes4[] memory selectors = new bytes4[](7);
         selectors[0] = handler.addBatch.selector;
         selectors[1] = handler.openReport.selector;

@@ -1,10 +1,9 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
-import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol";
 import {vm} from "../../lib/Vm.sol";
-import {HandlerBase} from "../../lib/HandlerBase.sol";
 import {AnchorStub} from "./AnchorStub.sol";
+import {ReportsHandlerBase} from "./ReportsHandlerBase.sol";
 import {MRVReports} from "../../../../contracts/mrv/MRVReports.sol";
 import {ParticipantRegistry} from "../../../../contracts/registry/ParticipantRegistry.sol";
 import {ComplianceGuard} from "../../../../contracts/compliance/ComplianceGuard.sol";
@@ -21,37 +20,25 @@ import {IMRVReports} from "../../../../contracts/interfaces/IMRVReports.sol";
 /// non-verifier), consumed for issuance (also twice, or by someone without the role); freezes, the
 /// pause and time. Ghosts: each batch's live report, each report's energy, status and consumptions,
 /// each project's verified generation.
-contract ReportsHandler is HandlerBase {
+contract ReportsHandler is ReportsHandlerBase {
     uint256 public constant MAX_BATCHES = 40;
 
-    MRVReports public immutable reports;
     AnchorStub public immutable anchor;
-    address public immutable issuer;
-    address[2] public developers;
-    address[2] public verifiers;
 
     bytes32[] public batchIds;
     mapping(bytes32 batchId => uint256 reportId) public ghostBatchReport;
     mapping(uint256 reportId => bytes32[]) private _reportBatches;
     mapping(uint256 reportId => uint256) public ghostReportEnergy;
-    mapping(uint256 reportId => uint256) public ghostConsumptions;
-    mapping(uint256 projectId => uint256) public ghostVerifiedWh;
 
     constructor(
         MRVReports reports_,
         AnchorStub anchor_,
         ParticipantRegistry registry_,
         address regulator_,
-        address issuer_,
-        address[2] memory developers_,
-        address[2] memory verifiers_,
+        ReportParties memory parties,
         address[] memory actors_
-    ) HandlerBase(registry_, regulator_, actors_) {
-        reports = reports_;
+    ) ReportsHandlerBase(reports_, registry_, regulator_, parties, actors_) {
         anchor = anchor_;
-        issuer = issuer_;
-        developers = developers_;
-        verifiers = verifiers_;
     }
 
     function batchCount() external view returns (uint256) {
@@ -113,22 +100,8 @@ contract ReportsHandler is HandlerBase {
         uint256 count = reports.reportCount();
         if (count == 0) return;
         uint256 reportId = _bound(reportSeed, 1, count + 1);
-        // Mostly a verifier; now and then a developer or anyone.
-        address caller = callerSeed % 5 == 0 ? _actor(callerSeed >> 8) : verifiers[callerSeed % 2];
         IMRVReports.Report memory r = reports.report(reportId);
-        bytes4 expected = registry.paused() ? ComplianceGuard.NetworkPaused.selector : SUCCEEDS;
-        if (expected == SUCCEEDS) {
-            expected = r.status == IMRVReports.ReportStatus.None
-                ? IMRVReports.UnknownReport.selector
-                : r.status != IMRVReports.ReportStatus.Open
-                    ? IMRVReports.InvalidReportStatus.selector
-                    : caller == r.developer ? IMRVReports.VerifierIsDeveloper.selector : _guardError(registry.canActAs(caller, IParticipantRegistry.Kind.Verifier));
-        }
-        bytes memory data = approve
-            ? abi.encodeCall(reports.approveReport, (reportId, bytes32(0)))
-            : abi.encodeCall(reports.rejectReport, (reportId, bytes32(0)));
-        _call(caller, address(reports), data, expected, approve ? "approveReport" : "rejectReport");
-        if (expected != SUCCEEDS) return;
+        if (!_decide(_decider(callerSeed), reportId, r.status, r.developer, approve)) return;
         if (approve) {
             ghostVerifiedWh[r.projectId] += ghostReportEnergy[reportId];
         } else {
@@ -143,17 +116,7 @@ contract ReportsHandler is HandlerBase {
         uint256 count = reports.reportCount();
         if (count == 0) return;
         uint256 reportId = _bound(reportSeed, 1, count + 1);
-        address caller = callerSeed % 5 == 0 ? _actor(callerSeed >> 8) : issuer;
-        IMRVReports.ReportStatus status = reports.report(reportId).status;
-        bytes4 expected = registry.paused()
-            ? ComplianceGuard.NetworkPaused.selector
-            : caller != issuer
-                ? IAccessControl.AccessControlUnauthorizedAccount.selector
-                : status == IMRVReports.ReportStatus.None
-                    ? IMRVReports.UnknownReport.selector
-                    : status != IMRVReports.ReportStatus.Approved ? IMRVReports.InvalidReportStatus.selector : SUCCEEDS;
-        _call(caller, address(reports), abi.encodeCall(reports.consumeForIssuance, (reportId)), expected, "consume");
-        if (expected == SUCCEEDS) ++ghostConsumptions[reportId];
+        _consume(_consumer(callerSeed), reportId, reports.report(reportId).status);
     }
 
     function warp(uint256 seconds_) external {
@@ -185,16 +148,5 @@ contract ReportsHandler is HandlerBase {
             }
         }
         return SUCCEEDS;
-    }
-
-    function _fingerprint() internal view override returns (bytes32) {
-        (uint256 wh1, uint256 g1) = reports.verifiedTotals(1);
-        (uint256 wh2, uint256 g2) = reports.verifiedTotals(2);
-        return keccak256(
-            abi.encode(
-                reports.reportCount(), wh1, g1, wh2, g2, reports.lastPeriodEnd(1), reports.lastPeriodEnd(2),
-                reports.pendingReport(1), reports.pendingReport(2), ghostAccepted
-            )
-        );
     }
 }
