@@ -45,7 +45,10 @@ contract MerkleSumTest {
         return keccak256(abi.encode(l.hash, l.energyWh, l.count, r.hash, r.energyWh, r.count));
     }
 
-    /// @notice The assembly hash is the documented abi.encode hash, for any six words.
+    /// @notice The assembly hash is the documented abi.encode hash, for any six words (2,000 cases:
+    /// SumTree.diff.t.sol compares 10,000 nodes with Python's).
+    /// forge-config: default.fuzz.runs = 2000
+    /// forge-config: deep.fuzz.runs = 20000
     function testFuzz_hashNode_is_the_documented_hash(bytes32 lh, uint256 le, uint256 lc, bytes32 rh, uint256 re, uint256 rc)
         public
         view
@@ -102,6 +105,8 @@ contract MerkleSumTest {
 
     /// @notice An opened node: its hash, its children's sums (overflow flagged), and whether it is
     /// balanced, for any children.
+    /// forge-config: default.fuzz.runs = 2000
+    /// forge-config: deep.fuzz.runs = 20000
     function testFuzz_open_matches_the_rule(uint256 le, uint256 lc, uint256 re, uint256 rc) public view {
         lc %= 8; // small counts, so the balance rule's edges come up often
         rc %= 8;
