@@ -59,12 +59,6 @@ contract GreenLoan is IGreenLoan, ComplianceGuard {
         uint40 startDate;
     }
 
-    /// @dev Principal and fees outstanding (both ≤ commitment < 2^96).
-    struct Book {
-        uint128 principal;
-        uint128 fees;
-    }
-
     /// @dev The interest numerator (see LoanMath.DENOMINATOR) and the fees + interest that fell due at a period end
     /// and are unpaid, a slot each: neither is bounded by the terms (late interest accrues on overdue interest),
     /// so each keeps 248 bits (unpaid interest up to ~2^210 base units). The flags (set at initialize) keep both
@@ -93,8 +87,9 @@ contract GreenLoan is IGreenLoan, ComplianceGuard {
         bool gated; // some tranche has an output threshold
     }
 
-    /// @dev Pricing in one slot (240 bits); its rateBps is Slot0.rateBps. `opened` is set at initialize so that
-    /// approval writes a non-zero slot.
+    /// @dev Pricing in one slot (256 bits) with the base rate the margin is added to (a copy of terms.baseRateBps,
+    /// so a rate change reads no terms slot for it); its rateBps is Slot0.rateBps. `opened` is set at initialize so
+    /// that approval writes a non-zero slot.
     struct PricingSlot {
         uint16 scoreBps;
         uint64 modelVersion;
@@ -104,18 +99,34 @@ contract GreenLoan is IGreenLoan, ComplianceGuard {
         int16 ratchetBps;
         uint16 marginBps;
         bool opened;
+        uint16 baseRateBps; // terms.baseRateBps
     }
 
-    /// @dev The rest of the Ledger in uint128 pairs, grouped by the calls that touch them together (repay: the
-    /// principal and interest paid, written by every repayment; fees paid, written only while fees are paid, and
-    /// the sweeps). Every write goes through SafeCast: amounts are
-    /// bounded by the commitment (< 2^96) or by the token's supply.
+    /// @dev Copies of the terms every observation reads, in two slots instead of five (written once at
+    /// initialize, like the terms, and never changed). The bounds are LoanTerms': tariff, opex, target < 2^128.
+    struct CovenantSlots {
+        uint128 tariffPerMWh;
+        uint128 opexPerPeriod;
+        uint128 kpiTargetWh;
+        uint32 observationGrace;
+        uint32 lockupDscrBps;
+        uint32 defaultDscrBps;
+    }
+
+    /// @dev The principal and interest paid: one slot, read and written once by every repayment.
+    struct Paid {
+        uint128 principal;
+        uint128 interest;
+    }
+
+    /// @dev The rest of the Ledger in uint128 pairs, grouped by the calls that touch them together (the fees still
+    /// owed, written only while fees are paid, and the sweeps, both read by every accrual). Principal outstanding is
+    /// not stored: it is drawn − principal paid (see _outstanding); fees paid are the fee charged − fees owed. Every
+    /// write goes through SafeCast: amounts are bounded by the commitment (< 2^96) or by the token's supply.
     struct LedgerSlots {
         uint128 writtenOff;
         uint128 observedWh; // attributed output taken in by observations so far
-        uint128 principalPaid;
-        uint128 interestPaid;
-        uint128 feesPaid;
+        uint128 feesOwed; // the arrangement fee charged at the first drawdown and not yet paid (≤ commitment)
         uint128 swept;
         uint128 withdrawnByBorrower;
         uint128 withdrawnByLender;
@@ -124,10 +135,11 @@ contract GreenLoan is IGreenLoan, ComplianceGuard {
     Slot0 private _s;
     BorrowerSlot private _b;
     CommitmentSlot private _c;
-    Book private _book;
     Accrued private _accruedSlot;
     PricingSlot private _pricing;
+    CovenantSlots private _covenants;
     address private _lender;
+    Paid private _paid;
     LedgerSlots private _ledger;
     Terms private _terms;
 
@@ -163,7 +175,16 @@ contract GreenLoan is IGreenLoan, ComplianceGuard {
         Slot0 storage s = _s; // state Proposed, nothing accrued or observed: the other fields stay 0
         (s.nextObservation, s.periods, s.repayment, s.lateBps) = (1, uint8(t.periods), t.repayment, t.lateInterestBps);
         (s.periodLength, s.startDate) = (t.periodLength, uint40(t.startDate));
-        _pricing.opened = true;
+        (_pricing.opened, _pricing.baseRateBps) = (true, t.baseRateBps);
+        // Bounds checked by LoanTerms: tariff, opex, KPI target < 2^128.
+        _covenants = CovenantSlots(
+            uint128(t.tariffPerMWh),
+            uint128(t.opexPerPeriod),
+            uint128(t.kpiTargetWh),
+            t.observationGrace,
+            t.lockupDscrBps,
+            t.defaultDscrBps
+        );
         (_accruedSlot.numOpened, _accruedSlot.dueOpened) = (true, true);
         emit LoanInitialized(borrower_, lender_, t.projectId, _terms); // from storage: shares the terms() encoder
         // The proposal pays for its (empty) attribution position: it holds no claim until approval.
@@ -259,15 +280,14 @@ contract GreenLoan is IGreenLoan, ComplianceGuard {
         IRiskOracle.Score memory score = riskOracle.latestScore(msg.sender);
         _marginOrRevert(score.scoreBps);
         _accrue();
-        Book memory b = _book;
-        b.principal += uint128(amount); // ≤ commitment ≤ 2^96 (LoanTerms)
         if (s.state == State.Approved) {
-            b.fees = uint128(uint256(c.commitment) * _terms.arrangementFeeBps / LoanMath.BPS);
+            uint256 fee = _feeCharged(c, 1);
+            if (fee != 0) _ledger.feesOwed = uint128(fee); // ≤ commitment < 2^96
             _setState(State.Active);
         }
-        _book = b;
-        _b.drawn = uint96(drawn + amount); // ≤ commitment < 2^96
-        emit LoanDrawn(amount, b.principal, score.scoreBps, score.modelVersion);
+        drawn += amount; // ≤ commitment < 2^96
+        _b.drawn = uint96(drawn);
+        emit LoanDrawn(amount, drawn - _paid.principal, score.scoreBps, score.modelVersion);
     }
 
     /// @inheritdoc IGreenLoan
@@ -277,27 +297,24 @@ contract GreenLoan is IGreenLoan, ComplianceGuard {
         if (st != State.Active && st != State.Impaired && st != State.Defaulted) revert LoanWrongState(st);
         if (amount == 0) revert LoanZeroAmount();
         _requireCanHold(msg.sender);
-        _accrue();
-        Book memory b = _book;
-        Accrued memory a = _accruedSlot;
+        Accrued memory a = _accrue();
+        (uint256 principal, uint256 fees) = _outstanding(st);
         uint256 interest = LoanMath.whole(a.num);
-        uint256 owed = b.fees + interest + b.principal;
+        uint256 owed = fees + interest + principal;
         if (amount == REPAY_ALL) amount = owed;
         else if (amount > owed) revert LoanRepaymentExceedsDebt(amount, owed);
         // The waterfall: fees, then interest, then principal.
-        uint256 toFees = Math.min(amount, b.fees);
+        uint256 toFees = Math.min(amount, fees);
         uint256 toInterest = Math.min(amount - toFees, interest);
         uint256 toPrincipal = amount - toFees - toInterest;
-        b.fees -= uint128(toFees);
-        b.principal -= uint128(toPrincipal);
-        _book = b;
         a.num -= uint248(toInterest * LoanMath.DENOMINATOR); // ≤ a.num
         a.due -= uint248(Math.min(a.due, toFees + toInterest));
         _accruedSlot = a;
-        LedgerSlots storage l = _ledger;
-        if (toFees != 0) l.feesPaid = _plus(l.feesPaid, toFees); // the fee is usually paid by the first repayment
-        (l.principalPaid, l.interestPaid) = (_plus(l.principalPaid, toPrincipal), _plus(l.interestPaid, toInterest));
-        emit LoanRepayment(msg.sender, amount, toFees, toInterest, toPrincipal, b.principal);
+        if (toFees != 0) _ledger.feesOwed = uint128(fees - toFees); // the fee is usually paid by the first repayment
+        Paid memory paid = _paid;
+        (paid.principal, paid.interest) = (_plus(paid.principal, toPrincipal), _plus(paid.interest, toInterest));
+        _paid = paid;
+        emit LoanRepayment(msg.sender, amount, toFees, toInterest, toPrincipal, principal - toPrincipal);
         if (amount == owed) _close(State.Repaid);
         ExactTransfers.pullExact(settlementToken, msg.sender, amount);
     }
@@ -363,7 +380,7 @@ contract GreenLoan is IGreenLoan, ComplianceGuard {
         l.observedWh = SafeCast.toUint128(wh);
         // The covenant first: the period's debt service is at the rate that ran during the period.
         uint32 dscr = _covenant(period, output);
-        KpiOutcome outcome = _kpiOutcome(output, block.timestamp > uint256(end) + t.observationGrace);
+        KpiOutcome outcome = _kpiOutcome(output, block.timestamp > uint256(end) + _covenants.observationGrace);
         Pricing memory p = _loadPricing();
         if (outcome != KpiOutcome.None) {
             int16 r = LoanMath.ratchet(
@@ -399,8 +416,9 @@ contract GreenLoan is IGreenLoan, ComplianceGuard {
         if (st != State.Impaired && count < required) revert LoanNotCallable(count, required);
         _accrue();
         _setState(State.Defaulted);
-        _accruedSlot.due = uint248(_book.fees + LoanMath.whole(_accruedSlot.num)); // everything is due now
-        emit LoanCalled(_book.principal, count);
+        (uint256 principal, uint256 fees) = _outstanding(State.Defaulted);
+        _accruedSlot.due = uint248(fees + LoanMath.whole(_accruedSlot.num)); // everything is due now
+        emit LoanCalled(principal, count);
         _cancelUndrawn();
     }
 
@@ -409,10 +427,10 @@ contract GreenLoan is IGreenLoan, ComplianceGuard {
         _only(_lender);
         _requireState(State.Defaulted);
         _accrue();
-        Book memory b = _book;
+        (uint256 principal, uint256 fees) = _outstanding(State.Defaulted);
         uint256 interest = LoanMath.whole(_accruedSlot.num);
-        _ledger.writtenOff = _plus(_ledger.writtenOff, b.principal + interest + b.fees);
-        emit LoanWrittenOff(b.principal, interest, b.fees);
+        _ledger.writtenOff = _plus(_ledger.writtenOff, principal + interest + fees);
+        emit LoanWrittenOff(principal, interest, fees);
         _close(State.WrittenOff);
     }
 
@@ -442,11 +460,9 @@ contract GreenLoan is IGreenLoan, ComplianceGuard {
     function debt() external view returns (Debt memory d) {
         Slot0 memory s = _load0();
         (uint256 num, uint256 due, uint256 boundaries) = _accrued(s);
-        Book memory b = _book;
-        d.principal = b.principal;
-        d.fees = b.fees;
+        (d.principal, d.fees) = _outstanding(s.state);
         d.interest = LoanMath.whole(num);
-        d.overdue = due + _principalShortfall(s, boundaries, b.principal);
+        d.overdue = due + _principalShortfall(s, boundaries, d.principal);
         d.total = d.principal + d.fees + d.interest;
     }
 
@@ -483,9 +499,9 @@ contract GreenLoan is IGreenLoan, ComplianceGuard {
         l.funded = c.funded ? c.commitment : 0;
         l.drawn = _b.drawn;
         l.cancelled = c.cancelled;
-        l.feesPaid = s.feesPaid;
-        l.interestPaid = s.interestPaid;
-        l.principalPaid = s.principalPaid;
+        l.feesPaid = _feeCharged(c, l.drawn) - s.feesOwed;
+        Paid memory paid = _paid;
+        (l.interestPaid, l.principalPaid) = (paid.interest, paid.principal);
         l.received = l.feesPaid + l.interestPaid + l.principalPaid;
         l.swept = s.swept;
         l.writtenOff = s.writtenOff;
@@ -509,7 +525,10 @@ contract GreenLoan is IGreenLoan, ComplianceGuard {
         BorrowerSlot memory b = _b;
         if (account == b.borrower) return uint256(b.drawn) - l.withdrawnByBorrower;
         if (account == _lender) {
-            return uint256(_c.cancelled) + l.feesPaid + l.interestPaid + l.principalPaid - l.withdrawnByLender;
+            CommitmentSlot memory c = _loadC();
+            uint256 feesPaid = _feeCharged(c, b.drawn) - l.feesOwed;
+            Paid memory paid = _paid;
+            return uint256(c.cancelled) + feesPaid + paid.interest + paid.principal - l.withdrawnByLender;
         }
         return 0;
     }
@@ -535,12 +554,14 @@ contract GreenLoan is IGreenLoan, ComplianceGuard {
 
     // ---------------------------------------------------------------- internals: interest
 
-    /// @dev Brings the interest numerator, the due amounts and the processed period ends up to this block.
-    function _accrue() private {
+    /// @dev Brings the interest numerator, the due amounts and the processed period ends up to this block;
+    /// returns the accrued slot as stored (a repayment changes it without reading it again).
+    function _accrue() private returns (Accrued memory a) {
         Slot0 memory s = _load0();
-        if (s.cursor == block.timestamp) return;
+        if (s.cursor == block.timestamp) return _accruedSlot;
         (uint256 num, uint256 due, uint256 boundaries) = _accrued(s);
-        _accruedSlot = Accrued(SafeCast.toUint248(num), true, uint248(due), true); // due ≤ fees + whole(num)
+        a = Accrued(SafeCast.toUint248(num), true, uint248(due), true); // due ≤ fees + whole(num)
+        _accruedSlot = a;
         _s.boundaries = uint8(boundaries); // ≤ periods ≤ MAX_PERIODS
         _s.cursor = uint40(block.timestamp);
     }
@@ -553,18 +574,18 @@ contract GreenLoan is IGreenLoan, ComplianceGuard {
         (num, due, boundaries) = (a.num, a.due, s.boundaries);
         uint256 t = s.cursor;
         if (t == 0 || s.state == State.Repaid || s.state == State.WrittenOff) return (num, due, boundaries);
-        Book memory b = _book;
+        (uint256 principal, uint256 fees) = _outstanding(s.state);
         while (boundaries < s.periods) {
             uint256 end = _periodEnd(s, boundaries + 1);
             if (end > block.timestamp) break;
             if (end > t) {
-                num += _span(s, b.principal, due + _principalShortfall(s, boundaries, b.principal), end - t);
+                num += _span(s, principal, due + _principalShortfall(s, boundaries, principal), end - t);
                 t = end;
             }
             ++boundaries;
-            due = b.fees + LoanMath.whole(num);
+            due = fees + LoanMath.whole(num);
         }
-        num += _span(s, b.principal, due + _principalShortfall(s, boundaries, b.principal), block.timestamp - t);
+        num += _span(s, principal, due + _principalShortfall(s, boundaries, principal), block.timestamp - t);
     }
 
     function _span(Slot0 memory s, uint256 principal, uint256 overdue, uint256 elapsed) private pure returns (uint256) {
@@ -580,13 +601,14 @@ contract GreenLoan is IGreenLoan, ComplianceGuard {
         uint256 scheduled =
             boundaries == 0 ? 0 : LoanMath.scheduledPrincipal(s.repayment, _b.drawn, boundaries, s.periods);
         uint256 required = scheduled + l.swept;
-        uint256 paid = l.principalPaid;
+        uint256 paid = _paid.principal;
         return required > paid ? Math.min(required - paid, principal) : 0;
     }
 
     function _overdue() private view returns (uint256) {
         Slot0 memory s = _load0();
-        return _accruedSlot.due + _principalShortfall(s, s.boundaries, _book.principal);
+        (uint256 principal,) = _outstanding(s.state);
+        return _accruedSlot.due + _principalShortfall(s, s.boundaries, principal);
     }
 
     /// @dev How many period ends lie at or before now.
@@ -628,7 +650,8 @@ contract GreenLoan is IGreenLoan, ComplianceGuard {
         p.ratchetBps = LoanMath.clampRatchet(ratchet, p.creditMarginBps, t.marginFloorBps, t.marginCapBps);
         // floor ≤ credit + ratchet ≤ cap ≤ 10000: the casts cannot truncate
         p.marginBps = uint16(uint256(int256(uint256(p.creditMarginBps)) + p.ratchetBps));
-        p.rateBps = t.baseRateBps + p.marginBps;
+        uint16 base = _pricing.baseRateBps;
+        p.rateBps = base + p.marginBps;
         _pricing = PricingSlot({
             scoreBps: p.scoreBps,
             modelVersion: p.modelVersion,
@@ -637,7 +660,8 @@ contract GreenLoan is IGreenLoan, ComplianceGuard {
             creditMarginBps: p.creditMarginBps,
             ratchetBps: p.ratchetBps,
             marginBps: p.marginBps,
-            opened: true
+            opened: true,
+            baseRateBps: base
         });
         _s.rateBps = p.rateBps;
     }
@@ -658,7 +682,7 @@ contract GreenLoan is IGreenLoan, ComplianceGuard {
     }
 
     function _kpiOutcome(uint256 output, bool late) private view returns (KpiOutcome) {
-        uint256 target = _terms.kpiTargetWh;
+        uint256 target = _covenants.kpiTargetWh;
         if (target == 0) return KpiOutcome.None;
         if (late) return KpiOutcome.Stale;
         if (output == 0) return KpiOutcome.Missing;
@@ -668,8 +692,8 @@ contract GreenLoan is IGreenLoan, ComplianceGuard {
     /// @dev The DSCR of `period` from its attributed `output`: sets lock-up (with the cash sweep) and the
     /// count of consecutive default-level periods.
     function _covenant(uint256 period, uint256 output) private returns (uint32 dscr) {
-        Terms storage t = _terms;
-        uint256 principal = _book.principal;
+        CovenantSlots storage t = _covenants;
+        (uint256 principal,) = _outstanding(State.Active);
         uint256 net = LoanMath.netCash(output, t.tariffPerMWh, t.opexPerPeriod);
         Slot0 storage s = _s;
         uint256 service =
@@ -693,9 +717,21 @@ contract GreenLoan is IGreenLoan, ComplianceGuard {
 
     // ---------------------------------------------------------------- internals: state
 
+    /// @dev Principal and fees outstanding, derived from the ledger totals (no slot of their own, so a repayment
+    /// reads and writes one slot fewer): principal = drawn − principal paid, fees = what is left of the fee charged
+    /// at the first drawdown. Nothing once written off (the write-off recorded both). Repaid: both are 0 already.
+    function _outstanding(State st) private view returns (uint256 principal, uint256 fees) {
+        if (st == State.WrittenOff) return (0, 0);
+        return (uint256(_b.drawn) - _paid.principal, _ledger.feesOwed);
+    }
+
+    /// @dev The arrangement fee charged at the first drawdown (nothing before one: `drawn` is 0).
+    function _feeCharged(CommitmentSlot memory c, uint256 drawn) private view returns (uint256) {
+        return drawn == 0 ? 0 : uint256(c.commitment) * _terms.arrangementFeeBps / LoanMath.BPS;
+    }
+
     /// @dev Ends the facility: nothing more is owed, the undrawn commitment goes back, the claim is released.
     function _close(State to) private {
-        _book = Book(0, 0);
         _accruedSlot = Accrued(0, true, 0, true); // a fraction of a base unit at most: whole units were paid or written off
         _setState(to);
         _cancelUndrawn();
