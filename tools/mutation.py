@@ -79,7 +79,7 @@ MUTANTS = (
     Mutant("attribution: a dust claim is accepted", "contracts/finance/ImpactAttribution.sol",
            "if (amount < minimumClaim)", "if (amount < 1)", "BondAttributionInvariants"),
     Mutant("loan money: a repayment is not booked", "contracts/loan/GreenLoan.sol",
-           "l.principalPaid += toPrincipal;", "l.principalPaid += 0;", "LoanMoneyInvariants"),
+           "_plus(paid.principal, toPrincipal)", "_plus(paid.principal, 0)", "LoanMoneyInvariants"),
     Mutant("loan interest: no late interest on the overdue amount", "contracts/loan/GreenLoan.sol",
            "+ LoanMath.interestNumerator(overdue, s.lateBps, elapsed);", "+ 0 * overdue;", "LoanScheduleDifferential"),
     Mutant("bond coupon: actual/365 counts elapsed days, not calendar days", "contracts/bond/GreenBond.sol",
