@@ -76,13 +76,17 @@ TEST_PATHS = $(foreach word,$(ARGS),$(if $(wildcard $(firstword $(subst ::, ,$(w
 TEST_OPTIONS = $(filter-out $(TEST_PATHS),$(ARGS))
 BROWNIE_TEST = $(BIN)/brownie test $(or $(TEST_PATHS),tests --ignore=$(OPERATOR_TESTS)) --network $(NETWORK) \
 	-n $(BROWNIE_WORKERS) --durations=25 $(TEST_OPTIONS)
+# Compiled before `brownie test`: its first process then prunes build/ before the workers start (each
+# worker loads the project and deletes unused dependency artifacts, which races when two find the same).
+BROWNIE_COMPILE = $(BIN)/brownie compile > reports/compile.log 2>&1
 test: setup $(DEB_STAMP)
 ifneq ($(strip $(TEST_PATHS)),)
+	@mkdir -p reports; $(BROWNIE_COMPILE) || { cat reports/compile.log; exit 1; }
 	$(BROWNIE_TEST)
 else
 	@mkdir -p reports; status=0; \
 	nice -n 10 $(MAKE) --no-print-directory test-forge > reports/test-forge.log 2>&1 & forge=$$!; \
-	$(BIN)/brownie compile > reports/compile.log 2>&1 || { cat reports/compile.log; kill $$forge; exit 1; }; \
+	$(BROWNIE_COMPILE) || { cat reports/compile.log; kill $$forge; exit 1; }; \
 	PYTEST_DISABLE_PLUGIN_AUTOLOAD=1 $(BIN)/python -m pytest $(OPERATOR_TESTS) --confcutdir=$(OPERATOR_TESTS) \
 		-p no:cacheprovider -q --durations=15 > reports/test-operator.log 2>&1 & operator=$$!; \
 	$(BROWNIE_TEST) || status=$$?; \
