@@ -18,7 +18,9 @@ export PATH := $(CURDIR)/node_modules/.bin:$(CURDIR)/$(BIN):$(PATH)
 
 help:
 	@echo "make demo            run the end-to-end demo on an embedded local chain (NETWORK=$(NETWORK))"
-	@echo "make test            run the whole test suite: the forge suites (test/foundry) beside Brownie (NETWORK=ganache for ganache)"
+	@echo "make test            run the whole test suite: the forge suites (test/foundry) and the operator tests beside Brownie"
+	@echo "                     (NETWORK=ganache for ganache; BROWNIE_WORKERS=$(BROWNIE_WORKERS) xdist workers, each with its own node)"
+	@echo "make test ARGS=tests/token   only those paths or node ids, with Brownie; other ARGS go to brownie test (ARGS=\"-k bond -x\")"
 	@echo "make test-deep       both with 10x longer stateful runs (hypothesis x10, forge invariants 2,560 runs x 500 calls)"
 	@echo "make test-operator   only the operator runbook and the live-like rehearsal (tests/operator, docs/operator.md)"
 	@echo "make test-forge      only the forge suites (test/foundry: invariant, differential, unit; docs/quality.md)"
@@ -57,26 +59,43 @@ setup: $(PY_STAMP) $(NPM_STAMP)
 compile: setup
 	$(BIN)/brownie compile
 
-# Three jobs side by side: the forge suites (CPU), the operator tests (tests/operator: a runbook and a
-# rehearsal that mostly wait on their own nodes' 2-second blocks and on CLI start-ups) and the rest of
-# the Brownie suite (which waits on its node), so on two cores the first two fit in Brownie's wall time.
-# The operator tests use no Brownie fixture and start their own nodes on free ports, so they run under
-# plain pytest (Brownie's plugin off) beside Brownie's own node. The contracts are compiled first, as
-# both Brownie and the operator's CLI read build/. The side jobs' output goes to reports/test-*.log
-# and is printed when all are done; the target fails if any failed.
+# Three jobs side by side: the forge suites (CPU-bound, so niced: they take what the other two leave), the
+# operator tests (tests/operator: a runbook and a rehearsal that mostly wait on their own nodes' 2-second
+# blocks and on CLI start-ups) and the rest of the Brownie suite, in BROWNIE_WORKERS pytest-xdist workers,
+# each with its own anvil (Brownie waits on its node, so one worker leaves a core idle; the slow modules
+# go first: tests/support/schedule.py). The operator tests use no Brownie fixture and start their own
+# nodes on free ports, so they run under plain pytest (Brownie's plugin off). forge compiles into
+# build/forge/ while Brownie compiles build/contracts/ (both Brownie and the operator's CLI read it).
+# The side jobs' output goes to reports/test-*.log and is printed when all are done; the target fails
+# if any failed.
+# `make test ARGS=...`: paths (or node ids) in ARGS run just those with Brownie, no side jobs; the other
+# words of ARGS go to `brownie test` as options (ARGS="-k voucher -x").
 OPERATOR_TESTS = tests/operator
+BROWNIE_WORKERS ?= 2
+TEST_PATHS = $(foreach word,$(ARGS),$(if $(wildcard $(firstword $(subst ::, ,$(word)))),$(word)))
+TEST_OPTIONS = $(filter-out $(TEST_PATHS),$(ARGS))
+BROWNIE_TEST = $(BIN)/brownie test $(or $(TEST_PATHS),tests --ignore=$(OPERATOR_TESTS)) --network $(NETWORK) \
+	-n $(BROWNIE_WORKERS) --durations=25 $(TEST_OPTIONS)
+# Compiled before `brownie test`: its first process then prunes build/ before the workers start (each
+# worker loads the project and deletes unused dependency artifacts, which races when two find the same).
+BROWNIE_COMPILE = $(BIN)/brownie compile > reports/compile.log 2>&1
 test: setup $(DEB_STAMP)
+ifneq ($(strip $(TEST_PATHS)),)
+	@mkdir -p reports; $(BROWNIE_COMPILE) || { cat reports/compile.log; exit 1; }
+	$(BROWNIE_TEST)
+else
 	@mkdir -p reports; status=0; \
-	$(BIN)/brownie compile > reports/compile.log 2>&1 || { cat reports/compile.log; exit 1; }; \
-	$(MAKE) --no-print-directory test-forge > reports/test-forge.log 2>&1 & forge=$$!; \
+	nice -n 10 $(MAKE) --no-print-directory test-forge > reports/test-forge.log 2>&1 & forge=$$!; \
+	$(BROWNIE_COMPILE) || { cat reports/compile.log; kill $$forge; exit 1; }; \
 	PYTEST_DISABLE_PLUGIN_AUTOLOAD=1 $(BIN)/python -m pytest $(OPERATOR_TESTS) --confcutdir=$(OPERATOR_TESTS) \
 		-p no:cacheprovider -q --durations=15 > reports/test-operator.log 2>&1 & operator=$$!; \
-	$(BIN)/brownie test --network $(NETWORK) --durations=25 --ignore=$(OPERATOR_TESTS) $(ARGS) || status=$$?; \
+	$(BROWNIE_TEST) || status=$$?; \
 	wait $$operator || status=$$?; \
 	wait $$forge || status=$$?; \
 	echo "---- the operator tests (reports/test-operator.log)"; cat reports/test-operator.log; \
 	echo "---- make test-forge (reports/test-forge.log)"; cat reports/test-forge.log; \
 	exit $$status
+endif
 
 test-operator: setup
 	PYTEST_DISABLE_PLUGIN_AUTOLOAD=1 $(BIN)/python -m pytest $(OPERATOR_TESTS) --confcutdir=$(OPERATOR_TESTS) -p no:cacheprovider $(ARGS)
@@ -84,7 +103,7 @@ test-operator: setup
 test-deep: setup $(DEB_STAMP)
 	@status=0; \
 	$(MAKE) --no-print-directory test-forge-deep || status=$$?; \
-	GREENFI_STATEFUL_SCALE=10 $(BIN)/brownie test --network $(NETWORK) $(ARGS) || status=$$?; \
+	GREENFI_STATEFUL_SCALE=10 $(BIN)/brownie test $(TEST_PATHS) --network $(NETWORK) $(TEST_OPTIONS) || status=$$?; \
 	exit $$status
 
 # forge (npm @foundry-rs/forge) with the compiler greenfi toolchain resolved: see tools/forge, foundry.toml.

@@ -7,6 +7,7 @@ from tests.support import fast_isolation
 import pytest
 from brownie import ParticipantRegistry, SettlementToken, accounts
 from tests.support.chain import kyc_expiry, resync_node_clock
+from tests.support.schedule import SlowFirstScheduling, slow_first
 
 from greenfi.domain.participants import Kind, jurisdiction
 
@@ -23,6 +24,18 @@ def clock_guard():
 
 
 fast_isolation.skip_internal_call_guard()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items):
+    """The slow modules first (tests/support/schedule.py), before Brownie maps the modules."""
+    slow_first(items)
+
+
+@pytest.hookimpl(optionalhook=True, tryfirst=True)
+def pytest_xdist_make_scheduler(config, log):
+    """Under `brownie test -n N`: Brownie's per-module scheduling in that order, a shared folder as one unit."""
+    return SlowFirstScheduling(config, log)
 
 
 @pytest.fixture(scope="module", autouse=True)

@@ -82,6 +82,9 @@ class MqttIntake:
         self.client.on_connect = self._on_connect
         self.client.on_disconnect = self._on_disconnect
         self.client.on_message = self._on_message
+        self.client.on_subscribe = self._on_subscribe
+        # Set once the broker has acknowledged the subscription (SUBACK), not when it is sent: a reading
+        # published before that would find no subscriber on a first connection.
         self.connected = threading.Event()
 
     def start(self) -> None:
@@ -100,8 +103,10 @@ class MqttIntake:
             log.warning(json.dumps({"event": "mqtt_connect_failed", "reason": str(reason_code)}))
             return
         client.subscribe(self.settings.topic, qos=1)
-        self.connected.set()
         log.info(json.dumps({"event": "mqtt_connected", "broker": "%s:%d" % self._address, "topic": self.settings.topic}))
+
+    def _on_subscribe(self, client, userdata, mid, reason_codes, properties) -> None:
+        self.connected.set()
 
     def _on_disconnect(self, client, userdata, flags, reason_code, properties) -> None:
         self.connected.clear()
