@@ -5,7 +5,10 @@ import {Clones} from "@openzeppelin/contracts/proxy/Clones.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {vm} from "../lib/Vm.sol";
 import {LoanWorld} from "../lib/LoanWorld.sol";
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {GreenLoan} from "../../../contracts/loan/GreenLoan.sol";
+import {GreenLoanFactory} from "../../../contracts/loan/GreenLoanFactory.sol";
+import {ReentrantTokenForBonds} from "../../../contracts/mocks/ReentrantTokenForBonds.sol";
 import {IGreenLoan} from "../../../contracts/interfaces/IGreenLoan.sol";
 import {IImpactAttribution} from "../../../contracts/interfaces/IImpactAttribution.sol";
 import {IRiskOracleLedger} from "../../../contracts/interfaces/IRiskOracleLedger.sol";
@@ -919,6 +922,31 @@ contract GreenLoanTest is LoanWorld {
         _expectWrongState(REPAID);
         vm.prank(lender);
         loan.writeOff();
+    }
+
+    /// Rule: the money entry points are guarded against re-entry: a token that calls back into the facility while
+    /// it moves money (here withdraw() from inside approval's pull) is refused with LoanWrongState and the outer
+    /// call completes as if the call-back never happened.
+    function test_a_reentrant_call_from_the_token_is_refused() public {
+        ReentrantTokenForBonds hostile = new ReentrantTokenForBonds();
+        GreenLoanFactory hostileFactory =
+            new GreenLoanFactory(registry, address(new GreenLoan(registry, IERC20(address(hostile)), projects, attribution, oracle)));
+        attribution.grantRole(attribution.REGISTRAR_ROLE(), address(hostileFactory));
+        vm.prank(borrower);
+        (, address at) = hostileFactory.createLoan(_terms(), lender);
+        GreenLoan loan = GreenLoan(at);
+        hostile.mint(lender, COMMITMENT);
+        vm.prank(lender);
+        hostile.approve(at, COMMITMENT);
+        hostile.arm(at, abi.encodeCall(GreenLoan.withdraw, ()));
+        vm.prank(lender);
+        loan.approve();
+        vm.assertTrue(hostile.attempted(), "the token called back");
+        vm.assertFalse(hostile.reentrySucceeded(), "the call-back was refused");
+        vm.assertEq(hostile.reentryRevertData(), abi.encodeWithSelector(IGreenLoan.LoanWrongState.selector, APPROVED), "named");
+        _assertState(loan, APPROVED, "approved");
+        vm.assertEq(hostile.balanceOf(at), COMMITMENT, "funded");
+        vm.assertEq(loan.ledger().withdrawnByLender, 0, "nothing withdrawn");
     }
 
     /// Rule (Money law): the Ledger's totals are 128-bit: a write-off that keeps written-off below 2^128 is
