@@ -101,11 +101,13 @@ def main():
     tx = anchor.anchorBatch(header, [], {"from": operator})
     gas_line(TARGETS, "mrv.anchor_batch_1024", tx.gas_used)
 
+    # The gas a proof uses, sent as a transaction: the same on every node, where eth_estimateGas is not
+    # (ganache's estimate of this call is 3 % above anvil's, which searches for the lowest limit that passes).
     worst = 0
     for i in (0, 1, 511, 1023):
         args = (_signed_abi(items[i]), tree.path(i).to_abi())
         assert anchor.proveReading(tree.root, *args)
-        worst = max(worst, anchor.proveReading.estimate_gas(tree.root, *args))
+        worst = max(worst, anchor.proveReading.transact(tree.root, *args, {"from": admin}).gas_used)
     gas_line(TARGETS, "mrv.verify_reading", worst)
 
     # k = 2: the same size of batch with one co-signature (informational).

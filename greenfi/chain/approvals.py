@@ -32,20 +32,20 @@ from web3.contract.contract import Contract, ContractFunction
 from web3.exceptions import ContractLogicError, Web3RPCError
 
 from greenfi.chain.signers import Signer
-from greenfi.chain.transactions import Abi, Render, TransactionReverted, describe_revert, is_revert
+from greenfi.chain.transactions import Abi, TransactionReverted, describe_revert, is_revert
 
 PROBED_SLOTS = 12  # OpenZeppelin's ERC20 keeps allowances at slot 1; other bases shift it by a few
 
 
 def simulate_paying(w3: Web3, signer: Signer, call: ContractFunction, token: Contract, amount: int,
-                    label: str, more_errors: Callable[[], Abi] = list, render: Render | None = None) -> str:
+                    label: str, more_errors: Callable[[], Abi] = list) -> str:
     """Raise TransactionReverted if `call`, sent by `signer` after approving `amount` of `token` to
     the called contract, would revert. Returns how it was simulated: "approved" (the allowance is
     already enough), "state override" or "preconditions" (the fallback)."""
     owner, spender = signer.address, call.address
     how = _simulate_approved(call, owner, token, token.functions.allowance(owner, spender).call() >= amount,
                              lambda: allowance_override(w3, token, owner, spender, amount), "allowance", label,
-                             more_errors, render)
+                             more_errors)
     if how == "preconditions":
         balance = token.functions.balanceOf(owner).call()
         if balance < amount:
@@ -55,35 +55,35 @@ def simulate_paying(w3: Web3, signer: Signer, call: ContractFunction, token: Con
 
 
 def simulate_operating(w3: Web3, signer: Signer, call: ContractFunction, collection: Contract, label: str,
-                       more_errors: Callable[[], Abi] = list, render: Render | None = None) -> str:
+                       more_errors: Callable[[], Abi] = list) -> str:
     """Raise TransactionReverted if `call`, sent by `signer` after `collection.setApprovalForAll(called
     contract, true)`, would revert. Returns how it was simulated, as `simulate_paying`."""
     owner, operator = signer.address, call.address
     # The fallback passes over MarketNotApproved or ERC1155MissingApprovalForAll, nothing else.
     return _simulate_approved(call, owner, collection, collection.functions.isApprovedForAll(owner, operator).call(),
                               lambda: operator_override(w3, collection, owner, operator), "approv", label,
-                              more_errors, render)
+                              more_errors)
 
 
 def _simulate_approved(call: ContractFunction, owner: str, token: Contract, granted: bool,
                        find_override: Callable[[], dict | None], missing: str, label: str,
-                       more_errors: Callable[[], Abi], render: Render | None) -> str:
+                       more_errors: Callable[[], Abi]) -> str:
     """Simulate `call` as it will run once the approval is given: as is when `granted`, else under the
     override `find_override()` finds, else as is, passing over only a refusal whose text names the
     missing approval (`missing`, lower case): every check the contract makes before it has passed."""
     if granted:
-        _simulate(call, owner, None, label, token, more_errors, render)
+        _simulate(call, owner, None, label, token, more_errors)
         return "approved"
     override = find_override()
     if override is not None:
-        _simulate(call, owner, override, label, token, more_errors, render)
+        _simulate(call, owner, override, label, token, more_errors)
         return "state override"
     try:
         call.call({"from": owner})
     except (ContractLogicError, Web3RPCError) as exc:
         if not is_revert(exc):
             raise
-        reason = describe_revert(exc, lambda: token.abi, lambda: call.contract_abi, more_errors, render=render)
+        reason = describe_revert(exc, lambda: token.abi, lambda: call.contract_abi, more_errors)
         if missing not in reason.lower():  # the called contract's own refusal
             raise TransactionReverted(f"{label} would revert: {reason}") from None
     return "preconditions"
@@ -141,7 +141,7 @@ def mapping_key(key: str, slot: bytes) -> bytes:
 
 
 def _simulate(call: ContractFunction, sender: str, override: dict | None, label: str, token: Contract,
-              more_errors: Callable[[], Abi], render: Render | None) -> None:
+              more_errors: Callable[[], Abi]) -> None:
     """`call` by `sender` under `override`; a revert, decoded also against `token` (an ERC-20 or
     ERC-1155 the call reaches), is one TransactionReverted."""
     try:
@@ -149,5 +149,5 @@ def _simulate(call: ContractFunction, sender: str, override: dict | None, label:
     except (ContractLogicError, Web3RPCError) as exc:
         if not is_revert(exc):
             raise
-        reason = describe_revert(exc, lambda: call.contract_abi, more_errors, lambda: token.abi, render=render)
+        reason = describe_revert(exc, lambda: call.contract_abi, more_errors, lambda: token.abi)
         raise TransactionReverted(f"{label} would revert: {reason}") from None

@@ -26,7 +26,7 @@ from greenfi.chain.deployments import DeploymentRecord
 from greenfi.chain.approvals import simulate_operating, simulate_paying
 from greenfi.chain.networks import Network
 from greenfi.chain.signers import Signer, signer_for
-from greenfi.chain.transactions import Abi, Render, read, transact
+from greenfi.chain.transactions import Abi, read, transact
 from greenfi.errors import ConfigError, DeploymentError, GreenfiError
 
 
@@ -36,7 +36,6 @@ class Session:
     network: Network
     record: DeploymentRecord
     sender: str | None = None  # --from: an address or, on a local node, an account index
-    render: Render | None = None  # shows a revert's arguments in human units (set by the command group)
     _handles: dict[str, Contract] = field(default_factory=dict, repr=False)
 
     @cached_property
@@ -90,7 +89,7 @@ class Session:
         """Simulate `call`, send it from the signer and return its receipt; a revert is one
         TransactionReverted naming the custom error."""
         try:
-            return transact(self.w3, self.signer, call, more_errors=lambda: self.abi, label=label, render=self.render)
+            return transact(self.w3, self.signer, call, more_errors=lambda: self.abi, label=label)
         except (Web3RPCError, TimeExhausted) as exc:  # e.g. no funds for gas on a testnet
             raise GreenfiError(f"{call.fn_name}: the node did not take the transaction: {exc}") from None
 
@@ -101,7 +100,7 @@ class Session:
         sends nothing. `on_sent(receipt)` is told of the approval, if one was sent."""
         label = label or call.fn_name
         try:
-            simulate_paying(self.w3, self.signer, call, token, amount, label, lambda: self.abi, self.render)
+            simulate_paying(self.w3, self.signer, call, token, amount, label, lambda: self.abi)
         except (Web3RPCError, TimeExhausted) as exc:
             raise GreenfiError(f"{label}: the node did not answer the simulation: {exc}") from None
         if token.functions.allowance(self.signer.address, call.address).call() < amount:
@@ -114,7 +113,7 @@ class Session:
         `setApprovalForAll` (when missing) and send it. A refusal sends nothing."""
         label = label or call.fn_name
         try:
-            simulate_operating(self.w3, self.signer, call, collection, label, lambda: self.abi, self.render)
+            simulate_operating(self.w3, self.signer, call, collection, label, lambda: self.abi)
         except (Web3RPCError, TimeExhausted) as exc:
             raise GreenfiError(f"{label}: the node did not answer the simulation: {exc}") from None
         if not collection.functions.isApprovedForAll(self.signer.address, call.address).call():
@@ -123,7 +122,7 @@ class Session:
 
     def read(self, call) -> Any:
         """`call.call()`, a revert named like `send` names it."""
-        return read(call, lambda: self.abi, self.render)
+        return read(call, lambda: self.abi)
 
 
 def open_session(network_name: str, sender: str | None = None, deployments: Path | None = None,

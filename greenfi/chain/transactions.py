@@ -28,8 +28,6 @@ from greenfi.chain.contracts import enum_members
 from greenfi.chain.signers import Signer
 
 Abi = list[dict[str, Any]]
-# render(error name, ABI input, value) -> the argument in human units, or None for the default form
-Render = Callable[[str, dict[str, Any], Any], "str | None"]
 GAS_MARGIN_PCT = 125  # the limit sent: 125 % of the estimate ...
 GAS_MARGIN_FLAT = 25_000  # ... plus a fresh storage slot (22,100) and change
 
@@ -39,21 +37,19 @@ class TransactionReverted(GreenfiError):
 
 
 def transact(w3: Web3, signer: Signer, call: ContractFunction, timeout: float = 600,
-             more_errors: Callable[[], Abi] | None = None, label: str | None = None,
-             render: Render | None = None) -> Any:
+             more_errors: Callable[[], Abi] | None = None, label: str | None = None) -> Any:
     """Simulate `call` from `signer`, send it, wait for its receipt, raise TransactionReverted if it failed.
 
     A custom error is named from the called contract's ABI, else from `more_errors()`: the errors of
     contracts the call reaches (e.g. the report contract behind an issuance), looked up only then.
-    `label` names the call in the error (default: the function with its arguments); `render` shows the
-    error's arguments in human units."""
+    `label` names the call in the error (default: the function with its arguments)."""
     label = label or _label(call)
     try:
         estimate = call.estimate_gas({"from": signer.address})  # surfaces the revert reason before paying gas
     except (ContractLogicError, Web3RPCError) as exc:
         if not is_revert(exc):
             raise
-        raise TransactionReverted(f"{label} would revert: {revert_reason(exc, call, more_errors, render)}") from None
+        raise TransactionReverted(f"{label} would revert: {revert_reason(exc, call, more_errors)}") from None
     tx_hash = signer.send(w3, {"to": call.address, "data": call._encode_transaction_data(),
                                "gas": with_gas_margin(estimate)})
     entry = journal.sent(label, tx_hash)
@@ -72,23 +68,22 @@ def with_gas_margin(estimate: int) -> int:
     return estimate * GAS_MARGIN_PCT // 100 + GAS_MARGIN_FLAT
 
 
-def read(call: ContractFunction, more_errors: Callable[[], Abi] | None = None, render: Render | None = None) -> Any:
+def read(call: ContractFunction, more_errors: Callable[[], Abi] | None = None) -> Any:
     """`call.call()`, with a revert (e.g. `UnknownCai`) as a GreenfiError naming the custom error."""
     try:
         return call.call()
     except (ContractLogicError, Web3RPCError) as exc:
         if not is_revert(exc):
             raise
-        raise GreenfiError(f"{_label(call)} reverted: {revert_reason(exc, call, more_errors, render)}") from None
+        raise GreenfiError(f"{_label(call)} reverted: {revert_reason(exc, call, more_errors)}") from None
 
 
-def revert_reason(exc: Exception, call: ContractFunction, more_errors: Callable[[], Abi] | None = None,
-                  render: Render | None = None) -> str:
+def revert_reason(exc: Exception, call: ContractFunction, more_errors: Callable[[], Abi] | None = None) -> str:
     """The decoded custom error, or what the node said (a revert string, a panic)."""
-    return describe_revert(exc, lambda: call.contract_abi, more_errors or list, render=render)
+    return describe_revert(exc, lambda: call.contract_abi, more_errors or list)
 
 
-def describe_revert(exc: Exception, *abis: Callable[[], Abi], render: Render | None = None) -> str:
+def describe_revert(exc: Exception, *abis: Callable[[], Abi]) -> str:
     """The custom error of `exc` decoded against the first of `abis()` that knows it, a revert string
     or panic as anvil's replies read through web3.py, else what the node said. The one revert decoder
     of the project: every node's reply shape (`revert_data`) is decoded alike."""
@@ -96,7 +91,7 @@ def describe_revert(exc: Exception, *abis: Callable[[], Abi], render: Render | N
     if data is None or len(data) < 10:
         return str(getattr(exc, "message", None) or exc)
     for abi in abis:
-        named = decode_custom_error(abi(), data, render)
+        named = decode_custom_error(abi(), data)
         if named != data:
             return named
     return _standard_error(data) or data
@@ -161,9 +156,9 @@ def _label(call: ContractFunction) -> str:
     return f"{call.fn_name}({', '.join(_shown(a) for a in call.args)})"
 
 
-def decode_custom_error(abi: Abi, data: str | None, render: Render | None = None) -> str:
-    """`Name(arg, ...)` for revert data that matches an error of `abi`; the raw data otherwise.
-    `render` may show an argument in human units (a date, an amount of the settlement token)."""
+def decode_custom_error(abi: Abi, data: str | None) -> str:
+    """`Name(arg, ...)` for revert data that matches an error of `abi`; the raw data otherwise. Amounts and
+    dates stay numbers here: the CLI's error line shows them in human units (greenfi.cli.hints)."""
     if not data or not isinstance(data, str) or len(data) < 10:
         return str(data)
     raw = bytes.fromhex(data.removeprefix("0x"))
@@ -177,8 +172,7 @@ def decode_custom_error(abi: Abi, data: str | None, render: Render | None = None
                 values = abi_decode(types, raw[4:])
             except Exception:  # malformed revert data: the name only
                 return item["name"]
-            shown = [(render and render(item["name"], spec, value)) or _argument(spec, value, roles)
-                     for spec, value in zip(item["inputs"], values)]
+            shown = [_argument(spec, value, roles) for spec, value in zip(item["inputs"], values)]
             return f"{item['name']}({', '.join(shown)})"
     return data
 

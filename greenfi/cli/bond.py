@@ -6,7 +6,8 @@ anyone releases, expires, observes the KPI, declares a default or abandons an un
 that pays the settlement token simulates its call with the allowance it will have before approving
 anything (greenfi.chain.approvals), so a refusal sends nothing. Each prints one line, amounts in tdCNY,
 dates in UTC, reductions in tCO2e; a refusal is one `error:` line with the decoded error in the same
-units and a hint where one helps. Reads (`list`, `show`, `report`) need no key.
+units and a hint where one helps (greenfi.cli.hints, as for every command). Reads (`list`, `show`,
+`report`) need no key.
 """
 
 from __future__ import annotations
@@ -21,17 +22,15 @@ from web3.logs import DISCARD
 
 from greenfi.chain import contracts
 from greenfi.chain.session import Session, event_args, open_session
-from greenfi.chain.transactions import TransactionReverted
 from greenfi.cli.options import EnumChoice, address_option, deployments_option, network_option, sender_option
 from greenfi.domain.bonds import (
     DAY_COUNTS,
     build_terms,
-    hint_for,
     mwh,
     next_observation,
     parse_energy_mwh,
     parse_isin,
-    render_argument,
+    percent,
     tdcny,
     tonnes,
     when,
@@ -69,9 +68,8 @@ def resolve_bond(session: Session, bond: str, factory_address: str | None = None
 
 def open_series(network_name: str, sender: str | None, factory_address: str | None, bond: str,
                 deployments: Path | None = None):
-    """A session (reverts shown in bond units) and the series named by `bond` (an address or an ISIN-like id)."""
+    """A session and the series named by `bond` (an address or an ISIN-like id)."""
     session = open_session(network_name, sender, deployments)
-    session.render = render_argument
     return session, resolve_bond(session, bond, factory_address)
 
 
@@ -87,25 +85,9 @@ def _terms(bond) -> dict[str, Any]:
     return contracts.fields(bond.functions.terms())
 
 
-def _send(session: Session, call, label: str | None = None) -> dict:
-    """Send `call`; a refusal becomes one error line with a hint where one helps."""
-    try:
-        return session.send(call, label)
-    except TransactionReverted as exc:
-        raise _with_hint(exc) from None
-
-
 def _pay(session: Session, bond, call, amount: int, label: str) -> dict:
     """Send `call`, which pulls `amount` tdCNY: simulated with the allowance it will have, approved only then."""
-    try:
-        return session.send_paying(call, _token(session, bond), amount, label)
-    except TransactionReverted as exc:
-        raise _with_hint(exc) from None
-
-
-def _with_hint(exc: GreenfiError) -> GreenfiError:
-    hint = hint_for(str(exc))
-    return TransactionReverted(f"{exc}; {hint}" if hint else str(exc))
+    return session.send_paying(call, _token(session, bond), amount, label)
 
 
 def _done(text: str, receipt: dict) -> None:
@@ -182,9 +164,8 @@ def create(network_name, sender, deployments, factory_address, isin, name, symbo
                         call_date=parse_time(call_date, "--call-date") if call_date else 0,
                         call_price=parse_amount(call_price) if call_price else 0)
     session = open_session(network_name, sender, deployments)
-    session.render = render_argument
     factory = _factory(session, factory_address)
-    receipt = _send(session, factory.functions.createBond(terms, name, symbol), f"createBond({isin})")
+    receipt = session.send(factory.functions.createBond(terms, name, symbol), f"createBond({isin})")
     address = factory.functions.bondOf(session.signer.address, terms[0]).call()
     _done(f"{isin.upper()}: {address}: {issue_size:,} bonds of {tdcny(terms[1])}, subscriptions "
           f"{when(terms[4])} to {when(terms[5])}, maturity {when(terms[6])}", receipt)
@@ -200,7 +181,7 @@ def document(session, contract, kind, document, uri):
 
     digest = parse_document(document)
     members = contracts.BuildEnum("IGreenBond.DocumentKind")
-    receipt = _send(session, contract.functions.addDocument(members.index(kind), digest, uri))
+    receipt = session.send(contract.functions.addDocument(members.index(kind), digest, uri))
     document_id = event_args(contract, receipt, "DocumentAdded")["documentId"]
     _done(f"{_isin(contract)}: document {document_id} ({kind}) recorded, hash 0x{digest.hex()}", receipt)
 
@@ -217,7 +198,7 @@ def subscribe(session, contract, bonds):
 @series_command()
 def settle(session, contract):
     """Issuer: close the subscription at or after the issue date (issued, or failed below the minimum raise)."""
-    receipt = _send(session, contract.functions.settle())
+    receipt = session.send(contract.functions.settle())
     ledger = contracts.fields(contract.functions.ledger())
     supply = contract.functions.totalSupply().call()
     if contracts.BuildEnum("IGreenBond.Status").name(contract.functions.status().call()) == "Failed":
@@ -226,20 +207,20 @@ def settle(session, contract):
         return
     score, version = contract.functions.riskScoreUsed().call()
     _done(f"{_isin(contract)} issued: {supply:,} bonds, {tdcny(ledger['subscribed'])} raised, issuer risk score "
-          f"{score / 100:.2f} % (model {version})", receipt)
+          f"{percent(score)} (model {version})", receipt)
 
 
 @series_command()
 def abandon(session, contract):
     """Anyone: fail an issue the issuer did not settle within 7 days of the issue date."""
-    receipt = _send(session, contract.functions.abandon())
+    receipt = session.send(contract.functions.abandon())
     _done(f"{_isin(contract)} abandoned: subscribers take `greenfi bond refund`", receipt)
 
 
 @series_command()
 def refund(session, contract):
     """Subscriber of a failed issue: burn your bonds and take back what you paid."""
-    receipt = _send(session, contract.functions.refund())
+    receipt = session.send(contract.functions.refund())
     paid = event_args(contract, receipt, "Refunded")
     _done(f"refunded {paid['bonds']:,} bonds of {_isin(contract)}: {tdcny(paid['amount'])}", receipt)
 
@@ -254,7 +235,7 @@ def allocate(session, contract, project_id, amount, deadline, threshold_mwh):
     """Issuer: allocate AMOUNT tdCNY of the proceeds to a milestone of active project PROJECT."""
     base, threshold = parse_amount(amount), parse_energy_mwh(threshold_mwh)
     until = parse_time(deadline, "--deadline")
-    receipt = _send(session, contract.functions.allocate(project_id, base, threshold, until))
+    receipt = session.send(contract.functions.allocate(project_id, base, threshold, until))
     milestone_id = event_args(contract, receipt, "ProceedsAllocated")["milestoneId"]
     condition = f"once {mwh(threshold)} are attributed" if threshold else "on a verifier's attestation"
     _done(f"milestone {milestone_id}: {tdcny(base)} to project {project_id}, released {condition}, "
@@ -269,7 +250,7 @@ def attest(session, contract, milestone_id, evidence):
     from greenfi.domain.vouchers import parse_document
 
     digest = parse_document(evidence)
-    receipt = _send(session, contract.functions.attestMilestone(milestone_id, digest))
+    receipt = session.send(contract.functions.attestMilestone(milestone_id, digest))
     _done(f"milestone {milestone_id} of {_isin(contract)} attested, evidence 0x{digest.hex()}", receipt)
 
 
@@ -277,7 +258,7 @@ def attest(session, contract, milestone_id, evidence):
 @MILESTONE
 def release(session, contract, milestone_id):
     """Anyone: release a met milestone's proceeds to its project's developer."""
-    receipt = _send(session, contract.functions.releaseMilestone(milestone_id))
+    receipt = session.send(contract.functions.releaseMilestone(milestone_id))
     released = event_args(contract, receipt, "ProceedsReleased")
     _done(f"milestone {milestone_id} released: {tdcny(released['amount'])} withdrawable by developer "
           f"{released['developer']}", receipt)
@@ -289,7 +270,7 @@ def release(session, contract, milestone_id):
 def reallocate(session, contract, milestone_id, reason):
     """Issuer: return an open milestone of a project no longer active to the unallocated proceeds."""
     digest = bytes.fromhex(reason[2:]) if len(reason) == 66 and reason.startswith("0x") else Web3.keccak(text=reason)
-    receipt = _send(session, contract.functions.reallocate(milestone_id, digest))
+    receipt = session.send(contract.functions.reallocate(milestone_id, digest))
     amount = event_args(contract, receipt, "ProceedsReallocated")["amount"]
     _done(f"milestone {milestone_id} reallocated: {tdcny(amount)} back to the unallocated proceeds", receipt)
 
@@ -298,7 +279,7 @@ def reallocate(session, contract, milestone_id, reason):
 @MILESTONE
 def expire(session, contract, milestone_id):
     """Anyone: expire an open milestone past its deadline (its amount returns to the unallocated proceeds)."""
-    receipt = _send(session, contract.functions.expireMilestone(milestone_id))
+    receipt = session.send(contract.functions.expireMilestone(milestone_id))
     amount = event_args(contract, receipt, "MilestoneExpired")["amount"]
     _done(f"milestone {milestone_id} expired: {tdcny(amount)} back to the unallocated proceeds", receipt)
 
@@ -306,7 +287,7 @@ def expire(session, contract, milestone_id):
 @series_command()
 def withdraw(session, contract):
     """Developer: withdraw the proceeds released to you."""
-    receipt = _send(session, contract.functions.withdrawProceeds())
+    receipt = session.send(contract.functions.withdrawProceeds())
     amount = event_args(contract, receipt, "ProceedsWithdrawn")["amount"]
     _done(f"withdrew {tdcny(amount)} of proceeds from {_isin(contract)}", receipt)
 
@@ -319,14 +300,14 @@ def fund_coupon(session, contract):
     amount = per_bond * contract.functions.totalSupply().call()
     receipt = _pay(session, contract, contract.functions.fundCoupon(period), amount, f"fundCoupon({period})")
     rate = contract.functions.couponRate(period).call()
-    _done(f"period {period} funded: {tdcny(amount)} ({tdcny(per_bond)} per bond at {rate / 100:.2f} %), "
+    _done(f"period {period} funded: {tdcny(amount)} ({tdcny(per_bond)} per bond at {percent(rate)}), "
           f"paid to the holders at {when(contract.functions.recordDate(period).call())}", receipt)
 
 
 @series_command()
 def claim(session, contract):
     """Holder: claim every coupon owed to you."""
-    receipt = _send(session, contract.functions.claimCoupons())
+    receipt = session.send(contract.functions.claimCoupons())
     _done(f"claimed {tdcny(event_args(contract, receipt, 'CouponClaimed')['amount'])}", receipt)
 
 
@@ -340,7 +321,7 @@ def observe_kpi(session, contract, index):
         index = next_observation(outcomes)
         if index is None:
             raise ConfigError(f"every KPI observation of {_isin(contract)} is recorded")
-    receipt = _send(session, contract.functions.observeKpi(index))
+    receipt = session.send(contract.functions.observeKpi(index))
     found = contract.events.KpiObserved().process_receipt(receipt, errors=DISCARD)
     outcome = contracts.BuildEnum("IGreenBond.KpiOutcome")
     if not found:  # idempotent: recorded before
@@ -357,7 +338,7 @@ def observe_kpi(session, contract, index):
 @click.argument("period", type=click.IntRange(1))
 def declare_default(session, contract, period):
     """Anyone: record that PERIOD was not funded by its payment date."""
-    receipt = _send(session, contract.functions.declareDefault(period))
+    receipt = session.send(contract.functions.declareDefault(period))
     due = event_args(contract, receipt, "CouponDefaultDeclared")
     _done(f"period {period} of {_isin(contract)} in default: {tdcny(due['amountDue'])} was due on "
           f"{when(due['paymentDate'])}", receipt)
@@ -371,7 +352,7 @@ def _redemption_deposit(contract, price: int) -> int:
 
 def _open_redemption(session: Session, contract, call, price: int, label: str) -> dict:
     amount = _redemption_deposit(contract, price)
-    return _pay(session, contract, call, amount, label) if amount > 0 else _send(session, call, label)
+    return _pay(session, contract, call, amount, label) if amount > 0 else session.send(call, label)
 
 
 @series_command("deposit-principal")
@@ -406,7 +387,7 @@ def redeem(session, contract, bonds):
         bonds = contract.functions.balanceOf(session.signer.address).call()
         if bonds == 0:
             raise ConfigError(f"{session.signer.address} holds no bonds of {_isin(contract)}")
-    receipt = _send(session, contract.functions.redeem(bonds))
+    receipt = session.send(contract.functions.redeem(bonds))
     _done(f"redeemed {bonds:,} bonds of {_isin(contract)} for "
           f"{tdcny(event_args(contract, receipt, 'Redeemed')['amount'])}", receipt)
 
@@ -449,12 +430,12 @@ def _show_lines(contract) -> list[str]:
         f"  issuer {f.issuer().call()}; {f.totalSupply().call():,}/{t['issueSize']:,} bonds of "
         f"{tdcny(t['denomination'])} (minimum {t['minimumRaise']:,})",
         f"  subscriptions {when(t['subscriptionStart'])} to {when(t['issueDate'])}, maturity {when(t['maturityDate'])}, "
-        f"coupon {t['couponRateBps'] / 100:.2f} % x{t['couponFrequency']}/year, next period {f.nextPeriod().call()} "
+        f"coupon {percent(t['couponRateBps'])} x{t['couponFrequency']}/year, next period {f.nextPeriod().call()} "
         f"of {f.periodCount().call()}",
         "  ledger: " + ", ".join(f"{k} {tdcny(v)}" for k, v in ledger.items()),
     ]
     if t["kpiTargetGramsPerPeriod"]:
-        lines.append(f"  KPI: {tonnes(t['kpiTargetGramsPerPeriod'])} per period, +{t['kpiStepBps'] / 100:.2f} % "
+        lines.append(f"  KPI: {tonnes(t['kpiTargetGramsPerPeriod'])} per period, +{percent(t['kpiStepBps'])} "
                      f"per miss, {f.stepCount().call()} step(s) so far")
     if t["callDate"]:
         lines.append(f"  callable from {when(t['callDate'])} at {tdcny(t['callPrice'])}")

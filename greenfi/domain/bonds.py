@@ -49,11 +49,6 @@ SETTLEMENT_SYMBOL = "tdCNY"
 GRAMS_PER_TONNE = 10**6
 WH_PER_MWH = 10**6
 
-# Arguments of the errors a bond command meets that are amounts of the settlement token (by error, input name).
-_TOKEN_AMOUNTS = {("ExceedsUnallocated", "amount"), ("ExceedsUnallocated", "unallocated"),
-                  ("ERC20InsufficientBalance", "balance"), ("ERC20InsufficientBalance", "needed"),
-                  ("ERC20InsufficientAllowance", "allowance"), ("ERC20InsufficientAllowance", "needed")}
-
 
 def tdcny(base_units: int) -> str:
     """An amount of the settlement token in tdCNY, e.g. `1,000.000000 tdCNY`."""
@@ -68,53 +63,15 @@ def mwh(wh: int) -> str:
     return f"{wh / WH_PER_MWH:,.3f} MWh"
 
 
+def percent(bps: int) -> str:
+    """Basis points as a percentage, e.g. `5.00 %`."""
+    return f"{bps / 100:.2f} %"
+
+
 def when(seconds: int) -> str:
     """A chain time as a UTC date (and time when not midnight)."""
     moment = datetime.fromtimestamp(int(seconds), UTC)
     return f"{moment:%Y-%m-%d}" if moment.time() == datetime.min.time() else f"{moment:%Y-%m-%d %H:%M:%S} UTC"
-
-
-def render_argument(error: str, spec: dict, value) -> str | None:
-    """A bond error's argument in human units (greenfi.chain.transactions.Render): every uint64 of
-    IGreenBond's errors is a date, the settlement amounts are tdCNY, `...Bps` are percentages."""
-    name = spec.get("name", "")
-    if not isinstance(value, int) or isinstance(value, bool):
-        return None
-    if spec.get("type") == "uint64" and error in BOND_ERRORS_WITH_DATES:
-        return when(value)
-    if (error, name) in _TOKEN_AMOUNTS:
-        return tdcny(value)
-    if name.endswith("Bps"):
-        return f"{value / 100:.2f} %"
-    return None
-
-
-BOND_ERRORS_WITH_DATES = {"OutsideSubscriptionWindow", "IssueDateNotReached", "SettlementGraceNotOver",
-                          "PaymentDateNotReached", "CallWindowClosed", "RedemptionNotOpen", "InvalidDeadline",
-                          "DeadlineNotReached", "DeadlinePassed"}
-
-# One hint per refusal where one helps: what to do about it.
-HINTS = {
-    "NotRegistered": "the regulator registers the account first (docs/operator-cli.md)",
-    "KycExpired": "the regulator renews the account's KYC first",
-    "WrongKind": "this action needs another kind of participant (docs/bonds.md, Roles)",
-    "Frozen": "the account is frozen by the regulator",
-    "NotIssuer": "only the series' issuer may do this: pass --from the issuer",
-    "NothingToWithdraw": "a milestone must be released to the developer first (`greenfi bond release`)",
-    "MilestoneConditionNotMet": "attestation milestones need `greenfi bond attest` by a verifier; "
-                                "MWh milestones need verified output attributed to the series",
-    "KpiNotObserved": "observe the KPI first: `greenfi bond observe-kpi`",
-    "CouponsOutstanding": "fund every due coupon first: `greenfi bond fund-coupon`",
-    "NothingToClaim": "coupons are claimable once a funded period's record date has passed",
-}
-
-
-def hint_for(message: str) -> str | None:
-    """The hint of the first refusal named in `message`, if any."""
-    for name, hint in HINTS.items():
-        if name in message:
-            return hint
-    return None
 
 
 def parse_energy_mwh(text: str) -> int:

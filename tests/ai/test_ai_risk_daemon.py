@@ -10,6 +10,7 @@ import pytest
 from tests.ai.support import (DAY, MODEL_HASH, NO_REASON, REPORT, make_scorer, posted_events, spec, subject_address,
                         write_features)
 from brownie import chain
+from tests.support.chain import local_network
 
 from greenfi.errors import ConfigError
 from oracles.risk.daemon import CircuitOpen
@@ -212,7 +213,7 @@ def test_greenfi_oracle_risk_once_end_to_end(monkeypatch, tmp_path, daemon_w3, r
 
     monkeypatch.setattr("greenfi.cli._load_dotenv", lambda: None)
     features = write_features(tmp_path / "features.csv", SCORES[:300])
-    args = ["oracle", "risk", "--network", "development", "--rpc-url", daemon_w3.provider.endpoint_uri,
+    args = ["oracle", "risk", "--network", local_network(), "--rpc-url", daemon_w3.provider.endpoint_uri,
             "--from", model_operator.address, "--risk-oracle", risk_oracle.address, "--features", str(features),
             "--model", str(tmp_path), "--model-version", str(version), "--scorer", "tests.ai.support:make_scorer", "--port", "0",
             "--outbox", str(tmp_path / "outbox.sqlite"), "--once"]
@@ -236,7 +237,7 @@ def test_register_model_then_approve_then_the_daemon_finds_it(monkeypatch, tmp_p
 
     monkeypatch.setattr("greenfi.cli._load_dotenv", lambda: None)
     model = write_model_dir(tmp_path / "model")
-    args = ["oracle", "register-model", "--network", "development", "--rpc-url", daemon_w3.provider.endpoint_uri,
+    args = ["oracle", "register-model", "--network", local_network(), "--rpc-url", daemon_w3.provider.endpoint_uri,
             "--from", model_operator.address, "--model-registry", model_registry.address, "--model", str(model),
             "--card-uri", "ipfs://card"]
     result = CliRunner().invoke(cli, args)
@@ -271,7 +272,7 @@ def test_sigterm_stops_the_loop_gracefully(tmp_path, daemon_w3, risk_oracle, mod
     features = write_features(tmp_path / "features.csv", SCORES[:20])
     env = {**os.environ, "PYTHONPATH": str(here.parent.parent)}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "greenfi.cli", "oracle", "risk", "--network", "development",
+        [sys.executable, "-m", "greenfi.cli", "oracle", "risk", "--network", local_network(),
          "--rpc-url", daemon_w3.provider.endpoint_uri, "--from", model_operator.address,
          "--risk-oracle", risk_oracle.address, "--features", str(features), "--model", str(tmp_path),
          "--model-version", str(version), "--scorer", "tests.ai.support:make_scorer", "--port", str(port),

@@ -5,7 +5,7 @@ import pytest
 from tests.ai.support import DAY, MAX_AGE, NO_REASON, REPORT, h32, spec
 from brownie import RiskOracle, chain
 from eth_utils import to_checksum_address
-from tests.support.chain import custom_error, event
+from tests.support.chain import custom_error, event, mine_at
 
 from greenfi.domain.participants import Reason
 
@@ -194,9 +194,9 @@ def test_latest_score_of_a_subject_without_score(risk_oracle):
 def test_latest_score_expires_at_expiry(risk_oracle, model_operator, version):
     timestamp = now()
     post(risk_oracle, model_operator, version, batch(SUBJECTS[:1]), timestamp, timestamp + DAY)
-    advance(DAY - (now() - timestamp) - 2)
-    assert int(risk_oracle.latestScore(SUBJECTS[0])[0]) == 1000
-    advance(2)
+    mine_at(timestamp + DAY - 1)
+    assert int(risk_oracle.latestScore(SUBJECTS[0])[0]) == 1000  # a second before expiry: still valid
+    mine_at(timestamp + DAY)
     with brownie.reverts(custom_error("ScoreExpired", SUBJECTS[0], timestamp + DAY)):
         risk_oracle.latestScore(SUBJECTS[0])
 
@@ -204,9 +204,9 @@ def test_latest_score_expires_at_expiry(risk_oracle, model_operator, version):
 def test_latest_score_goes_stale_after_max_age(risk_oracle, model_operator, version):
     timestamp = now()
     post(risk_oracle, model_operator, version, batch(SUBJECTS[:1]), timestamp, timestamp + 365 * DAY)
-    advance(MAX_AGE - (now() - timestamp))
+    mine_at(timestamp + MAX_AGE)
     assert int(risk_oracle.latestScore(SUBJECTS[0])[0]) == 1000  # exactly maxAge old: still fresh
-    advance(1)
+    mine_at(timestamp + MAX_AGE + 1)
     with brownie.reverts(custom_error("ScoreStale", SUBJECTS[0], timestamp, MAX_AGE)):
         risk_oracle.latestScore(SUBJECTS[0])
 

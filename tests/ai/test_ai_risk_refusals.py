@@ -10,6 +10,7 @@ import logging
 import pandas as pd
 import pytest
 from tests.ai.support import make_scorer, posted_events, subject_address, write_features
+from tests.support.chain import local_network
 from click.testing import CliRunner
 from web3 import Web3
 
@@ -142,7 +143,7 @@ def test_real_model_posts_explained_scores_and_refuses_drift(credit_model, make_
 
 
 def approve_args(daemon_w3, model_registry, auditor, version, report):
-    return ["oracle", "approve-model", "--network", "development", "--rpc-url", daemon_w3.provider.endpoint_uri,
+    return ["oracle", "approve-model", "--network", local_network(), "--rpc-url", daemon_w3.provider.endpoint_uri,
             "--from", auditor.address, "--model-registry", model_registry.address, "--version", str(version),
             "--report", str(report)]
 

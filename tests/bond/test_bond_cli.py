@@ -158,7 +158,8 @@ def test_refusals_show_dates_and_hints(bond, cli_run):
     assert "only the series' issuer may do this" in cli_run(INVESTOR, "document", ISIN, "Other", "0x" + "ab" * 32,
                                                              "x", ok=False)
     unregistered = cli_run(ANYONE, "subscribe", bond.address, "1", ok=False)
-    assert "NotRegistered)" in unregistered and "the regulator registers the account first" in unregistered
+    assert "NotRegistered)" in unregistered
+    assert "the regulator registers it with `greenfi participant register" in unregistered
     past(terms[5])
     late = cli_run(INVESTOR, "subscribe", ISIN, "1", ok=False)
     assert f"OutsideSubscriptionWindow({when(terms[4])}, {when(terms[5])})" in late

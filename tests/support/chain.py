@@ -67,6 +67,17 @@ def past(timestamp):
     chain.mine()
 
 
+def mine_at(timestamp):
+    """Mine one block at exactly `timestamp` (not before the latest block's), for a test of a time boundary:
+    `chain.sleep` then `chain.mine` also adds the wall-clock seconds that pass between the calls. anvil takes
+    evm_setNextBlockTimestamp; ganache has no such method and takes the time as evm_mine's parameter."""
+    if "error" in web3.provider.make_request("evm_setNextBlockTimestamp", [timestamp]):
+        response = web3.provider.make_request("evm_mine", [timestamp])
+    else:
+        response = web3.provider.make_request("evm_mine", [])
+    assert "error" not in response and chain[-1].timestamp == timestamp, response
+
+
 def b32(text):
     """`text` as a right-padded bytes32."""
     return "0x" + text.encode().ljust(32, b"\0").hex()
