@@ -1,5 +1,6 @@
 """The dashboard in headless Chromium against a chain populated by the demo: what a person sees."""
 
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import WebDriverWait
@@ -147,7 +148,10 @@ def test_refresh_reads_the_chain_again(page, demo_chain):
     page.find_element(By.ID, "refresh-button").click()
     WebDriverWait(page, 20).until(
         expected_conditions.text_to_be_present_in_element((By.ID, "chain-status"), f"block {blocks + 1:,}"))
-    assert page.find_element(By.CSS_SELECTOR, "[data-testid=trace-cai]").text == demo_chain.report["carbon"]["cai"]
+    # The refresh re-renders the trace after the status line, replacing its elements: read it once it is drawn.
+    cai = demo_chain.report["carbon"]["cai"]
+    WebDriverWait(page, 20, ignored_exceptions=(StaleElementReferenceException,)).until(
+        lambda p: p.find_element(By.CSS_SELECTOR, "[data-testid=trace-cai]").text == cai)
 
 
 def test_wallet_mode_without_an_injected_wallet(page):
